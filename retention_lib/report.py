@@ -1,0 +1,81 @@
+"""The executive report: sections assembled from the artifacts earlier notebooks wrote.
+
+`build` returns display objects in reading order; notebook 08 only displays them. A
+section whose artifacts do not exist yet is left out of the contents.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+from IPython.display import HTML, Image
+
+from .run import Run
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    build: Callable[[Run], list | None]
+
+
+def _heading(section: Section) -> HTML:
+    return HTML(f'<h2 id="{section.anchor}">{html.escape(section.title)}</h2>')
+
+
+def _table(frame: pd.DataFrame) -> HTML:
+    return HTML(frame.to_html(index=False, border=0, classes="report-table", na_rep="—"))
+
+
+def _int(n) -> str:
+    return f"{int(n):,}"
+
+
+def data_quality(run: Run) -> list | None:
+    facts = run.read_json("data_quality_summary.json")
+    if facts is None:
+        return None
+    absent = ", ".join(facts["tables_absent"]) or "none"
+    items = [HTML(
+        "<p>"
+        f"Source: <b>{html.escape(facts['source'])}</b>, data from {facts['data_from'][:10]} to "
+        f"{facts['data_to'][:10]}. {_int(facts['lines_read'])} transaction lines read; "
+        f"<b>{_int(facts['rows_rejected'])}</b> rows across all tables set aside by validation "
+        f"(listed with reasons in <code>rejects.csv</code>). Tables not supplied: {absent}. "
+        f"In {facts['month']}: {_int(facts['member_baskets'])} member baskets and "
+        f"{_int(facts['non_member_baskets'])} non-member baskets; members brought "
+        f"{facts['member_revenue_share']:.0%} of revenue. Days in the month with no basket at all: "
+        f"{facts['days_without_baskets']} of {facts['days_in_month']}."
+        "</p>")]
+    coverage = run.run_dir / "artifacts" / "coverage.png"
+    if coverage.exists():
+        items.append(Image(filename=str(coverage)))
+    return items
+
+
+# Later issues add their sections here, in reading order; data quality stays last.
+SECTIONS: list[Section] = [
+    Section("data-quality", "Data quality", data_quality),
+]
+
+
+def build(run: Run) -> list:
+    facts = run.read_json("data_quality_summary.json") or {}
+    title = f"Customer retention report · {run.month}"
+    head = [HTML(f"<h1>{html.escape(title)}</h1>"
+                 f"<p>{html.escape(run.config.name)} · reporting month {run.month} "
+                 f"(data up to {run.end - pd.Timedelta(days=1):%Y-%m-%d})</p>")]
+    if facts.get("simulated", run.config.simulated):
+        head.append(HTML('<p class="simulated-banner">SIMULATED DATA: this report is built from the '
+                         'simulated demo store, not from a real client.</p>'))
+    body, contents = [], []
+    for section in SECTIONS:
+        items = section.build(run)
+        if items:
+            contents.append(f'<li><a href="#{section.anchor}">{html.escape(section.title)}</a></li>')
+            body += [_heading(section), *items]
+    toc = HTML("<h2>Contents</h2><ol>" + "".join(contents) + "</ol>")
+    return head + [toc] + body

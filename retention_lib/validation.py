@@ -1,0 +1,259 @@
+"""Validate a raw client table against the canonical schema.
+
+Each rule either sets rows aside (they go to rejects.csv with the rule and reason) or,
+when a rule would set aside more than the configured share of a table, stops the run
+with an error that names the file, column, rule and first offending rows. A row is
+rejected by the first rule it breaks, so every reject has exactly one reason.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .config import TableSource
+from .schema import BOOL, DATE, ID, INTEGER, MONEY, NUMBER, TABLES, TEXT, TIMESTAMP, Column, Table
+
+REJECT_COLUMNS = ["table", "file", "row", "column", "rule", "reason", "value"]
+# Unambiguous year-first layouts tried after ISO 8601 when no format is configured.
+FALLBACK_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
+TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "1.0"}
+FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "0.0"}
+CURRENCY_SIGNS = "¥￥$€£"
+THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+SHOW_ROWS = 5
+
+
+class ValidationError(ValueError):
+    """Input that cannot be used: names file, column, rule and the first offending rows."""
+
+    def __init__(self, file, column, rule, detail, rows=()):
+        self.file, self.column, self.rule, self.rows = str(file), column, rule, list(rows)
+        where = f"column '{column}'" if column else "table"
+        rows_text = f"; first offending rows: {', '.join(map(str, self.rows[:SHOW_ROWS]))}" if self.rows else ""
+        super().__init__(f"{self.file}: {where}: rule '{rule}': {detail}{rows_text}")
+
+
+@dataclass
+class TableReport:
+    table: str
+    file: str
+    rows_read: int
+    rows_kept: int = 0
+    rejected_by_rule: dict[str, int] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def _is_blank(series: pd.Series) -> pd.Series:
+    blank = series.isna()
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        blank |= series.astype("string").str.strip().fillna("").eq("")
+    return blank
+
+
+def _to_id(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(series):
+        # Integer ids read as floats (because of nulls) must not become "123.0".
+        whole = series.dropna()
+        if (whole == np.floor(whole)).all():
+            series = series.astype("Int64")
+    out = series.astype("string").str.strip()
+    return out.mask(out.eq(""))
+
+
+def _parse_time(series: pd.Series, fmt: str | None) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        parsed = series
+    else:
+        text = series.astype("string").str.strip()
+        parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce")
+        if fmt is None:
+            for alt in FALLBACK_FORMATS:
+                todo = parsed.isna() & text.notna()
+                if not todo.any():
+                    break
+                parsed = parsed.where(~todo, pd.to_datetime(text[todo], format=alt, errors="coerce"))
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.astype("datetime64[ns]")
+
+
+def _parse_number(series: pd.Series, decimal: str) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        out = series.astype("float64")
+    else:
+        text = series.astype("string").str.strip().str.strip(CURRENCY_SIGNS).str.strip()
+        if decimal == ",":
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            grouped = text.str.match(THOUSANDS).fillna(False).astype(bool)
+            text = text.where(~grouped, text.str.replace(",", "", regex=False))
+        out = pd.to_numeric(text, errors="coerce").astype("float64")
+    return out.where(np.isfinite(out))
+
+
+def _parse_bool(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("boolean")
+    text = series.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[text.isin(TRUE_WORDS).fillna(False).astype(bool)] = True
+    out[text.isin(FALSE_WORDS).fillna(False).astype(bool)] = False
+    return out
+
+
+class _Checker:
+    """Applies rules in order, moving failing rows from `frame` into `rejects`."""
+
+    def __init__(self, frame, source: TableSource, first_row: int, report: TableReport):
+        self.frame = frame
+        self.source = source
+        self.rows = pd.Series(np.arange(len(frame)) + first_row, index=frame.index)
+        self.raw = frame.copy()
+        self.report = report
+        self.rejects: list[pd.DataFrame] = []
+
+    def reject(self, mask: pd.Series, column: str | None, rule: str, reason: str, limit: float):
+        mask = mask.reindex(self.frame.index, fill_value=False).fillna(False).astype(bool)
+        n = int(mask.sum())
+        if not n:
+            return
+        hit = mask.index[mask.to_numpy()]
+        rows = self.rows[hit].tolist()
+        share = n / self.report.rows_read
+        if share > limit:
+            where = self.source.client_column(column) if column else None
+            label = column if where in (None, column) else f"{column}' (client column '{where}')"
+            values = self.raw.loc[hit[:SHOW_ROWS], column].tolist() if column in self.raw else []
+            shown = f"; values {values}" if values else ""
+            raise ValidationError(
+                self.source.path, label, rule,
+                f"{reason}: {n} of {self.report.rows_read} rows ({share:.1%}), more than the "
+                f"{limit:.0%} that may be set aside{shown}", rows)
+        value = (self.raw.loc[hit, column].astype("string") if column in self.raw
+                 else pd.Series(pd.NA, index=hit, dtype="string"))
+        self.rejects.append(pd.DataFrame({
+            "table": self.source.table, "file": str(self.source.path), "row": rows,
+            "column": column or "", "rule": rule, "reason": reason, "value": value.to_numpy(),
+        }))
+        self.report.rejected_by_rule[rule] = self.report.rejected_by_rule.get(rule, 0) + n
+        self.frame = self.frame.loc[~mask]
+
+
+def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
+                   now: pd.Timestamp, max_reject_share: float) -> tuple[pd.DataFrame, pd.DataFrame, TableReport]:
+    """Return (clean canonical table, rejects, report)."""
+    table: Table = TABLES[source.table]
+    report = TableReport(source.table, str(source.path), len(raw))
+    present = {}
+    for col in table.columns:
+        client = source.client_column(col.name)
+        if client in raw.columns:
+            present[col.name] = client
+        elif col.required:
+            raise ValidationError(source.path, col.name, "missing_column",
+                                  f"required column '{client}' not found; the file has "
+                                  f"{list(map(str, raw.columns))}")
+    report.ignored_columns = [str(c) for c in raw.columns if c not in present.values()]
+    if raw.empty and source.table == "transactions":
+        raise ValidationError(source.path, None, "empty_table", "the file has no rows")
+
+    frame = raw[list(present.values())].copy()
+    frame.columns = list(present)
+    frame.index = pd.RangeIndex(len(frame))
+    check = _Checker(frame, source, first_row, report)
+    limit = max_reject_share
+
+    for col in (c for c in table.columns if c.name in present):
+        _check_column(check, col, source, now, limit)
+
+    frame = check.frame
+    if source.table == "complaints" and "closed_at" in frame:
+        check.reject(frame["closed_at"] < frame["opened_at"], "closed_at", "closed_before_opened",
+                     "closed before it was opened", limit)
+    if source.table == "transactions":
+        check.reject(check.frame.duplicated(keep="first"), None, "duplicate_line",
+                     "exact duplicate of an earlier line", limit)
+        _check_baskets(check, limit)
+    elif table.key:
+        check.reject(check.frame.duplicated(keep="first"), None, "duplicate_row",
+                     "exact duplicate of an earlier row", limit)
+        key = list(table.key)
+        check.reject(check.frame.duplicated(subset=key, keep="first"), key[-1], "duplicate_key",
+                     f"{'+'.join(key)} already used by an earlier row with different values", limit)
+
+    clean = check.frame.reset_index(drop=True)
+    report.rows_kept = len(clean)
+    rejects = (pd.concat(check.rejects, ignore_index=True) if check.rejects
+               else pd.DataFrame(columns=REJECT_COLUMNS))
+    return clean, rejects, report
+
+
+def _check_column(check: _Checker, col: Column, source: TableSource, now, limit):
+    name = col.name
+    series = check.frame[name]
+    blank = _is_blank(series)
+    if not col.nullable:
+        check.reject(blank, name, "missing_value", f"{name} is empty", limit)
+        series, blank = check.frame[name], blank.loc[check.frame.index]
+
+    if col.kind == ID:
+        check.frame[name] = _to_id(series)
+    elif col.kind == TEXT:
+        text = series.astype("string").str.strip()
+        if col.choices:
+            text = text.str.lower()
+            check.reject(~blank & ~text.isin(col.choices).fillna(False).astype(bool), name,
+                         "not_allowed_value", f"{name} must be one of {', '.join(col.choices)}", limit)
+            text = text.loc[check.frame.index]
+        check.frame[name] = text.mask(text.eq(""))
+    elif col.kind in (TIMESTAMP, DATE):
+        parsed = _parse_time(series, source.timestamp_format)
+        check.reject(~blank & parsed.isna(), name, "unparseable_timestamp",
+                     f"{name} is not a date/time"
+                     + (f" in format {source.timestamp_format!r}" if source.timestamp_format else ""),
+                     limit)
+        parsed = parsed.loc[check.frame.index]
+        if name in TABLES[source.table].time_columns:
+            check.reject(parsed > now, name, "future_timestamp",
+                         f"{name} is later than the data's end ({now:%Y-%m-%d %H:%M})", limit)
+            parsed = parsed.loc[check.frame.index]
+        check.frame[name] = parsed.dt.normalize() if col.kind == DATE else parsed
+    elif col.kind in (MONEY, NUMBER, INTEGER):
+        number = _parse_number(series, source.decimal)
+        check.reject(~blank & number.isna(), name, "not_numeric", f"{name} is not a number", limit)
+        number = number.loc[check.frame.index]
+        if col.kind == INTEGER:
+            check.reject(number.notna() & (number != np.round(number)), name, "not_integer",
+                         f"{name} must be a whole number", limit)
+            number = number.loc[check.frame.index]
+        out_of_range = pd.Series(False, index=number.index)
+        if col.low is not None:
+            out_of_range |= number < col.low
+        if col.high is not None:
+            out_of_range |= number > col.high
+        bounds = f"[{col.low if col.low is not None else '-inf'}, {col.high if col.high is not None else 'inf'}]"
+        check.reject(out_of_range, name, "out_of_range", f"{name} outside {bounds}", limit)
+        number = number.loc[check.frame.index]
+        check.frame[name] = number.astype("Int64") if col.kind == INTEGER else number
+    elif col.kind == BOOL:
+        parsed = _parse_bool(series)
+        check.reject(~blank & parsed.isna(), name, "not_boolean",
+                     f"{name} must be yes/no (true/false, 1/0, 是/否)", limit)
+        check.frame[name] = parsed.loc[check.frame.index]
+
+
+def _check_baskets(check: _Checker, limit: float):
+    """A basket belongs to one customer (or none) and one store."""
+    frame = check.frame
+    for col in ("customer_id", "store_id"):
+        n = frame.groupby("basket_id", dropna=False)[col].nunique(dropna=False)
+        bad = frame["basket_id"].isin(n.index[n > 1])
+        check.reject(bad, col, "basket_conflict",
+                     f"basket has lines with different {col} values", limit)
+        frame = check.frame
