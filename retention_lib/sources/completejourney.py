@@ -55,7 +55,8 @@ def canonical_tables() -> dict[str, pd.DataFrame]:
                     "campaign_descriptions", "coupon_redemptions"])
     t = raw["transactions"]
     products = raw["products"].assign(category=lambda p: _category(p))
-    category = t["product_id"].map(products.set_index("product_id")["category"])
+    # 4,836 lines name products missing from the product table.
+    category = t["product_id"].map(products.set_index("product_id")["category"]).fillna("unknown")
     transactions = pd.DataFrame({
         "customer_id": t["household_id"].astype("string"),
         "basket_id": t["basket_id"].astype("string"),

@@ -1,0 +1,69 @@
+"""Lines into baskets (DuckDB), on hand-built tables whose answer is known."""
+import pandas as pd
+import pytest
+
+from retention_lib import aggregate
+
+
+def lines(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "basket_id", "timestamp", "amount", "store_id", "discount"]).assign(
+        timestamp=lambda d: pd.to_datetime(d["timestamp"]))
+
+
+def test_returns_are_netted_inside_the_basket():
+    out = aggregate.baskets_from_lines(lines([
+        ("C1", "B1", "2025-03-01 10:00", 30.0, "S1", 1.0),
+        ("C1", "B1", "2025-03-01 10:00", 12.5, "S1", 0.0),
+        ("C1", "B1", "2025-03-01 10:01", -10.0, "S1", 0.0),
+    ])).set_index("basket_id")
+    assert out.loc["B1", "amount"] == pytest.approx(32.5)
+    assert out.loc["B1", "gross_amount"] == pytest.approx(42.5)
+    assert out.loc["B1", "returned_amount"] == pytest.approx(10.0)
+    assert out.loc["B1", "n_lines"] == 3
+    assert out.loc["B1", "discount"] == pytest.approx(1.0)
+    assert out.loc["B1", "timestamp"] == pd.Timestamp("2025-03-01 10:00")
+    assert bool(out.loc["B1", "is_purchase"])
+
+
+def test_same_day_baskets_stay_separate_and_return_only_baskets_are_not_purchases():
+    out = aggregate.baskets_from_lines(lines([
+        ("C1", "B1", "2025-03-01 09:00", 20.0, "S1", 0.0),
+        ("C1", "B2", "2025-03-01 18:00", 15.0, "S1", 0.0),
+        ("C1", "B3", "2025-03-02 11:00", -8.0, "S1", 0.0),
+    ])).set_index("basket_id")
+    assert list(out.index) == ["B1", "B2", "B3"]
+    assert out["is_purchase"].tolist() == [True, True, False]
+    assert out["amount"].sum() == pytest.approx(27.0)
+
+
+def test_non_member_baskets_are_kept_and_flagged():
+    out = aggregate.baskets_from_lines(lines([
+        (None, "N1", "2025-03-01 09:00", 5.0, "S1", 0.0),
+        ("C1", "B1", "2025-03-01 10:00", 7.0, "S2", 0.0),
+    ])).set_index("basket_id")
+    assert out.loc["N1", "is_member"] == False  # noqa: E712
+    assert pd.isna(out.loc["N1", "customer_id"])
+    assert out.loc["B1", "is_member"] == True  # noqa: E712
+
+
+def test_daily_coverage_fills_days_without_baskets_with_zero():
+    baskets = aggregate.baskets_from_lines(lines([
+        ("C1", "B1", "2025-03-01 09:00", 20.0, "S1", 0.0),
+        ("C1", "B2", "2025-03-03 09:00", 10.0, "S2", 0.0),
+    ]))
+    daily = aggregate.daily_coverage(baskets)
+    assert len(daily) == 3 * 2  # 3 days x 2 stores
+    zero = daily[(daily["date"] == pd.Timestamp("2025-03-02")) & (daily["store_id"] == "S1")]
+    assert int(zero["baskets"].iloc[0]) == 0
+
+
+def test_monthly_membership_counts():
+    baskets = aggregate.baskets_from_lines(lines([
+        (None, "N1", "2025-03-01 09:00", 5.0, "S1", 0.0),
+        ("C1", "B1", "2025-03-05 10:00", 7.0, "S1", 0.0),
+        ("C1", "B2", "2025-04-05 10:00", 9.0, "S1", 0.0),
+    ]))
+    m = aggregate.monthly_membership(baskets).set_index("month")
+    assert m.loc["2025-03", "member_baskets"] == 1 and m.loc["2025-03", "non_member_baskets"] == 1
+    assert m.loc["2025-04", "member_revenue"] == pytest.approx(9.0)
+    assert m.loc["2025-04", "non_member_revenue"] == 0

@@ -1,0 +1,114 @@
+"""The month pipeline end to end on a small simulated store: publish, refuse, force, fail."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from retention_lib.pipeline import RunFailed, notebooks, run_month
+from retention_lib.report_html import network_references
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def retention(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "retention_lib", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def published(small_config, tmp_path_factory):
+    reports = tmp_path_factory.mktemp("reports")
+    proc = retention("run", "--config", str(small_config), "--reports-dir", str(reports))
+    assert proc.returncode == 0, proc.stderr
+    return reports, proc
+
+
+def month_folder(reports: Path) -> Path:
+    [folder] = [p for p in reports.iterdir() if p.is_dir()]
+    return folder
+
+
+def test_run_publishes_a_finished_month_folder(published):
+    reports, proc = published
+    folder = month_folder(reports)
+    assert folder.name == "2025-02"  # 14 months from 2024-01: the last complete month
+    assert proc.stdout.strip().splitlines()[-1].endswith(str(folder / "report.html"))
+    for book in notebooks():
+        executed = nbformat.read(folder / book.name, as_version=4)
+        assert executed.metadata["papermill"]["parameters"]["month"] == "2025-02"
+    assert (folder / "rejects.csv").exists() and (folder / "run.log").exists()
+    assert not [p for p in reports.iterdir() if p.name.startswith(".tmp-")]
+    assert "[1/" in proc.stdout  # progress per notebook
+
+
+def test_report_html_is_self_contained_and_hides_code(published):
+    html = (month_folder(published[0]) / "report.html").read_text(encoding="utf-8")
+    assert network_references(html) == []
+    assert "<script src" not in html.lower()
+    assert "data:image/png;base64" in html
+    assert "import retention_lib" not in html and "open_run(" not in html
+    assert "SIMULATED DATA" in html
+    assert 'href="#data-quality"' in html and 'id="data-quality"' in html
+
+
+def test_key_figures_match_the_simulated_data(published, small_config):
+    folder = month_folder(published[0])
+    facts = json.loads((folder / "artifacts" / "data_quality_summary.json").read_text())
+    lines = pd.read_parquet(small_config.parent / "store" / "transactions.parquet")
+    month = lines[lines["timestamp"].dt.strftime("%Y-%m") == "2025-02"]
+    member = month[month["customer_id"].notna()]
+    assert facts["member_baskets"] == member["basket_id"].nunique()
+    assert facts["non_member_baskets"] == month.loc[month["customer_id"].isna(), "basket_id"].nunique()
+    assert facts["member_revenue_share"] == pytest.approx(member["amount"].sum() / month["amount"].sum())
+    assert facts["rows_rejected"] == 0
+    assert facts["lines_read"] == len(lines)
+
+
+def test_existing_month_is_refused_without_force_and_replaced_with_it(published, small_config):
+    reports, _ = published
+    folder = month_folder(reports)
+    marker = folder / "marker.txt"
+    marker.write_text("old run")
+    refused = retention("run", "--config", str(small_config), "--reports-dir", str(reports), "--month", "2025-02")
+    assert refused.returncode == 3 and "--force" in refused.stderr
+    assert marker.exists()
+    forced = retention("run", "--config", str(small_config), "--reports-dir", str(reports),
+                       "--month", "2025-02", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (folder / "report.html").exists() and not marker.exists()
+    assert sorted(p.name for p in reports.iterdir()) == ["2025-02"]
+
+
+def test_a_failing_cell_exits_non_zero_and_publishes_nothing(small_config, tmp_path):
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    for book in notebooks():
+        shutil.copy(book, books / book.name)
+    failing = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('month = ""\nconfig = ""\nrun_dir = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise RuntimeError('boom in the middle')"),
+    ])
+    failing.metadata["kernelspec"] = {"name": "retention-report", "display_name": "x", "language": "python"}
+    nbformat.write(failing, books / "05_fails.ipynb")
+    reports = tmp_path / "reports"
+    with pytest.raises(RunFailed) as caught:
+        run_month(small_config, "2024-12", reports_dir=reports, notebooks_dir=books, progress=lambda s: None)
+    assert caught.value.notebook == "05_fails.ipynb"
+    assert not (reports / "2024-12").exists()
+    [failed] = [p for p in reports.iterdir()]
+    assert failed.name.startswith("2024-12.failed-")
+    assert "05_fails.ipynb" in (failed / "FAILED.txt").read_text()
+    assert "boom in the middle" in (failed / "FAILED.txt").read_text()
+    assert not (failed / "report.html").exists()
+
+
+def test_bad_month_and_month_without_data_exit_non_zero(small_config, tmp_path):
+    proc = retention("run", "--config", str(small_config), "--reports-dir", str(tmp_path), "--month", "2019-03")
+    assert proc.returncode == 2
+    assert "month_without_data" in proc.stderr and "2019-03" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
