@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from retention_lib.pipeline import notebooks
@@ -12,7 +13,7 @@ from retention_lib.pipeline import notebooks
 def test_notebooks_run_under_nbval(small_config, tmp_path):
     run_dir = tmp_path / "run"
     for book in notebooks():
-        nb = nbformat.read(book, as_version=4)
+        nb = load_notebook_node(str(book))
         nb = parameterize_notebook(nb, {"config": str(small_config), "month": "2024-11",
                                         "run_dir": str(run_dir)})
         nbformat.write(nb, tmp_path / book.name)
