@@ -46,6 +46,12 @@ class Config:
     data_end: str | None = None      # when the client's extract was taken; default: now
     recipients: tuple[str, ...] = ()
     ops_email: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        """A model or report setting from the config's `settings`, else the default."""
+        value = self.settings.get(name)
+        return default if value is None else value
 
     @property
     def slug(self) -> str:
@@ -118,4 +124,5 @@ def load_config(path: str | Path | None = None) -> Config:
         data_end=settings.get("data_end"),
         recipients=tuple(recipients),
         ops_email=email.get("ops"),
+        settings=dict(settings),
     )

@@ -50,3 +50,59 @@ def membership_chart(monthly: pd.DataFrame, month: str):
            xlabel="Month", ylabel="Baskets per month")
     ax.legend(loc="lower left")
     return fig
+
+
+def period_transactions_chart(table: pd.DataFrame, model_name: str, as_of: str):
+    use_style()
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    long = table.melt(id_vars="repeat purchases", var_name="source", value_name="customers")
+    long["source"] = long["source"].map({"actual": "Actual", "model": f"{model_name} (simulated)"})
+    sns.barplot(data=long, x="repeat purchases", y="customers", hue="source", ax=ax)
+    ax.set(title=f"Members by number of repeat purchases, actual vs {model_name}, history to {as_of}",
+           xlabel="Repeat purchases (purchase days after the first)", ylabel="Members")
+    ax.tick_params(axis="x", rotation=45)
+    ax.legend(title=None)
+    return fig
+
+
+def p_alive_matrix_chart(matrix: pd.DataFrame, model_name: str, T: float):
+    use_style()
+    fig, ax = plt.subplots(figsize=(8, 5))
+    sns.heatmap(matrix.iloc[::-1], cmap="viridis", vmin=0, vmax=1, ax=ax,
+                cbar_kws={"label": "P(alive)"}, xticklabels=5, yticklabels=5)
+    ax.set(title=f"{model_name} P(alive) for a member of {T:.0f} weeks' tenure",
+           xlabel="Weeks from first to last purchase (recency)", ylabel="Repeat purchases")
+    return fig
+
+
+def tracking_chart(track: pd.DataFrame, model_name: str, calibration_end: str):
+    use_style()
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    ax.plot(track["week_end"], track["actual"], label="Actual")
+    ax.plot(track["week_end"], track["predicted"], linestyle="--", label=f"{model_name} expected")
+    ax.axvline(pd.Timestamp(calibration_end), color="grey", linestyle=":", label="End of calibration")
+    ax.set(title="Weekly repeat purchases of the calibration cohort, actual vs model",
+           xlabel="Week ending", ylabel="Repeat purchases per week")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="lower left")
+    return fig
+
+
+def calibration_chart(rel: pd.DataFrame, holdout_weeks: float):
+    use_style()
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="Perfect calibration")
+    ax.plot(rel["predicted"], rel["observed"], marker="o", label="Deciles of members")
+    ax.set(title=f"Predicted vs actual: bought in the {holdout_weeks:.0f}-week holdout",
+           xlabel="Predicted probability of buying", ylabel="Share who bought", xlim=(0, 1), ylim=(0, 1))
+    ax.legend(loc="upper left")
+    return fig
+
+
+def value_tiers_chart(table: pd.DataFrame, currency: str, horizon: int):
+    use_style()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    sns.barplot(data=table, x="group", y="clv", ax=ax, color=sns.color_palette(PALETTE)[0])
+    ax.set(title=f"Expected {horizon}-month CLV by member group ({currency}, discounted)",
+           xlabel="", ylabel=f"Total CLV ({currency})")
+    return fig
