@@ -56,8 +56,48 @@ def data_quality(run: Run) -> list | None:
     return items
 
 
+def _image(run: Run, name: str) -> list:
+    path = run.run_dir / "artifacts" / name
+    return [Image(filename=str(path))] if path.exists() else []
+
+
+def churn_and_value(run: Run) -> list | None:
+    churn = run.read_json("churn_summary.json")
+    if churn is None:
+        return None
+    h, bt = churn["headline"], churn["backtest"]
+    cur = run.config.currency
+    items = [HTML(
+        f"<p>{h['model']} model fitted on {_int(h['members_scored'])} members' purchase histories to "
+        f"{run.month}. <b>{_int(h['at_risk'])}</b> members have P(alive) below {h['threshold']:.0%} "
+        f"(at risk); <b>{_int(h['newly_at_risk'])}</b> of them crossed that line this month (newly at risk). "
+        f"Members are expected to make {h['expected_purchases_next_month']:,.0f} purchase visits next month.</p>")]
+    if bt:
+        items.append(HTML(
+            f"<p>Track record on held-out data: fitted to {bt['calibration_end']}, the model expected "
+            f"{bt['predicted_purchases']:,.0f} purchase visits in the {bt['holdout_weeks']:.0f} weeks to "
+            f"{bt['observation_end']}; members made {bt['actual_purchases']:,.0f} "
+            f"({bt['aggregate_error_pct']:+.1f}%). Per member the mean absolute error was "
+            f"{bt['mae']:.2f} visits.</p>"))
+    items += _image(run, "tracking.png")
+    value = run.read_json("clv_summary.json")
+    if value:
+        items.append(HTML(
+            f"<p>{html.escape(value['convention'])} Total expected CLV of members: "
+            f"<b>{value['total_clv']:,.0f} {cur}</b>. Members at risk carry {value['at_risk_clv']:,.0f} {cur} of "
+            f"expected CLV, and <b>{value['at_risk_value_at_stake']:,.0f} {cur}</b> more is at stake: what they "
+            f"would be worth if they stayed ({value['newly_at_risk_value_at_stake']:,.0f} {cur} of it from members "
+            f"newly at risk this month).</p>"))
+        groups = pd.DataFrame(value["groups"]).rename(columns={
+            "group": "Members", "members": "count", "clv": f"expected CLV ({cur})",
+            "clv_if_alive": f"CLV if retained ({cur})", "value_at_stake": f"value at stake ({cur})"})
+        items.append(_table(groups.round(0).astype({c: "int64" for c in groups.columns[1:]})))
+    return items
+
+
 # Later issues add their sections here, in reading order; data quality stays last.
 SECTIONS: list[Section] = [
+    Section("churn-value", "Churn and value", churn_and_value),
     Section("data-quality", "Data quality", data_quality),
 ]
 
