@@ -30,6 +30,17 @@ def _run(args) -> int:
     return 0
 
 
+def _verify(args) -> int:
+    from .verify import verify
+
+    table = verify()
+    with __import__("pandas").option_context("display.width", 120, "display.max_colwidth", 50):
+        print(table.to_string(index=False, formatters={"ours": "{:.4f}".format}))
+    failed = int((~table["ok"]).sum())
+    print(f"{len(table) - failed} of {len(table)} published figures reproduced")
+    return 0 if failed == 0 else EXIT_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="retention", description="Monthly customer-retention report")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="replace an existing month")
     run.add_argument("--reports-dir", help="where month folders go (default: reports/)")
     run.set_defaults(func=_run)
+    verify = sub.add_parser("verify-models", help="refit CDNOW and compare with the published figures")
+    verify.set_defaults(func=_verify)
     return parser
 
 
