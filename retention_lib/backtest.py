@@ -93,12 +93,15 @@ def tracking(purchases: pd.DataFrame, model: btyd.BTYDModel, calibration_end, ob
     days = days[days["customer_id"].isin(cohort.index) & (days["day"] <= obs_end)]
     repeat = days[days["day"] > days["customer_id"].map(cohort)]
     start = cohort.min()
-    week_ends = pd.date_range(start + WEEK, obs_end.normalize() + pd.Timedelta(days=1), freq="7D")  # whole weeks
-    actual = np.histogram((repeat["day"] - start) / WEEK, bins=np.r_[0, (week_ends - start) / WEEK])[0]
+    # week k covers the days [start + 7(k-1), start + 7k); only whole weeks up to obs_end
+    boundaries = pd.date_range(start + WEEK, obs_end.normalize() + pd.Timedelta(days=1), freq="7D")
+    week = ((repeat["day"] - start) // WEEK).to_numpy()
+    actual = np.bincount(week[week < len(boundaries)], minlength=len(boundaries))
     births = cohort.value_counts()
-    age = ((week_ends.to_numpy()[:, None] - births.index.to_numpy()[None, :]) / WEEK).clip(min=0)
+    age = ((boundaries.to_numpy()[:, None] - births.index.to_numpy()[None, :]) / WEEK).clip(min=0)
     cum = (model.expected_purchases(age, 0.0, 0.0, 0.0) * births.to_numpy()[None, :]).sum(axis=1)
-    out = pd.DataFrame({"week_end": week_ends, "actual": actual, "predicted": np.diff(np.r_[0.0, cum])})
+    out = pd.DataFrame({"week_end": boundaries - pd.Timedelta(days=1), "actual": actual,
+                        "predicted": np.diff(np.r_[0.0, cum])})
     out["actual_cumulative"], out["predicted_cumulative"] = out["actual"].cumsum(), cum
     out["holdout"] = out["week_end"] > cal_end
     return out

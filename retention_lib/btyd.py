@@ -2,9 +2,9 @@
 
 - BG/NBD (the default) is fitted by our own vectorised likelihood with an analytic
   gradient; tests hold it to lifetimes' BetaGeoFitter and to the published CDNOW figures.
-- MBG/NBD is fitted with lifetimes' ModifiedBetaGeoFitter.
-- Pareto/NBD uses our log-space likelihood: lifetimes' version overflows (inf/NaN) for
-  grocery customers with hundreds of visits. Tests hold it to lifetimes where that works.
+- MBG/NBD and Pareto/NBD are fitted on our log-space likelihoods (lifetimes-style log
+  parameters and time rescaling). lifetimes' Pareto/NBD overflows (inf/NaN) for grocery
+  customers with hundreds of visits; tests hold both to lifetimes where it works.
 Identical (frequency, recency, T) rows are always compressed into weights first, so the
 cost of a fit depends on the number of distinct rows, not of customers.
 Time is in the units of the summary (the report uses weeks).
@@ -202,10 +202,11 @@ class BTYDModel:
                 horizon = (beta + T) / (s - 1) * (1 - np.exp((s - 1) * (np.log(beta + T) - np.log(beta + T + t))))
             return self.p_alive(x, t_x, T) * mean_rate * horizon
         r, alpha, a, b = self.p
-        c = a + b + x - (1 if self.kind == "bgnbd" else 0)
+        # BG/NBD: 2F1(r+x, b+x; a+b+x-1; z); MBG/NBD: 2F1(r+x, b+x+1; a+b+x; z) (Wagner & Hoppe 2008)
+        A, B, c = (r + x, b + x, a + b + x - 1) if self.kind == "bgnbd" else (r + x, b + x + 1, a + b + x)
         z = t / (alpha + T + t)
-        # 2F1(r+x, b+x; c; z) through Euler's transform keeps it finite for large x
-        log_h = np.log(hyp2f1(c - (r + x), c - (b + x), c, z)) + (c - (r + x) - (b + x)) * np.log1p(-z)
+        # Euler's transform keeps the hypergeometric term finite for heavy buyers
+        log_h = np.log(hyp2f1(c - A, c - B, c, z)) + (c - A - B) * np.log1p(-z)
         bracket = -np.expm1(log_h + (r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
         if self.kind == "bgnbd":
             return (a + b + x - 1) / (a - 1) * bracket * self.p_alive(x, t_x, T)

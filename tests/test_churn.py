@@ -1,0 +1,114 @@
+"""The month's churn and value views on a simulated store, checked against its ground truth."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from retention_lib import backtest, churn, value
+from retention_lib.aggregate import baskets_from_lines
+from retention_lib.run import open_run
+from retention_lib.simulate import simulate_store
+from retention_lib.verify import verify
+
+
+@pytest.fixture(scope="module")
+def store():
+    return simulate_store(seed=11, n_customers=1500, months=18)
+
+
+@pytest.fixture(scope="module")
+def baskets(store):
+    return baskets_from_lines(store.tables["transactions"])
+
+
+@pytest.fixture(scope="module")
+def run(small_config, tmp_path_factory):
+    return open_run(small_config, "2025-01", tmp_path_factory.mktemp("run"))
+
+
+@pytest.fixture(scope="module")
+def view(run):
+    return churn.score_month(run)
+
+
+def test_p_alive_separates_the_simulated_churners(run, view, small_config):
+    truth = pd.read_json(small_config.parent / "store" / "truth.json", typ="series")
+    people = pd.DataFrame(truth["customers"]).set_index("customer_id")
+    dropped = pd.to_datetime(people["dropout_at"]) < run.end
+    scored = view.scores.join(dropped.rename("dropped"), how="inner")
+    assert len(scored) == len(view.scores)
+    alive_p, dead_p = scored.loc[~scored["dropped"], "p_alive"], scored.loc[scored["dropped"], "p_alive"]
+    # rank-based AUC: a random alive member outranks a random dropped one most of the time
+    ranks = scored["p_alive"].rank()
+    auc = (ranks[~scored["dropped"]].sum() - len(alive_p) * (len(alive_p) + 1) / 2) / (len(alive_p) * len(dead_p))
+    assert auc > 0.85
+    assert alive_p.mean() > dead_p.mean() + 0.4
+
+
+def test_newly_at_risk_crossed_the_threshold_this_month(view):
+    s = view.scores
+    assert s["newly_at_risk"].sum() > 0
+    assert (s.loc[s["newly_at_risk"], "p_alive"] < view.threshold).all()
+    assert (s.loc[s["newly_at_risk"], "p_alive_last_month"] >= view.threshold).all()
+    assert set(view.newly_at_risk.index) <= set(view.at_risk.index)
+    assert view.headline()["at_risk"] == int((s["p_alive"] < view.threshold).sum())
+
+
+def test_backtest_on_simulated_store_predicts_the_holdout(baskets):
+    result = backtest.run_backtest(baskets, "2025-03-31", "2025-06-30")
+    m = result.metrics
+    assert abs(m["aggregate_error_pct"]) < 10
+    assert m["customers"] + m["new_in_holdout"] == baskets.loc[baskets["is_member"] & baskets["is_purchase"], "customer_id"].nunique()
+    assert result.lift["actual"].iloc[-1] > 3 * result.lift["actual"].iloc[4]
+    rel = result.reliability
+    assert (rel["observed"].iloc[-3:].mean() - rel["observed"].iloc[:3].mean()) > 0.5
+    assert 0 <= m["brier_active"] < 0.25
+
+
+def test_tracking_counts_every_repeat_purchase_day(baskets):
+    result = backtest.run_backtest(baskets, "2025-03-31", "2025-06-30")
+    bought = baskets[baskets["is_member"] & baskets["is_purchase"]]
+    days = bought.assign(day=bought["timestamp"].dt.normalize())[["customer_id", "day"]].drop_duplicates()
+    first = days.groupby("customer_id")["day"].transform("min")
+    cohort = days.groupby("customer_id")["day"].min() <= pd.Timestamp("2025-03-31")
+    repeat = days[(days["day"] > first) & days["customer_id"].map(cohort)]
+    end = result.tracking["week_end"].iloc[-1]
+    assert result.tracking["actual"].sum() == (repeat["day"] <= end).sum()
+    holdout = result.tracking[result.tracking["holdout"]]
+    assert holdout["predicted"].sum() == pytest.approx(holdout["actual"].sum(), rel=0.15)
+
+
+def test_model_comparison_lists_every_model(baskets):
+    table, results = backtest.compare_models(baskets, "2025-03-31", "2025-06-30")
+    assert list(table["model"]) == ["BG/NBD", "MBG/NBD", "Pareto/NBD"]
+    for kind, result in results.items():
+        assert np.isfinite(result.customers[["expected_holdout", "p_alive"]].to_numpy()).all(), kind
+
+
+def test_period_transactions_and_matrix(view):
+    table = churn.period_transactions(view.model, view.scores)
+    assert table["actual"].sum() == table["model"].sum() == len(view.scores)
+    matrix = churn.p_alive_matrix(view.model, 40, 50.0, 10)
+    values = matrix.to_numpy()
+    assert np.nanmin(values) >= 0 and np.nanmax(values) <= 1
+    # for a frequent buyer, a more recent last purchase means more likely alive
+    assert (np.diff(matrix.iloc[-1].to_numpy()) >= -1e-12).all()
+
+
+def test_value_at_stake_and_clv(view):
+    v = value.value_month(view.model, view.scores, horizon_months=12, margin=0.3)
+    s = v.scores
+    assert (s["clv"] >= 0).all() and (s["clv_if_alive"] >= s["clv"] - 1e-9).all()
+    h = v.headline()
+    assert h["total_clv"] == pytest.approx(s["clv"].sum())
+    groups = value.groups(v)
+    assert groups["members"].sum() == len(s)
+    assert h["at_risk_value_at_stake"] == pytest.approx(
+        groups.loc[groups["group"] != "Not at risk", "value_at_stake"].sum())
+    longer = value.value_month(view.model, view.scores, horizon_months=24, margin=0.3)
+    assert longer.headline()["total_clv"] > h["total_clv"]
+
+
+def test_verify_models_reproduces_every_published_figure():
+    table = verify()
+    assert table["ok"].all(), table[~table["ok"]]
+    assert len(table) == 15
