@@ -87,8 +87,9 @@ def test_existing_month_is_refused_without_force_and_replaced_with_it(published,
 def test_a_failing_cell_exits_non_zero_and_publishes_nothing(small_config, tmp_path):
     books = tmp_path / "notebooks"
     books.mkdir()
-    for book in notebooks():
-        shutil.copy(book, books / book.name)
+    for book in notebooks():  # a short series is enough: 01 runs, 05 fails, 08 never starts
+        if book.name.startswith(("01_", "08_")):
+            shutil.copy(book, books / book.name)
     failing = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell('month = ""\nconfig = ""\nrun_dir = ""', metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("raise RuntimeError('boom in the middle')"),
