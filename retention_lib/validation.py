@@ -23,15 +23,19 @@ TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "1.0"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "0.0"}
 CURRENCY_SIGNS = "¥￥$€£"
 THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")  # with decimal: ","
+SIGN_BEFORE_CURRENCY = re.compile(f"^-\\s*[{CURRENCY_SIGNS}]")
 SHOW_ROWS = 5
 
 
 class ValidationError(ValueError):
     """Input that cannot be used: names file, column, rule and the first offending rows."""
 
-    def __init__(self, file, column, rule, detail, rows=()):
+    def __init__(self, file, column, rule, detail, rows=(), client_column=None):
         self.file, self.column, self.rule, self.rows = str(file), column, rule, list(rows)
         where = f"column '{column}'" if column else "table"
+        if column and client_column and client_column != column:
+            where += f" (client column '{client_column}')"
         rows_text = f"; first offending rows: {', '.join(map(str, self.rows[:SHOW_ROWS]))}" if self.rows else ""
         super().__init__(f"{self.file}: {where}: rule '{rule}': {detail}{rows_text}")
 
@@ -80,16 +84,24 @@ def _parse_time(series: pd.Series, fmt: str | None) -> pd.Series:
                 parsed = parsed.where(~todo, pd.to_datetime(text[todo], format=alt, errors="coerce"))
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
-    return parsed.astype("datetime64[ns]")
+    # Not yet nanoseconds: a "9999-12-31" sentinel must reach the rules, not overflow here.
+    return parsed
 
 
 def _parse_number(series: pd.Series, decimal: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         out = series.astype("float64")
     else:
-        text = series.astype("string").str.strip().str.strip(CURRENCY_SIGNS).str.strip()
+        text = series.astype("string").str.strip()
+        text = text.str.replace(SIGN_BEFORE_CURRENCY, "-", regex=True)  # "-¥12.50"
+        text = text.str.strip(CURRENCY_SIGNS).str.strip()
         if decimal == ",":
-            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            # "1.234,50" -> 1234.50. Any other dot ("12.50") is ambiguous under a decimal
+            # comma: the value is left unread (not_numeric) rather than read as 1250.
+            grouped = text.str.match(THOUSANDS_DOT).fillna(False).astype(bool)
+            text = text.where(~grouped, text.str.replace(".", "", regex=False))
+            text = text.mask(text.str.contains(".", regex=False).fillna(False).astype(bool))
+            text = text.str.replace(",", ".", regex=False)
         else:
             grouped = text.str.match(THOUSANDS).fillna(False).astype(bool)
             text = text.where(~grouped, text.str.replace(",", "", regex=False))
@@ -127,14 +139,13 @@ class _Checker:
         rows = self.rows[hit].tolist()
         share = n / self.report.rows_read
         if share > limit:
-            where = self.source.client_column(column) if column else None
-            label = column if where in (None, column) else f"{column}' (client column '{where}')"
             values = self.raw.loc[hit[:SHOW_ROWS], column].tolist() if column in self.raw else []
             shown = f"; values {values}" if values else ""
             raise ValidationError(
-                self.source.path, label, rule,
+                self.source.path, column, rule,
                 f"{reason}: {n} of {self.report.rows_read} rows ({share:.1%}), more than the "
-                f"{limit:.0%} that may be set aside{shown}", rows)
+                f"{limit:.0%} that may be set aside{shown}", rows,
+                client_column=self.source.client_column(column) if column else None)
         value = (self.raw.loc[hit, column].astype("string") if column in self.raw
                  else pd.Series(pd.NA, index=hit, dtype="string"))
         self.rejects.append(pd.DataFrame({
@@ -155,9 +166,12 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
         client = source.client_column(col.name)
         if client in raw.columns:
             present[col.name] = client
-        elif col.required:
+        elif col.required or col.name in source.columns:
+            # An optional column the config maps explicitly is expected too: a typo in the
+            # mapping must not silently lose, say, every discount.
+            what = "required column" if col.required else "column mapped in the config,"
             raise ValidationError(source.path, col.name, "missing_column",
-                                  f"required column '{client}' not found; the file has "
+                                  f"{what} '{client}' not found; the file has "
                                   f"{list(map(str, raw.columns))}")
     report.ignored_columns = [str(c) for c in raw.columns if c not in present.values()]
     if raw.empty and source.table == "transactions":
@@ -213,7 +227,14 @@ def _check_column(check: _Checker, col: Column, source: TableSource, now, limit)
             text = text.loc[check.frame.index]
         check.frame[name] = text.mask(text.eq(""))
     elif col.kind in (TIMESTAMP, DATE):
-        parsed = _parse_time(series, source.timestamp_format)
+        try:
+            parsed = _parse_time(series, source.timestamp_format)
+        except ValueError as exc:  # e.g. "+08:00" on some values and "Z" on others
+            raise ValidationError(source.path, name, "mixed_timezones",
+                                  f"{name} mixes UTC offsets (or offsets and none), so its "
+                                  "values are not on one local clock; give every value the "
+                                  f"same offset or none ({exc})",
+                                  client_column=source.client_column(name)) from exc
         check.reject(~blank & parsed.isna(), name, "unparseable_timestamp",
                      f"{name} is not a date/time"
                      + (f" in format {source.timestamp_format!r}" if source.timestamp_format else ""),
@@ -223,6 +244,10 @@ def _check_column(check: _Checker, col: Column, source: TableSource, now, limit)
             check.reject(parsed > now, name, "future_timestamp",
                          f"{name} is later than the data's end ({now:%Y-%m-%d %H:%M})", limit)
             parsed = parsed.loc[check.frame.index]
+        check.reject((parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max), name, "out_of_range",
+                     f"{name} outside the years {pd.Timestamp.min.year + 1}–{pd.Timestamp.max.year - 1}",
+                     limit)
+        parsed = parsed.loc[check.frame.index].astype("datetime64[ns]")
         check.frame[name] = parsed.dt.normalize() if col.kind == DATE else parsed
     elif col.kind in (MONEY, NUMBER, INTEGER):
         number = _parse_number(series, source.decimal)
