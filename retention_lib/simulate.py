@@ -54,6 +54,9 @@ WINBACK_LEAD_DAYS = 105     # win-back sent about 3.5 months before the end
 HOLIDAY_LEAD_DAYS = 45
 LAPSE_DAYS = 30
 WINBACK_COUPON = 15.0
+# Chance a targeted member comes back for the coupon: base + slope × coupon_affinity, ≈ 13%.
+COUPON_RESPONSE = (0.05, 0.3)
+COUPON_WAIT_DAYS = 12  # mean wait before the coupon visit, within the 8-week validity
 PRODUCTS_PER_CATEGORY = 300
 CHANNELS = ("wechat", "sms", "in-store", "app")
 COMPLAINT_CATEGORIES = {
@@ -231,8 +234,11 @@ def _winback(rng, members, events, send_day, cum_clock, clock, n_days):
     treated[rng.permutation(len(targets))[: len(targets) // 2]] = True
     m = members.iloc[targets]
     dead = (m.dropped_natural & (m.last_natural_day < send_day)).to_numpy()
-    comes = rng.random(len(targets)) < 0.05 + 0.3 * m.coupon_affinity.to_numpy()
-    wait = -np.log1p(-rng.random(len(targets)) * -np.expm1(-(WINDOW_WEEKS * 7 - 1) / 12)) * 12
+    base, slope = COUPON_RESPONSE
+    comes = rng.random(len(targets)) < base + slope * m.coupon_affinity.to_numpy()
+    # Exponential wait truncated so that the visit falls inside the campaign window.
+    cap = (WINDOW_WEEKS * 7 - 1) / COUPON_WAIT_DAYS
+    wait = -np.log1p(-rng.random(len(targets)) * -np.expm1(-cap)) * COUPON_WAIT_DAYS
     coupon_day = send_day + 1 + wait.astype(int)
     coupon_tau = cum_clock[coupon_day] + rng.random(len(targets)) * clock[coupon_day]
     revive = comes & dead
@@ -306,8 +312,8 @@ def _surveys(rng, baskets, members, start, n_days, store_ids, customer_ids):
     # Answered after a visit, never on the day of the last (dropout) purchase.
     mb = mb[~gone | (mb.day.to_numpy() < final_day)]
     month = mb.timestamp.dt.year * 12 + mb.timestamp.dt.month
-    pick = mb.assign(month=month.to_numpy(), r=rng.random(len(mb))).sort_values(["owner", "month", "r"])
-    pick = pick.drop_duplicates(["owner", "month"])
+    pick = mb.assign(month=month.to_numpy(), r=rng.random(len(mb)))
+    pick = pick.sort_values(["owner", "month", "r"]).drop_duplicates(["owner", "month"])
     pick = pick[rng.random(len(pick)) < SURVEY_RATE]
     n_anon = int(round(len(pick) * ANONYMOUS_SURVEY_SHARE))
     sat = np.concatenate([members.satisfaction.to_numpy()[pick.owner], rng.standard_normal(n_anon)])
@@ -374,15 +380,19 @@ def _complaints(rng, baskets, members, last_moment, store_ids, customer_ids, n_d
          + pd.to_timedelta(_seconds_of_day(rng, n_anon), unit="s")).to_numpy(),
     ])
     n = len(opened)
-    hours = rng.lognormal(np.log(24), 1.6, n)  # median one day; 1 in 60 takes over a month
+    # Median one day; a long tail of disputes (about 1 in 20 takes over a month) keeps a few
+    # complaints open at the end.
+    hours = rng.lognormal(np.log(24), 2.0, n)
     closed = pd.Series(opened + pd.to_timedelta(np.round(hours * 3600), unit="s").to_numpy())
     still_open = closed > last_moment
     df = pd.DataFrame({
         "opened_at": opened,
         "closed_at": closed.mask(still_open),
-        "category": rng.choice(list(COMPLAINT_CATEGORIES), n, p=list(COMPLAINT_CATEGORIES.values())),
+        "category": rng.choice(list(COMPLAINT_CATEGORIES), n,
+                               p=list(COMPLAINT_CATEGORIES.values())),
         "resolved": ~still_open.to_numpy() & (rng.random(n) < 0.9),
-        "customer_id": np.concatenate([customer_ids[hit.owner], np.full(n_anon, None, dtype=object)]),
+        "customer_id": np.concatenate([customer_ids[hit.owner],
+                                       np.full(n_anon, None, dtype=object)]),
         "store_id": store_ids[np.concatenate([hit.store.to_numpy(),
                                               rng.integers(0, len(store_ids), n_anon)])],
     }).sort_values("opened_at", kind="stable").reset_index(drop=True)
@@ -393,7 +403,8 @@ def _complaints(rng, baskets, members, last_moment, store_ids, customer_ids, n_d
 def _demographics(rng, members, end, store_ids):
     n = len(members)
     # Older shoppers churn a little less (younger ones drift to group-buying apps).
-    age = np.clip(np.round(47 - 5 * members.churny.to_numpy() + 14 * rng.standard_normal(n)), 18, 85)
+    age = np.round(47 - 5 * members.churny.to_numpy() + 14 * rng.standard_normal(n))
+    age = np.clip(age, 18, 85)
     birthday = end - pd.to_timedelta(np.ceil(age * 365.25) + rng.integers(0, 365, n), unit="D")
     bands = pd.cut(age, [17, 24, 34, 44, 54, 64, 200],
                    labels=["18-24", "25-34", "35-44", "45-54", "55-64", "65+"])
@@ -406,8 +417,10 @@ def _demographics(rng, members, end, store_ids):
         "birthday": birthday.normalize(),
         "age_band": np.asarray(bands, dtype=object),
         "gender": rng.choice(["F", "M"], n, p=[0.62, 0.38]),
-        "household_size": rng.choice(["1", "2", "3", "4", "5+"], n, p=[0.18, 0.32, 0.28, 0.14, 0.08]),
-        "income_band": rng.choice(["<5k", "5k-10k", "10k-20k", "20k+"], n, p=[0.25, 0.4, 0.25, 0.1]),
+        "household_size": rng.choice(["1", "2", "3", "4", "5+"], n,
+                                     p=[0.18, 0.32, 0.28, 0.14, 0.08]),
+        "income_band": rng.choice(["<5k", "5k-10k", "10k-20k", "20k+"], n,
+                                  p=[0.25, 0.4, 0.25, 0.1]),
         "marketing_consent": members.consent.to_numpy(),
         "home_store_id": store_ids[members.home.to_numpy()],
         "name": np.where(english, en.astype(object), zh.astype(object)),
@@ -439,7 +452,8 @@ def _winback_truth(baskets, arm, sent_at):
     return truth, campaign_id
 
 
-def _campaigns(rng, baskets, members, arm, sent_at, start_ts, n_days, customer_ids, truth, winback_id):
+def _campaigns(baskets, members, arm, sent_at, start_ts, n_days, customer_ids, truth,
+               winback_id):
     """Campaign rows: the randomised win-back and a holiday flyer with no control group."""
     coupon = baskets[baskets.kind == "coupon"].groupby("owner").timestamp.min()
     winback = pd.DataFrame({
@@ -467,7 +481,8 @@ def _campaigns(rng, baskets, members, arm, sent_at, start_ts, n_days, customer_i
 
 
 def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024-01-01",
-                   months: int = 24, n_stores: int = 2, non_member_share: float = 0.25) -> DemoStore:
+                   months: int = 24, n_stores: int = 2,
+                   non_member_share: float = 0.25) -> DemoStore:
     """Simulate a community supermarket; see the module docstring and DESIGN §4."""
     if months < 6:
         raise ValueError("months must be at least 6 to fit the win-back campaign and its window")
@@ -489,7 +504,8 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     n = n_customers
     idx = np.arange(n)
     events, dropped = _path_frame(rng, idx, members.birth.to_numpy(), members.lam.to_numpy() / 7,
-                                  members.p_dropout.to_numpy(), cum_clock, n_days, "natural", "natural")
+                                  members.p_dropout.to_numpy(), cum_clock, n_days,
+                                  "natural", "natural")
     members["dropped_natural"] = dropped
     members["last_natural_day"] = events.groupby("owner").day.max().reindex(idx).to_numpy()
     second = events[rng.random(len(events)) < SECOND_VISIT_RATE].assign(kind="second")
@@ -521,8 +537,8 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     affinity = members.coupon_affinity.to_numpy()
     uses_coupon = rng.random(len(baskets)) < 0.45 * affinity[baskets.owner]
     spend = baskets.amount.to_numpy()
-    everyday = np.minimum(rng.choice([3.0, 5.0, 10.0, 20.0], len(baskets), p=[0.3, 0.35, 0.25, 0.1]),
-                          np.floor(0.25 * spend))
+    everyday = rng.choice([3.0, 5.0, 10.0, 20.0], len(baskets), p=[0.3, 0.35, 0.25, 0.1])
+    everyday = np.minimum(everyday, np.floor(0.25 * spend))
     baskets["coupon_value"] = np.where(baskets.kind == "coupon",
                                        np.minimum(WINBACK_COUPON, np.floor(0.3 * spend)),
                                        np.where(uses_coupon, everyday, 0.0))
@@ -571,10 +587,11 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
         np.searchsorted(cum_clock, members.birth.to_numpy(), side="right") - 1, unit="D")
     member_b = baskets[baskets.owner >= 0]
     recent = member_b[member_b.timestamp > end_ts - pd.Timedelta(days=364)]
-    spend = recent.groupby("owner").amount.sum().reindex(idx, fill_value=0.0).rank(pct=True).to_numpy()
+    # Tier from the last year's spend: top 10% gold, next 25% silver.
+    rank = recent.groupby("owner").amount.sum().reindex(idx, fill_value=0.0).rank(pct=True)
     customers = pd.DataFrame({
         "customer_id": customer_ids, "join_date": join_date,
-        "tier": np.where(spend > 0.9, "gold", np.where(spend > 0.65, "silver", "standard")),
+        "tier": np.select([rank > 0.9, rank > 0.65], ["gold", "silver"], "standard"),
         **_demographics(rng, members, end_ts, store_ids),
     })
     customers = customers[[c for c in TABLES["customers"].names if c in customers]]
@@ -583,7 +600,7 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     last_moment = end_ts + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
     complaints = _complaints(rng, baskets, members, last_moment, store_ids, customer_ids,
                              n_days, start_ts)
-    campaigns, campaign_truth = _campaigns(rng, baskets, members, arm, sent_at, start_ts, n_days,
+    campaigns, campaign_truth = _campaigns(baskets, members, arm, sent_at, start_ts, n_days,
                                            customer_ids, campaign_truth, winback_id)
 
     last_ts = member_b.groupby("owner").timestamp.max().reindex(idx)
