@@ -81,7 +81,8 @@ def tracking_chart(track: pd.DataFrame, model_name: str, calibration_end: str):
     ax.plot(track["week_end"], track["actual"], label="Actual")
     ax.plot(track["week_end"], track["predicted"], linestyle="--", label=f"{model_name} expected")
     ax.axvline(pd.Timestamp(calibration_end), color="grey", linestyle=":", label="End of calibration")
-    ax.set(title="Weekly repeat purchases of the calibration cohort, actual vs model",
+    period = f"{track['week_end'].iloc[0]:%b %Y}–{track['week_end'].iloc[-1]:%b %Y}"
+    ax.set(title=f"Weekly repeat purchases of the calibration cohort, actual vs model, {period}",
            xlabel="Week ending", ylabel="Repeat purchases per week")
     ax.set_ylim(bottom=0)
     ax.legend(loc="lower left")
@@ -99,10 +100,15 @@ def calibration_chart(rel: pd.DataFrame, holdout_weeks: float):
     return fig
 
 
-def value_tiers_chart(table: pd.DataFrame, currency: str, horizon: int):
+def clv_groups_chart(table: pd.DataFrame, currency: str, horizon: int, month: str):
+    """Expected CLV and the further value at stake, by churn status, in thousands."""
     use_style()
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    sns.barplot(data=table, x="group", y="clv", ax=ax, color=sns.color_palette(PALETTE)[0])
-    ax.set(title=f"Expected {horizon}-month CLV by member group ({currency}, discounted)",
-           xlabel="", ylabel=f"Total CLV ({currency})")
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    long = table.melt(id_vars="group", value_vars=["clv", "value_at_stake"], var_name="measure", value_name="value")
+    long["measure"] = long["measure"].map({"clv": "Expected CLV", "value_at_stake": "Further value at stake if retained"})
+    long["value"] = long["value"] / 1000
+    sns.barplot(data=long, x="group", y="value", hue="measure", ax=ax)
+    ax.set(title=f"{horizon}-month CLV by churn status of members, {month} ({currency} thousands, discounted)",
+           xlabel="", ylabel=f"{currency} thousands")
+    ax.legend(title=None)
     return fig

@@ -69,8 +69,10 @@ def churn_and_value(run: Run) -> list | None:
     cur = run.config.currency
     items = [HTML(
         f"<p>{h['model']} model fitted on {_int(h['members_scored'])} members' purchase histories to "
-        f"{run.month}. <b>{_int(h['at_risk'])}</b> members have P(alive) below {h['threshold']:.0%} "
-        f"(at risk); <b>{_int(h['newly_at_risk'])}</b> of them crossed that line this month (newly at risk). "
+        f"{run.month}. <b>{_int(h['at_risk'])}</b> members have a probability of still being a customer "
+        f"(P(alive)) below {h['threshold']:.0%}; <b>{_int(h['newly_at_risk'])}</b> of them crossed that line "
+        f"this month (newly at risk) and {_int(h['likely_lost'])} are below {h['likely_lost_below']:.0%} "
+        f"(likely lost). "
         f"Members are expected to make {h['expected_purchases_next_month']:,.0f} purchase visits next month.</p>")]
     if bt:
         items.append(HTML(
@@ -84,10 +86,12 @@ def churn_and_value(run: Run) -> list | None:
     if value:
         items.append(HTML(
             f"<p>{html.escape(value['convention'])} Total expected CLV of members: "
-            f"<b>{value['total_clv']:,.0f} {cur}</b>. Members at risk carry {value['at_risk_clv']:,.0f} {cur} of "
-            f"expected CLV, and <b>{value['at_risk_value_at_stake']:,.0f} {cur}</b> more is at stake: what they "
-            f"would be worth if they stayed ({value['newly_at_risk_value_at_stake']:,.0f} {cur} of it from members "
-            f"newly at risk this month).</p>"))
+            f"<b>{value['total_clv']:,.0f} {cur}</b>. The {_int(value['at_risk_members'])} members at risk but not "
+            f"yet likely lost carry {value['at_risk_clv']:,.0f} {cur} of expected CLV, and "
+            f"<b>{value['at_risk_value_at_stake']:,.0f} {cur}</b> more is at stake: what they would add if they "
+            f"stayed ({value['newly_at_risk_value_at_stake']:,.0f} {cur} of it from members newly at risk this "
+            f"month). Winning back the {_int(value['likely_lost_members'])} likely lost members would be worth up to "
+            f"{value['likely_lost_value_if_won_back']:,.0f} {cur}, at long odds.</p>"))
         groups = pd.DataFrame(value["groups"]).rename(columns={
             "group": "Members", "members": "count", "clv": f"expected CLV ({cur})",
             "clv_if_alive": f"CLV if retained ({cur})", "value_at_stake": f"value at stake ({cur})"})

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .btyd import BTYDModel
+from .churn import LIKELY_LOST
 from .clv import GammaGamma, clv, fit_gamma_gamma, monthly_rate
 from .run import Run
 
@@ -29,7 +30,8 @@ class ValueView:
 
     def headline(self) -> dict:
         s = self.scores
-        at_risk = s[s["at_risk"]]
+        at_risk = s[s["at_risk"] & (s["p_alive"] >= LIKELY_LOST)]
+        lost = s[s["at_risk"] & (s["p_alive"] < LIKELY_LOST)]
         return {
             "horizon_months": self.horizon_months, "annual_discount_rate": self.annual_discount_rate,
             "margin": self.margin,
@@ -40,6 +42,8 @@ class ValueView:
             "members": len(s), "total_clv": float(s["clv"].sum()), "mean_clv": float(s["clv"].mean()),
             "at_risk_members": len(at_risk), "at_risk_clv": float(at_risk["clv"].sum()),
             "at_risk_value_at_stake": float((at_risk["clv_if_alive"] - at_risk["clv"]).sum()),
+            "likely_lost_members": len(lost),
+            "likely_lost_value_if_won_back": float((lost["clv_if_alive"] - lost["clv"]).sum()),
             "newly_at_risk_value_at_stake": float(
                 (s.loc[s["newly_at_risk"], "clv_if_alive"] - s.loc[s["newly_at_risk"], "clv"]).sum()),
         }
@@ -64,15 +68,22 @@ def value_month(model: BTYDModel, churn_scores: pd.DataFrame, *, horizon_months:
     return ValueView(spend, scores, horizon_months, annual_discount_rate, margin)
 
 
+GROUP_ORDER = ["Not at risk", "Newly at risk", "At risk (earlier)", "Likely lost"]
+
+
 def groups(view: ValueView) -> pd.DataFrame:
-    """Members and CLV by churn status, for the chart and the report."""
+    """Members and CLV by churn status, for the chart and the report.
+
+    Newly at risk: crossed the at-risk threshold this month. At risk (earlier): below it
+    already last month. Likely lost: P(alive) below LIKELY_LOST, whatever the month.
+    """
     s = view.scores
-    status = np.where(s["newly_at_risk"], "Newly at risk", np.where(s["at_risk"], "At risk (earlier)", "Not at risk"))
+    status = np.select([~s["at_risk"], s["newly_at_risk"], s["p_alive"] >= LIKELY_LOST],
+                       GROUP_ORDER[:3], GROUP_ORDER[3])
     out = s.assign(group=status).groupby("group").agg(members=("clv", "size"), clv=("clv", "sum"),
                                                        clv_if_alive=("clv_if_alive", "sum"))
     out["value_at_stake"] = out["clv_if_alive"] - out["clv"]
-    order = ["Not at risk", "Newly at risk", "At risk (earlier)"]
-    return out.reindex([g for g in order if g in out.index]).reset_index()
+    return out.reindex([g for g in GROUP_ORDER if g in out.index]).reset_index()
 
 
 def save(view: ValueView, run: Run) -> None:

@@ -102,8 +102,11 @@ def test_value_at_stake_and_clv(view):
     assert h["total_clv"] == pytest.approx(s["clv"].sum())
     groups = value.groups(v)
     assert groups["members"].sum() == len(s)
-    assert h["at_risk_value_at_stake"] == pytest.approx(
+    at_risk = groups["group"].isin(["Newly at risk", "At risk (earlier)"])
+    assert h["at_risk_value_at_stake"] + h["likely_lost_value_if_won_back"] == pytest.approx(
         groups.loc[groups["group"] != "Not at risk", "value_at_stake"].sum())
+    assert h["at_risk_members"] + h["likely_lost_members"] == int(s["at_risk"].sum())
+    assert h["at_risk_value_at_stake"] <= groups.loc[at_risk, "value_at_stake"].sum() + 1e-6
     longer = value.value_month(view.model, view.scores, horizon_months=24, margin=0.3)
     assert longer.headline()["total_clv"] > h["total_clv"]
 
