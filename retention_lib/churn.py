@@ -13,7 +13,7 @@ from .run import Run
 from .summary import summarise
 
 DEFAULT_THRESHOLD = 0.5
-LIKELY_LOST = 0.1  # below this P(alive) a member is counted as likely lost rather than at risk
+LIKELY_LOST = 0.1  # below this P(alive) (and not newly at risk) a member is likely lost
 HORIZONS = {"next_month": WEEKS_PER_MONTH, "next_quarter": 3 * WEEKS_PER_MONTH}
 
 
@@ -50,7 +50,7 @@ class ChurnView:
         return {"model": self.model.name, "params": self.model.params, "threshold": self.threshold,
                 "likely_lost_below": LIKELY_LOST,
                 "members_scored": len(s), "at_risk": int(s["at_risk"].sum()),
-                "likely_lost": int((s["p_alive"] < LIKELY_LOST).sum()),
+                "likely_lost": int(((s["p_alive"] < LIKELY_LOST) & ~s["newly_at_risk"]).sum()),
                 "newly_at_risk": int(s["newly_at_risk"].sum()),
                 "expected_purchases_next_month": float(s["expected_next_month"].sum()),
                 "mean_p_alive": float(s["p_alive"].mean())}

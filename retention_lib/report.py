@@ -71,8 +71,8 @@ def churn_and_value(run: Run) -> list | None:
         f"<p>{h['model']} model fitted on {_int(h['members_scored'])} members' purchase histories to "
         f"{run.month}. <b>{_int(h['at_risk'])}</b> members have a probability of still being a customer "
         f"(P(alive)) below {h['threshold']:.0%}; <b>{_int(h['newly_at_risk'])}</b> of them crossed that line "
-        f"this month (newly at risk) and {_int(h['likely_lost'])} are below {h['likely_lost_below']:.0%} "
-        f"(likely lost). "
+        f"this month (newly at risk) and {_int(h['likely_lost'])} others are below "
+        f"{h['likely_lost_below']:.0%} (likely lost). "
         f"Members are expected to make {h['expected_purchases_next_month']:,.0f} purchase visits next month.</p>")]
     if bt:
         items.append(HTML(

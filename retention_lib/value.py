@@ -30,8 +30,8 @@ class ValueView:
 
     def headline(self) -> dict:
         s = self.scores
-        at_risk = s[s["at_risk"] & (s["p_alive"] >= LIKELY_LOST)]
-        lost = s[s["at_risk"] & (s["p_alive"] < LIKELY_LOST)]
+        g = groups(self).set_index("group").reindex(GROUP_ORDER).fillna(0)
+        at_risk = g.loc[["Newly at risk", "At risk (earlier)"]]
         return {
             "horizon_months": self.horizon_months, "annual_discount_rate": self.annual_discount_rate,
             "margin": self.margin,
@@ -40,12 +40,11 @@ class ValueView:
                             "freq_monetary_corr": self.spend.freq_monetary_corr},
             "population_mean_spend": self.spend.population_mean_spend,
             "members": len(s), "total_clv": float(s["clv"].sum()), "mean_clv": float(s["clv"].mean()),
-            "at_risk_members": len(at_risk), "at_risk_clv": float(at_risk["clv"].sum()),
-            "at_risk_value_at_stake": float((at_risk["clv_if_alive"] - at_risk["clv"]).sum()),
-            "likely_lost_members": len(lost),
-            "likely_lost_value_if_won_back": float((lost["clv_if_alive"] - lost["clv"]).sum()),
-            "newly_at_risk_value_at_stake": float(
-                (s.loc[s["newly_at_risk"], "clv_if_alive"] - s.loc[s["newly_at_risk"], "clv"]).sum()),
+            "at_risk_members": int(at_risk["members"].sum()), "at_risk_clv": float(at_risk["clv"].sum()),
+            "at_risk_value_at_stake": float(at_risk["value_at_stake"].sum()),
+            "newly_at_risk_value_at_stake": float(g.loc["Newly at risk", "value_at_stake"]),
+            "likely_lost_members": int(g.loc["Likely lost", "members"]),
+            "likely_lost_value_if_won_back": float(g.loc["Likely lost", "value_at_stake"]),
         }
 
     def correlation_ok(self) -> bool:
@@ -75,7 +74,7 @@ def groups(view: ValueView) -> pd.DataFrame:
     """Members and CLV by churn status, for the chart and the report.
 
     Newly at risk: crossed the at-risk threshold this month. At risk (earlier): below it
-    already last month. Likely lost: P(alive) below LIKELY_LOST, whatever the month.
+    already last month. Likely lost: below LIKELY_LOST and not newly at risk.
     """
     s = view.scores
     status = np.select([~s["at_risk"], s["newly_at_risk"], s["p_alive"] >= LIKELY_LOST],
