@@ -134,7 +134,10 @@ def backtest_window(run: Run, holdout_months: int) -> tuple[pd.Timestamp, pd.Tim
 
 def save(view: ChurnView, run: Run, comparison: pd.DataFrame | None = None, backtest_metrics: dict | None = None):
     """Artifacts for the report and the next notebooks: model JSON, scores, headline."""
+    from .ledger import forecasts
+
     view.model.to_json(run.artifact("churn_model.json"))
+    forecasts(run, view.model, view.scores).to_parquet(run.artifact("forecasts.parquet"), index=False)
     view.scores.to_parquet(run.artifact("churn_scores.parquet"))
     payload = {"headline": view.headline(), "backtest": backtest_metrics or {},
                "comparison": [] if comparison is None else comparison.to_dict("records")}

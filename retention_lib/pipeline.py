@@ -16,6 +16,7 @@ from typing import Callable
 
 import papermill as pm
 
+from . import ledger
 from .config import PROJECT_ROOT, Config, load_config
 from .report_html import export_html
 from .run import prepare_run
@@ -107,6 +108,9 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
     say(f"report.html written ({report.stat().st_size / 1e6:.1f} MB)")
     _write_log(tmp, log_lines)
     _publish(tmp, final)
+    forecasts = final / "artifacts" / "forecasts.parquet"
+    if forecasts.exists():  # only a published run's forecasts enter the ledger
+        ledger.record(forecasts, ledger.ledger_path(reports_dir, cfg.slug))
     return RunResult(month, final, final / "report.html")
 
 

@@ -99,9 +99,63 @@ def churn_and_value(run: Run) -> list | None:
     return items
 
 
+def actions_section(run: Run) -> list | None:
+    summary = run.read_json("actions_summary.json")
+    if summary is None:
+        return None
+    cur = run.config.currency
+    wb, bd, hg = summary["winback"], summary["birthdays"], summary["holiday_greetings"]
+    items = [HTML(
+        f"<p><b>Win-back list: {_int(wb['listed'])} members</b> to contact, worth an expected "
+        f"{wb['listed_contact_value']:,.0f} {cur} in {run.read_json('clv_summary.json')['horizon_months']}-month CLV. "
+        f"Of {_int(wb['at_risk'])} members at risk, {_int(wb['without_consent'])} have no marketing consent "
+        f"and are left out; {_int(wb['over_budget'])} more are beyond the contact budget of {_int(wb['budget'])}. "
+        + (f"Birthday greetings next month: {_int(bd['listed'])} members. " if "listed" in bd else "")
+        + (f"Holiday care for core and key members: {_int(hg['listed'])}. " if "listed" in hg else "")
+        + "The lists themselves are files for the consultant, not part of this report.</p>")]
+    rows = []
+    for c in summary["campaigns"]:
+        measure = c.get("measure") if isinstance(c.get("measure"), str) else None
+        if measure in (None, "reactivated", "incremental revenue"):
+            if measure is None:
+                rows.append({"campaign": c["campaign_id"], "type": c["type"], "sent": str(c["sent_at"])[:10],
+                             "result": c["status"]})
+            elif measure == "reactivated":
+                rows.append({"campaign": c["campaign_id"], "type": c["type"], "sent": str(c["sent_at"])[:10],
+                             "result": f"reactivation {c['treatment_mean']:.1%} vs {c['control_mean']:.1%} in control: "
+                                       f"uplift {c['uplift'] * 100:+.1f} points (95% CI {c['low'] * 100:+.1f} to "
+                                       f"{c['high'] * 100:+.1f})" + ("" if c["significant"] else ", not significant")})
+            else:
+                rows[-1]["result"] += (f"; incremental revenue {c['uplift']:,.0f} {cur} "
+                                       f"(95% CI {c['low']:,.0f} to {c['high']:,.0f}) over {c['window_weeks']} weeks")
+    if rows:
+        items.append(HTML("<p>Campaigns, treatment against a randomised control group:</p>"))
+        items.append(_table(pd.DataFrame(rows)))
+    else:
+        items.append(HTML("<p>This data source has no campaigns to evaluate.</p>"))
+    if summary["campaigns_described"]:
+        items.append(HTML("<p>Campaigns without a control group cannot be measured. Their targeted members "
+                          "are described beside untargeted recent shoppers; targeting was not random, so the "
+                          "difference is not an effect of the campaign.</p>"))
+    record = summary["track_record"]
+    if record:
+        last = record[-1]
+        items.append(HTML(
+            f"<p><b>Model track record.</b> For {last['for_month']}, the model forecast "
+            f"{last['predicted_purchases']:,.0f} member purchase days a month ahead; members made "
+            f"{last['actual_purchases']:,.0f} ({last['aggregate_error_pct']:+.1f}%).</p>"))
+        if len(record) > 1:
+            items += _image(run, "track_record.png")
+    else:
+        items.append(HTML("<p>Model track record: no forecast for this month was recorded yet (the ledger "
+                          "fills as monthly runs are published).</p>"))
+    return items
+
+
 # Later issues add their sections here, in reading order; data quality stays last.
 SECTIONS: list[Section] = [
     Section("churn-value", "Churn and value", churn_and_value),
+    Section("actions", "Actions and their results", actions_section),
     Section("data-quality", "Data quality", data_quality),
 ]
 
