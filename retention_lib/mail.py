@@ -1,0 +1,189 @@
+"""Email delivery: a short inline-styled summary with CID charts, the full report attached.
+
+SMTP settings come only from the environment (RETENTION_SMTP_HOST, _PORT, _USER,
+_PASSWORD, _TLS = starttls | ssl | none, RETENTION_MAIL_FROM). Every message is first
+written to the month's outbox/ as an .eml; when SMTP is configured it is sent (with retries
+and backoff) and moved to outbox/sent/. A message that could not be sent stays in the
+outbox, and `retention send --month` tries again. The password is never logged.
+"""
+from __future__ import annotations
+
+import html
+import os
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Callable, Iterable
+
+OUTBOX, SENT = "outbox", "sent"
+TLS_MODES = ("starttls", "ssl", "none")
+FONT = "font-family:Arial,'Microsoft YaHei',sans-serif;color:#222;"
+
+
+class MailError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    tls: str = "starttls"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls, env=None) -> "SmtpSettings | None":
+        env = os.environ if env is None else env
+        host = env.get("RETENTION_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        tls = env.get("RETENTION_SMTP_TLS", "starttls").strip().lower()
+        if tls not in TLS_MODES:
+            raise MailError(f"RETENTION_SMTP_TLS must be one of {', '.join(TLS_MODES)}, got {tls!r}")
+        default_port = {"starttls": 587, "ssl": 465, "none": 25}[tls]
+        user = env.get("RETENTION_SMTP_USER") or None
+        password = env.get("RETENTION_SMTP_PASSWORD") or None
+        if (user or password) and tls == "none":
+            raise MailError("refusing to send SMTP credentials over plaintext: set RETENTION_SMTP_TLS "
+                            "to starttls or ssl, or remove RETENTION_SMTP_USER/PASSWORD")
+        sender = env.get("RETENTION_MAIL_FROM") or user or f"retention-report@{host}"
+        return cls(host, int(env.get("RETENTION_SMTP_PORT") or default_port), sender, tls, user, password)
+
+    def describe(self) -> str:
+        return f"{self.host}:{self.port} ({self.tls}{', authenticated' if self.user else ''})"
+
+
+def build_message(*, subject: str, sender: str, recipients: Iterable[str], text: str, html_body: str,
+                  images: dict[str, Path], attachment: Path | None) -> EmailMessage:
+    """multipart/mixed: (text | related(html + CID images)) + the report attached.
+
+    `html_body` refers to each image as cid:{key}; keys are replaced by real content ids.
+    """
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = ", ".join(recipients)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain="retention-report")
+    msg.set_content(text)
+    cids = {key: make_msgid(domain="retention-report") for key in images}
+    for key, cid in cids.items():
+        html_body = html_body.replace(f"cid:{key}", f"cid:{cid[1:-1]}")
+    msg.add_alternative(html_body, subtype="html")
+    html_part = msg.get_payload()[1]
+    for key, path in images.items():
+        html_part.add_related(Path(path).read_bytes(), maintype="image", subtype="png",
+                              cid=cids[key], filename=Path(path).name, disposition="inline")
+    if attachment is not None:
+        msg.add_attachment(Path(attachment).read_bytes(), maintype="text", subtype="html",
+                           filename=Path(attachment).name)
+    return msg
+
+
+def inline_html(title: str, intro: str, table: list[tuple[str, str, str, str]], findings: list[str],
+                images: dict[str, str], footer: str) -> str:
+    """The summary as HTML with inline styles only: many mail clients drop <style> blocks."""
+    cell = "padding:4px 10px;border-bottom:1px solid #ddd;text-align:right;"
+    rows = "".join(
+        f'<tr><td style="{cell}text-align:left;">{html.escape(a)}</td><td style="{cell}font-weight:bold;">'
+        f'{html.escape(b)}</td><td style="{cell}">{html.escape(c)}</td><td style="{cell}">{html.escape(d)}</td></tr>'
+        for a, b, c, d in table)
+    head = "".join(f'<th style="{cell}background:#f0f4f8;">{h}</th>' for h in
+                   ("KPI", "This month", "vs last month", "vs a year ago"))
+    items = "".join(f'<li style="margin:4px 0;">{html.escape(f)}</li>' for f in findings)
+    pictures = "".join(f'<p><img src="cid:{key}" alt="{html.escape(alt)}" style="max-width:640px;width:100%;"></p>'
+                       for key, alt in images.items())
+    return (f'<html><body style="{FONT}margin:0;padding:16px;">'
+            f'<h2 style="{FONT}margin:0 0 8px 0;">{html.escape(title)}</h2>'
+            f'<p style="{FONT}">{html.escape(intro)}</p>'
+            + (f'<table style="{FONT}border-collapse:collapse;font-size:14px;"><tr>{head}</tr>{rows}</table>' if table else "")
+            + (f'<h3 style="{FONT}">Key findings</h3><ul style="{FONT}">{items}</ul>' if findings else "")
+            + pictures
+            + f'<p style="{FONT}font-size:12px;color:#666;">{html.escape(footer)}</p></body></html>')
+
+
+def write_outbox(msg: EmailMessage, folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.eml"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(msg.as_bytes())
+    tmp.replace(path)
+    return path
+
+
+def read_eml(path: Path) -> EmailMessage:
+    return BytesParser(policy=policy.SMTP).parsebytes(Path(path).read_bytes())
+
+
+def send(msg: EmailMessage, settings: SmtpSettings, *, retries: int = 3, backoff: float = 2.0,
+         sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = print) -> None:
+    """Send with retries; waits backoff, 2×backoff, … between attempts. Raises MailError."""
+    recipients = [a.strip() for a in str(msg["To"] or "").split(",") if a.strip()]
+    if not recipients:
+        raise MailError("the message has no recipients")
+    last: Exception | None = None
+    for attempt in range(1, retries + 1):
+        try:
+            _send_once(msg, settings, recipients)
+            log(f"sent to {len(recipients)} recipient(s) via {settings.describe()}")
+            return
+        except (OSError, smtplib.SMTPException) as exc:
+            last = exc
+            log(f"send attempt {attempt}/{retries} via {settings.describe()} failed: {type(exc).__name__}: {exc}")
+            if attempt < retries:
+                sleep(backoff * 2 ** (attempt - 1))
+    raise MailError(f"could not send after {retries} attempts: {last}")
+
+
+def _send_once(msg: EmailMessage, s: SmtpSettings, recipients: list[str]) -> None:
+    context = ssl.create_default_context()
+    if s.tls == "ssl":
+        client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+    else:
+        client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+    with client:
+        if s.tls == "starttls":
+            client.starttls(context=context)
+        if s.user:
+            client.login(s.user, s.password or "")
+        client.send_message(msg, from_addr=s.sender, to_addrs=recipients)
+
+
+def deliver(msg: EmailMessage, outbox: Path, name: str, settings: SmtpSettings | None, *,
+            log: Callable[[str], None] = print, **send_options) -> Path:
+    """Outbox first, then send if SMTP is configured; a sent message moves to outbox/sent/."""
+    path = write_outbox(msg, outbox, name)
+    if settings is None:
+        log(f"no SMTP configured (RETENTION_SMTP_HOST): message written to {path}")
+        return path
+    send(msg, settings, log=log, **send_options)
+    return _mark_sent(path)
+
+
+def send_outbox(outbox: Path, settings: SmtpSettings, *, log: Callable[[str], None] = print,
+                **send_options) -> list[Path]:
+    """Send every message still waiting in an outbox (`retention send`)."""
+    waiting = sorted(outbox.glob("*.eml"))
+    if not waiting:
+        raise MailError(f"nothing to send in {outbox}")
+    done = []
+    for path in waiting:
+        send(read_eml(path), settings, log=log, **send_options)
+        done.append(_mark_sent(path))
+    return done
+
+
+def _mark_sent(path: Path) -> Path:
+    target = path.parent / SENT / path.name
+    target.parent.mkdir(exist_ok=True)
+    path.replace(target)
+    return target

@@ -1,0 +1,126 @@
+"""Email against a real SMTP server (aiosmtpd) on 127.0.0.1 with STARTTLS and AUTH."""
+import socket
+import ssl
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from retention_lib import mail
+
+USER, PASSWORD = "reporter", "s3cret-Pa55word!"
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, BytesParser(policy=policy.SMTP).parsebytes(envelope.content)))
+        return "250 OK"
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == USER \
+        and auth_data.password.decode() == PASSWORD
+    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
+
+
+@pytest.fixture
+def smtp_server(tmp_path, monkeypatch):
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))  # the client trusts our test CA only
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
+                            authenticator=authenticator, auth_require_tls=True)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def env(port, **extra):
+    return {"RETENTION_SMTP_HOST": "127.0.0.1", "RETENTION_SMTP_PORT": str(port), "RETENTION_SMTP_TLS": "starttls",
+            "RETENTION_SMTP_USER": USER, "RETENTION_SMTP_PASSWORD": PASSWORD,
+            "RETENTION_MAIL_FROM": "reports@example.com", **extra}
+
+
+def message(tmp_path, recipients=("manager@example.com",)):
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    report = tmp_path / "report.html"
+    report.write_text("<html><body><h1>Full report</h1></body></html>", encoding="utf-8")
+    body = mail.inline_html("Retention 2025-12", "Demo store", [("Active members", "2,600", "+1.0%", "—")],
+                            ["Churn fell."], {"trend": "KPI trend chart"}, "simulated")
+    return mail.build_message(subject="Retention report 2025-12", sender="reports@example.com",
+                              recipients=recipients, text="Active members: 2,600", html_body=body,
+                              images={"trend": chart}, attachment=report)
+
+
+def test_message_parts_arrive_over_starttls_with_auth(smtp_server, tmp_path):
+    inbox, port = smtp_server
+    settings = mail.SmtpSettings.from_env(env(port))
+    path = mail.deliver(message(tmp_path), tmp_path / "outbox", "report-2025-12", settings, log=lambda s: None)
+    assert path.parent.name == "sent" and path.exists()
+    [(rcpts, got)] = inbox.messages
+    assert rcpts == ["manager@example.com"]
+    assert got.get_content_type() == "multipart/mixed"
+    text = got.get_body(preferencelist=("plain",))
+    html_part = got.get_body(preferencelist=("html",))
+    assert "Active members" in text.get_content()
+    html = html_part.get_content()
+    assert "<style" not in html.lower() and "data:" not in html
+    related = [p for p in got.walk() if p.get_content_type() == "multipart/related"]
+    assert related, "the HTML summary and its images travel as multipart/related"
+    images = [p for p in got.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1
+    cid = images[0]["Content-ID"].strip("<>")
+    assert f"cid:{cid}" in html
+    [report] = [p for p in got.iter_attachments() if p.get_filename() == "report.html"]
+    assert "Full report" in report.get_content()
+
+
+def test_wrong_password_fails_after_retries_and_keeps_the_outbox(smtp_server, tmp_path):
+    inbox, port = smtp_server
+    settings = mail.SmtpSettings.from_env(env(port, RETENTION_SMTP_PASSWORD="wrong"))
+    waits, lines = [], []
+    with pytest.raises(mail.MailError):
+        mail.deliver(message(tmp_path), tmp_path / "outbox", "r", settings, log=lines.append,
+                     retries=3, backoff=0.5, sleep=waits.append)
+    assert waits == [0.5, 1.0]  # backoff doubles between the three attempts
+    assert (tmp_path / "outbox" / "r.eml").exists() and not inbox.messages
+    assert not any("wrong" in line or PASSWORD in line for line in lines)
+    # `retention send` tries the outbox again once the settings are right
+    sent = mail.send_outbox(tmp_path / "outbox", mail.SmtpSettings.from_env(env(port)), log=lambda s: None)
+    assert [p.parent.name for p in sent] == ["sent"] and len(inbox.messages) == 1
+
+
+def test_no_smtp_configured_writes_the_outbox(tmp_path):
+    assert mail.SmtpSettings.from_env({}) is None
+    lines = []
+    path = mail.deliver(message(tmp_path), tmp_path / "outbox", "r", None, log=lines.append)
+    assert path == tmp_path / "outbox" / "r.eml"
+    assert "no SMTP configured" in lines[0]
+    parsed = mail.read_eml(path)
+    assert parsed["Subject"] == "Retention report 2025-12"
+
+
+def test_credentials_over_plaintext_are_refused():
+    with pytest.raises(mail.MailError, match="plaintext"):
+        mail.SmtpSettings.from_env({"RETENTION_SMTP_HOST": "mail.example.com", "RETENTION_SMTP_TLS": "none",
+                                    "RETENTION_SMTP_USER": "u", "RETENTION_SMTP_PASSWORD": "p"})
+    settings = mail.SmtpSettings.from_env({"RETENTION_SMTP_HOST": "mail.example.com", "RETENTION_SMTP_TLS": "none"})
+    assert settings.port == 25 and settings.user is None
+    assert PASSWORD not in repr(mail.SmtpSettings.from_env(env(1)))
