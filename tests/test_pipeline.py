@@ -29,7 +29,7 @@ def published(small_config, tmp_path_factory):
 
 
 def month_folder(reports: Path) -> Path:
-    [folder] = [p for p in reports.iterdir() if p.is_dir()]
+    [folder] = [p for p in reports.iterdir() if p.is_dir() and p.name != "ledger"]
     return folder
 
 
@@ -81,7 +81,7 @@ def test_existing_month_is_refused_without_force_and_replaced_with_it(published,
                        "--month", "2025-02", "--force")
     assert forced.returncode == 0, forced.stderr
     assert (folder / "report.html").exists() and not marker.exists()
-    assert sorted(p.name for p in reports.iterdir()) == ["2025-02"]
+    assert sorted(p.name for p in reports.iterdir()) == ["2025-02", "ledger"]
 
 
 def test_a_failing_cell_exits_non_zero_and_publishes_nothing(small_config, tmp_path):

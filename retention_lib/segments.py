@@ -1,0 +1,362 @@
+"""RFM segments, value tiers and how members moved between them since last month.
+
+**RFM** (scored at a month's end, for every member with at least one purchase so far):
+- R = days since the last purchase (fewer is better), F = purchase days in the last 365 days,
+  M = net spend of purchase baskets in the last 365 days.
+- Each is scored 1–5 by quintile of rank, 5 best: rank(method="first") after a stable sort,
+  so every quintile has the same size (±1) and ties are broken deterministically — R ties by
+  F, then M; F ties by M, then R; M ties by F, then R; remaining ties by customer id.
+- FM = ⌈(F + M) / 2⌉. Segments, first rule that matches:
+
+  | segment | rule |
+  |---|---|
+  | champions | R ≥ 4 and FM ≥ 4 |
+  | new | R ≥ 3 and first purchase in the last 60 days |
+  | loyal | R ≥ 3 and FM ≥ 3 |
+  | potential | R ≥ 3 (recent, but low frequency and spend) |
+  | can't lose | R ≤ 2 and FM = 5 |
+  | at risk | R ≤ 2 and FM ≥ 3 |
+  | hibernating | R = 2 |
+  | lost | R = 1 |
+
+**Value tiers** (DESIGN §2) from the month's CLV and P(alive), thresholds set by the CLV
+distribution of the month's scored members:
+
+  | tier | rule | action |
+  |---|---|---|
+  | core | P(alive) ≥ 0.5 and CLV ≥ 80th percentile | keep with VIP care |
+  | key | P(alive) ≥ 0.5 and CLV ≥ 50th percentile | special service plans |
+  | developable | not above, P(alive) ≥ 0.1 and CLV-if-alive ≥ the CLV median | lukewarm: find out why |
+  | low-priority | everyone else | occasional shoppers: no special effort |
+
+CLV-if-alive is what the member would be worth if surely still a customer (CLV ÷ P(alive)):
+developable members would be worth at least a key member's CLV if they kept buying.
+
+**Migration** from M−1 to M: RFM is rescored at M−1's end on M−1's data; tiers at M−1 use
+P(alive) and CLV of the M−1 summary scored with this month's models and this month's
+thresholds, so a move reflects the member's behaviour, not a refit. Revenue in a cell is the
+members' net spend in month M.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import btyd, churn, value
+from .aggregate import connect
+from .churn import LIKELY_LOST
+from .clv import GammaGamma, clv
+from .run import Run
+
+RFM_WINDOW_DAYS = 365
+NEW_DAYS = 60
+SEGMENTS: dict[str, str] = {
+    "champions": "bought recently, often and for a lot",
+    "loyal": "recent, with middling or better frequency and spend",
+    "new": "first purchase in the last 60 days",
+    "potential": "recent, but buying rarely or for little",
+    "can't lose": "were among the best buyers, now silent",
+    "at risk": "good buyers who have gone quiet",
+    "hibernating": "rare, low-spending and quiet for a while",
+    "lost": "longest silence, little frequency or spend",
+}
+TIERS: dict[str, str] = {
+    "core": "keep with VIP care",
+    "key": "special service plans",
+    "developable": "lukewarm: find out why",
+    "low-priority": "occasional shoppers: no special effort",
+}
+NOT_YET = "(not a customer yet)"
+
+RFM_SQL = """
+SELECT customer_id,
+       min(d)                                                   AS first_purchase,
+       max(d)                                                   AS last_purchase,
+       date_diff('day', max(d), $last_day)                      AS recency_days,
+       count(DISTINCT d) FILTER (WHERE d >= $window_start)      AS frequency,
+       coalesce(sum(amount) FILTER (WHERE d >= $window_start), 0) AS monetary
+FROM (SELECT customer_id, CAST("date" AS DATE) AS d, amount FROM baskets
+      WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end)
+GROUP BY customer_id
+"""
+
+
+def rfm_table(baskets: pd.DataFrame, end: pd.Timestamp, window_days: int = RFM_WINDOW_DAYS) -> pd.DataFrame:
+    """Raw R, F and M at `end` (exclusive) for every member with a purchase before it."""
+    end = pd.Timestamp(end).normalize()
+    con = connect()
+    con.register("baskets", baskets)
+    out = con.execute(RFM_SQL, {"end": end.to_pydatetime(),
+                                "last_day": (end - pd.Timedelta(days=1)).date(),
+                                "window_start": (end - pd.Timedelta(days=window_days)).date()}).df()
+    con.close()
+    out = out.astype({"recency_days": "int64", "frequency": "int64", "monetary": "float64"})
+    return out.sort_values("customer_id").set_index("customer_id")
+
+
+def quintile(keys: list, ids) -> np.ndarray:
+    """Scores 1–5 by quintile of rank; `keys` are goodness arrays, most important first.
+
+    The rows are sorted by the keys (ascending: larger is better), then by id, and ranked
+    with method="first": equal-sized quintiles and deterministic tie-breaking.
+    """
+    ids = np.asarray(ids).astype(str)
+    n = len(ids)
+    if n == 0:
+        return np.array([], dtype=int)
+    # A stable sort on (keys..., id) — np.lexsort takes the primary key last — then
+    # rank(method="first") of the sorted position: no two members share a rank.
+    order = np.lexsort([ids] + [np.asarray(k, dtype=float) for k in reversed(keys)])
+    position = np.empty(n)
+    position[order] = np.arange(1, n + 1)
+    rank = pd.Series(position).rank(method="first").to_numpy()
+    return (1 + np.floor((rank - 1) * 5 / n)).astype(int)
+
+
+def name_segments(r: np.ndarray, fm: np.ndarray, is_new: np.ndarray) -> np.ndarray:
+    conditions = [
+        (r >= 4) & (fm >= 4),
+        (r >= 3) & is_new,
+        (r >= 3) & (fm >= 3),
+        r >= 3,
+        fm == 5,
+        fm >= 3,
+        r == 2,
+    ]
+    return np.select(conditions, ["champions", "new", "loyal", "potential", "can't lose", "at risk",
+                                  "hibernating"], "lost")
+
+
+def rfm(baskets: pd.DataFrame, end: pd.Timestamp, window_days: int = RFM_WINDOW_DAYS,
+        new_days: int = NEW_DAYS) -> pd.DataFrame:
+    """RFM scores and named segments at `end` (exclusive); see the module docstring."""
+    t = rfm_table(baskets, end, window_days)
+    recent, freq, spend = -t["recency_days"].to_numpy(), t["frequency"].to_numpy(), t["monetary"].to_numpy()
+    ids = t.index.to_numpy()
+    t["r"] = quintile([recent, freq, spend], ids)
+    t["f"] = quintile([freq, spend, recent], ids)
+    t["m"] = quintile([spend, freq, recent], ids)
+    t["fm"] = np.ceil((t["f"] + t["m"]) / 2).astype(int)
+    t["rfm"] = t["r"].astype(str) + t["f"].astype(str) + t["m"].astype(str)
+    last_day = pd.Timestamp(end).normalize() - pd.Timedelta(days=1)
+    is_new = (last_day - pd.to_datetime(t["first_purchase"])).dt.days < new_days
+    t["segment"] = name_segments(t["r"].to_numpy(), t["fm"].to_numpy(), is_new.to_numpy())
+    t["segment"] = pd.Categorical(t["segment"], categories=list(SEGMENTS))
+    return t
+
+
+# --------------------------------------------------------------------------- value tiers
+@dataclass(frozen=True)
+class TierRule:
+    core_clv: float
+    key_clv: float
+    core_quantile: float = 0.8
+    key_quantile: float = 0.5
+    alive_threshold: float = churn.DEFAULT_THRESHOLD
+    lost_below: float = LIKELY_LOST
+
+    def describe(self, currency: str = "") -> str:
+        c = f" {currency}" if currency else ""
+        return (f"Core: P(alive) ≥ {self.alive_threshold:.0%} and CLV ≥ {self.core_clv:,.0f}{c} (the "
+                f"{self.core_quantile:.0%} quantile). Key: P(alive) ≥ {self.alive_threshold:.0%} and CLV ≥ "
+                f"{self.key_clv:,.0f}{c} (the median{'' if self.key_quantile == 0.5 else f', {self.key_quantile:.0%} quantile'}). "
+                f"Developable: the rest with P(alive) ≥ {self.lost_below:.0%} who would be worth at least "
+                f"{self.key_clv:,.0f}{c} if they surely stayed (CLV ÷ P(alive)). Low-priority: everyone else.")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def tier_rule(clv_values: pd.Series, core_quantile: float = 0.8, key_quantile: float = 0.5,
+              alive_threshold: float = churn.DEFAULT_THRESHOLD, lost_below: float = LIKELY_LOST) -> TierRule:
+    return TierRule(float(np.quantile(clv_values, core_quantile)), float(np.quantile(clv_values, key_quantile)),
+                    core_quantile, key_quantile, alive_threshold, lost_below)
+
+
+def value_tiers(scores: pd.DataFrame, rule: TierRule) -> pd.Series:
+    """Tier per member from p_alive, clv and clv_if_alive; see the module docstring."""
+    p, v, if_alive = scores["p_alive"], scores["clv"], scores["clv_if_alive"]
+    alive = p >= rule.alive_threshold
+    tier = np.select([alive & (v >= rule.core_clv), alive & (v >= rule.key_clv),
+                      (p >= rule.lost_below) & (if_alive >= rule.key_clv)],
+                     ["core", "key", "developable"], "low-priority")
+    return pd.Series(pd.Categorical(tier, categories=list(TIERS)), index=scores.index, name="tier")
+
+
+# --------------------------------------------------------------------------- migration
+def migration(before: pd.Series, after: pd.Series, order: list[str],
+              revenue: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Members (and their revenue) by group at M−1 (rows) and at M (columns).
+
+    Members present only at M are in the row NOT_YET. Every member of `after` is counted
+    once, so the counts add up to the members at M.
+    """
+    frame = pd.DataFrame({"after": after.astype(str)})
+    frame["before"] = before.astype(str).reindex(frame.index).fillna(NOT_YET)
+    rows, cols = order + [NOT_YET], order
+    counts = pd.crosstab(frame["before"], frame["after"]).reindex(index=rows, columns=cols, fill_value=0)
+    counts.index.name, counts.columns.name = "last month", "this month"
+    if revenue is None:
+        return counts, None
+    frame["revenue"] = revenue.reindex(frame.index).fillna(0.0)
+    money = frame.pivot_table(index="before", columns="after", values="revenue", aggfunc="sum", observed=False)
+    money = money.reindex(index=rows, columns=cols).fillna(0.0)
+    money.index.name, money.columns.name = "last month", "this month"
+    return counts, money
+
+
+def month_revenue(baskets: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Members' net spend (all their baskets, returns netted) in [start, end)."""
+    b = baskets[baskets["is_member"] & (baskets["timestamp"] >= start) & (baskets["timestamp"] < end)]
+    return b.groupby("customer_id")["amount"].sum()
+
+
+# --------------------------------------------------------------------------- scores
+@dataclass
+class Scores:
+    model: btyd.BTYDModel
+    spend: GammaGamma
+    now: pd.DataFrame        # per member at M's end: churn scores, clv, clv_if_alive
+    horizon_months: int
+    annual_discount_rate: float
+    margin: float
+    computed: list[str]      # artifacts this call had to compute (notebooks 03/04 not run)
+
+
+def value_settings(run: Run) -> tuple[int, float, float]:
+    """Horizon, discount rate and margin as notebook 04 resolves them."""
+    saved = run.read_json("clv_summary.json")
+    if saved:
+        return int(saved["horizon_months"]), float(saved["annual_discount_rate"]), float(saved["margin"])
+    return (int(run.config.setting("horizon_months", 12)),
+            float(run.config.setting("annual_discount_rate", 0.10)), float(run.config.setting("margin", 0.25)))
+
+
+def ensure_scores(run: Run) -> Scores:
+    """Churn and CLV scores from notebooks 03 and 04, computed the same way when missing."""
+    computed = []
+    if not run.artifact("churn_scores.parquet").exists() or not run.artifact("churn_model.json").exists():
+        threshold = run.config.setting("at_risk_threshold", churn.DEFAULT_THRESHOLD)
+        churn.save(churn.score_month(run, run.config.setting("model", "bgnbd"), threshold), run)
+        computed.append("churn_scores.parquet")
+    model = btyd.BTYDModel.from_json(run.artifact("churn_model.json"))
+    scores = pd.read_parquet(run.artifact("churn_scores.parquet"))
+    horizon, rate, margin = value_settings(run)
+    if not run.artifact("clv_scores.parquet").exists() or not run.artifact("gamma_gamma.json").exists():
+        view = value.value_month(model, scores, horizon_months=horizon, annual_discount_rate=rate, margin=margin)
+        value.save(view, run)
+        computed.append("clv_scores.parquet")
+    spend = GammaGamma.from_json(run.artifact("gamma_gamma.json"))
+    clvs = pd.read_parquet(run.artifact("clv_scores.parquet"))
+    now = scores.join(clvs[["clv", "clv_if_alive"]])
+    return Scores(model, spend, now, horizon, rate, margin, computed)
+
+
+def previous_month_scores(run: Run, s: Scores) -> pd.DataFrame:
+    """P(alive), CLV and CLV-if-alive at M−1's end, scored with this month's models."""
+    before = churn.month_summary(run, run.start)
+    out = before.copy()
+    out["p_alive"] = s.model.p_alive(before["frequency"], before["recency"], before["T"])
+    out["clv"] = clv(s.model, s.spend, before, months=s.horizon_months,
+                     annual_discount_rate=s.annual_discount_rate, margin=s.margin)
+    out["clv_if_alive"] = out["clv"] / np.maximum(out["p_alive"], 1e-12)
+    return out
+
+
+# --------------------------------------------------------------------------- the month
+@dataclass
+class SegmentView:
+    rfm_now: pd.DataFrame
+    rfm_before: pd.DataFrame
+    tiers_now: pd.Series
+    tiers_before: pd.Series
+    rule: TierRule
+    revenue: pd.Series       # members' net spend in the month
+    scores: pd.DataFrame     # churn and CLV scores at the month's end
+
+    def members(self) -> pd.DataFrame:
+        """Customer level (stays in the run folder): segment and tier now and a month ago."""
+        out = self.rfm_now.join(self.scores[["p_alive", "clv", "clv_if_alive"]])
+        out["tier"] = self.tiers_now
+        out["segment_last_month"] = self.rfm_before["segment"].astype(str).reindex(out.index)
+        out["tier_last_month"] = self.tiers_before.astype(str).reindex(out.index)
+        out["revenue_this_month"] = self.revenue.reindex(out.index).fillna(0.0)
+        return out
+
+    def segment_summary(self) -> pd.DataFrame:
+        return segment_summary(self.rfm_now, self.revenue)
+
+    def tier_summary(self) -> pd.DataFrame:
+        return tier_summary(self.scores, self.tiers_now, self.revenue)
+
+    def rfm_migration(self):
+        return migration(self.rfm_before["segment"], self.rfm_now["segment"], list(SEGMENTS), self.revenue)
+
+    def tier_migration(self):
+        return migration(self.tiers_before, self.tiers_now, list(TIERS), self.revenue)
+
+
+def month_segments(run: Run, scores: Scores, *, core_quantile: float = 0.8, key_quantile: float = 0.5,
+                   alive_threshold: float = churn.DEFAULT_THRESHOLD) -> SegmentView:
+    """RFM segments and value tiers at the end of the month and of the month before."""
+    baskets = run.table("baskets")
+    rule = tier_rule(scores.now["clv"], core_quantile, key_quantile, alive_threshold)
+    before = previous_month_scores(run, scores)
+    return SegmentView(
+        rfm_now=rfm(baskets, run.end), rfm_before=rfm(baskets, run.start),
+        tiers_now=value_tiers(scores.now, rule), tiers_before=value_tiers(before, rule), rule=rule,
+        revenue=month_revenue(baskets, run.start, run.end), scores=scores.now)
+
+
+# --------------------------------------------------------------------------- summaries
+def segment_summary(seg: pd.DataFrame, revenue: pd.Series) -> pd.DataFrame:
+    """Members, share, revenue in the month and typical R/F/M by RFM segment."""
+    f = seg.assign(revenue=revenue.reindex(seg.index).fillna(0.0))
+    out = f.groupby("segment", observed=False).agg(
+        members=("r", "size"), revenue=("revenue", "sum"), median_days_since_purchase=("recency_days", "median"),
+        median_purchase_days_12m=("frequency", "median"), median_spend_12m=("monetary", "median"))
+    out["share_of_members"] = out["members"] / out["members"].sum()
+    total = out["revenue"].sum()
+    out["share_of_revenue"] = out["revenue"] / total if total else np.nan
+    out["description"] = [SEGMENTS[s] for s in out.index]
+    return out.reset_index()
+
+
+def tier_summary(scores: pd.DataFrame, tiers: pd.Series, revenue: pd.Series) -> pd.DataFrame:
+    f = scores.assign(tier=tiers, revenue=revenue.reindex(scores.index).fillna(0.0))
+    out = f.groupby("tier", observed=False).agg(
+        members=("clv", "size"), clv=("clv", "sum"), mean_clv=("clv", "mean"),
+        mean_p_alive=("p_alive", "mean"), revenue=("revenue", "sum"))
+    out["share_of_members"] = out["members"] / out["members"].sum()
+    out["share_of_clv"] = out["clv"] / out["clv"].sum() if out["clv"].sum() else np.nan
+    out["action"] = [TIERS[t] for t in out.index]
+    return out.reset_index()
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+            for r in frame.to_dict("records")]
+
+
+def _matrix(frame: pd.DataFrame) -> dict:
+    return {"rows": list(frame.index), "columns": list(frame.columns),
+            "values": frame.to_numpy().round(2).tolist()}
+
+
+def save(run: Run, view: SegmentView) -> None:
+    """Customer-level file (run folder only) and the aggregated JSON the report reads."""
+    rule, rfm_moves, tier_moves = view.rule, view.rfm_migration(), view.tier_migration()
+    seg_summary, tiers = view.segment_summary(), view.tier_summary()
+    members = view.members()
+    members.astype({"segment": str, "tier": str}).to_parquet(run.artifact("segments_members.parquet"))
+    run.write_json("segments_summary.json", {
+        "month": str(run.month), "previous_month": str(run.month - 1),
+        "members": int(len(members)), "currency": run.config.currency,
+        "rfm_window_days": RFM_WINDOW_DAYS, "new_days": NEW_DAYS,
+        "segments": _records(seg_summary), "tiers": _records(tiers),
+        "tier_rule": rule.to_dict() | {"rule": rule.describe(run.config.currency)},
+        "rfm_migration": {"counts": _matrix(rfm_moves[0]), "revenue": _matrix(rfm_moves[1])},
+        "tier_migration": {"counts": _matrix(tier_moves[0]), "revenue": _matrix(tier_moves[1])},
+    })

@@ -1,0 +1,116 @@
+"""Early-warning rules on hand-built members, and against the simulator's ground truth."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import write_demo_config
+from retention_lib import churn
+from retention_lib import early_warning as ew
+from retention_lib.run import open_run
+
+END = pd.Timestamp("2024-09-01")  # recent window from Jul 7, baseline from Jan 7
+
+
+def baskets(rows) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=["customer_id", "timestamp", "amount"])
+    out["timestamp"] = pd.to_datetime(out["timestamp"])
+    out["date"] = out["timestamp"].dt.normalize()
+    out["store_id"] = "S1"
+    out["is_member"] = True
+    out["is_purchase"] = out["amount"] > 0
+    return out
+
+
+def weekly(cid, start, end, spend=lambda i: 100.0):
+    days = pd.date_range(start, end, freq="7D")
+    return [(cid, d + pd.Timedelta(hours=10), spend(i)) for i, d in enumerate(days)]
+
+
+@pytest.fixture(scope="module")
+def table():
+    rows = (weekly("F", "2024-01-01", "2024-07-06")                              # stops at the window
+            + weekly("S", "2024-01-01", "2024-08-31")                            # steady
+            + weekly("P", "2024-01-01", "2024-08-31",
+                     lambda i: (90.0 if i % 2 else 110.0) if i < 27 else (40.0 if i % 2 else 50.0))
+            + weekly("N", "2024-08-01", "2024-08-31")                            # new: no baseline
+            + [("X", pd.Timestamp("2023-03-01 10:00"), 80.0)])                   # long gone
+    surveys = pd.DataFrame({
+        "response_id": ["R1", "R2", "R3", "R4"], "customer_id": ["S", "P", "N", "N"],
+        "submitted_at": pd.to_datetime(["2024-08-15", "2024-03-01", "2024-08-02", "2024-08-20"]),
+        "nps": [3, 3, 2, 10], "csat": [4, 2, 1, 5]})
+    complaints = pd.DataFrame({
+        "complaint_id": ["K1", "K2", "K3"], "customer_id": ["S", "P", "F"],
+        "opened_at": pd.to_datetime(["2024-08-20", "2024-08-01", "2024-07-01"]),
+        "closed_at": pd.to_datetime([None, "2024-08-03", "2024-07-10"]),
+        "resolved": [False, True, False]})
+    scores = pd.DataFrame({"p_alive": [0.3, 0.95, 0.6, 0.9], "p_alive_last_month": [0.9, 0.97, 0.85, np.nan],
+                           "newly_at_risk": [True, False, False, False]}, index=["F", "S", "P", "N"])
+    return ew.early_warning(baskets(rows), END, churn_scores=scores, surveys=surveys, complaints=complaints)
+
+
+def test_only_members_seen_in_the_last_34_weeks_are_checked(table):
+    assert sorted(table.index) == ["F", "N", "P", "S"]
+
+
+@pytest.mark.parametrize("cid, fired", [
+    ("F", {"falling_frequency", "p_alive_drop", "open_complaint"}),
+    ("S", {"low_survey_score", "open_complaint"}),
+    ("P", {"falling_spend", "p_alive_drop"}),
+    ("N", set()),
+])
+def test_each_rule_fires_where_it_should(table, cid, fired):
+    row = table.loc[cid]
+    assert {r for r in ew.REASONS if row[r]} == fired
+    assert row["n_reasons"] == len(fired)
+    assert row["reasons"].count(",") == max(len(fired) - 1, 0)
+
+
+def test_baseline_and_recent_rates(table):
+    f, s = table.loc["F"], table.loc["S"]
+    assert f["recent_visits_per_week"] == 0
+    assert f["baseline_visits_per_week"] == pytest.approx(1.0)
+    assert s["recent_visits_per_week"] == pytest.approx(1.0)
+    assert table.loc["P", "recent_spend_per_visit"] == pytest.approx(45.0)
+
+
+def test_counts_by_reason_and_unavailable_sources(table):
+    counts = ew.counts_by_reason(table).set_index("reason")
+    assert counts.loc["Open or unresolved complaint", "members"] == 2
+    assert counts.loc["Any reason", "members"] == 3
+    assert counts.loc["Any reason", "share_of_checked"] == pytest.approx(0.75)
+    avail = ew.available_reasons(churn_scores=None, surveys=None, complaints=None)
+    blank = ew.counts_by_reason(table, avail).set_index("reason")
+    assert pd.isna(blank.loc["Low survey score", "members"]) and not blank.loc["Low survey score", "available"]
+    assert blank.loc["Falling visit frequency", "members"] == 1
+
+
+def test_a_small_random_dip_is_not_flagged():
+    # One purchase day fewer than usual in 8 weeks is noise, not a warning.
+    rows = [r for r in weekly("A", "2024-01-01", "2024-08-31") if r[1] != pd.Timestamp("2024-08-12 10:00")]
+    t = ew.early_warning(baskets(rows), END)
+    assert not t.loc["A", ["falling_frequency", "falling_spend"]].any()
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ew-store")
+    cfg = write_demo_config(root, seed=11, n_customers=1500, months=18)
+    run = open_run(cfg, "2025-06", root / "run")
+    view = churn.score_month(run)
+    table = ew.run_early_warning(run, view.scores)
+    truth = pd.read_json(root / "store" / "truth.json", typ="series")
+    people = pd.DataFrame(truth["customers"]).set_index("customer_id")
+    dropped = (pd.to_datetime(people["dropout_at"]) < run.end).reindex(table.index)
+    return table, dropped
+
+
+def test_simulated_churners_are_flagged_more_often_than_retained_members(simulated):
+    table, dropped = simulated
+    flagged = table["n_reasons"] > 0
+    churners, retained = flagged[dropped], flagged[~dropped]
+    assert len(churners) > 100 and len(retained) > 300
+    assert churners.mean() > 2 * retained.mean()
+    assert churners.mean() > 0.35
+    # Frequency and P(alive) carry the signal on their own too.
+    for reason in ("falling_frequency", "p_alive_drop"):
+        assert table.loc[dropped.to_numpy(), reason].mean() > 2 * table.loc[~dropped.to_numpy(), reason].mean()
