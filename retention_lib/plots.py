@@ -191,6 +191,13 @@ def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days:
         for i, w in enumerate(trend.get("warm_up", pd.Series(False, index=trend.index))):
             if w is True or w == 1:
                 ax.axvspan(i - 0.5, i + 0.5, facecolor="none", edgecolor="grey", hatch="//", linewidth=0, zorder=0)
+        missing = [i for i, b in enumerate(trend["baskets"]) if pd.isna(b)]
+        for i in missing:
+            ax.axvspan(i - 0.5, i + 0.5, color="lightgrey", alpha=0.35, linewidth=0, zorder=0)
+        if missing:
+            ax.text((missing[0] + missing[-1]) / 2, sum(ax.get_ylim()) / 2, "no data", ha="center",
+                    va="center", color="grey", fontsize=9)
+        ax.set_xlim(-0.5, len(labels) - 0.5)
         if len(series) > 1:
             ax.legend(fontsize=8, loc="best")
     for ax in list(axes.flat)[len(panels):]:
@@ -206,9 +213,9 @@ def cohort_heatmap(matrix: pd.DataFrame, month: str, basis: str):
     """Share of each cohort active in each month since it joined, in %."""
     use_style()
     n_rows, n_cols = matrix.shape
-    fig, ax = plt.subplots(figsize=(max(7, 0.45 * n_cols + 3), max(3.5, 0.32 * n_rows + 1.8)))
+    fig, ax = plt.subplots(figsize=(max(10, 0.45 * n_cols + 3), max(3.8, 0.32 * n_rows + 1.8)))
     sns.heatmap(matrix * 100, cmap="viridis", vmin=0, vmax=100, annot=n_cols <= 25, fmt=".0f",
-                annot_kws={"fontsize": 7}, cbar_kws={"label": "% of the cohort active (bought that month)"}, ax=ax)
+                annot_kws={"fontsize": 7}, cbar_kws={"label": "% of cohort who bought"}, ax=ax)
     what = "join month" if basis == "join" else "month of first purchase"
     ax.set(title=f"Cohort retention by {what}: % of members who bought in each later month, to {month}",
            xlabel="Months since joining (0 = the joining month)" if basis == "join"
@@ -372,7 +379,7 @@ def complaints_chart(trend: pd.DataFrame, categories: pd.DataFrame, month: str):
     a1.set_xticks(x, [m[2:] for m in labels], rotation=90, fontsize=8)
     a1.set(title=f"Complaints per 1,000 baskets, {labels[0]} to {labels[-1]} (95% CI)",
            xlabel="Month opened", ylabel="Complaints per 1,000 baskets")
-    c = categories.sort_values("per_1000_baskets")
+    c = categories.sort_values("per_1000_baskets") if len(categories) else categories
     if len(c):
         cv = c["per_1000_baskets"].astype(float)
         a2.barh(c["category"], cv, color=sns.color_palette(PALETTE)[1])
@@ -391,14 +398,16 @@ def satisfaction_churn_chart(table: pd.DataFrame, period: str, currency: str, wi
     t = table.reindex(["detractor", "passive", "promoter"])
     names = [f"{g.capitalize()}s\n(n={int(n):,})" for g, n in zip(t.index, t["members"].fillna(0))]
     colours = sns.color_palette(PALETTE)
-    panels = [("churn_share", 100, f"No purchase in the last {window_days} days", "% of members", colours[3]),
-              ("p_alive", 100, "P(alive) at the month's end", "Mean P(alive) (%)", colours[0]),
-              ("spend", 1, f"Spend in the last {window_days} days", f"Mean {currency} per member", colours[2])]
-    for ax, (col, scale, title, ylabel, colour) in zip(axes, panels):
+    panels = [("churn_share", "churn", 100, f"No purchase in the last {window_days} days", "% of members",
+               colours[3]),
+              ("p_alive", "p_alive", 100, "P(alive) at the month's end", "Mean P(alive) (%)", colours[0]),
+              ("spend", "spend", 1, f"Spend in the last {window_days} days", f"Mean {currency} per member",
+               colours[2])]
+    for ax, (col, ci, scale, title, ylabel, colour) in zip(axes, panels):
         v = t[col].astype(float) * scale
         ax.bar(names, v, color=colour)
-        ax.errorbar(range(len(t)), v, yerr=_error_bars(v, t[f"{col}_lo"].astype(float) * scale,
-                                                       t[f"{col}_hi"].astype(float) * scale),
+        ax.errorbar(range(len(t)), v, yerr=_error_bars(v, t[f"{ci}_lo"].astype(float) * scale,
+                                                       t[f"{ci}_hi"].astype(float) * scale),
                     fmt="none", ecolor="black", elinewidth=1, capsize=4)
         ax.set(title=title, xlabel="NPS group of the member's last survey", ylabel=ylabel)
         ax.tick_params(axis="x", labelsize=8)

@@ -152,9 +152,196 @@ def actions_section(run: Run) -> list | None:
     return items
 
 
+def kpi_section(run: Run) -> list | None:
+    """Headline KPIs with month-on-month and year-on-year changes (aggregates only)."""
+    from . import kpis
+
+    facts = run.read_json("kpi_board.json")
+    if facts is None:
+        return None
+    cur = run.config.currency
+    rows = list(facts["board"])
+    churn = run.read_json("churn_summary.json")
+    at_risk_text = " The churn model has not been run for this month."
+    if churn:
+        h = churn["headline"]
+        scores_path = run.run_dir / "artifacts" / "churn_scores.parquet"
+        before = float("nan")  # at risk at last month's end, scored with this month's model
+        if scores_path.exists():
+            last = pd.read_parquet(scores_path, columns=["p_alive_last_month"])["p_alive_last_month"]
+            before = float((last.dropna() < h["threshold"]).sum())
+        mom, mom_rel = kpis.change(float(h["at_risk"]), before)
+        lapsed_at = [i for i, r in enumerate(rows) if r["kpi"] == "lapsed_customers"]
+        rows.insert(lapsed_at[0] + 1 if lapsed_at else len(rows), {
+            "kpi": "model_at_risk", "label": f"At risk by the {h['model']} model (P(alive) < {h['threshold']:.0%})",
+            "kind": "count", "value": float(h["at_risk"]), "previous": before, "mom_abs": mom, "mom_rel": mom_rel})
+        at_risk_text = (f" Beside the lapse count, the {h['model']} churn model puts <b>{_int(h['at_risk'])}</b> "
+                        f"members at risk (P(alive) below {h['threshold']:.0%}), {_int(h['newly_at_risk'])} of them "
+                        "newly. The two measure different things: the lapse rule counts members already silent for "
+                        "that long; the model judges from each member's own buying rhythm who has probably left.")
+    board = pd.DataFrame(rows).assign(month=facts["month"], previous_month=facts["previous_month"],
+                                      year_ago_month=facts["year_ago_month"])
+    for col in ("value", "previous", "mom_abs", "mom_rel", "year_ago", "yoy_abs", "yoy_rel"):
+        board[col] = pd.to_numeric(board[col], errors="coerce").astype(float)
+    v = board.set_index("kpi")["value"]
+    fmt = kpis.format_value
+    warm = (" This month is within the first weeks of the data, so churn figures cannot be measured yet."
+            if facts.get("warm_up") else "")
+    items = [HTML(
+        f"<p>In {facts['month']}, <b>{fmt(v.get('active_customers'), 'count')}</b> members shopped, "
+        f"{fmt(v.get('new_customers'), 'count')} of them new. <b>{fmt(v.get('lapsed_customers'), 'count')}</b> lapsed "
+        f"this month: churn rate {fmt(v.get('churn_rate'), 'rate')}, retention rate {fmt(v.get('retention_rate'), 'rate')}. "
+        f"{html.escape(facts['lapse']['rule'])}{at_risk_text}{warm}</p>"
+        "<p>Active: a member with at least one purchase in the month. Churn rate: members of the month's starting "
+        "active base who lapsed during it, divided by that base. Repurchase rate: share of last month's active "
+        "members who bought again this month. Rates change in percentage points (pp); “—” means the comparison "
+        f"month has no data. Figures for each of the {facts['stores']} stores are in notebook 02 "
+        "(store customer counts do not add up to the total: a member counts in every store they visit).</p>"),
+        _table(kpis.format_board(board, cur))]
+    items += _image(run, "kpi_trends.png")
+    if facts.get("cohort_basis"):
+        what = "join month" if facts["cohort_basis"] == "join" else "month of first purchase"
+        items.append(HTML(f"<p>Cohort retention: members grouped by {what}, and the share of each cohort who "
+                          "bought in each later month.</p>"))
+        items += _image(run, "cohort_retention.png")
+    return items
+
+
+def segments_section(run: Run) -> list | None:
+    """RFM segments, value tiers, migration, early-warning counts and churn drivers (aggregates only)."""
+    seg = run.read_json("segments_summary.json")
+    warn = run.read_json("early_warning_summary.json")
+    drv = run.read_json("drivers.json")
+    if seg is None and warn is None and drv is None:
+        return None
+    cur = run.config.currency
+    items = []
+    if seg:
+        s = pd.DataFrame(seg["segments"])
+        items.append(HTML(
+            f"<p><b>RFM segments</b> of the {_int(seg['members'])} members with a purchase so far, scored at the end "
+            f"of {seg['month']}: recency, frequency and spend over the last {seg['rfm_window_days']} days, each in "
+            "quintiles (5 best). Revenue is the members' net spend this month.</p>"))
+        items.append(_table(pd.DataFrame({
+            "segment": s["segment"], "members": s["members"].map(_int),
+            "share of members": s["share_of_members"].map(lambda x: f"{x:.1%}"),
+            f"revenue this month ({cur})": s["revenue"].map(lambda x: f"{x:,.0f}"),
+            "share of revenue": s["share_of_revenue"].map(lambda x: "—" if pd.isna(x) else f"{x:.1%}"),
+            "who they are": s["description"]})))
+        items += _image(run, "rfm_segments.png")
+        t = pd.DataFrame(seg["tiers"])
+        items.append(HTML(f"<p><b>Value tiers</b> from each member's CLV and P(alive). "
+                          f"{html.escape(seg['tier_rule']['rule'])}</p>"))
+        items.append(_table(pd.DataFrame({
+            "tier": t["tier"], "action": t["action"], "members": t["members"].map(_int),
+            "share of members": t["share_of_members"].map(lambda x: f"{x:.1%}"),
+            f"expected CLV ({cur})": t["clv"].map(lambda x: f"{x:,.0f}"),
+            "share of CLV": t["share_of_clv"].map(lambda x: "—" if pd.isna(x) else f"{x:.1%}"),
+            "mean P(alive)": t["mean_p_alive"].map(lambda x: "—" if pd.isna(x) else f"{x:.2f}")})))
+        m = seg["tier_migration"]["counts"]
+        counts = pd.DataFrame(m["values"], index=m["rows"], columns=m["columns"])
+        rev = seg["tier_migration"]["revenue"]
+        money = pd.DataFrame(rev["values"], index=rev["rows"], columns=rev["columns"])
+        rank = {tier: i for i, tier in enumerate(m["columns"])}
+        up = down = 0
+        down_revenue = 0.0
+        for r in m["columns"]:
+            for c in m["columns"]:
+                if rank[c] < rank[r]:
+                    up += counts.at[r, c]
+                elif rank[c] > rank[r]:
+                    down += counts.at[r, c]
+                    down_revenue += money.at[r, c]
+        items.append(HTML(
+            f"<p><b>Since last month</b> ({seg['previous_month']} → {seg['month']}): {_int(up)} members moved up a "
+            f"value tier and {_int(down)} moved down (they spent {down_revenue:,.0f} {cur} this month). Rows are "
+            "last month's tier, columns this month's; last month's P(alive) and CLV use this month's models.</p>"))
+        table = counts.astype(int).map(_int)
+        table.insert(0, f"{seg['previous_month']} → {seg['month']}", table.index)
+        items.append(_table(table))
+        items += _image(run, "rfm_migration.png")
+    if warn:
+        c = pd.DataFrame(warn["counts"])
+        c["members"] = [("no data" if not a else _int(n)) for n, a in zip(c["members"], c["available"])]
+        c["share of checked"] = [("—" if pd.isna(x) else f"{x:.1%}") for x in c["share_of_checked"]]
+        items.append(HTML(
+            f"<p><b>Early warning.</b> Of {_int(warn['checked_members'])} members who bought in the last "
+            f"{warn['recent_weeks'] + warn['baseline_weeks']} weeks, <b>{_int(warn['flagged_members'])}</b> show at "
+            f"least one sign of turning away ({_int(warn['multiple_reasons'])} show two or more). Frequency and spend "
+            f"compare the last {warn['recent_weeks']} weeks with each member's own previous "
+            f"{warn['baseline_weeks']} weeks; survey and complaint signs look back {warn['lookback_days']} days. "
+            "The list of members is a file for the consultant, not part of this report.</p>"))
+        items.append(_table(c[["reason", "members", "share of checked"]]))
+    if drv:
+        items.append(HTML(f"<p><b>Why members leave.</b> {html.escape(drv['groups'])} "
+                          + html.escape(" ".join(drv["notes"])) + "</p>"))
+        lines = []
+        for h in drv["headline"]:
+            unit = "pp" if h["label"].endswith("(%)") else ("months" if h["feature"] == "tenure_months" else cur)
+            lines.append(f"<li>{html.escape(h['label'].replace(' (%)', ''))}: lapsed {h['lapsed']:,.1f} vs retained "
+                         f"{h['retained']:,.1f}, difference {h['difference']:+,.1f} {unit} (95% CI {h['ci_low']:+,.1f} "
+                         f"to {h['ci_high']:+,.1f}); Cohen's d {h['cohens_d']:+.2f}</li>")
+        cats = [c for c in drv["categorical"] if c["ci_low"] is not None and (c["ci_low"] > 0 or c["ci_high"] < 0)]
+        cats = sorted(cats, key=lambda c: -abs(c["difference"]))[:5]
+        for c in cats:
+            lines.append(f"<li>{html.escape(c['label'])} {html.escape(str(c['level']))}: {c['lapsed_share']:.1%} of "
+                         f"lapsed vs {c['retained_share']:.1%} of retained members, {100 * c['difference']:+.1f} pp "
+                         f"(95% CI {100 * c['ci_low']:+.1f} to {100 * c['ci_high']:+.1f})</li>")
+        if lines:
+            items.append(HTML("<p>The largest differences whose 95% confidence interval excludes zero "
+                              "(associations, not proof of cause):</p><ul>" + "".join(lines) + "</ul>"))
+        items += _image(run, "drivers.png")
+    return items
+
+
+def satisfaction_section(run: Run) -> list | None:
+    """NPS/CSAT with intervals, drivers, satisfaction against churn, comment themes, complaints.
+
+    Built from notebook 06's artifacts only. Comments appear as theme counts, never as text.
+    """
+    from . import complaints as complaints_mod
+    from . import satisfaction as sat
+
+    s = run.read_json("satisfaction_summary.json")
+    if s is None:
+        return None
+    note = sat.availability_text(s["has_surveys"], s["has_complaints"])
+    items = [HTML(f"<p>{html.escape(note)}</p>")] if note else []
+    if s["has_surveys"]:
+        items.append(HTML(f"<p>{html.escape(sat.headline_text(s['headline']))}</p>"))
+        items.append(_table(sat.headline_table(s["headline"])))
+        items += _image(run, "satisfaction_trend.png")
+        if s["by_store"] and len(s["by_store"]) > 1:
+            items.append(HTML(f"<p>By store in {run.month}, lowest NPS first:</p>"))
+            items.append(_table(sat.score_display(s["by_store"], "store_id", "store")))
+        items.append(HTML(f"<p><b>What drives satisfaction.</b> {html.escape(sat.drivers_text(s['drivers']))}</p>"))
+        items += _image(run, "satisfaction_drivers.png")
+        items.append(HTML("<p><b>Do dissatisfied members leave?</b> "
+                          f"{html.escape(sat.behaviour_text(s['behaviour'], run.config.currency))}</p>"))
+        items += _image(run, "satisfaction_churn.png")
+        themes = s["themes"] or {}
+        if themes.get("comments"):
+            items.append(HTML(f"<p><b>What customers write about.</b> {_int(themes['comments'])} comments in "
+                              f"{run.month} ({_int(themes['zh'])} in Chinese, {_int(themes['en'])} in English), "
+                              "counted by theme; a comment can touch several themes. The comments themselves "
+                              "stay with the consultant.</p>"))
+            items.append(_table(sat.themes_display(themes)))
+    if s["has_complaints"]:
+        items.append(HTML(f"<p><b>Complaints.</b> {html.escape(complaints_mod.summary_text(s['complaints']))}</p>"))
+        items += _image(run, "complaints.png")
+        stores = s["complaints"]["by_store"]
+        if len(stores) > 1:
+            items.append(HTML(f"<p>Complaints by store in {run.month}, highest rate first:</p>"))
+            items.append(_table(complaints_mod.store_display(stores)))
+    return items
+
+
 # Later issues add their sections here, in reading order; data quality stays last.
 SECTIONS: list[Section] = [
+    Section("kpis", "KPI board", kpi_section),
     Section("churn-value", "Churn and value", churn_and_value),
+    Section("segments", "Segments, early warning and churn drivers", segments_section),
+    Section("satisfaction", "Satisfaction and complaints", satisfaction_section),
     Section("actions", "Actions and their results", actions_section),
     Section("data-quality", "Data quality", data_quality),
 ]
