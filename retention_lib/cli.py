@@ -3,20 +3,33 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from .config import ConfigError
+from .config import PROJECT_ROOT, ConfigError
 from .readers import ReadError
 from .validation import ValidationError
 
-EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED = 1, 2, 3
+REPORTS_DIR = PROJECT_ROOT / "reports"
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_MAIL = 1, 2, 3, 4
 
 
 def _run(args) -> int:
+    from .mail import MailError
     from .pipeline import RunFailed, RunRefused, run_month
 
+    if args.if_missing and args.month:
+        folder = Path(args.reports_dir or REPORTS_DIR) / args.month
+        if folder.exists():
+            print(f"{folder} is already published; nothing to do")
+            return 0
     try:
         result = run_month(args.config, args.month, reports_dir=args.reports_dir, force=args.force,
-                           progress=lambda line: print(line, flush=True))
+                           progress=lambda line: print(line, flush=True), email=args.email)
+    except MailError as exc:
+        print(f"error: the report was published but the email was not sent: {exc}\n"
+              f"it waits in the month's outbox; retry with: retention send --month {args.month or 'YYYY-MM'}",
+              file=sys.stderr)
+        return EXIT_MAIL
     except (ValidationError, ConfigError, ReadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -34,11 +47,27 @@ def _verify(args) -> int:
     from .verify import verify
 
     table = verify()
-    with __import__("pandas").option_context("display.width", 120, "display.max_colwidth", 50):
-        print(table.to_string(index=False, formatters={"ours": "{:.4f}".format}))
+    print(table.to_string(index=False, formatters={"ours": "{:.4f}".format}))
     failed = int((~table["ok"]).sum())
     print(f"{len(table) - failed} of {len(table)} published figures reproduced")
     return 0 if failed == 0 else EXIT_FAILED
+
+
+def _send(args) -> int:
+    from .mail import OUTBOX, MailError, SmtpSettings, send_outbox
+
+    outbox = Path(args.reports_dir or REPORTS_DIR) / args.month / OUTBOX
+    try:
+        settings = SmtpSettings.from_env()
+        if settings is None:
+            print("error: no SMTP configured (set RETENTION_SMTP_HOST and friends)", file=sys.stderr)
+            return EXIT_MAIL
+        sent = send_outbox(outbox, settings, log=lambda line: print(line, flush=True))
+    except MailError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MAIL
+    print(f"sent {len(sent)} message(s) from {outbox}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="data source config (default: data/demo.yml)")
     run.add_argument("--force", action="store_true", help="replace an existing month")
     run.add_argument("--reports-dir", help="where month folders go (default: reports/)")
+    run.add_argument("--email", action="append", default=[], metavar="ADDRESS",
+                     help="also email the report to ADDRESS (repeatable; adds to the config's recipients)")
+    run.add_argument("--if-missing", action="store_true",
+                     help="exit 0 without running when --month is already published (for schedulers)")
     run.set_defaults(func=_run)
+    send = sub.add_parser("send", help="send the emails still waiting in a month's outbox")
+    send.add_argument("--month", required=True, help="YYYY-MM")
+    send.add_argument("--reports-dir", help="where month folders are (default: reports/)")
+    send.set_defaults(func=_send)
     verify = sub.add_parser("verify-models", help="refit CDNOW and compare with the published figures")
     verify.set_defaults(func=_verify)
     return parser

@@ -84,8 +84,9 @@ def build_message(*, subject: str, sender: str, recipients: Iterable[str], text:
         html_part.add_related(Path(path).read_bytes(), maintype="image", subtype="png",
                               cid=cids[key], filename=Path(path).name, disposition="inline")
     if attachment is not None:
+        # bytes in base64 keep the file exactly as written; the charset lets clients decode it
         msg.add_attachment(Path(attachment).read_bytes(), maintype="text", subtype="html",
-                           filename=Path(attachment).name)
+                           params={"charset": "utf-8"}, filename=Path(attachment).name)
     return msg
 
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 import papermill as pm
 
-from . import ledger
+from . import delivery, ledger
 from .config import PROJECT_ROOT, Config, load_config
 from .report_html import export_html
 from .run import prepare_run
@@ -51,7 +51,13 @@ def notebooks(directory: Path = NOTEBOOKS_DIR) -> list[Path]:
 def run_month(config: str | Path | Config | None = None, month: str | None = None, *,
               reports_dir: Path | None = None, force: bool = False,
               notebooks_dir: Path = NOTEBOOKS_DIR, kernel_name: str = KERNEL_NAME,
-              progress: Callable[[str], None] = print) -> RunResult:
+              progress: Callable[[str], None] = print, email: list[str] | None = None,
+              env=None) -> RunResult:
+    """Run, publish, then write (and send, when SMTP is configured) the email.
+
+    A failed email leaves the published month in place and its message in the outbox;
+    mail.MailError is raised so the caller can exit non-zero.
+    """
     cfg = config if isinstance(config, Config) else load_config(config)
     reports_dir = Path(reports_dir or REPORTS_DIR)
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -97,6 +103,8 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
             (failed / "FAILED.txt").write_text(
                 f"Run for {month} failed in {where}\n{exc.ename}: {exc.evalue}\n"
                 f"Executed notebook: {failed / book.name}\n", encoding="utf-8")
+            delivery.failure_notice(cfg, month, failed, book.name, exc.exec_count,
+                                    f"{exc.ename}: {exc.evalue}", env=env, log=say)
             raise RunFailed(f"{where}: {exc.ename}: {exc.evalue}", failed, book.name, exc.exec_count) from exc
         except BaseException:
             failed = _keep_failed(tmp, reports_dir, month, stamp)
@@ -111,6 +119,7 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
     forecasts = final / "artifacts" / "forecasts.parquet"
     if forecasts.exists():  # only a published run's forecasts enter the ledger
         ledger.record(forecasts, ledger.ledger_path(reports_dir, cfg.slug))
+    delivery.email_month(final, cfg, month, email or (), env=env, log=progress)
     return RunResult(month, final, final / "report.html")
 
 

@@ -12,6 +12,7 @@ from typing import Callable
 import pandas as pd
 from IPython.display import HTML, Image
 
+from .findings import key_findings
 from .run import Run
 
 
@@ -54,6 +55,13 @@ def data_quality(run: Run) -> list | None:
     if coverage.exists():
         items.append(Image(filename=str(coverage)))
     return items
+
+
+def key_findings_section(run: Run) -> list | None:
+    found = key_findings(run.run_dir, run.config.currency)
+    if not found:
+        return None
+    return [HTML("<ul>" + "".join(f"<li>{html.escape(f)}</li>" for f in found) + "</ul>")]
 
 
 def _image(run: Run, name: str) -> list:
@@ -338,6 +346,7 @@ def satisfaction_section(run: Run) -> list | None:
 
 # Later issues add their sections here, in reading order; data quality stays last.
 SECTIONS: list[Section] = [
+    Section("key-findings", "Key findings", key_findings_section),
     Section("kpis", "KPI board", kpi_section),
     Section("churn-value", "Churn and value", churn_and_value),
     Section("segments", "Segments, early warning and churn drivers", segments_section),

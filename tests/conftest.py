@@ -1,7 +1,14 @@
+import socket
+import ssl
 import textwrap
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_STORE = {"seed": 7, "n_customers": 300, "months": 14}
@@ -28,3 +35,44 @@ def write_demo_config(directory: Path, **options) -> Path:
 @pytest.fixture(scope="session")
 def small_config(tmp_path_factory) -> Path:
     return write_demo_config(tmp_path_factory.mktemp("small-store"))
+
+
+USER, PASSWORD = "reporter", "s3cret-Pa55word!"
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, BytesParser(policy=policy.SMTP).parsebytes(envelope.content)))
+        return "250 OK"
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == USER \
+        and auth_data.password.decode() == PASSWORD
+    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
+
+
+@pytest.fixture
+def smtp_server(tmp_path, monkeypatch):
+    """A real SMTP server on 127.0.0.1 with STARTTLS and AUTH; yields (inbox, port, ca_bundle)."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))  # the client trusts our test CA only
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
+                            authenticator=authenticator, auth_require_tls=True)
+    controller.start()
+    try:
+        yield inbox, port, bundle
+    finally:
+        controller.stop()

@@ -1,55 +1,8 @@
 """Email against a real SMTP server (aiosmtpd) on 127.0.0.1 with STARTTLS and AUTH."""
-import socket
-import ssl
-from email import policy
-from email.parser import BytesParser
-
 import pytest
-import trustme
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from conftest import PASSWORD, USER
 
 from retention_lib import mail
-
-USER, PASSWORD = "reporter", "s3cret-Pa55word!"
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, BytesParser(policy=policy.SMTP).parsebytes(envelope.content)))
-        return "250 OK"
-
-
-def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == USER \
-        and auth_data.password.decode() == PASSWORD
-    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
-
-
-@pytest.fixture
-def smtp_server(tmp_path, monkeypatch):
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(server_ctx)
-    bundle = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(bundle))
-    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))  # the client trusts our test CA only
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
-                            authenticator=authenticator, auth_require_tls=True)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
 
 def env(port, **extra):
     return {"RETENTION_SMTP_HOST": "127.0.0.1", "RETENTION_SMTP_PORT": str(port), "RETENTION_SMTP_TLS": "starttls",
@@ -70,7 +23,7 @@ def message(tmp_path, recipients=("manager@example.com",)):
 
 
 def test_message_parts_arrive_over_starttls_with_auth(smtp_server, tmp_path):
-    inbox, port = smtp_server
+    inbox, port, _ = smtp_server
     settings = mail.SmtpSettings.from_env(env(port))
     path = mail.deliver(message(tmp_path), tmp_path / "outbox", "report-2025-12", settings, log=lambda s: None)
     assert path.parent.name == "sent" and path.exists()
@@ -93,7 +46,7 @@ def test_message_parts_arrive_over_starttls_with_auth(smtp_server, tmp_path):
 
 
 def test_wrong_password_fails_after_retries_and_keeps_the_outbox(smtp_server, tmp_path):
-    inbox, port = smtp_server
+    inbox, port, _ = smtp_server
     settings = mail.SmtpSettings.from_env(env(port, RETENTION_SMTP_PASSWORD="wrong"))
     waits, lines = [], []
     with pytest.raises(mail.MailError):

@@ -1,0 +1,108 @@
+"""The monthly email end to end: a real SMTP server, a failed send kept in the outbox and
+sent again, and privacy: no customer or secret in anything that leaves or is written."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from conftest import PASSWORD, USER, write_demo_config
+
+from retention_lib.mail import read_eml
+from retention_lib.pipeline import RunFailed, notebooks, run_month
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def retention(*args, env):
+    return subprocess.run([sys.executable, "-m", "retention_lib", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+def smtp_env(port, bundle, password):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RETENTION_")}
+    return env | {"RETENTION_SMTP_HOST": "127.0.0.1", "RETENTION_SMTP_PORT": str(port),
+                  "RETENTION_SMTP_TLS": "starttls", "RETENTION_SMTP_USER": USER,
+                  "RETENTION_SMTP_PASSWORD": password, "RETENTION_MAIL_FROM": "reports@example.com",
+                  "SSL_CERT_FILE": str(bundle)}
+
+
+def test_failed_send_is_kept_then_sent_and_nothing_private_leaves(small_config, smtp_server, tmp_path):
+    inbox, port, bundle = smtp_server
+    reports = tmp_path / "reports"
+    first = retention("run", "--config", str(small_config), "--reports-dir", str(reports), "--month", "2025-01",
+                      "--email", "manager@example.com", "--email", "owner@example.com",
+                      env=smtp_env(port, bundle, "not-the-password"))
+    assert first.returncode == 4, first.stderr
+    assert "retention send --month 2025-01" in first.stderr
+    month = reports / "2025-01"
+    assert (month / "report.html").exists()  # the report is published; only the email waits
+    [waiting] = list((month / "outbox").glob("*.eml"))
+    assert not inbox.messages
+
+    again = retention("send", "--month", "2025-01", "--reports-dir", str(reports),
+                      env=smtp_env(port, bundle, PASSWORD))
+    assert again.returncode == 0, again.stderr
+    assert not waiting.exists() and (month / "outbox" / "sent" / waiting.name).exists()
+    [(rcpts, msg)] = inbox.messages
+    assert sorted(rcpts) == ["manager@example.com", "owner@example.com"]
+
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    body = msg.get_body(preferencelist=("html",)).get_content()
+    [report] = [p.get_content() for p in msg.iter_attachments() if p.get_filename() == "report.html"]
+    assert report == (month / "report.html").read_text(encoding="utf-8")
+    assert "<style" not in body.lower() and "data:" not in body
+    cids = [p["Content-ID"].strip("<>") for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert cids and all(f"cid:{c}" in body for c in cids)
+    assert "Active members" in text and "Key findings" in text
+
+    people = pd.read_parquet(small_config.parent / "store" / "customers.parquet")
+    for column in ("customer_id", "name", "phone"):
+        for value in people[column].dropna():
+            for where, content in (("text", text), ("html", body), ("report.html", report)):
+                assert value not in content, f"{column} {value!r} found in the email's {where}"
+
+    secret = PASSWORD.encode()
+    for path in [*month.rglob("*"), *(reports / "ledger").rglob("*")]:
+        if path.is_file():
+            assert secret not in path.read_bytes(), f"SMTP password written to {path}"
+    for stream in (first.stdout, first.stderr, again.stdout, again.stderr):
+        assert PASSWORD not in stream and "not-the-password" not in stream
+
+
+def test_no_smtp_writes_the_outbox_and_says_so(small_config, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RETENTION_")}
+    lines = []
+    result = run_month(small_config, "2024-11", reports_dir=tmp_path, progress=lines.append, env=env)
+    [eml] = list((result.folder / "outbox").glob("*.eml"))
+    assert any("no SMTP configured" in line and str(eml) in line for line in lines)
+    assert read_eml(eml)["Subject"] == "Customer retention report 2024-11 (SIMULATED DATA)"
+
+
+def test_failed_run_writes_a_notice_for_operations(tmp_path):
+    config = write_demo_config(tmp_path / "cfg")
+    config.write_text(config.read_text() + "email:\n  ops: ops@example.com\n")
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    for book in notebooks():
+        if book.name.startswith("01_"):
+            (books / book.name).write_bytes(book.read_bytes())
+    failing = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('month = ""\nconfig = ""\nrun_dir = ""', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise ValueError('stock feed missing')"),
+    ])
+    failing.metadata["kernelspec"] = {"name": "retention-report", "display_name": "x", "language": "python"}
+    nbformat.write(failing, books / "02_breaks.ipynb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RETENTION_")}
+    with pytest.raises(RunFailed) as caught:
+        run_month(config, "2024-12", reports_dir=tmp_path / "reports", notebooks_dir=books,
+                  progress=lambda s: None, env=env)
+    [notice] = list((caught.value.failed_dir / "outbox").glob("failure-*.eml"))
+    msg = read_eml(notice)
+    assert msg["To"] == "ops@example.com" and "FAILED" in msg["Subject"]
+    content = msg.get_content()
+    assert "02_breaks.ipynb" in content and f"cell {caught.value.cell}" in content
+    assert str(caught.value.failed_dir / "run.log") in content and "stock feed missing" in content
