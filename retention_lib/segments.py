@@ -360,3 +360,12 @@ def save(run: Run, view: SegmentView) -> None:
         "rfm_migration": {"counts": _matrix(rfm_moves[0]), "revenue": _matrix(rfm_moves[1])},
         "tier_migration": {"counts": _matrix(tier_moves[0]), "revenue": _matrix(tier_moves[1])},
     })
+
+
+def saved_tiers(run: Run) -> pd.Series | None:
+    """The month's value tier per member, as notebook 05 saved it (None before it ran)."""
+    path = run.artifact("segments_members.parquet")
+    if not path.exists():
+        return None
+    members = pd.read_parquet(path)
+    return members["tier"] if "tier" in members else None

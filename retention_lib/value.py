@@ -90,30 +90,3 @@ def save(view: ValueView, run: Run) -> None:
     view.scores[["expected_spend", "clv", "clv_if_alive"]].to_parquet(run.artifact("clv_scores.parquet"))
     run.write_json("clv_summary.json", {**view.headline(), "convention": view.convention(run.config.currency),
                                         "groups": groups(view).to_dict("records")})
-
-
-def month_scores(run: Run) -> pd.DataFrame:
-    """Churn scores joined with CLV for the month, from notebooks 03 and 04's artifacts.
-
-    Opened alone in JupyterLab, a later notebook computes and saves them first.
-    """
-    from . import churn
-
-    if not run.artifact("churn_scores.parquet").exists():
-        churn.save(churn.score_month(run), run)
-    scores = pd.read_parquet(run.artifact("churn_scores.parquet"))
-    if not run.artifact("clv_scores.parquet").exists():
-        model = BTYDModel.from_json(run.artifact("churn_model.json"))
-        save(value_month(model, scores, horizon_months=int(run.config.setting("horizon_months", 12)),
-                         annual_discount_rate=float(run.config.setting("annual_discount_rate", 0.10)),
-                         margin=float(run.config.setting("margin", 0.25))), run)
-    return scores.join(pd.read_parquet(run.artifact("clv_scores.parquet")))
-
-
-def tiers(run: Run) -> pd.Series | None:
-    """The month's value tier per member (core, key, developable, low-priority), from notebook 05."""
-    path = run.artifact("segments_members.parquet")
-    if not path.exists():
-        return None
-    members = pd.read_parquet(path)
-    return members["tier"] if "tier" in members else None
