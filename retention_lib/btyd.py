@@ -30,12 +30,42 @@ class ModelUnusable(RuntimeError):
     """The model cannot be used on this data (did not converge, or gives non-finite values)."""
 
 
+class Histories:
+    """Identical (frequency, recency, T) rows grouped, in order of first appearance.
+
+    Hash-based codes rather than a three-column groupby: 2-3x faster on a million customers,
+    and the codes into the distinct frequencies and times are what the BG/NBD likelihood
+    tables and the CLV lookup need.
+    """
+
+    def __init__(self, frequency, recency, T):
+        f = np.asarray(frequency, dtype="int64")
+        rec, T = np.asarray(recency, dtype="float64"), np.asarray(T, dtype="float64")
+        f_code, self.frequencies = pd.factorize(f)
+        time_code, self.times = pd.factorize(np.concatenate([rec, T]))
+        rec_code, T_code = time_code[:len(f)], time_code[len(f):]
+        rows = np.flatnonzero((rec_code >= 0) & (T_code >= 0))   # NaN times are dropped, as groupby does
+        n_times = len(self.times)
+        key = f_code[rows] * n_times + rec_code[rows]
+        if len(self.frequencies) * n_times * n_times >= 2 ** 62:   # one int64 key would overflow
+            key = pd.factorize(key)[0]
+        group = pd.factorize(key * n_times + T_code[rows])[0]
+        # codes are handed out in order of first appearance: a group starts where their running max grows
+        first = rows[np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0)]
+        self.group = np.full(len(f), -1)                          # per input row; -1 where dropped
+        self.group[rows] = group
+        self.weight = np.bincount(group, minlength=len(first))
+        self.frequency_code, self.recency_code, self.T_code = f_code[first], rec_code[first], T_code[first]
+        self.frequency, self.recency, self.T = f[first], rec[first], T[first]
+
+    def __len__(self) -> int:
+        return len(self.weight)
+
+
 def compress(frequency, recency, T) -> pd.DataFrame:
     """Distinct (frequency, recency, T) rows with the number of customers in each."""
-    frame = pd.DataFrame({"frequency": np.asarray(frequency, dtype="int64"),
-                          "recency": np.asarray(recency, dtype="float64"),
-                          "T": np.asarray(T, dtype="float64")})
-    return frame.groupby(["frequency", "recency", "T"], sort=False).size().rename("weight").reset_index()
+    h = Histories(frequency, recency, T)
+    return pd.DataFrame({"frequency": h.frequency, "recency": h.recency, "T": h.T, "weight": h.weight})
 
 
 # ---------------------------------------------------------------- log-likelihoods
@@ -93,25 +123,71 @@ def paretonbd_loglik(params, x, t_x, T) -> np.ndarray:
 LOGLIK = {"bgnbd": bgnbd_loglik, "mbgnbd": mbgnbd_loglik, "paretonbd": paretonbd_loglik}
 
 
-def _bgnbd_nll_and_grad(log_params, x, t_x, T, w):
-    """Mean negative log-likelihood and its gradient in log-parameters."""
-    r, alpha, a, b = np.exp(log_params)
-    has = x > 0
-    bx1 = np.where(has, b + x - 1, 1.0)
-    A3 = -(r + x) * np.log(alpha + T)
-    A4 = np.where(has, np.log(a) - np.log(bx1) - (r + x) * np.log(alpha + t_x), -np.inf)
-    m = np.logaddexp(A3, A4)
-    ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-          + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x) + m)
-    w3, w4 = np.exp(A3 - m), np.exp(A4 - m)
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + T) - w4 * np.log(alpha + t_x)
-    d_alpha = r / alpha - w3 * (r + x) / (alpha + T) - w4 * (r + x) / (alpha + t_x)
-    d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
-    d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x) - w4 / bx1
-    total = w.sum()
-    grad = -np.array([(w * d_r).sum() * r, (w * d_alpha).sum() * alpha,
-                      (w * d_a).sum() * a, (w * d_b).sum() * b]) / total
-    return -(w * ll).sum() / total, grad
+class _BGNBDTerms:
+    """The BG/NBD likelihood arranged for speed: the terms in x alone are summed per distinct
+    frequency and those in T alone per distinct time, so only the mixing term
+    softplus(A4 - A3) is computed per repeat-buyer row (from gathered table values)."""
+
+    def __init__(self, h: Histories, every: int = 1):
+        """`every` > 1 keeps every n-th distinct row only: a sample for a warm start."""
+        x, w = h.frequency[::every].astype(float), h.weight[::every].astype(float)
+        x_code, t_code, T_code = h.frequency_code[::every], h.recency_code[::every], h.T_code[::every]
+        self.xs, self.times = h.frequencies.astype(float), h.times
+        self.w_x = np.bincount(x_code, w, len(self.xs))
+        self.w_T = np.bincount(T_code, w, len(self.times))
+        self.wx_T = np.bincount(T_code, w * x, len(self.times))
+        self.total = float(w.sum())
+        rep = x > 0
+        self.x, self.w = x[rep], w[rep]
+        self.ix, self.it, self.iT = x_code[rep], t_code[rep], T_code[rep]
+        # reused work arrays (fresh temporaries cost page faults); take(mode="clip") writes
+        # into them directly, where mode="raise" would copy through a buffer
+        self.buf = np.empty((5, int(rep.sum())))
+
+    def nll_and_grad(self, log_params, time_scale=1.0):
+        """Mean negative log-likelihood and its gradient in log-parameters, time multiplied by time_scale."""
+        r, alpha, a, b = np.exp(log_params)
+        xs, w, ix, it, iT = self.xs, self.w, self.ix, self.it, self.iT
+        times = self.times * time_scale
+        L, E = np.log(alpha + times), 1.0 / (alpha + times)
+        inv_bx1 = 1.0 / (b + np.maximum(xs, 1) - 1)
+        D, z, e, s, tmp = self.buf
+        np.take(L, iT, out=D, mode="clip")
+        D -= np.take(L, it, out=tmp, mode="clip")                  # log(alpha + T) - log(alpha + t_x)
+        np.add(self.x, r, out=z)
+        z *= D
+        z += np.take(np.log(a) + np.log(inv_bx1), ix, out=tmp, mode="clip")  # z = A4 - A3
+        np.abs(z, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        np.log1p(e, out=s)
+        s += np.maximum(z, 0.0, out=tmp)                           # softplus(z) = logaddexp(A3, A4) - A3
+        s *= w
+        ll_rep = s.sum()
+        np.negative(z, out=s)
+        with np.errstate(over="ignore"):
+            np.exp(s, out=s)
+        s += 1.0
+        np.reciprocal(s, out=s)                                    # sigmoid(z): weight of the A4 branch
+        s *= w
+        d_r_rep = s @ D
+        np.take(E, iT, out=D, mode="clip")
+        D -= np.take(E, it, out=tmp, mode="clip")
+        np.add(self.x, r, out=z)
+        z *= D
+        d_alpha_rep = s @ z
+        d_b_rep = s @ np.take(inv_bx1, ix, out=tmp, mode="clip")
+        w_x, w_T, total = self.w_x, self.w_T, self.total
+        ll = (w_x @ (gammaln(r + xs) + gammaln(b + xs) - gammaln(a + b + xs))
+              + total * (gammaln(a + b) - gammaln(b) - gammaln(r) + r * np.log(alpha))
+              - (r * w_T + self.wx_T) @ L + ll_rep)
+        d_r = w_x @ digamma(r + xs) - total * (digamma(r) - np.log(alpha)) - w_T @ L + d_r_rep
+        d_alpha = total * r / alpha - (r * w_T + self.wx_T) @ E + d_alpha_rep
+        d_a = total * digamma(a + b) - w_x @ digamma(a + b + xs) + s.sum() / a
+        d_b = (total * (digamma(a + b) - digamma(b)) + w_x @ (digamma(b + xs) - digamma(a + b + xs))
+               - d_b_rep)
+        grad = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / total
+        return -ll / total, grad
 
 
 def _scale_of(T) -> float:
@@ -119,13 +195,35 @@ def _scale_of(T) -> float:
     return 10.0 / float(np.max(T))
 
 
-def _fit_bgnbd(x, t_x, T, w):
-    k = _scale_of(T)
-    res = minimize(_bgnbd_nll_and_grad, np.full(4, 0.1), args=(x, t_x * k, T * k, w), jac=True,
-                   method="BFGS", options={"gtol": 1e-10, "maxiter": 2000})
-    if not np.all(np.isfinite(res.x)) or not (res.success or np.max(np.abs(res.jac)) < 1e-6):
+def _fit_bgnbd(h: Histories, terms: _BGNBDTerms):
+    k = _scale_of(h.T)
+    fun = terms.nll_and_grad
+    x0, options = np.full(4, 0.1), {}
+    if len(h) > 100_000:
+        # Start from the fit of a 1/16 sample: most BFGS iterations are then 16x cheaper.
+        warm = minimize(_BGNBDTerms(h, every=16).nll_and_grad, x0, args=(k,), jac=True, method="BFGS",
+                        options={"gtol": 1e-5, "maxiter": 2000})
+        h_inv = (warm.hess_inv + warm.hess_inv.T) / 2
+        if warm.success and np.all(np.isfinite(warm.x)) and np.all(np.linalg.eigvalsh(h_inv) > 0):
+            x0, options = warm.x, {"hess_inv0": h_inv}
+    # BFGS to 1e-6, then Newton steps with its inverse Hessian down to 1e-10: near the optimum
+    # the line search only sees rounding noise in the likelihood and would stall.
+    res = minimize(fun, x0, args=(k,), jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 2000, **options})
+    x, g = res.x, res.jac
+    for _ in range(10):
+        if np.max(np.abs(g)) < 1e-10:
+            break
+        x_new = x - res.hess_inv @ g
+        g_new = fun(x_new, k)[1]
+        if not np.max(np.abs(g_new)) < np.max(np.abs(g)):
+            break
+        x, g = x_new, g_new
+    if not np.max(np.abs(g)) < 1e-10:
+        res = minimize(fun, x, args=(k,), jac=True, method="BFGS", options={"gtol": 1e-10, "maxiter": 2000})
+        x, g = res.x, res.jac
+    if not np.all(np.isfinite(x)) or not (res.success or np.max(np.abs(g)) < 1e-6):
         raise ModelUnusable(f"BG/NBD did not converge: {res.message}")
-    r, alpha, a, b = np.exp(res.x)
+    r, alpha, a, b = np.exp(x)
     return np.array([r, alpha / k, a, b])
 
 
@@ -191,7 +289,11 @@ class BTYDModel:
 
     def expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
         """E[number of purchases in (T, T + t] | history]."""
-        x, t_x, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        return self.expected_purchases_if_alive(t, frequency, T) * self.p_alive(frequency, recency, T)
+
+    def expected_purchases_if_alive(self, t, frequency, T) -> np.ndarray:
+        """E[number of purchases in (T, T + t] | alive at T, history]: recency only enters P(alive)."""
+        x, T = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
         t = np.asarray(t, dtype=float)
         if self.kind == "paretonbd":
             r, alpha, s, beta = self.p
@@ -200,7 +302,7 @@ class BTYDModel:
                 horizon = (beta + T) * np.log1p(t / (beta + T))
             else:
                 horizon = (beta + T) / (s - 1) * (1 - np.exp((s - 1) * (np.log(beta + T) - np.log(beta + T + t))))
-            return self.p_alive(x, t_x, T) * mean_rate * horizon
+            return mean_rate * horizon
         r, alpha, a, b = self.p
         # BG/NBD: 2F1(r+x, b+x; a+b+x-1; z); MBG/NBD: 2F1(r+x, b+x+1; a+b+x; z) (Wagner & Hoppe 2008)
         A, B, c = (r + x, b + x, a + b + x - 1) if self.kind == "bgnbd" else (r + x, b + x + 1, a + b + x)
@@ -209,8 +311,8 @@ class BTYDModel:
         log_h = np.log(hyp2f1(c - A, c - B, c, z)) + (c - A - B) * np.log1p(-z)
         bracket = -np.expm1(log_h + (r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
         if self.kind == "bgnbd":
-            return (a + b + x - 1) / (a - 1) * bracket * self.p_alive(x, t_x, T)
-        return (a + b + x) / (a - 1) * bracket * self.p_alive(x, t_x, T)
+            return (a + b + x - 1) / (a - 1) * bracket
+        return (a + b + x) / (a - 1) * bracket
 
     def p_no_purchase(self, t, frequency, recency, T) -> np.ndarray:
         """P(no purchase in (T, T + t] | history): dead, or alive and quiet."""
@@ -272,15 +374,20 @@ def fit(summary: pd.DataFrame, kind: str = "bgnbd", *, time_unit: str = "weeks")
     """Fit a model on a summary with frequency, recency and T (compressed automatically)."""
     if kind not in PARAMS:
         raise ValueError(f"kind must be one of {list(PARAMS)}")
-    rows = compress(summary["frequency"], summary["recency"], summary["T"])
-    x, t_x, T, w = (rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "weight"))
+    rows = Histories(summary["frequency"], summary["recency"], summary["T"])
+    x, t_x, T, w = rows.frequency.astype(float), rows.recency, rows.T, rows.weight.astype(float)
     if len(rows) == 0 or T.max() <= 0:
         raise ModelUnusable("no customers with a purchase history to fit")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        p = _fit_bgnbd(x, t_x, T, w) if kind == "bgnbd" else _fit_numeric(kind, x, t_x, T, w)
-    ll = float((w * LOGLIK[kind](p, x, t_x, T)).sum())
+        if kind == "bgnbd":
+            terms = _BGNBDTerms(rows)
+            p = _fit_bgnbd(rows, terms)
+            ll = -terms.nll_and_grad(np.log(p))[0] * terms.total
+        else:
+            p = _fit_numeric(kind, x, t_x, T, w)
+            ll = float((w * LOGLIK[kind](p, x, t_x, T)).sum())
     if not np.isfinite(ll):
         raise ModelUnusable(f"{NAMES[kind]} log-likelihood is not finite on this data")
     return BTYDModel(kind, dict(zip(PARAMS[kind], map(float, p))), time_unit=time_unit,
-                     n_customers=int(w.sum()), n_distinct_rows=len(rows), log_likelihood=ll)
+                     n_customers=int(w.sum()), n_distinct_rows=len(rows), log_likelihood=float(ll))

@@ -5,7 +5,7 @@ CLV convention (stated in the report):
 with H the horizon in months, d_m = (1 + annual rate)^(1/12) − 1 the monthly discount rate
 (cash flows discounted at each month's end), and a month of 365.25/12 days. E[purchases
 in month k] comes from the purchase model and E[spend per purchase] from Gamma-Gamma. The
-purchase expectations are computed once per distinct (frequency, recency, T) row.
+purchase expectations if alive are computed once per distinct (frequency, T) pair.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .btyd import BTYDModel, ModelUnusable, compress
+from .btyd import BTYDModel, ModelUnusable
 
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 
@@ -81,16 +81,22 @@ def clv(model: BTYDModel, spend: GammaGamma, summary: pd.DataFrame, *, months: i
     `discount_per_month` overrides the monthly rate derived from the annual one.
     """
     d = monthly_rate(annual_discount_rate) if discount_per_month is None else discount_per_month
-    rows = compress(summary["frequency"], summary["recency"], summary["T"])
-    x, t_x, T = (rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    x = summary["frequency"].to_numpy(dtype="int64")
+    rec, T = summary["recency"].to_numpy(dtype=float), summary["T"].to_numpy(dtype=float)
+    # Expected purchases = P(alive) x expected purchases if alive, which depends on (frequency, T)
+    # only: its hypergeometric terms (the cost) are computed once per distinct pair.
+    x_code, xs = pd.factorize(x)
+    T_code, Ts = pd.factorize(T)                      # -1 for NaN, shifted to 0 below
+    width = len(Ts) + 1
+    pair, keys = pd.factorize(x_code * width + T_code + 1)
+    T_pair = np.append(np.nan, Ts)[keys % width]
     steps = np.arange(0, months + 1) * periods_per_month
-    cumulative = model.expected_purchases(steps[:, None], x[None, :], t_x[None, :], T[None, :])
-    per_month = np.diff(cumulative, axis=0)
+    if_alive = model.expected_purchases_if_alive(steps[:, None], xs[keys // width][None, :], T_pair[None, :])
     factor = (1 + d) ** -np.arange(1, months + 1)
-    rows["discounted_purchases"] = factor @ per_month
-    keyed = summary[["frequency", "recency", "T"]].astype({"frequency": "int64", "recency": "float64",
-                                                           "T": "float64"})
-    purchases = keyed.merge(rows, on=["frequency", "recency", "T"], how="left")["discounted_purchases"].to_numpy()
+    discounted = np.zeros(len(keys))
+    for f, month in zip(factor, np.diff(if_alive, axis=0)):  # not BLAS: its sums depend on the row count
+        discounted += f * month
+    purchases = model.p_alive(x, rec, T) * discounted[pair]
     value = margin * spend.expected_spend(summary["frequency"], summary["monetary_value"]) * purchases
     if not np.all(np.isfinite(value)):
         raise ModelUnusable("CLV is not finite for some customers")

@@ -1,0 +1,1 @@
+"""Performance benchmarks: `python -m benchmarks [--customers N] [--json FILE]` (see run.py)."""
