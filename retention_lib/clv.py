@@ -9,6 +9,8 @@ purchase expectations if alive are computed once per distinct (frequency, T) pai
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import warnings
 from dataclasses import asdict, dataclass
@@ -54,13 +56,18 @@ class GammaGamma:
 def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGamma:
     """Fit on repeat buyers with positive mean repeat spend (lifetimes' GammaGammaFitter)."""
     from lifetimes import GammaGammaFitter
+    from lifetimes.utils import ConvergenceError
 
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     if len(repeat) < 20:
         raise ModelUnusable(f"Gamma-Gamma needs repeat buyers; only {len(repeat)} found")
-    with warnings.catch_warnings():
+    # lifetimes prints the optimiser's state before raising; the error says enough
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
-        gg = GammaGammaFitter(penalizer_coef=0.0).fit(repeat["frequency"], repeat["monetary_value"])
+        try:
+            gg = GammaGammaFitter(penalizer_coef=0.0).fit(repeat["frequency"], repeat["monetary_value"])
+        except ConvergenceError as exc:
+            raise ModelUnusable(f"Gamma-Gamma did not converge on {len(repeat)} repeat buyers") from exc
     p, q, v = (float(gg.params_[k]) for k in ("p", "q", "v"))
     if q <= 1:
         raise ModelUnusable(f"Gamma-Gamma q = {q:.3f} <= 1: the mean spend is infinite under this fit")

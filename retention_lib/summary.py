@@ -150,12 +150,19 @@ def calibration_and_holdout(purchases, *, calibration_end, observation_end, freq
     return out
 
 
-def new_in_holdout(purchases, *, calibration_end, observation_end, time_col: str = "timestamp") -> int:
-    """How many customers first purchased inside the holdout (left out of backtests)."""
+def new_in_holdout(purchases, *, calibration_end, observation_end, freq: str = "D",
+                   time_col: str = "timestamp") -> int:
+    """How many customers first purchased inside the holdout (left out of backtests).
+
+    Periods are floored as in `calibration_and_holdout`, so every customer seen by the
+    observation end is either in the backtest or counted here, never both.
+    """
+    if freq not in UNITS:
+        raise ValueError(f"freq must be one of {list(UNITS)}, got {freq!r}")
     con = connect()
     _source(purchases, con)
     return con.execute(
-        f'SELECT count(*) FROM (SELECT customer_id, min("{time_col}") AS first FROM purchases '
-        "WHERE customer_id IS NOT NULL GROUP BY 1) WHERE first > $cut AND first <= $end",
-        {"cut": pd.Timestamp(calibration_end).to_pydatetime(),
-         "end": pd.Timestamp(observation_end).to_pydatetime()}).fetchone()[0]
+        f"SELECT count(*) FROM (SELECT customer_id, min(date_trunc('{UNITS[freq]}', \"{time_col}\")) AS first "
+        "FROM purchases WHERE customer_id IS NOT NULL GROUP BY 1) WHERE first > $cut AND first <= $end",
+        {"cut": _period_start(calibration_end, freq).to_pydatetime(),
+         "end": _period_start(observation_end, freq).to_pydatetime()}).fetchone()[0]
