@@ -18,8 +18,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# A month already built is shown, not rebuilt; make report ARGS=--force rebuilds it.
 report: $(STAMP)
-	$(BIN)/retention run $(ARGS)
+	$(BIN)/retention run --if-missing $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

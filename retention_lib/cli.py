@@ -17,14 +17,10 @@ def _run(args) -> int:
     from .mail import MailError
     from .pipeline import RunFailed, RunRefused, run_month
 
-    if args.if_missing and args.month:
-        folder = Path(args.reports_dir or REPORTS_DIR) / args.month
-        if folder.exists():
-            print(f"{folder} is already published; nothing to do")
-            return 0
     try:
         result = run_month(args.config, args.month, reports_dir=args.reports_dir, force=args.force,
-                           progress=lambda line: print(line, flush=True), email=args.email)
+                           progress=lambda line: print(line, flush=True), email=args.email,
+                           if_missing=args.if_missing)
     except MailError as exc:
         print(f"error: the report was published but the email was not sent: {exc}\n"
               f"it waits in the month's outbox; retry with: retention send --month {args.month or 'YYYY-MM'}",
@@ -81,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--email", action="append", default=[], metavar="ADDRESS",
                      help="also email the report to ADDRESS (repeatable; adds to the config's recipients)")
     run.add_argument("--if-missing", action="store_true",
-                     help="exit 0 without running when --month is already published (for schedulers)")
+                     help="exit 0 without running when the month is already published (for schedulers)")
     run.set_defaults(func=_run)
     send = sub.add_parser("send", help="send the emails still waiting in a month's outbox")
     send.add_argument("--month", required=True, help="YYYY-MM")

@@ -52,17 +52,20 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
               reports_dir: Path | None = None, force: bool = False,
               notebooks_dir: Path = NOTEBOOKS_DIR, kernel_name: str = KERNEL_NAME,
               progress: Callable[[str], None] = print, email: list[str] | None = None,
-              env=None) -> RunResult:
+              env=None, if_missing: bool = False) -> RunResult:
     """Run, publish, then write (and send, when SMTP is configured) the email.
 
     A failed email leaves the published month in place and its message in the outbox;
-    mail.MailError is raised so the caller can exit non-zero.
+    mail.MailError is raised so the caller can exit non-zero. With `if_missing`, a month
+    that is already published is returned as it is (for schedulers and `make report`).
     """
     cfg = config if isinstance(config, Config) else load_config(config)
     reports_dir = Path(reports_dir or REPORTS_DIR)
     reports_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     tmp = reports_dir / f".tmp-{stamp}-{os.getpid()}"
+    if month and if_missing and not force and (reports_dir / month).exists():
+        return _existing(reports_dir / month, progress)
     if month:
         _refuse_existing(reports_dir / month, force)
 
@@ -80,6 +83,9 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
         raise
     month = str(run.month)
     final = reports_dir / month
+    if if_missing and not force and final.exists():
+        shutil.rmtree(tmp, ignore_errors=True)
+        return _existing(final, progress)
     try:
         _refuse_existing(final, force)
     except RunRefused:
@@ -121,6 +127,11 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
         ledger.record(forecasts, ledger.ledger_path(reports_dir, cfg.slug))
     delivery.email_month(final, cfg, month, email or (), env=env, log=progress)
     return RunResult(month, final, final / "report.html")
+
+
+def _existing(final: Path, progress: Callable[[str], None]) -> RunResult:
+    progress(f"{final.name} is already published; nothing to do (use --force to rebuild it)")
+    return RunResult(final.name, final, final / "report.html")
 
 
 def _refuse_existing(final: Path, force: bool) -> None:

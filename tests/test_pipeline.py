@@ -77,6 +77,10 @@ def test_existing_month_is_refused_without_force_and_replaced_with_it(published,
     refused = retention("run", "--config", str(small_config), "--reports-dir", str(reports), "--month", "2025-02")
     assert refused.returncode == 3 and "--force" in refused.stderr
     assert marker.exists()
+    kept = retention("run", "--config", str(small_config), "--reports-dir", str(reports), "--if-missing")
+    assert kept.returncode == 0 and "already published" in kept.stdout
+    assert kept.stdout.strip().splitlines()[-1].endswith(str(folder / "report.html"))
+    assert marker.exists()
     forced = retention("run", "--config", str(small_config), "--reports-dir", str(reports),
                        "--month", "2025-02", "--force")
     assert forced.returncode == 0, forced.stderr
