@@ -82,7 +82,7 @@ def _nps(folder, cur):
 
 def _fix_first(folder, cur):
     sat = _read(folder, "satisfaction_summary.json")
-    if not sat or not sat.get("has_surveys") or not sat["drivers"].get("fix_first"):
+    if not sat or not sat.get("has_surveys") or not (sat.get("drivers") or {}).get("fix_first"):
         return None
     labels = {d["dimension"]: d for d in sat["drivers"]["dimensions"]}
     names = [labels[d]["label"].lower() for d in sat["drivers"]["fix_first"] if d in labels]
@@ -93,7 +93,7 @@ def _fix_first(folder, cur):
 
 def _detractors(folder, cur):
     sat = _read(folder, "satisfaction_summary.json")
-    cmp_ = sat and sat.get("behaviour", {}).get("detractor_vs_promoter")
+    cmp_ = sat and (sat.get("behaviour") or {}).get("detractor_vs_promoter")
     if not cmp_ or not cmp_.get("significant"):
         return None
     groups = {g["group"]: g for g in sat["behaviour"]["groups"]}
