@@ -107,6 +107,10 @@ def tracking(purchases: pd.DataFrame, model: btyd.BTYDModel, calibration_end, ob
     return out
 
 
+COMPARISON_COLUMNS = ["model", "usable", "customers", "new_in_holdout", "actual_purchases", "predicted_purchases",
+                      "aggregate_error_pct", "mae", "bias", "brier_active", "log_likelihood", "note"]
+
+
 def compare_models(baskets: pd.DataFrame, calibration_end, observation_end,
                    kinds=("bgnbd", "mbgnbd", "paretonbd")) -> tuple[pd.DataFrame, dict[str, Backtest]]:
     """Holdout metrics side by side; a model that cannot be used on the data says why."""
@@ -119,4 +123,4 @@ def compare_models(baskets: pd.DataFrame, calibration_end, observation_end,
             continue
         results[kind] = result
         rows.append({**result.metrics, "usable": True, "note": ""})
-    return pd.DataFrame(rows), results
+    return pd.DataFrame(rows).reindex(columns=COMPARISON_COLUMNS), results

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 import papermill as pm
+from jupyter_client.manager import AsyncKernelManager
 
 from . import delivery, ledger
 from .config import PROJECT_ROOT, Config, load_config
@@ -98,9 +100,11 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
         started = time.monotonic()
         say(f"[{i}/{len(books)}] {book.name} ...")
         try:
-            pm.execute_notebook(str(book), str(tmp / book.name), parameters=params,
-                                kernel_name=kernel_name, cwd=str(notebooks_dir),
-                                progress_bar=False, log_output=False)
+            with tempfile.TemporaryDirectory(prefix="retention-kernel-") as sockets:
+                pm.execute_notebook(str(book), str(tmp / book.name), parameters=params,
+                                    kernel_name=kernel_name, cwd=str(notebooks_dir),
+                                    progress_bar=False, log_output=False,
+                                    kernel_manager_class=_ipc_kernel_manager(Path(sockets)))
         except pm.PapermillExecutionError as exc:
             failed = _keep_failed(tmp, reports_dir, month, stamp)
             where = f"{book.name}, cell {exc.exec_count}"
@@ -127,6 +131,15 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
         ledger.record(forecasts, ledger.ledger_path(reports_dir, cfg.slug))
     delivery.email_month(final, cfg, month, email or (), env=env, log=progress)
     return RunResult(month, final, final / "report.html")
+
+
+def _ipc_kernel_manager(folder: Path):
+    """Kernels talk over socket files in a private folder, not TCP ports on localhost that
+    any local user could reach (ipykernel warns about TCP without encryption)."""
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(transport="ipc", ip=str(folder / "kernel"), **kwargs)
+    return IPCKernelManager
 
 
 def _existing(final: Path, progress: Callable[[str], None]) -> RunResult:
