@@ -49,6 +49,11 @@ def baskets_from_lines(lines: pd.DataFrame, con: duckdb.DuckDBPyConnection | Non
     return out
 
 
+def member_purchases(baskets: pd.DataFrame) -> pd.DataFrame:
+    """The baskets the customer models count: a member's, with a net amount above zero."""
+    return baskets.loc[baskets["is_member"] & baskets["is_purchase"]]
+
+
 def daily_coverage(baskets: pd.DataFrame, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
     """Baskets and revenue per day and store, with every calendar day present (zeros shown)."""
     con = con or connect()

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .aggregate import member_purchases
+
 Z95 = stats.norm.ppf(0.975)
 MEASURES = ("reactivated", "visits", "spend")
 
@@ -47,7 +49,7 @@ def welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 
 def outcomes(targets: pd.DataFrame, baskets: pd.DataFrame, window_weeks: int) -> pd.DataFrame:
     """Per targeted member: reactivated, visits and spend in [sent_at, sent_at + window)."""
-    bought = baskets.loc[baskets["is_member"] & baskets["is_purchase"], ["customer_id", "timestamp", "amount"]]
+    bought = member_purchases(baskets)[["customer_id", "timestamp", "amount"]]
     joined = targets[["customer_id", "sent_at"]].merge(bought, on="customer_id", how="left")
     inside = (joined["timestamp"] >= joined["sent_at"]) & (
         joined["timestamp"] < joined["sent_at"] + pd.Timedelta(weeks=window_weeks))
@@ -100,7 +102,7 @@ def targeted_vs_untargeted(campaigns: pd.DataFrame, baskets: pd.DataFrame, as_of
     bought in the 8 weeks before the send. Targeting was not random, so the difference
     describes who was chosen as much as what the campaign did: it is not an effect."""
     rows = []
-    bought = baskets.loc[baskets["is_member"] & baskets["is_purchase"]]
+    bought = member_purchases(baskets)
     for (cid, ctype), group in campaigns.groupby(["campaign_id", "type"], sort=True):
         if (group["group"] == "control").any():
             continue

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import btyd
+from .aggregate import member_purchases
 from .clv import WEEKS_PER_MONTH
 from .run import Run
 from .summary import summarise
@@ -19,8 +20,7 @@ HORIZONS = {"next_month": WEEKS_PER_MONTH, "next_quarter": 3 * WEEKS_PER_MONTH}
 
 def purchases(run: Run) -> pd.DataFrame:
     """Member baskets that are purchases (net amount > 0), up to the month's end."""
-    baskets = run.table("baskets")
-    return baskets.loc[baskets["is_purchase"] & baskets["is_member"], ["customer_id", "timestamp", "amount"]]
+    return member_purchases(run.table("baskets"))[["customer_id", "timestamp", "amount"]]
 
 
 def month_summary(run: Run, end: pd.Timestamp | None = None) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .aggregate import connect
+from .aggregate import connect, member_purchases
 from .run import DATA_DIR, Run
 
 WINDOW_MONTHS = 12
@@ -175,8 +175,7 @@ def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.Da
     join = None
     if customers is not None and "join_date" in customers:
         join = pd.to_datetime(customers.set_index("customer_id")["join_date"]).reindex(ids)
-    first = pd.to_datetime(baskets[baskets["is_member"] & baskets["is_purchase"]]
-                           .groupby("customer_id")["date"].min()).reindex(ids)
+    first = pd.to_datetime(member_purchases(baskets).groupby("customer_id")["date"].min()).reindex(ids)
     join = first if join is None else join.fillna(first)
     num["tenure_months"] = (groups.last_day - join).dt.days / (365.25 / 12)
     labels["tenure_months"] = "Months since joining"

@@ -53,7 +53,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from .aggregate import connect
+from .aggregate import connect, member_purchases
 from .run import Run
 
 TOTAL = "All stores"
@@ -502,7 +502,7 @@ def cohort_retention(baskets: pd.DataFrame, end: pd.Timestamp, customers: pd.Dat
     if by == "join":
         starts = customers[["customer_id", "join_date"]].dropna().rename(columns={"join_date": "first_day"})
     elif by == "first_purchase":
-        b = baskets[baskets["is_member"] & baskets["is_purchase"]]
+        b = member_purchases(baskets)
         starts = b.groupby("customer_id", as_index=False)["date"].min().rename(columns={"date": "first_day"})
     else:
         raise ValueError(f"by must be auto, join or first_purchase, got {by!r}")

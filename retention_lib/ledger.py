@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .aggregate import member_purchases
 from .btyd import BTYDModel
 from .config import PROJECT_ROOT
 from .run import Run
@@ -64,7 +65,7 @@ def read(ledger_file: Path) -> pd.DataFrame:
 def track_record(ledger: pd.DataFrame, baskets: pd.DataFrame, last_month: pd.Period) -> pd.DataFrame:
     """Every forecast month up to `last_month`: predicted against actual purchase days."""
     rows = []
-    bought = baskets.loc[baskets["is_member"] & baskets["is_purchase"]]
+    bought = member_purchases(baskets)
     days = bought.assign(month=bought["timestamp"].dt.strftime("%Y-%m"), day=bought["timestamp"].dt.normalize())
     per_month = days.drop_duplicates(["customer_id", "day"]).groupby(["month", "customer_id"]).size()
     for month, made in ledger.groupby("for_month", sort=True):
