@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .spreadsheets import write_csv, write_xlsx
+
 FAVOURITE_WINDOW = pd.DateOffset(months=6)
 HOLIDAY_TIERS = ("core", "key")
 
@@ -26,10 +28,9 @@ class ActionList:
 
     def write(self, folder: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
-        csv, xlsx = folder / f"{self.name}.csv", folder / f"{self.name}.xlsx"
-        self.rows.to_csv(csv, index=False, encoding="utf-8-sig")  # BOM so Excel shows Chinese
-        self.rows.to_excel(xlsx, index=False)
-        return [csv, xlsx]
+        # client text (names, stores, categories) must not run as formulas when opened
+        return [write_csv(self.rows, folder / f"{self.name}.csv"),
+                write_xlsx(self.rows, folder / f"{self.name}.xlsx", sheet=self.name)]
 
 
 def favourites(lines: pd.DataFrame, baskets: pd.DataFrame, end: pd.Timestamp, top: int = 3) -> pd.DataFrame:

@@ -3,8 +3,9 @@
 SMTP settings come only from the environment (RETENTION_SMTP_HOST, _PORT, _USER,
 _PASSWORD, _TLS = starttls | ssl | none, RETENTION_MAIL_FROM). Every message is first
 written to the month's outbox/ as an .eml; when SMTP is configured it is sent (with retries
-and backoff) and moved to outbox/sent/. A message that could not be sent stays in the
-outbox, and `retention send --month` tries again. The password is never logged.
+and backoff; refused credentials fail at once) and moved to outbox/sent/. A message that
+could not be sent stays in the outbox, and `retention send --month` tries again. The
+password is never logged.
 """
 from __future__ import annotations
 
@@ -137,12 +138,26 @@ def send(msg: EmailMessage, settings: SmtpSettings, *, retries: int = 3, backoff
             _send_once(msg, settings, recipients)
             log(f"sent to {len(recipients)} recipient(s) via {settings.describe()}")
             return
+        except smtplib.SMTPAuthenticationError as exc:
+            last = exc  # a 4xx (454) is temporary and is retried like the errors below
+            if exc.smtp_code >= 500:  # 535: the same credentials will be refused again
+                refused = _credentials_refused(settings, exc)
+                log(f"send attempt {attempt}/{retries} failed, not retried: {refused}")
+                raise MailError(refused) from exc
         except (OSError, smtplib.SMTPException) as exc:
             last = exc
-            log(f"send attempt {attempt}/{retries} via {settings.describe()} failed: {type(exc).__name__}: {exc}")
-            if attempt < retries:
-                sleep(backoff * 2 ** (attempt - 1))
+        log(f"send attempt {attempt}/{retries} via {settings.describe()} failed: {type(last).__name__}: {last}")
+        if attempt < retries:
+            sleep(backoff * 2 ** (attempt - 1))
     raise MailError(f"could not send after {retries} attempts: {last}")
+
+
+def _credentials_refused(s: SmtpSettings, exc: smtplib.SMTPAuthenticationError) -> str:
+    reply = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+    if s.password:
+        reply = reply.replace(s.password, "***")  # a server should never echo it; make sure
+    return (f"the SMTP server {s.describe()} refused the credentials for user {s.user!r} "
+            f"({exc.smtp_code} {reply.strip()}): check RETENTION_SMTP_USER and RETENTION_SMTP_PASSWORD")
 
 
 def _send_once(msg: EmailMessage, s: SmtpSettings, recipients: list[str]) -> None:

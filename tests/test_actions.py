@@ -1,4 +1,5 @@
 """Win-back and care lists on small hand-built tables: ranking, consent and budget."""
+import openpyxl
 import pandas as pd
 
 from retention_lib import actions
@@ -86,3 +87,19 @@ def test_lists_write_csv_and_xlsx(tmp_path):
     paths = out.write(tmp_path)
     assert [p.suffix for p in paths] == [".csv", ".xlsx"]
     assert pd.read_excel(paths[1])["customer_id"].tolist() == ["C", "B", "F"]
+
+
+def test_winback_files_from_a_hostile_customers_table_hold_no_formula(tmp_path):
+    hostile = customers([True] * 6).assign(
+        name=['=HYPERLINK("http://x","store")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+    tricky = favs().assign(top_categories='=cmd|" /C calc"!A0', usual_store="@S1")
+    csv_path, xlsx_path = actions.winback(scores(), hostile, tricky, budget=10).write(tmp_path)
+    cells = [c for row in openpyxl.load_workbook(xlsx_path).active.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    text = [c.value for c in cells if isinstance(c.value, str)]
+    assert not [t for t in text if t[:1] in "=+-@\t\r\n"]
+    assert text.count("'@S1") == 5 and text.count("'=cmd|\" /C calc\"!A0") == 5
+    listed = pd.read_csv(csv_path, encoding="utf-8-sig")
+    assert listed["customer_id"].tolist() == ["C", "B", "F", "A", "D"]  # same ranking as before
+    assert listed["name"].str[0].eq("'").all() and (listed["usual_store"] == "'@S1").all()
+    assert pd.api.types.is_float_dtype(listed["contact_value"])

@@ -1,8 +1,12 @@
 """Email against a real SMTP server (aiosmtpd) on 127.0.0.1 with STARTTLS and AUTH."""
+import smtplib
+import socket
+
 import pytest
 from conftest import PASSWORD, USER
 
 from retention_lib import mail
+
 
 def env(port, **extra):
     return {"RETENTION_SMTP_HOST": "127.0.0.1", "RETENTION_SMTP_PORT": str(port), "RETENTION_SMTP_TLS": "starttls",
@@ -45,19 +49,58 @@ def test_message_parts_arrive_over_starttls_with_auth(smtp_server, tmp_path):
     assert "Full report" in report.get_content()
 
 
-def test_wrong_password_fails_after_retries_and_keeps_the_outbox(smtp_server, tmp_path):
+def attempts(lines):
+    return [line for line in lines if line.startswith("send attempt")]
+
+
+def test_refused_credentials_fail_at_once_and_keep_the_outbox(smtp_server, tmp_path):
     inbox, port, _ = smtp_server
-    settings = mail.SmtpSettings.from_env(env(port, RETENTION_SMTP_PASSWORD="wrong"))
+    wrong = "Wr0ng-Pa55-7781"
+    settings = mail.SmtpSettings.from_env(env(port, RETENTION_SMTP_PASSWORD=wrong))
     waits, lines = [], []
-    with pytest.raises(mail.MailError):
+    with pytest.raises(mail.MailError) as failure:
         mail.deliver(message(tmp_path), tmp_path / "outbox", "r", settings, log=lines.append,
                      retries=3, backoff=0.5, sleep=waits.append)
-    assert waits == [0.5, 1.0]  # backoff doubles between the three attempts
+    said = str(failure.value)
+    assert "refused the credentials" in said and "535" in said and "RETENTION_SMTP_PASSWORD" in said
+    assert len(attempts(lines)) == 1 and waits == []  # a 535 is not retried
     assert (tmp_path / "outbox" / "r.eml").exists() and not inbox.messages
-    assert not any("wrong" in line or PASSWORD in line for line in lines)
+    assert not any(wrong in text or PASSWORD in text for text in [*lines, said, repr(failure.value.__cause__)])
     # `retention send` tries the outbox again once the settings are right
     sent = mail.send_outbox(tmp_path / "outbox", mail.SmtpSettings.from_env(env(port)), log=lambda s: None)
     assert [p.parent.name for p in sent] == ["sent"] and len(inbox.messages) == 1
+
+
+def test_an_unreachable_server_is_retried_with_backoff(tmp_path):
+    with socket.socket() as probe:  # a loopback port nobody listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = mail.SmtpSettings.from_env(env(port))
+    waits, lines = [], []
+    with pytest.raises(mail.MailError, match="after 3 attempts"):
+        mail.deliver(message(tmp_path), tmp_path / "outbox", "r", settings, log=lines.append,
+                     retries=3, backoff=0.5, sleep=waits.append)
+    assert len(attempts(lines)) == 3
+    assert waits == [0.5, 1.0]  # backoff doubles between the three attempts
+    assert (tmp_path / "outbox" / "r.eml").exists()
+
+
+def test_a_temporary_auth_failure_is_retried(smtp_server, tmp_path, monkeypatch):
+    inbox, port, _ = smtp_server
+    real_login, calls = smtplib.SMTP.login, []
+
+    def login_busy_once(self, user, password, **kw):  # the server's first answer is 454
+        calls.append(user)
+        if len(calls) == 1:
+            raise smtplib.SMTPAuthenticationError(454, b"4.7.0 Temporary authentication failure")
+        return real_login(self, user, password, **kw)
+
+    monkeypatch.setattr(smtplib.SMTP, "login", login_busy_once)
+    waits, lines = [], []
+    path = mail.deliver(message(tmp_path), tmp_path / "outbox", "r", mail.SmtpSettings.from_env(env(port)),
+                        log=lines.append, retries=3, backoff=0.5, sleep=waits.append)
+    assert len(attempts(lines)) == 1 and waits == [0.5] and len(calls) == 2
+    assert path.parent.name == "sent" and len(inbox.messages) == 1
 
 
 def test_no_smtp_configured_writes_the_outbox(tmp_path):

@@ -1,0 +1,155 @@
+"""CSV and XLSX files for people to open in Excel or WPS, safe from formula injection.
+
+Client text (names, stores, categories, even column headers) that starts with = + - @ tab
+or CR would run as a formula when the file is opened. Following the OWASP CSV-injection
+guidance such text gets a leading single quote, and every text field in a CSV is quoted
+so a stray separator cannot start a new cell. In XLSX every text cell is also written
+explicitly as a string cell, never a formula. The same frame always gives the same bytes.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import numbers
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.writer.excel import ExcelWriter
+
+DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_MAX_ROWS = 1_048_576
+# Pinned so the same data gives the same file (zip entries cannot go before 1980).
+FIXED_TIME = dt.datetime(1980, 1, 1)
+
+
+def safe_text(value):
+    """One value: text that a spreadsheet would read as a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell, header and index label made safe; other values untouched."""
+    out = frame.copy(deep=False)
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if _is_text(column.dtype):
+            out.isetitem(position, _safe_values(column))
+    out = out.rename(columns=safe_text)
+    if _is_text(out.index.dtype) or isinstance(out.index, pd.MultiIndex):
+        out = out.rename(index=safe_text)
+    out.index = out.index.set_names([safe_text(n) for n in out.index.names])
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path, *, index: bool = False, excel: bool = True) -> Path:
+    """CSV with safe text; `excel` adds the UTF-8 BOM that Excel needs to show Chinese."""
+    path = Path(path)
+    neutralise(frame).to_csv(path, index=index, encoding="utf-8-sig" if excel else "utf-8",
+                             quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+    return path
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "Sheet1") -> Path:
+    """One-sheet workbook: a bold header row, then the rows; text cells are always strings."""
+    path = Path(path)
+    if len(frame) + 1 > EXCEL_MAX_ROWS:
+        raise ValueError(f"{path.name}: {len(frame):,} rows do not fit in one Excel sheet "
+                         f"(at most {EXCEL_MAX_ROWS - 1:,}); write it as CSV instead")
+    safe = neutralise(frame)
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet[:31]  # Excel's limit for sheet names
+    bold = Font(bold=True)
+    for col, name in enumerate(safe.columns, start=1):
+        _put(ws, 1, col, " / ".join(map(str, name)) if isinstance(name, tuple) else name).font = bold
+    for col in range(1, safe.shape[1] + 1):
+        column = safe.iloc[:, col - 1]
+        date_format = "yyyy-mm-dd" if _dates_only(column) else None
+        for row, value in enumerate(column.tolist(), start=2):
+            cell = _put(ws, row, col, value)
+            if date_format and cell.is_date:
+                cell.number_format = date_format
+    ws.freeze_panes = "A2"
+    book.properties.created = book.properties.modified = FIXED_TIME
+    book.properties.creator = "retention-report"
+    path.write_bytes(_workbook_bytes(book))
+    return path
+
+
+def _is_text(dtype) -> bool:
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _is_text(dtype.categories.dtype)
+    return dtype == object or isinstance(dtype, pd.StringDtype)
+
+
+def _safe_values(column: pd.Series) -> pd.Series:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.map(safe_text)  # maps the categories; stays categorical when 1:1
+    safe = column.map(safe_text, na_action="ignore")
+    return safe.astype(column.dtype) if isinstance(column.dtype, pd.StringDtype) else safe
+
+
+def _dates_only(column: pd.Series) -> bool:
+    if not pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return False
+    present = column.dropna()
+    return bool((present == present.dt.normalize()).all())
+
+
+def _put(ws, row: int, col: int, value):
+    """Write one cell; text is forced to a string cell so it can never become a formula."""
+    value = _excel_value(value)
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control chars Excel cannot store
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
+def _excel_value(value):
+    """A value openpyxl writes natively (number, bool, date, text) or None for missing."""
+    if value is None or (pd.api.types.is_scalar(value) and not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (np.datetime64, np.timedelta64)):
+        value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime(warn=False)
+    elif isinstance(value, pd.Timedelta):
+        value = value.to_pytimedelta()
+    if isinstance(value, (dt.datetime, dt.time)) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)  # Excel has no time zones: keep the wall-clock time
+    if isinstance(value, (bool, dt.date, dt.time, dt.timedelta)):
+        return value
+    if isinstance(value, numbers.Number) and not isinstance(value, complex):
+        return value if math.isfinite(value) else str(value)  # XML has no inf: show it as text
+    return safe_text(str(value))  # periods, lists, bytes…: their text, made safe too
+
+
+def _workbook_bytes(book: Workbook) -> bytes:
+    """The .xlsx bytes with the pinned properties and fixed zip entry times."""
+    raw = io.BytesIO()
+    # ExcelWriter directly: Workbook.save would stamp the modified time with now()
+    ExcelWriter(book, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
+    pinned = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(pinned, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            entry = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, src.read(item.filename))
+    return pinned.getvalue()
