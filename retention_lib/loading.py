@@ -33,7 +33,8 @@ def load_source(config: Config, *, now: pd.Timestamp | None = None) -> LoadedDat
     for name, source in config.tables.items():
         raw, first_row = read_raw(source.path, encoding=source.encoding, sheet=source.sheet)
         clean, rej, report = validate_table(raw, source, first_row, now=end,
-                                            max_reject_share=config.max_reject_share)
+                                            max_reject_share=config.max_reject_share,
+                                            null_ids=config.setting("null_customer_ids"))
         tables[name], reports[name] = clean, report
         rejects.append(rej)
     frames = [r for r in rejects if len(r)]

@@ -7,6 +7,17 @@ from . import aggregate
 from .run import Run
 
 
+NULL_LIKE = "customer ids read as no customer"
+
+
+def null_like_text(counts: dict[str, int] | None) -> str:
+    """'NULL: 2,149; N/A: 3' — the placeholder ids a table held, most frequent first."""
+    if not counts:
+        return "—"
+    return "; ".join(f"{token or '(blank)'}: {n:,}"
+                     for token, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def loaded_tables(run: Run) -> pd.DataFrame:
     dq = run.read_json("data_quality.json")
     rows = []
@@ -14,10 +25,12 @@ def loaded_tables(run: Run) -> pd.DataFrame:
         rows.append({"table": name, "file": t["file"].rsplit("/", 1)[-1], "rows read": t["rows_read"],
                      "rows rejected": t["rows_read"] - t["rows_kept"],
                      "rows kept": t["rows_kept"], "rows after the month (not used)": t["rows_after_month"],
+                     NULL_LIKE: null_like_text(t.get("null_like_ids")),
                      "ignored columns": ", ".join(t["ignored_columns"]) or "—"})
     for name in dq["absent_tables"]:
         rows.append({"table": name, "file": "not supplied", "rows read": 0, "rows rejected": 0,
-                     "rows kept": 0, "rows after the month (not used)": 0, "ignored columns": "—"})
+                     "rows kept": 0, "rows after the month (not used)": 0, NULL_LIKE: "—",
+                     "ignored columns": "—"})
     return pd.DataFrame(rows)
 
 
@@ -69,5 +82,7 @@ def summary(run: Run) -> dict:
         "member_baskets": int(monthly["member_baskets"]),
         "non_member_baskets": int(monthly["non_member_baskets"]),
         "member_revenue_share": float(monthly["member_revenue_share"]),
+        # Transaction lines whose customer id was a placeholder (NULL, N/A, ...): non-member baskets.
+        "null_like_customer_ids": dq["tables"]["transactions"].get("null_like_ids", {}),
         "data_from": dq["first_timestamp"], "data_to": dq["last_timestamp"],
     }

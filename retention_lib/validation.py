@@ -8,16 +8,17 @@ rejected by the first rule it breaks, so every reject has exactly one reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .config import TableSource
+from .config import SETTINGS, TableSource
 from .schema import BOOL, DATE, ID, INTEGER, MONEY, NUMBER, TABLES, TEXT, TIMESTAMP, Column, Table
 
 REJECT_COLUMNS = ["table", "file", "row", "column", "rule", "reason", "value"]
-# Unambiguous year-first layouts tried after ISO 8601 when no format is configured.
+# Unambiguous year-first layouts tried after the configured format (if any) and ISO 8601.
 FALLBACK_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "1.0"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "0.0"}
@@ -48,6 +49,9 @@ class TableReport:
     rows_kept: int = 0
     rejected_by_rule: dict[str, int] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    # Kept rows whose customer_id was a null-like token (settings.null_customer_ids) and is now
+    # null, by the token as written in the file: {"NULL": 2149}. Blank ids are not counted.
+    null_like_ids: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
@@ -70,18 +74,32 @@ def _to_id(series: pd.Series) -> pd.Series:
     return out.mask(out.eq(""))
 
 
+def _null_like(series: pd.Series, tokens: Iterable[str]) -> pd.Series:
+    """True where the value is one of `tokens` after trimming, ignoring case."""
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+        return pd.Series(False, index=series.index)  # numeric ids cannot spell "NULL"
+    text = series.astype("string").str.strip()
+    wanted = {t.strip().lower() for t in tokens} - {""}  # blanks are null anyway
+    # Lower-case the distinct values only: millions of lines carry a few thousand ids.
+    hits = [v for v in text.dropna().unique() if v.lower() in wanted]
+    return text.isin(hits).fillna(False).astype(bool)
+
+
 def _parse_time(series: pd.Series, fmt: str | None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = series
     else:
         text = series.astype("string").str.strip()
-        parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce")
-        if fmt is None:
-            for alt in FALLBACK_FORMATS:
-                todo = parsed.isna() & text.notna()
-                if not todo.any():
-                    break
-                parsed = parsed.where(~todo, pd.to_datetime(text[todo], format=alt, errors="coerce"))
+        # A configured format first, then ISO 8601 and the year-first layouts: a day-first
+        # file may still hold ISO values (an export's sentinel, a later system), and those
+        # must reach the future/range rules rather than become unparseable.
+        formats = ([fmt] if fmt else []) + ["ISO8601", *FALLBACK_FORMATS]
+        parsed = pd.to_datetime(text, format=formats[0], errors="coerce")
+        for alt in formats[1:]:
+            todo = parsed.isna() & text.notna()
+            if not todo.any():
+                break
+            parsed = parsed.where(~todo, pd.to_datetime(text[todo], format=alt, errors="coerce"))
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
     # Not yet nanoseconds: a "9999-12-31" sentinel must reach the rules, not overflow here.
@@ -122,15 +140,20 @@ def _parse_bool(series: pd.Series) -> pd.Series:
 class _Checker:
     """Applies rules in order, moving failing rows from `frame` into `rejects`."""
 
-    def __init__(self, frame, source: TableSource, first_row: int, report: TableReport):
+    def __init__(self, frame, source: TableSource, first_row: int, report: TableReport,
+                 null_ids: tuple[str, ...] = ()):
         self.frame = frame
         self.source = source
+        self.null_ids = null_ids
+        self.null_like = pd.Series(pd.NA, index=frame.index[:0], dtype="string")  # token by row
         self.rows = pd.Series(np.arange(len(frame)) + first_row, index=frame.index)
         self.raw = frame.copy()
         self.report = report
         self.rejects: list[pd.DataFrame] = []
 
-    def reject(self, mask: pd.Series, column: str | None, rule: str, reason: str, limit: float):
+    def reject(self, mask: pd.Series, column: str | None, rule: str, reason: str, limit: float,
+               reasons: pd.Series | None = None):
+        """Set `mask` rows aside; `reasons` (by row) overrides `reason` in the rejects file."""
         mask = mask.reindex(self.frame.index, fill_value=False).fillna(False).astype(bool)
         n = int(mask.sum())
         if not n:
@@ -150,15 +173,22 @@ class _Checker:
                  else pd.Series(pd.NA, index=hit, dtype="string"))
         self.rejects.append(pd.DataFrame({
             "table": self.source.table, "file": str(self.source.path), "row": rows,
-            "column": column or "", "rule": rule, "reason": reason, "value": value.to_numpy(),
+            "column": column or "", "rule": rule,
+            "reason": reason if reasons is None else reasons.loc[hit].to_numpy(), "value": value.to_numpy(),
         }))
         self.report.rejected_by_rule[rule] = self.report.rejected_by_rule.get(rule, 0) + n
         self.frame = self.frame.loc[~mask]
 
 
 def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
-                   now: pd.Timestamp, max_reject_share: float) -> tuple[pd.DataFrame, pd.DataFrame, TableReport]:
-    """Return (clean canonical table, rejects, report)."""
+                   now: pd.Timestamp, max_reject_share: float,
+                   null_ids: Iterable[str] = SETTINGS["null_customer_ids"].default,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, TableReport]:
+    """Return (clean canonical table, rejects, report).
+
+    A customer_id equal to one of `null_ids` (trimmed, any case) means no customer: null where
+    the column is nullable (a non-member basket), a missing_value reject where it is required.
+    """
     table: Table = TABLES[source.table]
     report = TableReport(source.table, str(source.path), len(raw))
     present = {}
@@ -180,7 +210,7 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
     frame = raw[list(present.values())].copy()
     frame.columns = list(present)
     frame.index = pd.RangeIndex(len(frame))
-    check = _Checker(frame, source, first_row, report)
+    check = _Checker(frame, source, first_row, report, tuple(null_ids))
     limit = max_reject_share
 
     for col in (c for c in table.columns if c.name in present):
@@ -201,6 +231,8 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
         check.reject(check.frame.duplicated(subset=key, keep="first"), key[-1], "duplicate_key",
                      f"{'+'.join(key)} already used by an earlier row with different values", limit)
 
+    kept_tokens = check.null_like[check.null_like.index.isin(check.frame.index)]
+    report.null_like_ids = {str(k): int(v) for k, v in kept_tokens.value_counts().items()}
     clean = check.frame.reset_index(drop=True)
     report.rows_kept = len(clean)
     rejects = (pd.concat(check.rejects, ignore_index=True) if check.rejects
@@ -212,12 +244,28 @@ def _check_column(check: _Checker, col: Column, source: TableSource, now, limit)
     name = col.name
     series = check.frame[name]
     blank = _is_blank(series)
+    null_like = (_null_like(series, check.null_ids) if name == "customer_id"
+                 else pd.Series(False, index=series.index))
     if not col.nullable:
-        check.reject(blank, name, "missing_value", f"{name} is empty", limit)
+        if null_like.any():
+            tokens = series.astype("string").str.strip()
+            reasons = pd.Series(f"{name} is empty", index=series.index, dtype=object)
+            reasons[null_like] = [f"{name} {t!r} is a placeholder for no customer "
+                                  "(settings.null_customer_ids)" for t in tokens[null_like]]
+            check.reject(blank | null_like, name, "missing_value",
+                         f"{name} is empty or a placeholder for no customer such as "
+                         f"{tokens[null_like].iloc[0]!r} (settings.null_customer_ids)", limit, reasons)
+        else:
+            check.reject(blank, name, "missing_value", f"{name} is empty", limit)
         series, blank = check.frame[name], blank.loc[check.frame.index]
+        null_like = null_like.loc[check.frame.index]  # all False now: they were set aside
 
     if col.kind == ID:
-        check.frame[name] = _to_id(series)
+        ids = _to_id(series)
+        if null_like.any():
+            check.null_like = ids[null_like]
+            ids = ids.mask(null_like)
+        check.frame[name] = ids
     elif col.kind == TEXT:
         text = series.astype("string").str.strip()
         if col.choices:
@@ -237,7 +285,8 @@ def _check_column(check: _Checker, col: Column, source: TableSource, now, limit)
                                   client_column=source.client_column(name)) from exc
         check.reject(~blank & parsed.isna(), name, "unparseable_timestamp",
                      f"{name} is not a date/time"
-                     + (f" in format {source.timestamp_format!r}" if source.timestamp_format else ""),
+                     + (f" in format {source.timestamp_format!r}, ISO 8601 or year-first"
+                        if source.timestamp_format else ""),
                      limit)
         parsed = parsed.loc[check.frame.index]
         if name in TABLES[source.table].time_columns:

@@ -108,6 +108,10 @@ REJECT_CASES = {
         (CA, "duplicate_key", "customer_id", 8, "00123"),
         (CA, "future_timestamp", "redeemed_at", 11, "2024-04-10 10:00:00"),
     },
+    "timestamp_format_iso": {  # format '%d/%m/%Y %H:%M' first, then ISO 8601 and year-first
+        (TX, "future_timestamp", "timestamp", 4, "2099-01-01 10:00:00"),
+        (TX, "unparseable_timestamp", "timestamp", 6, "31/02/2024 10:00"),
+    },
 }
 
 
@@ -160,6 +164,16 @@ def _timestamps(case):
 
 def test_configured_timestamp_format_parses_the_day_first_file():
     assert _timestamps("timestamp_format") == _timestamps("good")
+
+
+def test_configured_format_first_then_iso_and_year_first():
+    tx = load("timestamp_format_iso").tables[TX].set_index("basket_id")["timestamp"]
+    assert tx.to_dict() == {
+        "B001": pd.Timestamp("2024-03-05 10:23"),  # 05/03: day first, as configured
+        "B002": pd.Timestamp("2024-03-06 11:00"),  # ISO 8601
+        "B004": pd.Timestamp("2024-03-07 09:00"),  # year-first slash
+        "B006": pd.Timestamp("2024-03-07 18:30"),  # 07/03 is 7 March, not 3 July
+    }
 
 
 def test_year_first_slash_timestamps_parse_without_config():
@@ -323,3 +337,73 @@ def test_every_encoding_and_format_loads_identically(variant, utf8_tables):
     for name in (TX, SV):
         pd.testing.assert_frame_equal(loaded.tables[name], utf8_tables[name], obj=f"{variant} {name}")
     assert_conserved(loaded)
+
+
+# --------------------------------------------------------------------------- null-like customer ids
+# The null_ids transactions (GBK): 14 baskets. Members: B001 (40.00), B012 (50.00), B013 (15.00,
+# id "NULL01" is a real id) and B014 (25.00). Every other basket has a placeholder id or none.
+NULL_LIKE_LINES = {"NULL": 3, "null": 1, "N/A": 1, "#N/A": 1, "None": 1, "nan": 1, "-": 1, "n/a": 1}
+MEMBER_BASKETS = {"B001", "B012", "B013", "B014"}
+
+
+def test_null_like_ids_become_non_member_baskets():
+    loaded = load("null_ids")
+    tx = loaded.tables[TX]
+    assert set(tx.loc[tx["customer_id"].notna(), "basket_id"]) == MEMBER_BASKETS
+    assert tx["basket_id"].nunique() - len(MEMBER_BASKETS) == 10
+    assert set(tx["customer_id"].dropna()) == {"00123", "00456", "00789", "NULL01"}
+    assert loaded.reports[TX].null_like_ids == NULL_LIKE_LINES  # the blank id (B009) is not counted
+    assert loaded.reports[TX].rejected_by_rule == {}
+    # Optional ids elsewhere become null too.
+    assert loaded.tables[SV]["customer_id"].isna().tolist() == [False, True, True]
+    assert loaded.reports[SV].null_like_ids == {"None": 1}
+    assert loaded.tables[CO].set_index("complaint_id")["customer_id"].isna().to_dict() == {"C1": False,
+                                                                                             "C2": True}
+    assert loaded.reports[CO].null_like_ids == {"-": 1}
+    assert_conserved(loaded)
+
+
+def test_required_null_like_ids_are_missing_value_rejects():
+    loaded = load("null_ids")
+    assert reject_set(loaded.rejects) == {
+        (CU, "missing_value", "customer_id", 6, "NULL"),
+        (CU, "missing_value", "customer_id", 7, "n/a"),
+        (CU, "missing_value", "customer_id", 8, None),
+        (CA, "missing_value", "customer_id", 3, "#N/A"),
+    }
+    reasons = loaded.rejects.set_index(["table", "row"])["reason"]
+    assert "'NULL' is a placeholder for no customer" in reasons[(CU, 6)]
+    assert "null_customer_ids" in reasons[(CA, 3)]
+    assert reasons[(CU, 8)] == "customer_id is empty"
+    assert sorted(loaded.tables[CU]["customer_id"]) == ["00123", "00456", "00789", "NULL01"]
+
+
+def test_null_customer_ids_setting_replaces_the_list():
+    cfg = config("null_ids")
+    cfg = dataclasses.replace(cfg, settings={**cfg.settings, "null_customer_ids": ("null01", "-")})
+    loaded = load_source(cfg, now=NOW)
+    tx = loaded.tables[TX]
+    assert loaded.reports[TX].null_like_ids == {"NULL01": 1, "-": 1}
+    assert tx.loc[tx["basket_id"] == "B002", "customer_id"].tolist() == ["NULL", "NULL"]  # a member now
+
+
+def test_a_too_large_share_of_null_like_required_ids_stops_the_load():
+    with pytest.raises(ValidationError) as info:
+        load("null_ids", max_reject_share=0.2)
+    err = info.value
+    assert (err.rule, err.column, err.rows) == ("missing_value", "customer_id", [6, 7, 8])
+    assert "customers.csv" in str(err) and "placeholder for no customer such as 'NULL'" in str(err)
+
+
+def test_data_quality_shows_null_like_ids(tmp_path):
+    from retention_lib import quality
+
+    run = prepare_run(config("null_ids"), "2024-03", tmp_path / "run", now=NOW)
+    assert run.read_json("data_quality.json")["tables"][TX]["null_like_ids"] == NULL_LIKE_LINES
+    shown = quality.loaded_tables(run).set_index("table")[quality.NULL_LIKE]
+    assert shown[TX] == "NULL: 3; #N/A: 1; -: 1; N/A: 1; None: 1; n/a: 1; nan: 1; null: 1"
+    assert shown[CU] == "—"
+    facts = quality.summary(run)
+    assert (facts["member_baskets"], facts["non_member_baskets"]) == (4, 10)
+    assert facts["member_revenue_share"] == pytest.approx(130 / 217)  # 40+50+15+25 of all 217
+    assert facts["null_like_customer_ids"] == NULL_LIKE_LINES
