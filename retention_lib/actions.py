@@ -26,11 +26,17 @@ class ActionList:
     rows: pd.DataFrame
     counts: dict = field(default_factory=dict)
 
-    def write(self, folder: Path) -> list[Path]:
-        folder.mkdir(parents=True, exist_ok=True)
+    def write(self, csv_path: Path, xlsx_path: Path) -> list[Path]:
         # client text (names, stores, categories) must not run as formulas when opened
-        return [write_csv(self.rows, folder / f"{self.name}.csv"),
-                write_xlsx(self.rows, folder / f"{self.name}.xlsx", sheet=self.name)]
+        return [write_csv(self.rows, csv_path), write_xlsx(self.rows, xlsx_path, sheet=self.name)]
+
+
+def save(run, lists: list[ActionList]) -> list[str]:
+    """Each list as CSV and Excel under the run folder's actions/; returns the file names."""
+    written = []
+    for lst in lists:
+        written += [p.name for p in lst.write(run.path(f"{lst.name}_csv"), run.path(f"{lst.name}_xlsx"))]
+    return written
 
 
 def favourites(lines: pd.DataFrame, baskets: pd.DataFrame, end: pd.Timestamp, top: int = 3) -> pd.DataFrame:
@@ -69,11 +75,17 @@ def contact_columns(customers: pd.DataFrame | None, ids: pd.Index) -> pd.DataFra
 
 def winback(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
             budget: int) -> ActionList:
-    """`scores` has p_alive, at_risk, clv and clv_if_alive per customer_id (index)."""
+    """`scores` has p_alive, at_risk, clv and clv_if_alive per customer_id (index).
+
+    Ranked by P(alive) × CLV if retained; in a month without the churn model (P(alive) unknown)
+    by CLV if retained alone. Ties: the higher P(alive), then the customer id."""
     at_risk = scores[scores["at_risk"]].copy()
-    at_risk["contact_value"] = at_risk["p_alive"] * at_risk["clv_if_alive"]
+    by_model = bool(at_risk["p_alive"].notna().all())
+    at_risk["contact_value"] = at_risk["clv_if_alive"] * (at_risk["p_alive"] if by_model else 1.0)
     consent = consent_mask(customers, at_risk.index)
-    eligible = at_risk[consent].sort_values(["contact_value", "p_alive"], ascending=False, kind="mergesort")
+    eligible = (at_risk[consent].rename_axis("customer_id").reset_index()
+                .sort_values(["contact_value", "p_alive", "customer_id"], ascending=[False, False, True],
+                             kind="mergesort").set_index("customer_id"))
     chosen = eligible.head(budget)
     rows = (contact_columns(customers, chosen.index)
             .join(favourites_.reindex(chosen.index))
@@ -82,6 +94,7 @@ def winback(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: p
     counts = {"at_risk": len(at_risk), "without_consent": int((~consent).sum()),
               "eligible": len(eligible), "over_budget": max(0, len(eligible) - budget),
               "listed": len(rows), "budget": budget,
+              "ranked_by": "p_alive_x_clv_if_alive" if by_model else "clv_if_alive",
               "listed_contact_value": float(chosen["contact_value"].sum())}
     return ActionList("winback", rows.reset_index(), counts)
 

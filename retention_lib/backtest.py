@@ -22,7 +22,8 @@ class Backtest:
     tracking: pd.DataFrame | None = None
 
 
-def run_backtest(baskets: pd.DataFrame, calibration_end, observation_end, kind: str = "bgnbd") -> Backtest:
+def run_backtest(baskets: pd.DataFrame, calibration_end, observation_end, kind: str = "bgnbd", *,
+                 max_seconds: float = 120.0) -> Backtest:
     """Fit `kind` on purchases up to `calibration_end` and score the holdout up to `observation_end`.
 
     Customers first seen in the holdout are left out (the model knows nothing of them);
@@ -33,7 +34,7 @@ def run_backtest(baskets: pd.DataFrame, calibration_end, observation_end, kind: 
                                    observation_end=observation_end, freq="D", multiplier=7)
     cal = data.rename(columns={"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T",
                                "monetary_value_cal": "monetary_value"})
-    model = btyd.fit(cal, kind)
+    model = btyd.fit(cal, kind, max_seconds=max_seconds)
     horizon = float(data["duration_holdout"].iloc[0])
     pred = model.score(cal, {"holdout": horizon})
     out = data.join(pred)
@@ -112,12 +113,13 @@ COMPARISON_COLUMNS = ["model", "usable", "customers", "new_in_holdout", "actual_
 
 
 def compare_models(baskets: pd.DataFrame, calibration_end, observation_end,
-                   kinds=("bgnbd", "mbgnbd", "paretonbd")) -> tuple[pd.DataFrame, dict[str, Backtest]]:
+                   kinds=("bgnbd", "mbgnbd", "paretonbd"), *, max_seconds: float = 120.0
+                   ) -> tuple[pd.DataFrame, dict[str, Backtest]]:
     """Holdout metrics side by side; a model that cannot be used on the data says why."""
     rows, results = [], {}
     for kind in kinds:
         try:
-            result = run_backtest(baskets, calibration_end, observation_end, kind)
+            result = run_backtest(baskets, calibration_end, observation_end, kind, max_seconds=max_seconds)
         except btyd.ModelUnusable as exc:
             rows.append({"model": btyd.NAMES[kind], "usable": False, "note": str(exc)})
             continue

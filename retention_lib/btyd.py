@@ -4,7 +4,12 @@
   gradient; tests hold it to lifetimes' BetaGeoFitter and to the published CDNOW figures.
 - MBG/NBD and Pareto/NBD are fitted on our log-space likelihoods (lifetimes-style log
   parameters and time rescaling). lifetimes' Pareto/NBD overflows (inf/NaN) for grocery
-  customers with hundreds of visits; tests hold both to lifetimes where it works.
+  customers with hundreds of visits; tests hold both to lifetimes where it works. The
+  Pareto/NBD dropout integral costs a bounded amount for any s and beta (series with an
+  error bound, or Gauss-Legendre), so a fit heading for huge s and beta stays cheap.
+- Every fit has an iteration and a wall-clock budget (FitBudget) and ends in a model or a
+  ModelUnusable that says why: the budget ran out, nobody has visibly left yet (dropout adds
+  nothing over the no-dropout NBD), or the predictions would not be finite.
 Identical (frequency, recency, T) rows are always compressed into weights first, so the
 cost of a fit depends on the number of distinct rows, not of customers.
 Time is in the units of the summary (the report uses weeks).
@@ -12,6 +17,7 @@ Time is in the units of the summary (the report uses weeks).
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,15 +25,77 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import digamma, expit, gammaln, hyp2f1, logsumexp
+from scipy.special import digamma, expit, gammaln, hyp2f1
+
+from .conditions import DataCondition
 
 PARAMS = {"bgnbd": ("r", "alpha", "a", "b"), "mbgnbd": ("r", "alpha", "a", "b"),
           "paretonbd": ("r", "alpha", "s", "beta")}
 NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "paretonbd": "Pareto/NBD"}
 
 
-class ModelUnusable(RuntimeError):
+class ModelUnusable(DataCondition):
     """The model cannot be used on this data (did not converge, or gives non-finite values)."""
+
+
+# Generous: CDNOW and the Complete Journey need a few hundred iterations and a few seconds.
+MAX_ITER = 5000
+MAX_SECONDS = 120.0
+_now = time.monotonic            # the budget's clock (tests replace it)
+
+
+class FitBudget:
+    """The optimiser iterations (over all stages of one fit) and wall-clock seconds it may use.
+
+    `step` is the optimisers' per-iteration callback and `watch` wraps the objective, so a
+    slow iteration overruns the clock by one evaluation at most. Past either limit they raise
+    ModelUnusable, which scipy's minimize passes through unchanged.
+    """
+
+    def __init__(self, model: str, population: str, max_iter: int = MAX_ITER,
+                 max_seconds: float = MAX_SECONDS):
+        if not (max_iter >= 1 and max_seconds > 0):
+            raise ValueError(f"max_iter must be at least 1 and max_seconds positive, not {max_iter}, {max_seconds}")
+        self.model, self.population = model, population
+        self.max_iter, self.max_seconds = int(max_iter), float(max_seconds)
+        self.iterations = 0
+        self.best = (np.inf, None)     # lowest objective of the main fit and its log-parameters
+        self._start = _now()
+
+    def elapsed(self) -> float:
+        return _now() - self._start
+
+    def _iterations(self, n: int) -> str:
+        return f"{n:,} iteration" + ("" if n == 1 else "s")
+
+    def check(self) -> None:
+        if self.elapsed() > self.max_seconds:
+            raise ModelUnusable(f"{self.model} did not converge within {self.max_seconds:g} s "
+                                f"({self._iterations(self.iterations)}) on {self.population}")
+
+    def step(self, *_) -> None:
+        self.iterations += 1
+        if self.iterations > self.max_iter:
+            raise ModelUnusable(f"{self.model} did not converge within {self._iterations(self.max_iter)} "
+                                f"({self.elapsed():.1f} s) on {self.population}")
+        self.check()
+
+    def watch(self, fun, *, keep_best: bool = False):
+        """`fun` with the clock checked before each call; with keep_best, its lowest value and
+        argument are kept (fun returns the value, or a tuple starting with it)."""
+        def watched(log_params, *args):
+            self.check()
+            out = fun(log_params, *args)
+            value = out[0] if isinstance(out, tuple) else out
+            if keep_best and value < self.best[0]:
+                self.best = (value, np.array(log_params, dtype=float))
+            return out
+        return watched
+
+    @property
+    def scipy_maxiter(self) -> int:
+        """For minimize's own limit: above ours, so our callback is the one that stops a stage."""
+        return self.max_iter + 1
 
 
 class Histories:
@@ -70,12 +138,27 @@ def compress(frequency, recency, T) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- log-likelihoods
 
+def _log_beta_ratio(a, b, k):
+    """log B(a, b+k) / B(a, b) for whole k >= 0, with its derivatives in a and b.
+
+    Summed as -sum_{j<k} log1p(a / (b+j)) (cumulatively, so the cost is the largest k): exact for
+    the huge b that a young store's fit reaches, where betaln or gammaln differences lose every
+    digit (b ~ 1e16) or several (a, b ~ 1e5).
+    """
+    k = np.asarray(k)
+    j = np.arange(int(np.max(k, initial=0)))
+    def upto(terms):
+        return np.concatenate([[0.0], np.cumsum(terms)])[k.astype(np.int64)]
+    return (upto(-np.log1p(a / (b + j))), upto(-1.0 / (a + b + j)),
+            upto(a / ((b + j) * (a + b + j))))
+
+
 def bgnbd_loglik(params, x, t_x, T) -> np.ndarray:
     """Per-customer BG/NBD log-likelihood (Fader, Hardie & Lee 2005, eq. 6)."""
     r, alpha, a, b = params
     x = np.asarray(x, dtype=float)
     A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    A2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+    A2 = _log_beta_ratio(a, b, x)[0]
     A3 = -(r + x) * np.log(alpha + T)
     A4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x), -np.inf)
     return A1 + A2 + np.logaddexp(A3, A4)
@@ -86,60 +169,122 @@ def mbgnbd_loglik(params, x, t_x, T) -> np.ndarray:
     r, alpha, a, b = params
     x = np.asarray(x, dtype=float)
     A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    A2 = gammaln(a + b) + gammaln(b + x + 1) - gammaln(b) - gammaln(a + b + x + 1)
+    A2 = _log_beta_ratio(a, b, x + 1)[0]
     A3 = -(r + x) * np.log(alpha + T)
     A4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
     return A1 + A2 + A3 + np.logaddexp(A4, 0)
 
 
-def _log_hyp2f1_euler(a, b, c, z):
-    """log 2F1(a, b; c; z) for c = a + 1 via Euler's transform, finite for large a."""
-    # 2F1(a,b;c;z) = (1-z)^(c-a-b) 2F1(1, c-b; c; z): with c-a = 1 every term of the series
-    # is positive and shrinks by (c-b+n)/(c+n)·z < z, so it can be summed directly where
-    # scipy's hyp2f1 gives up (it returns NaN e.g. for (1, 1.5, 153.5, 0.903)).
-    b2, c, z = np.broadcast_arrays(np.asarray(c - b, dtype=float), np.asarray(c, dtype=float),
-                                   np.asarray(z, dtype=float))
-    h = np.asarray(hyp2f1(1.0, b2, c, z), dtype=float).copy()
-    bad = ~np.isfinite(h) | (h <= 0)
-    if bad.any():
-        h[bad] = _hyp2f1_one_series(b2[bad], c[bad], z[bad])
-    return (c - a - b) * np.log1p(-z) + np.log(h)
+# Gauss-Legendre rules by the length U of the interval in u (see _log_decay_integral): the
+# fewest nodes that agree with a 200-node rule to 2e-14 over r, s, alpha in e^-3..e^12,
+# beta up to e^20, x up to 1000 and T up to 100 (limits a little inside what was measured).
+_GL_RULES = [(0.25, np.polynomial.legendre.leggauss(16)), (0.9, np.polynomial.legendre.leggauss(32)),
+             (2.5, np.polynomial.legendre.leggauss(48)), (4.5, np.polynomial.legendre.leggauss(64)),
+             (np.inf, np.polynomial.legendre.leggauss(96))]
+# The series in _log_decay_series is used where its ratio z is at most this (it then needs at
+# most ~370 terms, and mostly ~30): the rows where Gauss-Legendre needs the most nodes.
+_SERIES_MAX_Z = 0.9
 
 
-def _hyp2f1_one_series(b, c, z, tol: float = 1e-16, max_terms: int = 200_000):
-    """2F1(1, b; c; z) = sum_n (b)_n / (c)_n z^n for 0 <= z < 1 and b < c, term by term."""
-    total = np.ones_like(z)
-    term = np.ones_like(z)
-    active = np.ones(z.shape, dtype=bool)
-    for n in range(max_terms):
-        term = np.where(active, term * (b + n) / (c + n) * z, 0.0)
-        total += term
-        active &= term > tol * total
-        if not active.any():
-            break
-    return total
+def _log_series(c, C, z):
+    """log of sum_k (c)_k / (C)_k z^k = 2F1(1, c; C; z) for 0 < c < C and 0 <= z <= _SERIES_MAX_Z.
+
+    The terms are positive and each is at most z times the one before, so once a term times
+    z / (1 - z) is below 2^-54 of the sum, so is everything left. Rows drop out as they converge.
+    """
+    out = np.empty_like(z)
+    rows, total, term = np.arange(len(z)), np.ones_like(z), np.ones_like(z)
+    k, bound = 0, 2.0 ** -54 * (1 - z) / np.maximum(z, 1e-300)
+    while len(rows):
+        for _ in range(8):
+            term = term * ((c + k) / (C + k) * z)
+            total = total + term
+            k += 1
+        going = term > bound * total
+        out[rows[~going]] = total[~going]
+        rows, total, term = rows[going], total[going], term[going]
+        c, C, z, bound = c[going], C[going], z[going], bound[going]
+    return np.log(out)
 
 
-def _pareto_log_A0(params, x, t_x, T):
-    r, alpha, s, beta = params
-    rsx = r + s + x
-    lo, hi, b_ = (alpha, beta, r + x) if alpha < beta else (beta, alpha, s + 1)
-    d = hi - lo
-    l1 = _log_hyp2f1_euler(rsx, b_, rsx + 1, d / (hi + t_x)) - rsx * np.log(hi + t_x)
-    l2 = _log_hyp2f1_euler(rsx, b_, rsx + 1, d / (hi + T)) - rsx * np.log(hi + T)
-    # A0 = exp(l1) - exp(l2) with l1 >= l2 (t_x <= T)
+def _log_decay_series(n, m, A, B, span):
+    """_log_decay_integral by the hypergeometric series, for |A - B| / max(A, B) <= _SERIES_MAX_Z.
+
+    With lo, hi = the smaller and larger of A, B and b, c their exponents, the integral of
+    (lo+u)^-b (hi+u)^-c over u > v, times A^n B^m, is lo/(n+m-1) (1+v/lo)^(1-b) (1+v/hi)^-c
+    2F1(1, c; n+m; (hi-lo)/(hi+v)) (Euler's transform of the 2F1 in Fader & Hardie's note 009);
+    the integral over [0, span] is the difference of the two tails, taken in logs.
+    """
+    a_lo = A <= B
+    lo, hi = np.where(a_lo, A, B), np.where(a_lo, B, A)
+    b, c = np.where(a_lo, n, m), np.where(a_lo, m, n)
+    d, k = hi - lo, len(n)
+    series = _log_series(np.r_[c, c], np.r_[n + m, n + m], np.r_[d / hi, d / (hi + span)])   # one pass for both ends
+    start, end = series[:k], series[k:] - (b - 1) * np.log1p(span / lo) - c * np.log1p(span / hi)
     with np.errstate(divide="ignore"):
-        return l1 + np.log1p(-np.exp(np.minimum(l2 - l1, 0)))
+        return np.log(lo) - np.log(n + m - 1) + start + np.log(-np.expm1(end - start))
+
+
+def _log_decay_integral(n, m, A, B, span):
+    """log of the integral over v in [0, span] of (1 + v/A)^-n (1 + v/B)^-m (arrays broadcast).
+
+    Both Pareto/NBD integrals have this form: dying unseen after the last purchase (the
+    likelihood) and dying before the next purchase (P(no purchase)). Where A and B are within
+    a factor 10 the bounded series of _log_decay_series is cheapest; elsewhere Gauss-Legendre
+    in u = log(1 + v/L), L = min(A/n, B/m) the faster decay scale, in which the integrand is
+    smooth for light and very heavy buyers and any s and beta. Either way the cost is bounded
+    (the old series ran to 200,000 terms as s and beta grew) and the error stays at rounding
+    level (~1e-13 relative). span = 0 gives -inf.
+    """
+    n, m, A, B, span = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (n, m, A, B, span)))
+    shape = n.shape
+    n, m, A, B, span = (v.ravel() for v in (n, m, A, B, span))
+    L = np.minimum(A / n, B / m)
+    U = np.log1p(span / L)
+    out = np.empty_like(U)
+    # searchsorted puts NaN past the end: clip it into the last rule, which then gives NaN
+    rule = np.minimum(np.searchsorted([limit for limit, _ in _GL_RULES], U), len(_GL_RULES) - 1)
+    # Past the shortest intervals (where the difference of two series tails would cancel) the
+    # series is cheaper where it converges fast: alpha close to beta (CDNOW), late rows of grocery buyers.
+    series = np.flatnonzero((rule > 0) & (np.abs(A - B) <= _SERIES_MAX_Z * np.maximum(A, B)))
+    if len(series):
+        out[series] = _log_decay_series(n[series], m[series], A[series], B[series], span[series]) - np.log(L[series])
+        rule[series] = -1
+    for i, (_, (nodes, weights)) in enumerate(_GL_RULES):
+        at = np.flatnonzero(rule == i)
+        if not len(at):
+            continue
+        Ui = U[at][:, None]
+        u = (nodes + 1) / 2 * Ui
+        v = L[at][:, None] * np.expm1(u)
+        # dv = (L + v) du = L e^u du; the integrand is taken relative to its largest node value
+        log_f = u - n[at][:, None] * np.log1p(v / A[at][:, None]) - m[at][:, None] * np.log1p(v / B[at][:, None])
+        top = np.max(log_f, axis=-1)
+        with np.errstate(divide="ignore"):
+            out[at] = np.log(Ui[:, 0] / 2 * (np.exp(log_f - top[:, None]) * weights).sum(-1)) + top
+    return (out + np.log(L)).reshape(shape)
+
+
+def _pareto_branches(params, x, t_x, T):
+    """log of the two parts of the Pareto/NBD likelihood (Fader & Hardie note 009, eq. 18)
+    without the common factor Gamma(r+x) alpha^r / Gamma(r): alive at T, and died unseen in
+    (t_x, T], i.e. s beta^s times the integral over tau of (alpha+tau)^-(r+x) (beta+tau)^-(s+1).
+    beta^s enters as -s log1p(t / beta), which stays exact when s and beta are huge."""
+    r, alpha, s, beta = params
+    x = np.asarray(x, dtype=float)
+    n, A, B = r + x, alpha + t_x, beta + t_x
+    alive = -n * np.log(alpha + T) - s * np.log1p(T / beta)
+    with np.errstate(divide="ignore"):
+        unseen = (np.log(s) - n * np.log(A) - s * np.log1p(t_x / beta) - np.log(B)
+                  + _log_decay_integral(n, s + 1, A, B, T - t_x))
+    return alive, unseen
 
 
 def paretonbd_loglik(params, x, t_x, T) -> np.ndarray:
-    """Per-customer Pareto/NBD log-likelihood (Fader & Hardie note 009, eq. 18), in log space."""
-    r, alpha, s, beta = params
+    """Per-customer Pareto/NBD log-likelihood, in log space."""
+    r, alpha = params[0], params[1]
     x = np.asarray(x, dtype=float)
-    A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    first = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    second = np.log(s) - np.log(r + s + x) + _pareto_log_A0(params, x, t_x, T)
-    return A1 + np.logaddexp(first, second)
+    return gammaln(r + x) - gammaln(r) + r * np.log(alpha) + np.logaddexp(*_pareto_branches(params, x, t_x, T))
 
 
 LOGLIK = {"bgnbd": bgnbd_loglik, "mbgnbd": mbgnbd_loglik, "paretonbd": paretonbd_loglik}
@@ -200,14 +345,13 @@ class _BGNBDTerms:
         d_alpha_rep = s @ z
         d_b_rep = s @ np.take(inv_bx1, ix, out=tmp, mode="clip")
         w_x, w_T, total = self.w_x, self.w_T, self.total
-        ll = (w_x @ (gammaln(r + xs) + gammaln(b + xs) - gammaln(a + b + xs))
-              + total * (gammaln(a + b) - gammaln(b) - gammaln(r) + r * np.log(alpha))
+        beta_ratio, beta_da, beta_db = _log_beta_ratio(a, b, xs)
+        ll = (w_x @ (gammaln(r + xs) + beta_ratio) + total * (r * np.log(alpha) - gammaln(r))
               - (r * w_T + self.wx_T) @ L + ll_rep)
         d_r = w_x @ digamma(r + xs) - total * (digamma(r) - np.log(alpha)) - w_T @ L + d_r_rep
         d_alpha = total * r / alpha - (r * w_T + self.wx_T) @ E + d_alpha_rep
-        d_a = total * digamma(a + b) - w_x @ digamma(a + b + xs) + s.sum() / a
-        d_b = (total * (digamma(a + b) - digamma(b)) + w_x @ (digamma(b + xs) - digamma(a + b + xs))
-               - d_b_rep)
+        d_a = w_x @ beta_da + s.sum() / a
+        d_b = w_x @ beta_db - d_b_rep
         grad = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / total
         return -ll / total, grad
 
@@ -217,43 +361,66 @@ def _scale_of(T) -> float:
     return 10.0 / float(np.max(T))
 
 
-def _fit_bgnbd(h: Histories, terms: _BGNBDTerms):
+def _from_log(kind: str, log_params, k: float) -> np.ndarray:
+    """Model parameters from the fitted log-parameters in time rescaled by k."""
+    p = np.exp(log_params)
+    for i in (1,) if kind != "paretonbd" else (1, 3):
+        p[i] /= k
+    return p
+
+
+def _fit_bgnbd(h: Histories, terms: _BGNBDTerms, budget: FitBudget):
     k = _scale_of(h.T)
-    fun = terms.nll_and_grad
+    fun = budget.watch(terms.nll_and_grad, keep_best=True)
+    bfgs = {"jac": True, "method": "BFGS", "callback": budget.step}
     x0, options = np.full(4, 0.1), {}
     if len(h) > 100_000:
         # Start from the fit of a 1/16 sample: most BFGS iterations are then 16x cheaper.
-        warm = minimize(_BGNBDTerms(h, every=16).nll_and_grad, x0, args=(k,), jac=True, method="BFGS",
-                        options={"gtol": 1e-5, "maxiter": 2000})
+        warm = minimize(budget.watch(_BGNBDTerms(h, every=16).nll_and_grad), x0, args=(k,),
+                        options={"gtol": 1e-5, "maxiter": budget.scipy_maxiter}, **bfgs)
         h_inv = (warm.hess_inv + warm.hess_inv.T) / 2
         if warm.success and np.all(np.isfinite(warm.x)) and np.all(np.linalg.eigvalsh(h_inv) > 0):
             x0, options = warm.x, {"hess_inv0": h_inv}
     # BFGS to 1e-6, then Newton steps with its inverse Hessian down to 1e-10: near the optimum
     # the line search only sees rounding noise in the likelihood and would stall.
-    res = minimize(fun, x0, args=(k,), jac=True, method="BFGS", options={"gtol": 1e-6, "maxiter": 2000, **options})
+    res = minimize(fun, x0, args=(k,), options={"gtol": 1e-6, "maxiter": budget.scipy_maxiter, **options}, **bfgs)
     x, g = res.x, res.jac
     for _ in range(10):
         if np.max(np.abs(g)) < 1e-10:
             break
+        budget.step()
         x_new = x - res.hess_inv @ g
         g_new = fun(x_new, k)[1]
         if not np.max(np.abs(g_new)) < np.max(np.abs(g)):
             break
         x, g = x_new, g_new
     if not np.max(np.abs(g)) < 1e-10:
-        res = minimize(fun, x, args=(k,), jac=True, method="BFGS", options={"gtol": 1e-10, "maxiter": 2000})
+        res = minimize(fun, x, args=(k,), options={"gtol": 1e-10, "maxiter": budget.scipy_maxiter}, **bfgs)
         x, g = res.x, res.jac
     if not np.all(np.isfinite(x)) or not (res.success or np.max(np.abs(g)) < 1e-6):
-        raise ModelUnusable(f"BG/NBD did not converge: {res.message}")
-    r, alpha, a, b = np.exp(x)
-    return np.array([r, alpha / k, a, b])
+        raise ModelUnusable(f"BG/NBD did not converge on {budget.population}: {res.message}")
+    return _from_log("bgnbd", x, k)
 
 
-def _fit_numeric(kind, x, t_x, T, w):
+def _until_stalled(budget: FitBudget, iterations: int = 30):
+    """Per-iteration callback: the budget, then stop the stage once the best value has not moved
+    (1e-13 relative) in `iterations` iterations. Where the likelihood runs flat towards an edge
+    (Pareto/NBD's s and beta growing together: one dropout rate for everybody) finite-difference
+    gradients never reach gtol, and the fit would wander until the budget ran out."""
+    history = []
+
+    def callback(*_):
+        budget.step()
+        history.append(budget.best[0])
+        if len(history) > iterations and history[-iterations - 1] - history[-1] <= 1e-13 * max(1.0, abs(history[-1])):
+            raise StopIteration
+    return callback
+
+
+def _fit_numeric(kind, x, t_x, T, w, budget: FitBudget):
     """MBG/NBD and Pareto/NBD: lifetimes-style log-parameter fit on our likelihoods."""
     k = _scale_of(T)
     loglik = LOGLIK[kind]
-    time_params = (1,) if kind != "paretonbd" else (1, 3)
 
     def nll(log_params):
         p = np.exp(log_params)
@@ -261,15 +428,40 @@ def _fit_numeric(kind, x, t_x, T, w):
             value = -(w * loglik(p, x, t_x * k, T * k)).sum() / w.sum()
         return value if np.isfinite(value) else 1e12
 
-    res = minimize(nll, np.full(4, 0.1), method="Nelder-Mead",
-                   options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000, "maxfev": 40000})
-    res = minimize(nll, res.x, method="BFGS", options={"gtol": 1e-9})
-    p = np.exp(res.x)
-    if not np.all(np.isfinite(p)) or nll(res.x) >= 1e12:
-        raise ModelUnusable(f"{NAMES[kind]} did not converge: {res.message}")
-    for i in time_params:
-        p[i] /= k
-    return p
+    nll = budget.watch(nll, keep_best=True)
+    res = minimize(nll, np.full(4, 0.1), method="Nelder-Mead", callback=_until_stalled(budget),
+                   options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": budget.scipy_maxiter, "maxfev": 40000})
+    res = minimize(nll, res.x, method="BFGS", callback=_until_stalled(budget),
+                   options={"gtol": 1e-9, "maxiter": budget.scipy_maxiter})
+    if not np.all(np.isfinite(res.x)) or nll(res.x) >= 1e12:
+        raise ModelUnusable(f"{NAMES[kind]} did not converge on {budget.population}: {res.message}")
+    return _from_log(kind, res.x, k)
+
+
+def _nbd_log_likelihood(x, T, w, r0: float, alpha0: float, budget: FitBudget) -> float:
+    """Maximum log-likelihood of the NBD (gamma-Poisson purchases, nobody ever leaves): the
+    limit of all three models as dropout vanishes. Started from the fitted model's (r, alpha)."""
+    k = _scale_of(T)
+    Tk, total = T * k, w.sum()
+
+    @budget.watch
+    def fun(log_params):
+        r, alpha = np.exp(log_params)
+        L = np.log(alpha + Tk)
+        ll = (w * (gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * L)).sum()
+        d_r = (w * (digamma(r + x) - digamma(r) + np.log(alpha) - L)).sum()
+        d_alpha = (w * (r / alpha - (r + x) / (alpha + Tk))).sum()
+        return -ll / total, -np.array([d_r * r, d_alpha * alpha]) / total
+
+    res = minimize(fun, np.log([r0, alpha0 * k]), jac=True, method="BFGS", callback=budget.step,
+                   options={"gtol": 1e-10, "maxiter": budget.scipy_maxiter})
+    r, alpha = np.exp(res.x)
+    alpha /= k
+    return float((w * (gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T))).sum())
+
+
+# 95% point of chi-squared with one degree of freedom: dropout adds no significant fit below it
+_NO_DROPOUT_LR = 3.841458820694124
 
 
 @dataclass
@@ -296,10 +488,8 @@ class BTYDModel:
     def p_alive(self, frequency, recency, T) -> np.ndarray:
         x, t_x, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         if self.kind == "paretonbd":
-            r, alpha, s, beta = self.p
-            log_alive_term = -(r + x) * np.log(alpha + T) - s * np.log(beta + T) - paretonbd_loglik(self.p, x, t_x, T) \
-                + gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-            return np.exp(np.minimum(log_alive_term, 0.0))
+            alive, unseen = _pareto_branches(self.p, x, t_x, T)
+            return expit(alive - unseen)
         r, alpha, a, b = self.p
         log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         if self.kind == "bgnbd":
@@ -323,15 +513,17 @@ class BTYDModel:
             if abs(s - 1) < 1e-9:
                 horizon = (beta + T) * np.log1p(t / (beta + T))
             else:
-                horizon = (beta + T) / (s - 1) * (1 - np.exp((s - 1) * (np.log(beta + T) - np.log(beta + T + t))))
+                horizon = (beta + T) / (s - 1) * -np.expm1(-(s - 1) * np.log1p(t / (beta + T)))
             return mean_rate * horizon
         r, alpha, a, b = self.p
         # BG/NBD: 2F1(r+x, b+x; a+b+x-1; z); MBG/NBD: 2F1(r+x, b+x+1; a+b+x; z) (Wagner & Hoppe 2008)
         A, B, c = (r + x, b + x, a + b + x - 1) if self.kind == "bgnbd" else (r + x, b + x + 1, a + b + x)
         z = t / (alpha + T + t)
         # Euler's transform keeps the hypergeometric term finite for heavy buyers
-        log_h = np.log(hyp2f1(c - A, c - B, c, z)) + (c - A - B) * np.log1p(-z)
-        bracket = -np.expm1(log_h + (r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+        h = hyp2f1(c - A, c - B, c, z)
+        log_h = np.log(np.abs(h)) + (c - A - B) * np.log1p(-z) + (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
+        # BG/NBD with a + b < 1 has c < 0 for x = 0: the series is then negative (and so is a + b - 1)
+        bracket = np.where(h < 0, 1 + np.exp(log_h), -np.expm1(log_h))
         if self.kind == "bgnbd":
             return (a + b + x - 1) / (a - 1) * bracket
         return (a + b + x) / (a - 1) * bracket
@@ -372,50 +564,110 @@ class BTYDModel:
         return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(96)
-
-
 def _pareto_quiet(params, x, T, t):
     """P(no purchase in (T, T+t] | alive at T) under Pareto/NBD.
 
     Given alive at T, lambda ~ Gamma(r+x, alpha+T) and mu ~ Gamma(s, beta+T). The member
     stays silent if they neither buy nor die in t (closed form), or die at some v < t
-    before buying: the integral of the dropout density times P(no purchase by v). That
-    integral is taken by 96-point Gauss-Legendre in u = log(1 + v/L), L the faster of the
-    two decay scales, which is accurate to ~1e-12 from light to very heavy buyers.
+    before buying: the integral of the dropout density times P(no purchase by v), taken
+    by _log_decay_integral.
     """
     r, alpha, s, beta = params
     x, T, t = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(T, dtype=float),
                                   np.asarray(t, dtype=float))
     A, B, rx = alpha + T, beta + T, r + x
-    survive_quiet = np.exp(s * (np.log(B) - np.log(B + t)) + rx * (np.log(A) - np.log(A + t)))
-    L = np.minimum(A / rx, B / (s + 1))
-    U = np.log1p(t / L)
-    v = L[..., None] * np.expm1((_GL_NODES + 1) / 2 * U[..., None])
-    log_f = (np.log(s) - np.log(B)[..., None] + (s + 1) * (np.log(B)[..., None] - np.log(B[..., None] + v))
-             + rx[..., None] * (np.log(A)[..., None] - np.log(A[..., None] + v)))
-    died_quiet = (np.exp(log_f) * (L[..., None] + v) * _GL_WEIGHTS).sum(-1) * U / 2
+    survive_quiet = np.exp(-s * np.log1p(t / B) - rx * np.log1p(t / A))   # log1p: exact for huge s, beta
+    died_quiet = s / B * np.exp(_log_decay_integral(rx, s + 1, A, B, t))
     return survive_quiet + died_quiet
 
 
-def fit(summary: pd.DataFrame, kind: str = "bgnbd", *, time_unit: str = "weeks") -> BTYDModel:
-    """Fit a model on a summary with frequency, recency and T (compressed automatically)."""
+def _check_predictions(model: BTYDModel, rows: Histories, pair, first) -> None:
+    """Fail at fit time with the reason, not later in score(): P(alive) on every fitted history
+    and the expectations over the history's length on every distinct (frequency, T) pair."""
+    x, T = rows.frequency.astype(float), rows.T
+    horizon = float(T.max())
+    with np.errstate(all="ignore"):
+        alive = model.p_alive(x, rows.recency, T)
+        ahead = model.expected_purchases_if_alive(horizon, x[first], T[first])
+        quiet = model.p_no_purchase(horizon, x[first], T[first], T[first])
+    bad = ~np.isfinite(alive) | ~np.isfinite(ahead)[pair] | ~np.isfinite(quiet)[pair]
+    if bad.any():
+        values = ", ".join(f"{k} = {v:.4g}" for k, v in model.params.items())
+        why = "it cannot be used on this data"
+        if model.kind != "paretonbd" and min(model.params["a"], model.params["b"]) > 1e3:
+            # a, b -> infinity with a/(a+b) fixed: one chance of leaving after each purchase for all
+            why = ("it finds the same chance of leaving after every purchase for all members (a and b run off "
+                   "together), where its predictions cannot be computed; Pareto/NBD has no such limit")
+        raise ModelUnusable(f"{model.name} gives non-finite predictions for {int(rows.weight[bad].sum()):,} of "
+                            f"{model.n_customers:,} customers with its fitted parameters ({values}): {why}")
+
+
+def _log_likelihood(kind: str, p, x, t_x, T, w) -> float:
+    return float((w * LOGLIK[kind](p, x, t_x, T)).sum())
+
+
+def _no_dropout(kind: str, n: int, lr: float) -> ModelUnusable:
+    return ModelUnusable(
+        f"{NAMES[kind]} finds no sign of members leaving yet: a model in which nobody ever leaves fits "
+        f"these {n:,} customers as well (likelihood ratio {max(lr, 0):.2f}, below {_NO_DROPOUT_LR:.2f}), "
+        f"so it cannot tell who is at risk; it needs a longer history, in which some members have "
+        f"stopped buying")
+
+
+def fit(summary: pd.DataFrame, kind: str = "bgnbd", *, time_unit: str = "weeks",
+        max_iter: int = MAX_ITER, max_seconds: float = MAX_SECONDS) -> BTYDModel:
+    """Fit a model on a summary with frequency, recency and T (compressed automatically).
+
+    The fit may take `max_iter` optimiser iterations over all its stages and `max_seconds` of
+    wall-clock time; past either it raises ModelUnusable saying which. So does a fit in which
+    dropout adds nothing (nobody has visibly left yet: the MLE runs to dropout = 0, where the
+    model cannot rank anyone) and one whose predictions are not finite.
+    """
     if kind not in PARAMS:
         raise ValueError(f"kind must be one of {list(PARAMS)}")
     rows = Histories(summary["frequency"], summary["recency"], summary["T"])
     x, t_x, T, w = rows.frequency.astype(float), rows.recency, rows.T, rows.weight.astype(float)
     if len(rows) == 0 or T.max() <= 0:
         raise ModelUnusable("no customers with a purchase history to fit")
+    n = int(w.sum())
+    budget = FitBudget(NAMES[kind], f"{n:,} customers", max_iter, max_seconds)
+    # the no-dropout model and the expectations depend on (frequency, T) only: `pair` codes each
+    # row's pair and `first` holds one row of each (any will do, they share x and T)
+    pair, pairs = pd.factorize(rows.frequency_code * len(rows.times) + rows.T_code)
+    first = np.empty(len(pairs), dtype=np.int64)
+    first[pair] = np.arange(len(pair))
+
+    def no_dropout_lr(p, ll, nbd_budget) -> float:
+        return 2 * (ll - _nbd_log_likelihood(x[first], T[first], np.bincount(pair, w), p[0], p[1], nbd_budget))
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        if kind == "bgnbd":
-            terms = _BGNBDTerms(rows)
-            p = _fit_bgnbd(rows, terms)
-            ll = -terms.nll_and_grad(np.log(p))[0] * terms.total
-        else:
-            p = _fit_numeric(kind, x, t_x, T, w)
-            ll = float((w * LOGLIK[kind](p, x, t_x, T)).sum())
-    if not np.isfinite(ll):
-        raise ModelUnusable(f"{NAMES[kind]} log-likelihood is not finite on this data")
-    return BTYDModel(kind, dict(zip(PARAMS[kind], map(float, p))), time_unit=time_unit,
-                     n_customers=int(w.sum()), n_distinct_rows=len(rows), log_likelihood=float(ll))
+        terms = _BGNBDTerms(rows) if kind == "bgnbd" else None
+        try:
+            p = _fit_bgnbd(rows, terms, budget) if kind == "bgnbd" else _fit_numeric(kind, x, t_x, T, w, budget)
+        except ModelUnusable as exc:
+            # A fit that wanders along dropout -> 0 until its budget runs out: say so when the best
+            # point it reached fits as well as nobody leaving, and not significantly better. (A fit
+            # that simply got nowhere is far below; the check has a small budget of its own.)
+            if budget.best[1] is not None:
+                best = _from_log(kind, budget.best[1], _scale_of(T))
+                ll_best = _log_likelihood(kind, best, x, t_x, T, w)
+                try:
+                    lr = no_dropout_lr(best, ll_best, FitBudget(NAMES[kind], budget.population, 200, 10.0))
+                except ModelUnusable:   # the original reason stands
+                    lr = np.nan
+                if np.isfinite(ll_best) and -1.0 < lr <= _NO_DROPOUT_LR:
+                    raise _no_dropout(kind, n, lr) from exc
+            raise
+        # BG/NBD: the same sum from the fitter's tables, much faster on a million customers
+        ll = float(-terms.nll_and_grad(np.log(p))[0] * terms.total) if kind == "bgnbd" \
+            else _log_likelihood(kind, p, x, t_x, T, w)
+        if not np.isfinite(ll):
+            raise ModelUnusable(f"{NAMES[kind]} log-likelihood is not finite on this data")
+        lr = no_dropout_lr(p, ll, budget)
+    if not lr > _NO_DROPOUT_LR:
+        raise _no_dropout(kind, n, lr)
+    model = BTYDModel(kind, dict(zip(PARAMS[kind], map(float, p))), time_unit=time_unit,
+                      n_customers=n, n_distinct_rows=len(rows), log_likelihood=ll)
+    _check_predictions(model, rows, pair, first)
+    return model

@@ -136,8 +136,9 @@ def _comments(surveys: pd.DataFrame) -> pd.DataFrame:
 def theme_counts(surveys: pd.DataFrame) -> pd.DataFrame:
     """Comments per theme: in Chinese, in English, in all, and by the respondent's NPS group.
 
-    One row per theme with at least one comment, most frequent first, then a row for
-    comments that matched no theme. Counts only, never text.
+    One row per theme with at least one comment, most frequent first (themes with as many
+    comments in the fixed order of THEMES), then a row for comments that matched no theme.
+    Counts only, never text.
     """
     c = _comments(surveys)
     rows = []
@@ -164,13 +165,18 @@ def _count_row(theme: str, label: str, c: pd.DataFrame) -> dict:
 
 def top_terms(surveys: pd.DataFrame, lang: str, top: int = TOP_TERMS,
               min_comments: int = MIN_COMMENTS) -> pd.DataFrame:
-    """The most used terms in comments of one language, by number of comments using them."""
+    """The most used terms in comments of one language, by number of comments using them.
+
+    Terms used in as many comments are ordered by the term itself (code-point order), so the
+    list does not depend on the order of the comments.
+    """
     c = _comments(surveys)
     c = c[c["lang"] == lang]
     counts: Counter = Counter()
     for text in c["text"]:
         counts.update({w for w, personal in tokens(text, lang) if not personal and _countable(w, lang)})
-    rows = [(w, k) for w, k in counts.most_common() if k >= min_comments][:top]
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    rows = [(w, k) for w, k in ranked if k >= min_comments][:top]
     return pd.DataFrame(rows, columns=["term", "comments"])
 
 

@@ -74,12 +74,16 @@ def rate(complaints: pd.DataFrame, baskets: pd.DataFrame, start, end) -> dict:
 
 
 def by_category(complaints: pd.DataFrame, baskets: pd.DataFrame, start, end) -> pd.DataFrame:
-    """Per category: complaints opened, share of all, rate per 1,000 of all purchase baskets."""
+    """Per category: complaints opened, share of all, rate per 1,000 of all purchase baskets.
+
+    Most complaints first; categories with as many complaints by name.
+    """
     opened = complaints[_between(complaints["opened_at"], start, end)]
     baskets = purchase_baskets(baskets)
     n_baskets = int(_between(baskets["timestamp"], start, end).sum())
-    counts = opened["category"].fillna("(no category)").value_counts()
-    rows = [{"category": cat, **_rate_row(int(k), n_baskets), "share": k / len(opened)} for cat, k in counts.items()]
+    counts = opened["category"].fillna("(no category)").astype(str).value_counts()
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    rows = [{"category": cat, **_rate_row(int(k), n_baskets), "share": k / len(opened)} for cat, k in ranked]
     return pd.DataFrame(rows, columns=["category", "complaints", "baskets", "per_1000_baskets", "per_1000_lo",
                                        "per_1000_hi", "share"])
 
@@ -175,11 +179,13 @@ def summary(complaints: pd.DataFrame, baskets: pd.DataFrame, month: pd.Period,
 
 
 def store_display(records: list[dict], limit: int = 15) -> pd.DataFrame:
-    """Complaints by store as display text, highest rate first, at most `limit` rows."""
+    """Complaints by store as display text, highest rate first (equal rates by store id), at
+    most `limit` rows."""
     t = pd.DataFrame(records)
     if t.empty:
         return t
-    t = t.sort_values("per_1000_baskets", ascending=False, na_position="last").head(limit)
+    t = t.assign(_store=t["store_id"].astype(str))
+    t = t.sort_values(["per_1000_baskets", "_store"], ascending=[False, True], na_position="last").head(limit)
 
     def per(v, lo, hi):
         return "—" if v is None or pd.isna(v) else f"{v:.2f} ({lo:.2f} to {hi:.2f})"

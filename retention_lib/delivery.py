@@ -6,46 +6,66 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import mail
+from . import mail, stages
 from .config import Config
 from .findings import headline_rows, key_findings
 
-# One or two charts go inline; the full report is attached.
-EMAIL_CHARTS = {"kpi_trends.png": "Monthly KPIs over 13 months", "clv_groups.png": "CLV by churn status"}
+# One or two charts go inline (by artifact key); the full report is attached.
+EMAIL_CHARTS = {"kpi_trends_chart": "Monthly KPIs over 13 months", "clv_chart": "CLV by churn status"}
 
 
-def compose(folder: Path, cfg: Config, month: str, recipients: Iterable[str], sender: str) -> EmailMessage:
-    """The summary email for a published month folder: aggregates only, never a customer."""
+def compose(folder: Path, cfg: Config, month: str, recipients: Iterable[str], sender: str,
+            unavailable: dict[str, str] | None = None) -> EmailMessage:
+    """The summary email for a month folder: aggregates only, never a customer."""
     rows = headline_rows(folder, cfg.currency)
     findings = key_findings(folder, cfg.currency)
-    images = {Path(name).stem: folder / "artifacts" / name for name in EMAIL_CHARTS
-              if (folder / "artifacts" / name).exists()}
+    images = {key: folder / stages.artifact(key).path for key in EMAIL_CHARTS}
+    missing = [str(p) for p in images.values() if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"the email's charts are missing: {missing}")
     simulated = " (SIMULATED DATA)" if cfg.simulated else ""
     title = f"Customer retention report {month}{simulated}"
     intro = f"{cfg.name}: the report for {month} is attached (report.html, opens in any browser)."
+    gaps = ("Not available this month on this data (the report says why): "
+            + "; ".join(t for titles, _ in stages.by_reason(unavailable) for t in titles) + ".") if unavailable else ""
     footer = ("Figures are for members (loyalty card holders) unless stated. Customer-level lists stay with "
               "your consultant and are never emailed.")
-    html_body = mail.inline_html(title, intro, rows, findings,
-                                 {key: EMAIL_CHARTS[f"{key}.png"] for key in images}, footer)
-    text = "\n".join([title, "", intro, ""]
+    html_body = mail.inline_html(title, " ".join(filter(None, [intro, gaps])), rows, findings,
+                                 {key: EMAIL_CHARTS[key] for key in images}, footer)
+    text = "\n".join([title, "", intro] + ([gaps] if gaps else []) + [""]
                      + [f"{label}: {value} (vs last month {mom}; vs a year ago {yoy})" for label, value, mom, yoy in rows]
                      + ([""] + ["Key findings:"] + [f"- {f}" for f in findings] if findings else [])
                      + ["", footer])
-    return mail.build_message(subject=title, sender=sender, recipients=recipients, text=text,
-                              html_body=html_body, images=images, attachment=folder / "report.html")
+    return mail.build_message(subject=title, sender=sender, recipients=recipients, text=text, html_body=html_body,
+                              images=images, attachment=folder / stages.artifact("report_html").path)
 
 
-def email_month(folder: Path, cfg: Config, month: str, extra_recipients: Iterable[str] = (), *,
-                env=None, log: Callable[[str], None] = print, **send_options) -> Path:
-    """Write the month's email to its outbox and send it when SMTP is configured."""
-    settings = mail.SmtpSettings.from_env(env)
+def write_email(folder: Path, cfg: Config, month: str, extra_recipients: Iterable[str] = (), *, env=None,
+                unavailable: dict[str, str] | None = None) -> Path:
+    """Compose the month's email into the folder's outbox (before the month is published, so a
+    message that cannot be composed fails the run). Bad SMTP settings are reported when sending."""
+    try:
+        settings = mail.SmtpSettings.from_env(env)
+    except mail.MailError:
+        settings = None
     recipients = list(dict.fromkeys([*extra_recipients, *cfg.recipients]))
     sender = settings.sender if settings else "retention-report@localhost"
-    msg = compose(folder, cfg, month, recipients, sender)
-    if settings is not None and not recipients:
-        log("SMTP is configured but there are no recipients (--email or email.recipients): not sent")
-        settings = None
-    return mail.deliver(msg, folder / mail.OUTBOX, f"retention-report-{month}", settings, log=log, **send_options)
+    msg = compose(folder, cfg, month, recipients, sender, unavailable)
+    return mail.write_outbox(msg, folder / mail.OUTBOX, f"retention-report-{month}")
+
+
+def send_email(folder: Path, cfg: Config, month: str, *, env=None, log: Callable[[str], None] = print,
+               **send_options) -> None:
+    """Send the published month's email when SMTP is configured; otherwise say where it waits."""
+    settings = mail.SmtpSettings.from_env(env)
+    path = folder / mail.OUTBOX / f"retention-report-{month}.eml"
+    if settings is None:
+        log(f"no SMTP configured (RETENTION_SMTP_HOST): message written to {path}")
+        return
+    if not mail.read_eml(path)["To"]:
+        log(f"SMTP is configured but there are no recipients (--email or email.recipients): not sent; it is in {path}")
+        return
+    mail.send_outbox(folder / mail.OUTBOX, settings, log=log, **send_options)
 
 
 def failure_notice(cfg: Config, month: str, failed_dir: Path, notebook: str | None, cell: int | None,

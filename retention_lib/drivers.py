@@ -29,12 +29,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .aggregate import connect, member_purchases
-from .run import DATA_DIR, Run
+from .aggregate import connect, member_purchases, money_sum
+from .run import Run
 
 WINDOW_MONTHS = 12
 Z = float(stats.norm.ppf(0.975))
 MAX_STORES = 10
+MIN_GROUP = 10  # lapsed and retained members each, for a comparison worth showing
 DEMOGRAPHICS = {"age_band": "Age band", "income_band": "Income band", "household_size": "Household size",
                 "gender": "Gender"}
 
@@ -127,43 +128,79 @@ def _lines_relation(con, lines) -> None:
         con.register("lines", lines)
 
 
-CATEGORY_SQL = """
-SELECT l.customer_id, coalesce(CAST(l.category AS VARCHAR), 'unknown') AS category, sum(l.amount) AS spend
+# Money per member is an exact sum (aggregate.money_sum) and every result is ordered by its
+# key, so the features do not depend on the order of the lines or baskets.
+CATEGORY_SQL = f"""
+SELECT l.customer_id, coalesce(CAST(l.category AS VARCHAR), 'unknown') AS category,
+       {money_sum("l.amount")} AS spend
 FROM lines l JOIN members m ON l.customer_id = m.customer_id
 WHERE l.amount > 0 AND l."timestamp" >= $start AND l."timestamp" < $end
 GROUP BY ALL
+ORDER BY 1, 2
 """
+
+BASKET_FEATURES_SQL = f"""
+SELECT customer_id, {money_sum("amount")} AS spend, {money_sum("gross_amount")} AS gross,
+       {money_sum("discount")} AS discount, count(*) AS baskets,
+       count(*) FILTER (WHERE coupon_discount > 0) AS coupon_baskets
+FROM window_baskets GROUP BY customer_id ORDER BY customer_id
+"""
+
+STORE_SPEND_SQL = f"""
+SELECT customer_id, CAST(store_id AS VARCHAR) AS store_id, {money_sum("amount")} AS spend
+FROM window_baskets GROUP BY ALL ORDER BY 1, 2
+"""
+
+NO_CATEGORIES = ("The data has no product categories, so the category mix of lapsed and retained members "
+                 "cannot be compared; map a category column in the config to see it.")
+
+
+def _category_spend(lines, ids: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame | None:
+    """Positive-line spend per (member, category) in [start, end); None when the lines have no
+    category column or no line with a category."""
+    con = connect()
+    _lines_relation(con, lines)
+    columns = {row[0] for row in con.execute("DESCRIBE lines").fetchall()}
+    cat = None
+    if "category" in columns:
+        con.register("members", pd.DataFrame({"customer_id": ids.astype(str)}))
+        cat = con.execute(CATEGORY_SQL, {"start": start.to_pydatetime(), "end": end.to_pydatetime()}).df()
+    con.close()
+    if cat is None or not len(cat) or (cat["category"] == "unknown").all():
+        return None
+    return cat
 
 
 def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.DataFrame | None = None
              ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    """Numeric and categorical features per compared member, and the labels of the numeric ones."""
+    """Numeric and categorical features per compared member, and the labels of the numeric ones.
+
+    Category shares need `lines` with a category column; without one (it is optional in the
+    data) there are no share_* features. Columns come in a fixed order: category shares by
+    mean share (largest first, then by name), then the other features.
+    """
     ids = groups.lapsed.index
     start, end = groups.window_start, groups.last_day + pd.Timedelta(days=1)
     b = baskets[baskets["is_member"] & baskets["is_purchase"] & baskets["customer_id"].isin(ids)
                 & (baskets["timestamp"] >= start) & (baskets["timestamp"] < end)]
-    per = b.groupby("customer_id").agg(spend=("amount", "sum"), gross=("gross_amount", "sum"),
-                                       discount=("discount", "sum"), baskets=("amount", "size"),
-                                       coupon_baskets=("coupon_discount", lambda s: int((s > 0).sum())))
-    per = per.reindex(ids)
+    con = connect()
+    con.register("window_baskets", b)
+    per = con.execute(BASKET_FEATURES_SQL).df().set_index("customer_id").reindex(ids)
+    store_spend = con.execute(STORE_SPEND_SQL).df()
+    con.close()
     num = pd.DataFrame(index=ids)
     labels: dict[str, str] = {}
-    if lines is not None:
-        con = connect()
-        _lines_relation(con, lines)
-        con.register("members", pd.DataFrame({"customer_id": ids.astype(str)}))
-        cat = con.execute(CATEGORY_SQL, {"start": start.to_pydatetime(), "end": end.to_pydatetime()}).df()
-        con.close()
-        if len(cat) and not (cat["category"] == "unknown").all():
-            shares = cat.pivot_table(index="customer_id", columns="category", values="spend", aggfunc="sum",
-                                     fill_value=0.0)
-            shares = shares.div(shares.sum(axis=1), axis=0).reindex(ids)
-            order = shares.mean().sort_values(ascending=False).index
-            for c in order:
-                if c == "unknown":  # lines without a category: a data gap, not a behaviour
-                    continue
-                num[f"share_{c}"] = 100 * shares[c]
-                labels[f"share_{c}"] = f"Share of spend: {c} (%)"
+    cat = _category_spend(lines, ids, start, end) if lines is not None else None
+    if cat is not None:
+        shares = cat.pivot_table(index="customer_id", columns="category", values="spend", aggfunc="sum",
+                                 fill_value=0.0)
+        shares = shares.div(shares.sum(axis=1), axis=0).reindex(ids)
+        mean = shares.mean()
+        for c in sorted(shares.columns, key=lambda c: (-mean[c], c)):
+            if c == "unknown":  # lines without a category: a data gap, not a behaviour
+                continue
+            num[f"share_{c}"] = 100 * shares[c]
+            labels[f"share_{c}"] = f"Share of spend: {c} (%)"
     if per["discount"].fillna(0).abs().sum() > 0:
         num["discount_share"] = 100 * per["discount"] / (per["gross"] + per["discount"])
         labels["discount_share"] = "Discounts as a share of spend before discounts (%)"
@@ -181,10 +218,12 @@ def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.Da
     labels["tenure_months"] = "Months since joining"
 
     cats = pd.DataFrame(index=ids)
-    store_spend = b.groupby(["customer_id", "store_id"])["amount"].sum().reset_index()
-    main = (store_spend.sort_values(["customer_id", "amount", "store_id"], ascending=[True, False, True])
-            .drop_duplicates("customer_id").set_index("customer_id")["store_id"].astype(str)).reindex(ids)
-    top = main.value_counts().index[:MAX_STORES]
+    # Main store: most spend, ties to the first store id; the MAX_STORES stores that are most
+    # members' main store are kept (ties again by store id), the rest pooled.
+    main = (store_spend.sort_values(["customer_id", "spend", "store_id"], ascending=[True, False, True])
+            .drop_duplicates("customer_id").set_index("customer_id")["store_id"]).reindex(ids)
+    counts = main.value_counts()
+    top = sorted(counts.index, key=lambda store: (-counts[store], store))[:MAX_STORES]
     cats["main_store"] = main.where(main.isin(top) | main.isna(), "other stores")
     if customers is not None:
         c = customers.set_index("customer_id").reindex(ids)
@@ -230,12 +269,17 @@ class Drivers:
     categorical: pd.DataFrame
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def has_categories(self) -> bool:
+        """Whether the category mix could be compared: False when the data has no categories."""
+        return bool(self.numeric.get("feature", pd.Series(dtype=str)).str.startswith("share_").any())
+
     def headline(self, top: int = 5) -> list[dict]:
-        """The numeric features with the largest |Cohen's d| whose CI excludes 0."""
+        """The numeric features with the largest |Cohen's d| whose CI excludes 0 (ties by feature name)."""
         n = self.numeric.dropna(subset=["cohens_d"])
         n = n[(n["d_low"] > 0) | (n["d_high"] < 0)]
-        n = n.reindex(n["cohens_d"].abs().sort_values(ascending=False).index).head(top)
-        return _records(n)
+        n = n.assign(_size=-n["cohens_d"].abs()).sort_values(["_size", "feature"]).drop(columns="_size")
+        return _records(n.head(top))
 
 
 def drivers(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int, *, lines=None,
@@ -246,16 +290,20 @@ def drivers(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int, *, lines=
     if groups.lapsed.sum() < 2 or (~groups.lapsed).sum() < 2:
         notes.append("Too few lapsed or retained members to compare.")
     num, cats, labels = features(baskets, groups, lines, customers)
+    if not any(c.startswith("share_") for c in num):
+        notes.append(NO_CATEGORIES)
     if "discount_share" not in num:
-        notes.append("No discounts recorded in the data.")
+        notes.append("No discounts recorded in the data, so discount use cannot be compared; map a discount "
+                     "column in the config if the source has one.")
     if "coupon_basket_share" not in num:
-        notes.append("No coupon use recorded in the data.")
+        notes.append("No coupon use recorded in the data, so coupon use cannot be compared; map a "
+                     "coupon_discount column in the config if the source has one.")
     return Drivers(groups, numeric_effects(num, groups.lapsed, labels), categorical_effects(cats, groups.lapsed),
                    notes)
 
 
 def run_drivers(run: Run, lapse_days: int) -> Drivers:
-    lines = run.run_dir / DATA_DIR / "transactions.parquet"
+    lines = run.path("transactions")
     return drivers(run.table("baskets"), run.end, lapse_days, lines=lines, customers=run.table("customers"))
 
 
@@ -265,13 +313,26 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def save(run: Run, result: Drivers) -> None:
+    """The comparison for the report; the parts the data cannot support, with the reason."""
     g = result.groups
-    result.numeric.to_parquet(run.artifact("drivers_numeric.parquet"), index=False)
-    result.categorical.to_parquet(run.artifact("drivers_categorical.parquet"), index=False)
-    run.write_json("drivers.json", {
+    n_lapsed, n_retained = int(g.lapsed.sum()), int((~g.lapsed).sum())
+    if n_lapsed < MIN_GROUP or n_retained < MIN_GROUP:
+        run.unavailable("drivers", f"Only {n_lapsed:,} lapsed and {n_retained:,} retained members to compare "
+                                   f"(at least {MIN_GROUP} of each are needed): {g.describe()} The comparison "
+                                   "appears once enough members have lapsed.")
+        run.unavailable("category_mix", "No lapsed members to compare yet.")
+        return
+    run.available("drivers")
+    if result.has_categories:
+        run.available("category_mix")
+    else:
+        run.unavailable("category_mix", NO_CATEGORIES)
+    run.write("drivers_numeric", result.numeric, index=False)
+    run.write("drivers_categorical", result.categorical, index=False)
+    run.write("drivers", {
         "month": str(run.month), "window_start": g.window_start, "last_day": g.last_day,
         "lapse_days": g.lapse_days, "lapsed": int(g.lapsed.sum()), "retained": int((~g.lapsed).sum()),
-        "groups": g.describe(), "notes": result.notes,
+        "groups": g.describe(), "notes": result.notes, "has_categories": result.has_categories,
         "numeric": _records(result.numeric), "categorical": _records(result.categorical),
         "headline": result.headline(),
     })

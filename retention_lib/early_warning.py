@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .aggregate import connect
+from .aggregate import connect, money_mean, money_sum, money_var_samp
 from .run import Run
+from .spreadsheets import write_csv
 
 RECENT_WEEKS = 8
 BASELINE_WEEKS = 26
@@ -49,23 +50,28 @@ REASONS: dict[str, str] = {
     "open_complaint": "Open or unresolved complaint",
 }
 
-BEHAVIOUR_SQL = """
+# Spend per purchase day stays an exact DECIMAL; its mean and variance come from exact sums
+# and counts (aggregate.money_mean/money_var_samp), so no float sum depends on row order.
+BASELINE = "d >= $baseline_start AND d < $recent_start"
+RECENT = "d >= $recent_start"
+BEHAVIOUR_SQL = f"""
 WITH days AS (
-    SELECT customer_id, CAST("date" AS DATE) AS d, sum(amount) AS spend
+    SELECT customer_id, CAST("date" AS DATE) AS d, {money_sum("amount", exact=True)} AS spend
     FROM baskets
     WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end
     GROUP BY ALL),
 firsts AS (SELECT customer_id, min(d) AS first_purchase, max(d) AS last_purchase FROM days GROUP BY 1)
 SELECT f.customer_id, f.first_purchase, f.last_purchase,
-       count(*) FILTER (WHERE d >= $baseline_start AND d < $recent_start)      AS baseline_days,
-       avg(spend) FILTER (WHERE d >= $baseline_start AND d < $recent_start)    AS baseline_spend,
-       var_samp(spend) FILTER (WHERE d >= $baseline_start AND d < $recent_start) AS baseline_spend_var,
-       count(*) FILTER (WHERE d >= $recent_start)                              AS recent_days,
-       avg(spend) FILTER (WHERE d >= $recent_start)                            AS recent_spend,
-       var_samp(spend) FILTER (WHERE d >= $recent_start)                       AS recent_spend_var
+       count(*) FILTER (WHERE {BASELINE})             AS baseline_days,
+       {money_mean("spend", BASELINE)}                AS baseline_spend,
+       {money_var_samp("spend", BASELINE)}            AS baseline_spend_var,
+       count(*) FILTER (WHERE {RECENT})               AS recent_days,
+       {money_mean("spend", RECENT)}                  AS recent_spend,
+       {money_var_samp("spend", RECENT)}              AS recent_spend_var
 FROM firsts f JOIN days USING (customer_id)
 WHERE f.last_purchase >= $baseline_start
 GROUP BY ALL
+ORDER BY f.customer_id
 """
 
 
@@ -113,6 +119,8 @@ def early_warning(baskets: pd.DataFrame, end: pd.Timestamp, *, churn_scores: pd.
                   clv_scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every checked member with the five reason columns, a reasons text and the evidence.
 
+    Ordered by number of reasons (most first), then CLV (highest first, missing last; when
+    `clv_scores` are given), then customer id, so ties never depend on the input's order.
     `end` is exclusive (the first instant after the month). Reasons whose source is
     missing (no churn scores, surveys or complaints) are False and listed as unavailable
     by `counts_by_reason`.
@@ -158,8 +166,8 @@ def early_warning(baskets: pd.DataFrame, end: pd.Timestamp, *, churn_scores: pd.
     out["n_reasons"] = flags.sum(axis=1)
     labels = np.array([REASONS[r].lower() for r in REASONS], dtype=object)
     out["reasons"] = [", ".join(labels[row]) for row in flags.to_numpy()]
-    sort_cols = ["n_reasons"] + (["clv"] if "clv" in out else [])
-    return out.sort_values(sort_cols, ascending=False, kind="stable")
+    keys = ["n_reasons"] + (["clv"] if "clv" in out else []) + ["customer_id"]
+    return out.sort_values(keys, ascending=[False] * (len(keys) - 1) + [True], na_position="last")
 
 
 def available_reasons(churn_scores=None, surveys=None, complaints=None) -> dict[str, bool]:
@@ -190,10 +198,10 @@ def save(run: Run, table: pd.DataFrame, available: dict[str, bool]) -> None:
     """The customer-level list (flagged members only) as CSV and Parquet in the run folder;
     the counts by reason as JSON for the report."""
     flagged = table[table["n_reasons"] > 0]
-    flagged.to_parquet(run.artifact("early_warning.parquet"))
-    flagged.to_csv(run.artifact("early_warning.csv"), encoding="utf-8")
+    run.write("early_warning", flagged)
+    write_csv(flagged, run.path("early_warning_list"), index=True)
     counts = counts_by_reason(table, available)
-    run.write_json("early_warning_summary.json", {
+    run.write("early_warning_summary", {
         "month": str(run.month), "checked_members": int(len(table)), "flagged_members": int(len(flagged)),
         "recent_weeks": RECENT_WEEKS, "baseline_weeks": BASELINE_WEEKS, "lookback_days": LOOKBACK_DAYS,
         "counts": counts.to_dict("records"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from . import stages
 from .kpis import format_change, format_value
 
 HEADLINE_KPIS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "retention_rate",
@@ -19,8 +20,9 @@ HEADLINE_KPIS = ("active_customers", "new_customers", "lapsed_customers", "churn
 MAX_FINDINGS = 5
 
 
-def _read(folder: Path, name: str) -> dict | None:
-    path = Path(folder) / "artifacts" / name
+def _read(folder: Path, key: str) -> dict | None:
+    """An artifact of the month folder by key; None when its part is unavailable this month."""
+    path = Path(folder) / stages.artifact(key).path
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
@@ -30,7 +32,7 @@ def _kpi(board: dict, name: str) -> dict | None:
 
 def headline_rows(folder: Path, currency: str) -> list[tuple[str, str, str, str]]:
     """(label, this month, vs last month, vs a year ago) for the headline KPIs."""
-    board = _read(folder, "kpi_board.json")
+    board = _read(folder, "kpi_board")
     if not board:
         return []
     rows = []
@@ -44,7 +46,7 @@ def headline_rows(folder: Path, currency: str) -> list[tuple[str, str, str, str]
 
 
 def _churn(folder, cur):
-    board = _read(folder, "kpi_board.json")
+    board = _read(folder, "kpi_board")
     row = board and _kpi(board, "churn_rate")
     if not row or row.get("mom_abs") is None or row["mom_abs"] != row["mom_abs"]:
         return None
@@ -56,19 +58,20 @@ def _churn(folder, cur):
 
 
 def _at_risk(folder, cur):
-    churn, value = _read(folder, "churn_summary.json"), _read(folder, "clv_summary.json")
+    churn, value = _read(folder, "churn_summary"), _read(folder, "clv_summary")
     if not churn or not value:
         return None
     h = churn["headline"]
     if not h["newly_at_risk"]:
         return None
-    return 5.0, (f"{h['newly_at_risk']:,} members became at risk this month (P(alive) fell below "
-                 f"{h['threshold']:.0%}); keeping them would be worth {value['newly_at_risk_value_at_stake']:,.0f} "
-                 f"{cur} of {value['horizon_months']}-month CLV.")
+    how = (f"P(alive) fell below {h['threshold']:.0%}" if h["method"] == "model"
+           else f"silent for over {h['overdue_factor']:g} times their usual gap between visits")
+    return 5.0, (f"{h['newly_at_risk']:,} members became at risk this month ({how}); keeping them would be worth "
+                 f"{value['newly_at_risk_value_at_stake']:,.0f} {cur} of {value['horizon_months']}-month CLV.")
 
 
 def _nps(folder, cur):
-    sat = _read(folder, "satisfaction_summary.json")
+    sat = _read(folder, "satisfaction_summary")
     if not sat or not sat.get("has_surveys"):
         return None
     change = sat["headline"]["changes"]["month_on_month"]["nps"]
@@ -81,7 +84,7 @@ def _nps(folder, cur):
 
 
 def _fix_first(folder, cur):
-    sat = _read(folder, "satisfaction_summary.json")
+    sat = _read(folder, "satisfaction_summary")
     if not sat or not sat.get("has_surveys") or not (sat.get("drivers") or {}).get("fix_first"):
         return None
     labels = {d["dimension"]: d for d in sat["drivers"]["dimensions"]}
@@ -92,7 +95,7 @@ def _fix_first(folder, cur):
 
 
 def _detractors(folder, cur):
-    sat = _read(folder, "satisfaction_summary.json")
+    sat = _read(folder, "satisfaction_summary")
     cmp_ = sat and (sat.get("behaviour") or {}).get("detractor_vs_promoter")
     if not cmp_ or not cmp_.get("significant"):
         return None
@@ -103,7 +106,7 @@ def _detractors(folder, cur):
 
 
 def _campaign(folder, cur):
-    actions = _read(folder, "actions_summary.json")
+    actions = _read(folder, "actions_summary")
     if not actions:
         return None
     rows = [c for c in actions["campaigns"] if c.get("measure") == "reactivated"]
@@ -119,7 +122,7 @@ def _campaign(folder, cur):
 
 
 def _drivers(folder, cur):
-    drivers = _read(folder, "drivers.json")
+    drivers = _read(folder, "drivers")
     if not drivers or not drivers.get("headline"):
         return None
     top = drivers["headline"][0]
@@ -131,7 +134,7 @@ def _drivers(folder, cur):
 
 
 def _track_record(folder, cur):
-    actions = _read(folder, "actions_summary.json")
+    actions = _read(folder, "actions_summary")
     if not actions or not actions.get("track_record"):
         return None
     last = actions["track_record"][-1]

@@ -43,7 +43,8 @@ they buy there, and *lapses* at a store after N days without buying there. Store
 counts therefore do not add up to the total (a member who shops at two stores is one
 member in the total); revenue and basket counts do.
 
-The scans run in DuckDB as plain SQL over named relations, like `aggregate`.
+The scans run in DuckDB as plain SQL over named relations, like `aggregate`, with money summed
+exactly (`aggregate.money_sum`), so the board is the same bit for bit on every run.
 """
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from .aggregate import connect, member_purchases
+from .aggregate import connect, member_purchases, money_sum
 from .run import Run
 
 TOTAL = "All stores"
@@ -134,6 +135,7 @@ def purchase_gaps(baskets: pd.DataFrame, con=None) -> np.ndarray:
         WITH d AS (SELECT DISTINCT customer_id, CAST("date" AS DATE) AS d FROM baskets
                    WHERE is_member AND is_purchase AND customer_id IS NOT NULL)
         SELECT date_diff('day', lag(d) OVER (PARTITION BY customer_id ORDER BY d), d) AS gap FROM d
+        ORDER BY customer_id, d
     """).df()["gap"].dropna().to_numpy(dtype=float)
     con.unregister("baskets")
     return gaps
@@ -163,7 +165,7 @@ def run_lapse_rule(run: Run, override: int | None = None) -> LapseRule:
     """The rule notebook 02 used for this run (kpi_board.json), unless overridden; else derived."""
     if override:
         return LapseRule(int(override), "parameter")
-    saved = run.read_json("kpi_board.json")
+    saved = run.read("kpi_board") if run.has("kpi_board") else None
     if saved and "lapse" in saved:
         fields = ("days", "source", "quantile", "gap_quantile_days", "n_gaps")
         return LapseRule(**{k: saved["lapse"][k] for k in fields if k in saved["lapse"]})
@@ -235,19 +237,21 @@ LEFT JOIN active USING (month_idx, scope)
 LEFT JOIN base   USING (month_idx, scope)
 LEFT JOIN lapsed USING (month_idx, scope)
 LEFT JOIN rep    USING (month_idx, scope)
+ORDER BY m.month_idx, s.scope
 """
 
-MONEY_SQL = """
+MONEY_SQL = f"""
 SELECT m.month_idx,
-       CASE WHEN grouping(b.store_id) = 1 THEN '{total}' ELSE CAST(b.store_id AS VARCHAR) END AS scope,
+       CASE WHEN grouping(b.store_id) = 1 THEN '{{total}}' ELSE CAST(b.store_id AS VARCHAR) END AS scope,
        count(*)                                            AS all_baskets,
        count(*) FILTER (WHERE b.is_purchase)               AS baskets,
-       sum(b.amount)                                       AS revenue,
-       coalesce(sum(b.amount) FILTER (WHERE b.is_member), 0) AS member_revenue,
+       {money_sum("b.amount")}                             AS revenue,
+       coalesce({money_sum("b.amount", "b.is_member")}, 0) AS member_revenue,
        count(*) FILTER (WHERE b.is_member AND b.is_purchase)     AS member_visits,
        count(*) FILTER (WHERE NOT b.is_member AND b.is_purchase) AS non_member_baskets
 FROM baskets b JOIN months m ON CAST(b."date" AS DATE) BETWEEN m.m_start AND m.m_end
 GROUP BY GROUPING SETS ((m.month_idx, b.store_id), (m.month_idx))
+ORDER BY 1, 2
 """
 
 
@@ -409,11 +413,11 @@ STORE_COLUMNS = {"active_customers": "active members", "new_customers": "new", "
 def store_table(monthly: pd.DataFrame, month: str | pd.Period, top: int | None = 15) -> pd.DataFrame:
     """The month's main KPIs per store (largest revenue first, `top` of them) under the total.
 
-    Store customer counts do not add up to the total: a member counts in every store they
-    bought at.
+    Stores with equal revenue are ordered by store id. Store customer counts do not add up to
+    the total: a member counts in every store they bought at.
     """
     rows = monthly[monthly["month"] == str(month)]
-    stores = rows[rows["scope"] != TOTAL].sort_values("revenue", ascending=False)
+    stores = rows[rows["scope"] != TOTAL].sort_values(["revenue", "scope"], ascending=[False, True])
     stores = stores.head(top) if top else stores
     out = pd.concat([rows[rows["scope"] == TOTAL], stores])
     return out.set_index("scope")[list(STORE_COLUMNS)].rename(columns=STORE_COLUMNS).rename_axis("store")
@@ -558,9 +562,9 @@ def headline(monthly: pd.DataFrame, month: str | pd.Period, lapse: LapseRule) ->
 
 def save(run: Run, monthly: pd.DataFrame, lapse: LapseRule, cohorts: pd.DataFrame | None = None,
          cohort_basis: str | None = None) -> None:
-    monthly.to_parquet(run.artifact("kpis_monthly.parquet"), index=False)
+    run.write("kpis_monthly", monthly, index=False)
     payload = headline(monthly, run.month, lapse)
     if cohorts is not None:
-        cohorts.to_parquet(run.artifact("cohort_retention.parquet"), index=False)
+        run.write("cohort_retention", cohorts, index=False)
         payload["cohort_basis"] = cohort_basis
-    run.write_json("kpi_board.json", payload)
+    run.write("kpi_board", payload)

@@ -8,6 +8,7 @@ forecast month it has data for: the model's own track record.
 """
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,7 @@ import pandas as pd
 
 from .aggregate import member_purchases
 from .btyd import BTYDModel
-from .config import PROJECT_ROOT
-from .run import Run
+from .run import LAB_DIR, Run
 
 COLUMNS = ["made_in", "for_month", "customer_id", "expected_purchases", "p_alive", "p_any_purchase"]
 
@@ -26,9 +26,10 @@ def ledger_path(reports_dir: Path, config_slug: str) -> Path:
 
 
 def ledger_for(run: Run) -> Path:
-    """The ledger beside the run's folder; a JupyterLab run reads the published one."""
-    here = ledger_path(run.run_dir.parent, run.config.slug)
-    return here if here.exists() else ledger_path(PROJECT_ROOT / "reports", run.config.slug)
+    """The ledger of the reports folder the run belongs to: the folder beside a month's run, or,
+    for a JupyterLab run in <reports>/lab/, that reports folder. Never another reports folder's."""
+    parent = run.run_dir.resolve().parent
+    return ledger_path(parent.parent if parent.name == LAB_DIR else parent, run.config.slug)
 
 
 def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame) -> pd.DataFrame:
@@ -45,16 +46,21 @@ def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def record(forecast_file: Path, ledger_file: Path) -> pd.DataFrame:
-    """Add a run's forecasts to the ledger, replacing an earlier forecast for the same month."""
+    """Add a run's forecasts to the ledger, replacing an earlier forecast for the same month.
+
+    Runs of different months may publish at the same time: the read-modify-write is locked."""
     new = pd.read_parquet(forecast_file)
-    ledger = read(ledger_file)
-    months = set(new["for_month"])
-    kept = ledger[~ledger["for_month"].isin(months)]
-    out = pd.concat([kept, new], ignore_index=True) if len(kept) else new
     ledger_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = ledger_file.with_suffix(".tmp")
-    out.to_parquet(tmp, index=False)
-    tmp.replace(ledger_file)
+    with open(ledger_file.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ledger = read(ledger_file)
+        months = set(new["for_month"])
+        kept = ledger[~ledger["for_month"].isin(months)]
+        out = (pd.concat([kept, new], ignore_index=True) if len(kept) else new).sort_values(
+            ["for_month", "customer_id"], kind="stable").reset_index(drop=True)
+        tmp = ledger_file.with_suffix(".tmp")
+        out.to_parquet(tmp, index=False)
+        tmp.replace(ledger_file)
     return out
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -298,9 +299,10 @@ def drivers_chart(numeric: pd.DataFrame, month: str, window: str):
 
 
 def _error_bars(values, lo, hi):
-    """Lower and upper error-bar lengths from an interval; NaN where unknown."""
+    """Lower and upper error-bar lengths from an interval; NaN where unknown. An interval holds
+    its estimate, so a bound past it by rounding noise (a Wilson bound at 0 of 0) is a zero bar."""
     v, lo, hi = (pd.to_numeric(pd.Series(x), errors="coerce").to_numpy(float) for x in (values, lo, hi))
-    return [v - lo, hi - v]
+    return [np.maximum(v - lo, 0.0), np.maximum(hi - v, 0.0)]  # NaN stays NaN
 
 
 def satisfaction_trend_chart(monthly: pd.DataFrame, month: str):

@@ -19,7 +19,7 @@ def null_like_text(counts: dict[str, int] | None) -> str:
 
 
 def loaded_tables(run: Run) -> pd.DataFrame:
-    dq = run.read_json("data_quality.json")
+    dq = run.read("data_quality")
     rows = []
     for name, t in dq["tables"].items():
         rows.append({"table": name, "file": t["file"].rsplit("/", 1)[-1], "rows read": t["rows_read"],
@@ -35,7 +35,7 @@ def loaded_tables(run: Run) -> pd.DataFrame:
 
 
 def rejects_by_reason(run: Run) -> pd.DataFrame:
-    path = run.run_dir / "rejects.csv"
+    path = run.path("rejects")
     rejects = pd.read_csv(path, dtype=str) if path.exists() and path.stat().st_size else pd.DataFrame()
     cols = ["table", "column", "rule", "reason", "rows", "example rows"]
     if rejects.empty:
@@ -67,7 +67,7 @@ def membership_by_month(run: Run, months: int = 13) -> pd.DataFrame:
 
 def summary(run: Run) -> dict:
     """Headline data-quality facts for the report's footnote."""
-    dq = run.read_json("data_quality.json")
+    dq = run.read("data_quality")
     coverage = month_coverage(run)
     per_day = coverage.groupby("date")["baskets"].sum()
     store_days_empty = int((coverage["baskets"] == 0).sum())

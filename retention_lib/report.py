@@ -12,6 +12,7 @@ from typing import Callable
 import pandas as pd
 from IPython.display import HTML, Image
 
+from . import stages
 from .findings import key_findings
 from .run import Run
 
@@ -35,10 +36,22 @@ def _int(n) -> str:
     return f"{int(n):,}"
 
 
+def _unavailable(run: Run, *parts: str) -> list:
+    """A line per reason the data cannot support parts of a section this month (parts that are
+    missing for the same reason share it)."""
+    gone = {part: run.reason(part) for part in parts if run.reason(part)}
+    return [HTML(f'<p class="unavailable"><b>Not available this month: {html.escape("; ".join(titles))}.</b> '
+                 f"{html.escape(reason)}</p>") for titles, reason in stages.by_reason(gone)]
+
+
+def _image(run: Run, key: str) -> list:
+    """A chart by key; nothing when its part is unavailable (the reason is shown instead)."""
+    path = run.read(key)
+    return [Image(filename=str(path))] if path is not None else []
+
+
 def data_quality(run: Run) -> list | None:
-    facts = run.read_json("data_quality_summary.json")
-    if facts is None:
-        return None
+    facts = run.read("data_quality_summary")
     absent = ", ".join(facts["tables_absent"]) or "none"
     items = [HTML(
         "<p>"
@@ -51,10 +64,7 @@ def data_quality(run: Run) -> list | None:
         f"{facts['member_revenue_share']:.0%} of revenue. Days in the month with no basket at all: "
         f"{facts['days_without_baskets']} of {facts['days_in_month']}."
         "</p>")]
-    coverage = run.run_dir / "artifacts" / "coverage.png"
-    if coverage.exists():
-        items.append(Image(filename=str(coverage)))
-    return items
+    return items + _image(run, "coverage_chart")
 
 
 def key_findings_section(run: Run) -> list | None:
@@ -64,58 +74,58 @@ def key_findings_section(run: Run) -> list | None:
     return [HTML("<ul>" + "".join(f"<li>{html.escape(f)}</li>" for f in found) + "</ul>")]
 
 
-def _image(run: Run, name: str) -> list:
-    path = run.run_dir / "artifacts" / name
-    return [Image(filename=str(path))] if path.exists() else []
-
-
 def churn_and_value(run: Run) -> list | None:
-    churn = run.read_json("churn_summary.json")
-    if churn is None:
-        return None
-    h, bt = churn["headline"], churn["backtest"]
+    churn = run.read("churn_summary")
+    h = churn["headline"]
     cur = run.config.currency
-    items = [HTML(
-        f"<p>{h['model']} model fitted on {_int(h['members_scored'])} members' purchase histories to "
-        f"{run.month}. <b>{_int(h['at_risk'])}</b> members have a probability of still being a customer "
-        f"(P(alive)) below {h['threshold']:.0%}; <b>{_int(h['newly_at_risk'])}</b> of them crossed that line "
-        f"this month (newly at risk) and {_int(h['likely_lost'])} others are below "
-        f"{h['likely_lost_below']:.0%} (likely lost). "
-        f"Members are expected to make {h['expected_purchases_next_month']:,.0f} purchase visits next month.</p>")]
+    if h["method"] == "model":
+        items = [HTML(
+            f"<p>{h['model']} model fitted on {_int(h['members_scored'])} members' purchase histories to "
+            f"{run.month}. <b>{_int(h['at_risk'])}</b> members have a probability of still being a customer "
+            f"(P(alive)) below {h['threshold']:.0%}; <b>{_int(h['newly_at_risk'])}</b> of them crossed that line "
+            f"this month (newly at risk) and {_int(h['likely_lost'])} others are below "
+            f"{h['likely_lost_below']:.0%} (likely lost). "
+            f"Members are expected to make {h['expected_purchases_next_month']:,.0f} purchase visits next month.</p>")]
+    else:
+        items = [HTML(
+            f"<p><b>Churn by the lapse rule this month.</b> {html.escape(h['reason'])} "
+            f"<b>{_int(h['at_risk'])}</b> of {_int(h['members_scored'])} members have been silent for more than "
+            f"{h['overdue_factor']:g} times their usual gap between visits (at risk); "
+            f"<b>{_int(h['newly_at_risk'])}</b> of them crossed that line this month and {_int(h['likely_lost'])} "
+            f"others have not bought for {h['lapse_days']} days or more (likely lost).</p>")]
+    bt = run.read("backtest")
     if bt:
+        m = bt["metrics"]
         items.append(HTML(
-            f"<p>Track record on held-out data: fitted to {bt['calibration_end']}, the model expected "
-            f"{bt['predicted_purchases']:,.0f} purchase visits in the {bt['holdout_weeks']:.0f} weeks to "
-            f"{bt['observation_end']}; members made {bt['actual_purchases']:,.0f} "
-            f"({bt['aggregate_error_pct']:+.1f}%). Per member the mean absolute error was "
-            f"{bt['mae']:.2f} visits.</p>"))
-    items += _image(run, "tracking.png")
-    value = run.read_json("clv_summary.json")
-    if value:
-        items.append(HTML(
-            f"<p>{html.escape(value['convention'])} Total expected CLV of members: "
-            f"<b>{value['total_clv']:,.0f} {cur}</b>. The {_int(value['at_risk_members'])} members at risk but not "
-            f"yet likely lost carry {value['at_risk_clv']:,.0f} {cur} of expected CLV, and "
-            f"<b>{value['at_risk_value_at_stake']:,.0f} {cur}</b> more is at stake: what they would add if they "
-            f"stayed ({value['newly_at_risk_value_at_stake']:,.0f} {cur} of it from members newly at risk this "
-            f"month). Winning back the {_int(value['likely_lost_members'])} likely lost members would be worth up to "
-            f"{value['likely_lost_value_if_won_back']:,.0f} {cur}, at long odds.</p>"))
-        groups = pd.DataFrame(value["groups"]).rename(columns={
-            "group": "Members", "members": "count", "clv": f"expected CLV ({cur})",
-            "clv_if_alive": f"CLV if retained ({cur})", "value_at_stake": f"value at stake ({cur})"})
-        items.append(_table(groups.round(0).astype({c: "int64" for c in groups.columns[1:]})))
+            f"<p>Track record on held-out data: fitted to {m['calibration_end']}, the model expected "
+            f"{m['predicted_purchases']:,.0f} purchase visits in the {m['holdout_weeks']:.0f} weeks to "
+            f"{m['observation_end']}; members made {m['actual_purchases']:,.0f} "
+            f"({m['aggregate_error_pct']:+.1f}%). Per member the mean absolute error was "
+            f"{m['mae']:.2f} visits.</p>"))
+    items += _unavailable(run, "backtest", "churn_model") + _image(run, "tracking_chart")
+    value = run.read("clv_summary")
+    items.append(HTML(
+        f"<p>{html.escape(value['convention'])} Total expected CLV of members: "
+        f"<b>{value['total_clv']:,.0f} {cur}</b>. The {_int(value['at_risk_members'])} members at risk but not "
+        f"yet likely lost carry {value['at_risk_clv']:,.0f} {cur} of expected CLV, and "
+        f"<b>{value['at_risk_value_at_stake']:,.0f} {cur}</b> more is at stake: what they would add if they "
+        f"stayed ({value['newly_at_risk_value_at_stake']:,.0f} {cur} of it from members newly at risk this "
+        f"month). Winning back the {_int(value['likely_lost_members'])} likely lost members would be worth up to "
+        f"{value['likely_lost_value_if_won_back']:,.0f} {cur}, at long odds.</p>"))
+    groups = pd.DataFrame(value["groups"]).rename(columns={
+        "group": "Members", "members": "count", "clv": f"expected CLV ({cur})",
+        "clv_if_alive": f"CLV if retained ({cur})", "value_at_stake": f"value at stake ({cur})"})
+    items.append(_table(groups.round(0).astype({c: "int64" for c in groups.columns[1:]})))
     return items
 
 
 def actions_section(run: Run) -> list | None:
-    summary = run.read_json("actions_summary.json")
-    if summary is None:
-        return None
+    summary = run.read("actions_summary")
     cur = run.config.currency
     wb, bd, hg = summary["winback"], summary["birthdays"], summary["holiday_greetings"]
     items = [HTML(
         f"<p><b>Win-back list: {_int(wb['listed'])} members</b> to contact, worth an expected "
-        f"{wb['listed_contact_value']:,.0f} {cur} in {run.read_json('clv_summary.json')['horizon_months']}-month CLV. "
+        f"{wb['listed_contact_value']:,.0f} {cur} in {run.read('clv_summary')['horizon_months']}-month CLV. "
         f"Of {_int(wb['at_risk'])} members at risk, {_int(wb['without_consent'])} have no marketing consent "
         f"and are left out; {_int(wb['over_budget'])} more are beyond the contact budget of {_int(wb['budget'])}. "
         + (f"Birthday greetings next month: {_int(bd['listed'])} members. " if "listed" in bd else "")
@@ -153,7 +163,7 @@ def actions_section(run: Run) -> list | None:
             f"{last['predicted_purchases']:,.0f} member purchase days a month ahead; members made "
             f"{last['actual_purchases']:,.0f} ({last['aggregate_error_pct']:+.1f}%).</p>"))
         if len(record) > 1:
-            items += _image(run, "track_record.png")
+            items += _image(run, "track_record_chart")
     else:
         items.append(HTML("<p>Model track record: no forecast for this month was recorded yet (the ledger "
                           "fills as monthly runs are published).</p>"))
@@ -164,29 +174,26 @@ def kpi_section(run: Run) -> list | None:
     """Headline KPIs with month-on-month and year-on-year changes (aggregates only)."""
     from . import kpis
 
-    facts = run.read_json("kpi_board.json")
-    if facts is None:
-        return None
+    facts = run.read("kpi_board")
     cur = run.config.currency
     rows = list(facts["board"])
-    churn = run.read_json("churn_summary.json")
-    at_risk_text = " The churn model has not been run for this month."
-    if churn:
-        h = churn["headline"]
-        scores_path = run.run_dir / "artifacts" / "churn_scores.parquet"
-        before = float("nan")  # at risk at last month's end, scored with this month's model
-        if scores_path.exists():
-            last = pd.read_parquet(scores_path, columns=["p_alive_last_month"])["p_alive_last_month"]
-            before = float((last.dropna() < h["threshold"]).sum())
-        mom, mom_rel = kpis.change(float(h["at_risk"]), before)
-        lapsed_at = [i for i, r in enumerate(rows) if r["kpi"] == "lapsed_customers"]
-        rows.insert(lapsed_at[0] + 1 if lapsed_at else len(rows), {
-            "kpi": "model_at_risk", "label": f"At risk by the {h['model']} model (P(alive) < {h['threshold']:.0%})",
-            "kind": "count", "value": float(h["at_risk"]), "previous": before, "mom_abs": mom, "mom_rel": mom_rel})
+    h = run.read("churn_summary")["headline"]
+    before = float(h["at_risk_last_month"])  # at risk at last month's end, judged the same way
+    mom, mom_rel = kpis.change(float(h["at_risk"]), before)
+    lapsed_at = [i for i, r in enumerate(rows) if r["kpi"] == "lapsed_customers"]
+    label = (f"At risk by the {h['model']} model (P(alive) < {h['threshold']:.0%})" if h["method"] == "model"
+             else f"At risk by the lapse rule (silent over {h['overdue_factor']:g}× their usual gap)")
+    rows.insert(lapsed_at[0] + 1 if lapsed_at else len(rows), {
+        "kpi": "at_risk", "label": label, "kind": "count", "value": float(h["at_risk"]), "previous": before,
+        "mom_abs": mom, "mom_rel": mom_rel})
+    if h["method"] == "model":
         at_risk_text = (f" Beside the lapse count, the {h['model']} churn model puts <b>{_int(h['at_risk'])}</b> "
                         f"members at risk (P(alive) below {h['threshold']:.0%}), {_int(h['newly_at_risk'])} of them "
                         "newly. The two measure different things: the lapse rule counts members already silent for "
                         "that long; the model judges from each member's own buying rhythm who has probably left.")
+    else:
+        at_risk_text = (f" The churn model is not used this month (see Churn and value); by the lapse rule "
+                        f"<b>{_int(h['at_risk'])}</b> members are at risk, {_int(h['newly_at_risk'])} of them newly.")
     board = pd.DataFrame(rows).assign(month=facts["month"], previous_month=facts["previous_month"],
                                       year_ago_month=facts["year_ago_month"])
     for col in ("value", "previous", "mom_abs", "mom_rel", "year_ago", "yoy_abs", "yoy_rel"):
@@ -206,24 +213,21 @@ def kpi_section(run: Run) -> list | None:
         f"month has no data. Figures for each of the {facts['stores']} stores are in notebook 02 "
         "(store customer counts do not add up to the total: a member counts in every store they visit).</p>"),
         _table(kpis.format_board(board, cur))]
-    items += _image(run, "kpi_trends.png")
+    items += _image(run, "kpi_trends_chart")
     if facts.get("cohort_basis"):
         what = "join month" if facts["cohort_basis"] == "join" else "month of first purchase"
         items.append(HTML(f"<p>Cohort retention: members grouped by {what}, and the share of each cohort who "
                           "bought in each later month.</p>"))
-        items += _image(run, "cohort_retention.png")
-    return items
+    return items + _unavailable(run, "cohorts") + _image(run, "cohort_chart")
 
 
 def segments_section(run: Run) -> list | None:
     """RFM segments, value tiers, migration, early-warning counts and churn drivers (aggregates only)."""
-    seg = run.read_json("segments_summary.json")
-    warn = run.read_json("early_warning_summary.json")
-    drv = run.read_json("drivers.json")
-    if seg is None and warn is None and drv is None:
-        return None
+    seg = run.read("segments_summary")
+    warn = run.read("early_warning_summary")
+    drv = run.read("drivers")
     cur = run.config.currency
-    items = []
+    items = _unavailable(run, "segments", "early_warning", "drivers", "category_mix")
     if seg:
         s = pd.DataFrame(seg["segments"])
         items.append(HTML(
@@ -236,7 +240,7 @@ def segments_section(run: Run) -> list | None:
             f"revenue this month ({cur})": s["revenue"].map(lambda x: f"{x:,.0f}"),
             "share of revenue": s["share_of_revenue"].map(lambda x: "—" if pd.isna(x) else f"{x:.1%}"),
             "who they are": s["description"]})))
-        items += _image(run, "rfm_segments.png")
+        items += _image(run, "rfm_chart")
         t = pd.DataFrame(seg["tiers"])
         items.append(HTML(f"<p><b>Value tiers</b> from each member's CLV and P(alive). "
                           f"{html.escape(seg['tier_rule']['rule'])}</p>"))
@@ -267,7 +271,7 @@ def segments_section(run: Run) -> list | None:
         table = counts.astype(int).map(_int)
         table.insert(0, f"{seg['previous_month']} → {seg['month']}", table.index)
         items.append(_table(table))
-        items += _image(run, "rfm_migration.png")
+        items += _image(run, "rfm_migration_chart")
     if warn:
         c = pd.DataFrame(warn["counts"])
         c["members"] = [("no data" if not a else _int(n)) for n, a in zip(c["members"], c["available"])]
@@ -298,7 +302,7 @@ def segments_section(run: Run) -> list | None:
         if lines:
             items.append(HTML("<p>The largest differences whose 95% confidence interval excludes zero "
                               "(associations, not proof of cause):</p><ul>" + "".join(lines) + "</ul>"))
-        items += _image(run, "drivers.png")
+        items += _image(run, "drivers_chart")
     return items
 
 
@@ -310,23 +314,21 @@ def satisfaction_section(run: Run) -> list | None:
     from . import complaints as complaints_mod
     from . import satisfaction as sat
 
-    s = run.read_json("satisfaction_summary.json")
-    if s is None:
-        return None
-    note = sat.availability_text(s["has_surveys"], s["has_complaints"])
-    items = [HTML(f"<p>{html.escape(note)}</p>")] if note else []
+    s = run.read("satisfaction_summary")
+    items = _unavailable(run, "satisfaction", "satisfaction_drivers", "satisfaction_churn", "comment_themes",
+                         "complaints")
     if s["has_surveys"]:
         items.append(HTML(f"<p>{html.escape(sat.headline_text(s['headline']))}</p>"))
         items.append(_table(sat.headline_table(s["headline"])))
-        items += _image(run, "satisfaction_trend.png")
+        items += _image(run, "satisfaction_trend_chart")
         if s["by_store"] and len(s["by_store"]) > 1:
             items.append(HTML(f"<p>By store in {run.month}, lowest NPS first:</p>"))
             items.append(_table(sat.score_display(s["by_store"], "store_id", "store")))
         items.append(HTML(f"<p><b>What drives satisfaction.</b> {html.escape(sat.drivers_text(s['drivers']))}</p>"))
-        items += _image(run, "satisfaction_drivers.png")
+        items += _image(run, "satisfaction_drivers_chart")
         items.append(HTML("<p><b>Do dissatisfied members leave?</b> "
                           f"{html.escape(sat.behaviour_text(s['behaviour'], run.config.currency))}</p>"))
-        items += _image(run, "satisfaction_churn.png")
+        items += _image(run, "satisfaction_churn_chart")
         themes = s["themes"] or {}
         if themes.get("comments"):
             items.append(HTML(f"<p><b>What customers write about.</b> {_int(themes['comments'])} comments in "
@@ -336,7 +338,7 @@ def satisfaction_section(run: Run) -> list | None:
             items.append(_table(sat.themes_display(themes)))
     if s["has_complaints"]:
         items.append(HTML(f"<p><b>Complaints.</b> {html.escape(complaints_mod.summary_text(s['complaints']))}</p>"))
-        items += _image(run, "complaints.png")
+        items += _image(run, "complaints_chart")
         stores = s["complaints"]["by_store"]
         if len(stores) > 1:
             items.append(HTML(f"<p>Complaints by store in {run.month}, highest rate first:</p>"))
@@ -357,7 +359,7 @@ SECTIONS: list[Section] = [
 
 
 def build(run: Run) -> list:
-    facts = run.read_json("data_quality_summary.json") or {}
+    facts = run.read("data_quality_summary")
     title = f"Customer retention report · {run.month}"
     head = [HTML(f"<h1>{html.escape(title)}</h1>"
                  f"<p>{html.escape(run.config.name)} · reporting month {run.month} "

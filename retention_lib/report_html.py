@@ -25,6 +25,11 @@ class DropStderr(Preprocessor):
 
 def export_html(notebook: Path, target: Path, title: str | None = None) -> Path:
     nb = nbformat.read(notebook, as_version=4)
+    # the parameter cells show nothing in a report; papermill gives its cell a random id, and
+    # the same data must give the same file
+    nb.cells = [c for c in nb.cells if not {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"
     if title:
         nb.metadata["title"] = title
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],

@@ -1,24 +1,29 @@
 """A month's run folder: the validated data cut at the month's end, and its artifacts.
 
-Notebook 01 prepares it; every later notebook opens it. Preparing is cached in the
-folder, so each notebook also runs on its own in JupyterLab.
+The first notebook (or the pipeline) prepares it; every later notebook opens it. Preparing is
+cached in the folder, so each notebook also runs on its own in JupyterLab. Artifacts are read
+and written by key (retention_lib.stages declares them); a part of a stage that a data
+condition makes impossible is declared unavailable with its reason.
 """
 from __future__ import annotations
 
+import html
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from . import aggregate
+from . import aggregate, stages
+from .conditions import DataCondition
 from .config import PROJECT_ROOT, Config, load_config
 from .loading import load_source
+from .spreadsheets import write_csv
 from .validation import ValidationError
 
-DATA_DIR, ARTIFACTS_DIR = "data", "artifacts"
-PREPARED = "prepared.json"
 # The time column that decides which month a row belongs to.
 TIME_COLUMN = {"transactions": "timestamp", "customers": "join_date", "surveys": "submitted_at",
                "complaints": "opened_at", "campaigns": "sent_at"}
@@ -32,9 +37,16 @@ def last_complete_month(last_timestamp: pd.Timestamp) -> pd.Period:
     return month
 
 
+LAB_DIR = "lab"
+
+
 def default_run_dir(config: Config, month: pd.Period) -> Path:
     """Where notebooks opened in JupyterLab keep their run: apart from published months."""
-    return PROJECT_ROOT / "reports" / "lab" / f"{config.slug}-{month}"
+    return PROJECT_ROOT / "reports" / LAB_DIR / f"{config.slug}-{month}"
+
+
+class MissingArtifact(RuntimeError):
+    """A stage's artifact is not there although its part was not declared unavailable: a bug."""
 
 
 @dataclass
@@ -52,26 +64,147 @@ class Run:
         """Exclusive: the first instant after the month."""
         return (self.month + 1).start_time
 
-    def table(self, name: str) -> pd.DataFrame | None:
-        path = self.run_dir / DATA_DIR / f"{name}.parquet"
-        return pd.read_parquet(path) if path.exists() else None
+    def setting(self, name: str, value=None):
+        """A notebook parameter when given (0 stays 0), else the config's setting, else its default."""
+        return value if value is not None else self.config.setting(name)
 
-    def has(self, name: str) -> bool:
-        return (self.run_dir / DATA_DIR / f"{name}.parquet").exists()
+    @property
+    def title(self) -> str:
+        """The source and month as a notebook's first line shows them (client text escaped)."""
+        return f"**{html.escape(self.config.name)}**, month **{self.month}**"
 
-    def artifact(self, name: str) -> Path:
-        path = self.run_dir / ARTIFACTS_DIR / name
+    # ---- artifacts by key (retention_lib.stages names their files)
+
+    def path(self, key: str) -> Path:
+        path = self.run_dir / stages.artifact(key).path
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def read_json(self, name: str) -> dict | None:
-        path = self.run_dir / ARTIFACTS_DIR / name
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    def has(self, key: str) -> bool:
+        return (self.run_dir / stages.artifact(key).path).exists()
 
-    def write_json(self, name: str, payload) -> Path:
-        path = self.artifact(name)
-        path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A validated data table; None when the source does not have it."""
+        path = self.run_dir / stages.artifact(name).path
+        return pd.read_parquet(path) if path.exists() else None
+
+    def write(self, key: str, obj, **options) -> None:
+        """Write an artifact: a dict as JSON, a frame as Parquet, a figure as PNG, or anything
+        with a `to_json(path)` (the fitted models). Returns nothing, so a notebook cell that
+        ends with it shows no path."""
+        path = self.path(key)
+        suffix = path.suffix
+        if suffix == ".json" and isinstance(obj, dict):
+            path.write_text(json.dumps(jsonable(obj), indent=2, ensure_ascii=False), encoding="utf-8")
+        elif suffix == ".json" and hasattr(obj, "to_json"):
+            obj.to_json(path)
+        elif suffix == ".parquet":
+            obj.to_parquet(path, **options)
+        elif suffix == ".png":
+            # no timestamp in the file: the same data gives the same bytes
+            obj.savefig(path, bbox_inches="tight", metadata={"Software": None}, **options)
+        else:
+            raise TypeError(f"cannot write {type(obj).__name__} as {key} ({path.name})")
+
+    def read(self, key: str):
+        """An artifact by key: JSON as a dict, Parquet as a frame, anything else as its path.
+
+        A missing artifact whose part was declared unavailable is None; otherwise it is a bug
+        (the stage that writes it did not run, or did not write it) and raises MissingArtifact.
+        """
+        spec = stages.artifact(key)
+        path = self.run_dir / spec.path
+        if not path.exists():
+            part = stages.PART_OF_ARTIFACT.get(key)
+            if (part is not None and self.reason(part.name)) or not spec.required:
+                return None
+            stage = stages.STAGE_OF_PART[part.name].notebook if part else "the pipeline"
+            raise MissingArtifact(f"{spec.path} ({key}) is missing: it is written by {stage}, which has not "
+                                  f"run for {self.month} in {self.run_dir}")
+        if path.suffix == ".json":
+            return json.loads(path.read_text(encoding="utf-8"))
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
         return path
+
+    # ---- parts that are unavailable this month (retention_lib.stages)
+
+    def _status(self) -> dict:
+        path = self.run_dir / stages.RUN_FILES["status"].path
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"unavailable": {}}
+
+    def unavailable_parts(self) -> dict[str, str]:
+        """Every part declared unavailable this month, with its reason, in the stages' order."""
+        return dict(self._status()["unavailable"])
+
+    def reason(self, part: str) -> str | None:
+        """Why `part` is unavailable this month; None when it is available."""
+        stages.part(part)
+        return self._status()["unavailable"].get(part)
+
+    def unavailable(self, part: str, reason: str) -> None:
+        """Declare a part unavailable this month; any of its artifacts already written go."""
+        spec = stages.part(part)
+        for a in spec.artifacts:
+            (self.run_dir / a.path).unlink(missing_ok=True)
+        self._set_reason(part, str(reason))
+
+    def available(self, part: str) -> None:
+        """Clear an earlier unavailability (a notebook re-run on better data)."""
+        self._set_reason(part, None)
+
+    def _set_reason(self, part: str, reason: str | None) -> None:
+        status = self._status()
+        status["unavailable"].pop(part, None)
+        if reason is not None:
+            status["unavailable"][part] = reason
+        order = list(stages.PART_BY_NAME)  # the stages' order: the order a reader meets them
+        status["unavailable"] = dict(sorted(status["unavailable"].items(), key=lambda kv: order.index(kv[0])))
+        path = self.run_dir / stages.RUN_FILES["status"].path
+        path.write_text(json.dumps(status, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    @contextmanager
+    def part(self, *names: str):
+        """Run a part of a stage: a known data condition inside marks the parts unavailable with
+        its message (shown in the notebook) instead of failing; any other exception propagates."""
+        for name in names:
+            self.available(name)
+        try:
+            yield
+        except DataCondition as exc:
+            for name in names:
+                self.unavailable(name, str(exc))
+            _show_unavailable(names, str(exc))
+
+
+def _show_unavailable(parts, reason: str) -> None:
+    try:
+        from IPython.display import Markdown, display
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    titles = ", ".join(stages.part(p).title for p in parts)
+    display(Markdown(f"**Not available this month ({html.escape(titles)}):** {html.escape(reason)}"))
+
+
+def jsonable(obj):
+    """JSON-ready: numpy scalars to Python, NaN/NA to None, timestamps and periods to ISO text."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, (pd.Timestamp, pd.Period, datetime, date)):
+        return None if pd.isna(obj) else str(obj)
+    if obj is pd.NA or obj is pd.NaT or obj is None:
+        return None
+    if isinstance(obj, (str, int)):
+        return obj
+    return str(obj)
 
 
 def open_run(config: str | Path | Config | None = None, month: str | None = None,
@@ -79,7 +212,7 @@ def open_run(config: str | Path | Config | None = None, month: str | None = None
     """Open (preparing on first use) the run for `month` of `config`."""
     cfg = config if isinstance(config, Config) else load_config(config)
     if run_dir:
-        marker = Path(run_dir) / PREPARED
+        marker = Path(run_dir) / stages.RUN_FILES["prepared"].path
         if marker.exists():
             meta = json.loads(marker.read_text(encoding="utf-8"))
             if meta["config"] == str(cfg.path) and (not month or meta["month"] == str(month)):
@@ -103,8 +236,6 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
             f"no transactions in {period}; the data covers {lines['timestamp'].min():%Y-%m-%d} "
             f"to {lines['timestamp'].max():%Y-%m-%d}")
 
-    data_dir = run.run_dir / DATA_DIR
-    data_dir.mkdir(parents=True, exist_ok=True)
     after_month = {}
     for name, frame in loaded.tables.items():
         col = TIME_COLUMN[name]
@@ -113,22 +244,21 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
         frame = frame.loc[~late].reset_index(drop=True)
         if name == "complaints":
             frame = _as_of(frame, run.end)
-        frame.to_parquet(data_dir / f"{name}.parquet", index=False)
+        frame.to_parquet(run.path(name), index=False)
     kept_lines = lines.loc[lines["timestamp"] < run.end]
-    baskets = aggregate.baskets_from_lines(kept_lines)
-    baskets.to_parquet(data_dir / "baskets.parquet", index=False)
-    loaded.rejects.to_csv(run.run_dir / "rejects.csv", index=False, encoding="utf-8")
+    aggregate.baskets_from_lines(kept_lines).to_parquet(run.path("baskets"), index=False)
+    write_csv(loaded.rejects, run.path("rejects"))  # raw client values: never live formulas
 
     customers = loaded.tables.get("customers")
     member_ids = set(kept_lines["customer_id"].dropna().unique())
     unknown = len(member_ids - set(customers["customer_id"])) if customers is not None else None
-    run.write_json("data_quality.json", {
+    run.write("data_quality", {
         "source": cfg.name,
         "simulated": cfg.simulated,
         "currency": cfg.currency,
         "month": str(period),
-        "data_end": loaded.data_end,
-        "prepared_at": datetime.now().isoformat(timespec="seconds"),
+        # the clock is a volatile fact (manifest.json); only a configured extract date is data
+        "data_end": cfg.data_end,
         "tables": {name: rep.to_dict() | {"rows_after_month": after_month[name]}
                    for name, rep in loaded.reports.items()},
         "absent_tables": [t for t in ("customers", "surveys", "complaints", "campaigns")
@@ -138,8 +268,8 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
         "last_timestamp": lines["timestamp"].max(),
         "member_ids_not_in_customers": unknown,
     })
-    (run.run_dir / PREPARED).write_text(json.dumps({"config": str(cfg.path), "month": str(period)}),
-                                        encoding="utf-8")
+    run.path("prepared").write_text(json.dumps({"config": str(cfg.path), "month": str(period)}),
+                                    encoding="utf-8")
     return run
 
 

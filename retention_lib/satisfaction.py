@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .run import jsonable
 from .schema import DIMENSIONS
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -421,7 +422,7 @@ class SatisfactionMonth:
     def to_dict(self) -> dict:
         def records(frame):
             return None if frame is None else frame.reset_index(drop=frame.index.name is None).to_dict("records")
-        return _plain({
+        return jsonable({
             "month": str(self.month), "has_surveys": self.has_surveys, "has_complaints": self.has_complaints,
             "settings": self.settings, "min_n": MIN_N, "headline": self.headline, "monthly": records(self.monthly),
             "by_store": records(self.by_store), "by_channel": records(self.by_channel),
@@ -433,34 +434,13 @@ class SatisfactionMonth:
         })
 
 
-def _plain(obj):
-    """JSON-ready: numpy scalars to Python, NaN to None, timestamps to ISO text."""
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, (pd.Timestamp, pd.Period)):
-        return str(obj)
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return obj
-
-
-def member_p_alive(run) -> pd.Series:
-    """P(alive) per member at the month's end from notebook 03's scores (scored here if absent)."""
+def member_p_alive(run) -> pd.Series | None:
+    """P(alive) per member at the month's end from the churn model; None when the month's churn
+    view comes from the lapse rule (no P(alive) to compare)."""
     from . import churn
 
-    path = run.artifact("churn_scores.parquet")
-    if not path.exists():  # notebook 03 has not run for this month yet
-        churn.save(churn.score_month(run, run.config.setting("model", "bgnbd"),
-                                     run.config.setting("at_risk_threshold", churn.DEFAULT_THRESHOLD)), run)
-    return pd.read_parquet(path, columns=["p_alive"])["p_alive"]
+    churned = churn.saved(run)
+    return churned.scores["p_alive"] if churned.model is not None else None
 
 
 def _has_rows(frame: pd.DataFrame | None) -> bool:
@@ -486,6 +466,7 @@ def analyse(run, *, p_alive: pd.Series | None = None, sla_hours: float | None = 
     if view.has_surveys:
         if p_alive is None:
             p_alive = member_p_alive(run)
+
         month_rows = in_period(surveys, run.start, run.end)
         view.headline = headline(surveys, run.month)
         view.monthly = monthly(surveys, run.month)
@@ -504,22 +485,36 @@ def analyse(run, *, p_alive: pd.Series | None = None, sla_hours: float | None = 
 
 
 def save(view: SatisfactionMonth, run) -> None:
-    """satisfaction_summary.json for the report, plus the tables as Parquet for the consultant."""
-    run.write_json("satisfaction_summary.json", view.to_dict())
-    if view.monthly is not None:
-        view.monthly.to_parquet(run.artifact("satisfaction_monthly.parquet"), index=False)
-    if view.drivers is not None:
-        view.drivers.table.to_parquet(run.artifact("satisfaction_drivers.parquet"))
-    if view.behaviour is not None:
-        view.behaviour.table.to_parquet(run.artifact("satisfaction_behaviour.parquet"))
-    if view.complaints_trend is not None:
-        view.complaints_trend.to_parquet(run.artifact("complaints_monthly.parquet"), index=False)
+    """satisfaction_summary for the report, the tables for the consultant, and for each part the
+    data cannot support this month, the reason."""
+    run.write("satisfaction_summary", view.to_dict())
+    parts = (("satisfaction", view.monthly, "satisfaction_monthly", {"index": False}, NO_SURVEYS),
+             ("satisfaction_drivers", view.drivers and view.drivers.table, "satisfaction_drivers", {},
+              NO_SURVEYS if not view.has_surveys else drivers_text(None)),
+             ("satisfaction_churn", view.behaviour and view.behaviour.table, "satisfaction_behaviour", {},
+              NO_SURVEYS if not view.has_surveys else behaviour_text(None, "")),
+             ("complaints", view.complaints_trend, "complaints_monthly", {"index": False}, NO_COMPLAINTS))
+    for part, frame, key, options, reason in parts:
+        if frame is None:
+            run.unavailable(part, reason)
+        else:
+            run.available(part)
+            run.write(key, frame, **options)
+    if not view.has_surveys:
+        run.unavailable("comment_themes", NO_SURVEYS)
+    elif not view.themes["comments"]:
+        run.unavailable("comment_themes", f"No survey comments were written in {view.month}.")
+    else:
+        run.available("comment_themes")
 
 
 # --- plain-language summaries (from the saved JSON, so the report can use them too) ----------
 
 NO_SURVEYS = ("This data source has no satisfaction surveys, so NPS, CSAT, the dimension drivers, comment "
-              "themes and the link between satisfaction and churn cannot be shown.")
+              "themes and the link between satisfaction and churn cannot be shown. Map a surveys table in the "
+              "config (NPS 0–10, CSAT 1–5 and the seven dimension ratings) to see them.")
+NO_COMPLAINTS = ("This data source has no complaints, so complaint rates and resolution times cannot be shown. "
+                 "Map a complaints table in the config to see them.")
 NO_DATA = "This data source has no satisfaction surveys or complaints, so this section is empty."
 
 
@@ -648,7 +643,7 @@ def availability_text(has_surveys: bool, has_complaints: bool) -> str:
     if not has_surveys:
         return NO_SURVEYS
     if not has_complaints:
-        return "This data source has no complaints, so complaint rates and resolution times cannot be shown."
+        return NO_COMPLAINTS
     return ""
 
 

@@ -44,10 +44,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from . import btyd, churn, value
-from .aggregate import connect
+from . import churn, value
+from .aggregate import connect, money_sum
 from .churn import LIKELY_LOST
-from .clv import GammaGamma, clv
+from .clv import GammaGamma
 from .run import Run
 
 RFM_WINDOW_DAYS = 365
@@ -70,16 +70,17 @@ TIERS: dict[str, str] = {
 }
 NOT_YET = "(not a customer yet)"
 
-RFM_SQL = """
+RFM_SQL = f"""
 SELECT customer_id,
        min(d)                                                   AS first_purchase,
        max(d)                                                   AS last_purchase,
        date_diff('day', max(d), $last_day)                      AS recency_days,
        count(DISTINCT d) FILTER (WHERE d >= $window_start)      AS frequency,
-       coalesce(sum(amount) FILTER (WHERE d >= $window_start), 0) AS monetary
+       coalesce({money_sum("amount", "d >= $window_start")}, 0) AS monetary
 FROM (SELECT customer_id, CAST("date" AS DATE) AS d, amount FROM baskets
       WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end)
 GROUP BY customer_id
+ORDER BY customer_id
 """
 
 
@@ -154,33 +155,43 @@ class TierRule:
     key_clv: float
     core_quantile: float = 0.8
     key_quantile: float = 0.5
+    method: str = churn.MODEL          # how "at risk" and "likely lost" were judged (churn.MODEL | LAPSE_RULE)
     alive_threshold: float = churn.DEFAULT_THRESHOLD
     lost_below: float = LIKELY_LOST
 
     def describe(self, currency: str = "") -> str:
         c = f" {currency}" if currency else ""
-        return (f"Core: P(alive) ≥ {self.alive_threshold:.0%} and CLV ≥ {self.core_clv:,.0f}{c} (the "
-                f"{self.core_quantile:.0%} quantile). Key: P(alive) ≥ {self.alive_threshold:.0%} and CLV ≥ "
-                f"{self.key_clv:,.0f}{c} (the median{'' if self.key_quantile == 0.5 else f', {self.key_quantile:.0%} quantile'}). "
-                f"Developable: the rest with P(alive) ≥ {self.lost_below:.0%} who would be worth at least "
-                f"{self.key_clv:,.0f}{c} if they surely stayed (CLV ÷ P(alive)). Low-priority: everyone else.")
+        if self.method == churn.MODEL:
+            alive = f"P(alive) ≥ {self.alive_threshold:.0%}"
+            rest = f"the rest with P(alive) ≥ {self.lost_below:.0%}"
+            if_alive = "(CLV ÷ P(alive))"
+        else:
+            alive = "not at risk by the lapse rule"
+            rest = "the rest who are not likely lost"
+            if_alive = "(at their rate while active)"
+        key = '' if self.key_quantile == 0.5 else f', {self.key_quantile:.0%} quantile'
+        return (f"Core: {alive} and CLV ≥ {self.core_clv:,.0f}{c} (the {self.core_quantile:.0%} quantile). "
+                f"Key: {alive} and CLV ≥ {self.key_clv:,.0f}{c} (the median{key}). Developable: {rest} who "
+                f"would be worth at least {self.key_clv:,.0f}{c} if they surely stayed {if_alive}. "
+                "Low-priority: everyone else.")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def tier_rule(clv_values: pd.Series, core_quantile: float = 0.8, key_quantile: float = 0.5,
-              alive_threshold: float = churn.DEFAULT_THRESHOLD, lost_below: float = LIKELY_LOST) -> TierRule:
+              method: str = churn.MODEL, alive_threshold: float = churn.DEFAULT_THRESHOLD,
+              lost_below: float = LIKELY_LOST) -> TierRule:
     return TierRule(float(np.quantile(clv_values, core_quantile)), float(np.quantile(clv_values, key_quantile)),
-                    core_quantile, key_quantile, alive_threshold, lost_below)
+                    core_quantile, key_quantile, method, alive_threshold, lost_below)
 
 
 def value_tiers(scores: pd.DataFrame, rule: TierRule) -> pd.Series:
-    """Tier per member from p_alive, clv and clv_if_alive; see the module docstring."""
-    p, v, if_alive = scores["p_alive"], scores["clv"], scores["clv_if_alive"]
-    alive = p >= rule.alive_threshold
-    tier = np.select([alive & (v >= rule.core_clv), alive & (v >= rule.key_clv),
-                      (p >= rule.lost_below) & (if_alive >= rule.key_clv)],
+    """Tier per member from the churn view's at_risk and likely_lost, clv and clv_if_alive (see the
+    module docstring): the tiers judge "alive" exactly as the churn section does."""
+    alive, lost = ~scores["at_risk"].astype(bool), scores["likely_lost"].astype(bool)
+    v, if_alive = scores["clv"], scores["clv_if_alive"]
+    tier = np.select([alive & (v >= rule.core_clv), alive & (v >= rule.key_clv), ~lost & (if_alive >= rule.key_clv)],
                      ["core", "key", "developable"], "low-priority")
     return pd.Series(pd.Categorical(tier, categories=list(TIERS)), index=scores.index, name="tier")
 
@@ -214,55 +225,17 @@ def month_revenue(baskets: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp)
 
 
 # --------------------------------------------------------------------------- scores
-@dataclass
-class Scores:
-    model: btyd.BTYDModel
-    spend: GammaGamma
-    now: pd.DataFrame        # per member at M's end: churn scores, clv, clv_if_alive
-    horizon_months: int
-    annual_discount_rate: float
-    margin: float
-    computed: list[str]      # artifacts this call had to compute (notebooks 03/04 not run)
-
-
-def value_settings(run: Run) -> tuple[int, float, float]:
-    """Horizon, discount rate and margin as notebook 04 resolves them."""
-    saved = run.read_json("clv_summary.json")
-    if saved:
-        return int(saved["horizon_months"]), float(saved["annual_discount_rate"]), float(saved["margin"])
-    return (int(run.config.setting("horizon_months", 12)),
-            float(run.config.setting("annual_discount_rate", 0.10)), float(run.config.setting("margin", 0.25)))
-
-
-def ensure_scores(run: Run) -> Scores:
-    """Churn and CLV scores from notebooks 03 and 04, computed the same way when missing."""
-    computed = []
-    if not run.artifact("churn_scores.parquet").exists() or not run.artifact("churn_model.json").exists():
-        threshold = run.config.setting("at_risk_threshold", churn.DEFAULT_THRESHOLD)
-        churn.save(churn.score_month(run, run.config.setting("model", "bgnbd"), threshold), run)
-        computed.append("churn_scores.parquet")
-    model = btyd.BTYDModel.from_json(run.artifact("churn_model.json"))
-    scores = pd.read_parquet(run.artifact("churn_scores.parquet"))
-    horizon, rate, margin = value_settings(run)
-    if not run.artifact("clv_scores.parquet").exists() or not run.artifact("gamma_gamma.json").exists():
-        view = value.value_month(model, scores, horizon_months=horizon, annual_discount_rate=rate, margin=margin)
-        value.save(view, run)
-        computed.append("clv_scores.parquet")
-    spend = GammaGamma.from_json(run.artifact("gamma_gamma.json"))
-    clvs = pd.read_parquet(run.artifact("clv_scores.parquet"))
-    now = scores.join(clvs[["clv", "clv_if_alive"]])
-    return Scores(model, spend, now, horizon, rate, margin, computed)
-
-
-def previous_month_scores(run: Run, s: Scores) -> pd.DataFrame:
-    """P(alive), CLV and CLV-if-alive at M−1's end, scored with this month's models."""
-    before = churn.month_summary(run, run.start)
-    out = before.copy()
-    out["p_alive"] = s.model.p_alive(before["frequency"], before["recency"], before["T"])
-    out["clv"] = clv(s.model, s.spend, before, months=s.horizon_months,
-                     annual_discount_rate=s.annual_discount_rate, margin=s.margin)
-    out["clv_if_alive"] = out["clv"] / np.maximum(out["p_alive"], 1e-12)
-    return out
+def previous_month_scores(run: Run, churned: churn.Saved, settings: dict) -> pd.DataFrame:
+    """Churn status, CLV and CLV-if-alive at M−1's end, judged with this month's models (or
+    lapse rule) and CLV method, so a tier move reflects the member's behaviour, not a refit."""
+    baskets = run.table("baskets")
+    spend = GammaGamma.from_json(run.path("gamma_gamma")) if run.has("gamma_gamma") else None
+    view = value.value_month(churned.model, churn.scores_at(run, churned, run.start), spend=spend,
+                             baskets=baskets[baskets["timestamp"] < run.start], end=run.start,
+                             horizon_months=int(settings["horizon_months"]),
+                             annual_discount_rate=float(settings["annual_discount_rate"]),
+                             margin=float(settings["margin"]))
+    return view.scores
 
 
 # --------------------------------------------------------------------------- the month
@@ -298,16 +271,20 @@ class SegmentView:
         return migration(self.tiers_before, self.tiers_now, list(TIERS), self.revenue)
 
 
-def month_segments(run: Run, scores: Scores, *, core_quantile: float = 0.8, key_quantile: float = 0.5,
-                   alive_threshold: float = churn.DEFAULT_THRESHOLD) -> SegmentView:
-    """RFM segments and value tiers at the end of the month and of the month before."""
+def month_segments(run: Run, *, core_quantile: float = 0.8, key_quantile: float = 0.5) -> SegmentView:
+    """RFM segments and value tiers at the end of the month and of the month before, from the
+    churn and CLV scores notebooks 03 and 04 saved (computed with the config's settings when
+    they have not run)."""
     baskets = run.table("baskets")
-    rule = tier_rule(scores.now["clv"], core_quantile, key_quantile, alive_threshold)
-    before = previous_month_scores(run, scores)
+    churned = churn.saved(run)
+    now = value.saved(run, churned)
+    h = churned.headline
+    rule = tier_rule(now["clv"], core_quantile, key_quantile, h["method"], h["threshold"])
+    before = previous_month_scores(run, churned, run.read("clv_summary"))
     return SegmentView(
         rfm_now=rfm(baskets, run.end), rfm_before=rfm(baskets, run.start),
-        tiers_now=value_tiers(scores.now, rule), tiers_before=value_tiers(before, rule), rule=rule,
-        revenue=month_revenue(baskets, run.start, run.end), scores=scores.now)
+        tiers_now=value_tiers(now, rule), tiers_before=value_tiers(before, rule), rule=rule,
+        revenue=month_revenue(baskets, run.start, run.end), scores=now)
 
 
 # --------------------------------------------------------------------------- summaries
@@ -350,8 +327,8 @@ def save(run: Run, view: SegmentView) -> None:
     rule, rfm_moves, tier_moves = view.rule, view.rfm_migration(), view.tier_migration()
     seg_summary, tiers = view.segment_summary(), view.tier_summary()
     members = view.members()
-    members.astype({"segment": str, "tier": str}).to_parquet(run.artifact("segments_members.parquet"))
-    run.write_json("segments_summary.json", {
+    run.write("segments_members", members.astype({"segment": str, "tier": str}))
+    run.write("segments_summary", {
         "month": str(run.month), "previous_month": str(run.month - 1),
         "members": int(len(members)), "currency": run.config.currency,
         "rfm_window_days": RFM_WINDOW_DAYS, "new_days": NEW_DAYS,
@@ -364,8 +341,4 @@ def save(run: Run, view: SegmentView) -> None:
 
 def saved_tiers(run: Run) -> pd.Series | None:
     """The month's value tier per member, as notebook 05 saved it (None before it ran)."""
-    path = run.artifact("segments_members.parquet")
-    if not path.exists():
-        return None
-    members = pd.read_parquet(path)
-    return members["tier"] if "tier" in members else None
+    return run.read("segments_members")["tier"] if run.has("segments_members") else None

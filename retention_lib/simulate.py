@@ -135,7 +135,8 @@ def _bgnbd_paths(rng, birth, rate, p, clock_end):
     falls before the end.
     """
     n = len(birth)
-    lives = rng.geometric(p)  # repeat purchases up to and including the one before leaving
+    # repeat purchases up to and including the one before leaving; p = 0: never leaves
+    lives = np.where(p > 0, rng.geometric(np.where(p > 0, p, 1.0)), np.iinfo(np.int64).max // 4)
     span = clock_end - birth
     m = rng.poisson(rate * span)
     dropped = lives <= m
@@ -194,7 +195,7 @@ def _members(rng, n, cum_clock, n_stores, store_weights):
     # wait at their own rate); the rest join steadily. The join visit is the BG/NBD birth.
     rate = lam / 7
     base = rng.random(n) < BASE_MEMBER_SHARE
-    cap = cum_clock[BASE_ENROL_DAYS]
+    cap = cum_clock[min(BASE_ENROL_DAYS, len(cum_clock) - 1)]
     first_visit = -np.log1p(-rng.random(n) * -np.expm1(-rate * cap)) / rate
     birth = np.where(base, first_visit, rng.random(n) * cum_clock[-1])
     home = rng.choice(n_stores, n, p=store_weights)
@@ -482,10 +483,19 @@ def _campaigns(baskets, members, arm, sent_at, start_ts, n_days, customer_ids, t
 
 def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024-01-01",
                    months: int = 24, n_stores: int = 2,
-                   non_member_share: float = 0.25) -> DemoStore:
-    """Simulate a community supermarket; see the module docstring and DESIGN §4."""
-    if months < 6:
-        raise ValueError("months must be at least 6 to fit the win-back campaign and its window")
+                   non_member_share: float = 0.25, dropout: bool = True,
+                   campaigns: bool = True) -> DemoStore:
+    """Simulate a community supermarket; see the module docstring and DESIGN §4.
+
+    `dropout=False` makes a young store where no member ever leaves (every p = 0), and
+    `campaigns=False` leaves out the win-back and holiday campaigns (and their table), which a
+    history shorter than six months has no room for.
+    """
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    if campaigns and months < 6:
+        raise ValueError("months must be at least 6 to fit the win-back campaign and its window "
+                         "(or campaigns=False)")
     if not 0 <= non_member_share < 1:
         raise ValueError("non_member_share must be in [0, 1)")
     rng = np.random.default_rng(seed)
@@ -500,6 +510,8 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     store_weights /= store_weights.sum()
 
     members = _members(rng, n_customers, cum_clock, n_stores, store_weights)
+    if not dropout:
+        members["p_dropout"] = 0.0
     members["consent"] = rng.random(n_customers) < 0.75
     n = n_customers
     idx = np.arange(n)
@@ -511,7 +523,13 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     second = events[rng.random(len(events)) < SECOND_VISIT_RATE].assign(kind="second")
 
     send_day = n_days - WINBACK_LEAD_DAYS
-    arm, extra, revived = _winback(rng, members, events, send_day, cum_clock, clock, n_days)
+    if campaigns:
+        arm, extra, revived = _winback(rng, members, events, send_day, cum_clock, clock, n_days)
+    else:
+        arm = pd.Series(dtype=object)
+        extra = pd.DataFrame({"owner": pd.Series(dtype=int), "day": pd.Series(dtype=int),
+                              "kind": pd.Series(dtype=object), "counterfactual": pd.Series(dtype=bool)})
+        revived = pd.DataFrame({"dropped": pd.Series(dtype=bool), "treated": pd.Series(dtype=bool)})
     baskets = pd.concat([events.assign(counterfactual=False), second.assign(counterfactual=False),
                          extra], ignore_index=True)
     nb = len(baskets)
@@ -523,7 +541,7 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
                             + pd.to_timedelta(_seconds_of_day(rng, nb), unit="s"))
     baskets["amount"] = _spend(rng, members.nu.to_numpy()[owner])
     sent_at = start_ts + pd.Timedelta(days=send_day, hours=10)
-    campaign_truth, winback_id = _winback_truth(baskets, arm, sent_at)
+    campaign_truth, winback_id = _winback_truth(baskets, arm, sent_at) if campaigns else ({}, None)
     baskets = baskets[~baskets.counterfactual].drop(columns="counterfactual")
 
     # Final state: a revived treated member's fate is that of their revived path.
@@ -600,8 +618,10 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     last_moment = end_ts + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
     complaints = _complaints(rng, baskets, members, last_moment, store_ids, customer_ids,
                              n_days, start_ts)
-    campaigns, campaign_truth = _campaigns(baskets, members, arm, sent_at, start_ts, n_days,
-                                           customer_ids, campaign_truth, winback_id)
+    campaign_rows = None
+    if campaigns:
+        campaign_rows, campaign_truth = _campaigns(baskets, members, arm, sent_at, start_ts, n_days,
+                                                   customer_ids, campaign_truth, winback_id)
 
     last_ts = member_b.groupby("owner").timestamp.max().reindex(idx)
     truth_customers = pd.DataFrame({
@@ -620,7 +640,9 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
         campaigns=campaign_truth, customers=truth_customers,
     )
     tables = {"transactions": transactions, "customers": customers, "surveys": surveys,
-              "complaints": complaints, "campaigns": campaigns}
+              "complaints": complaints}
+    if campaign_rows is not None:
+        tables["campaigns"] = campaign_rows
     for name, df in tables.items():  # one time resolution across tables
         for col in TABLES[name].columns:
             if col.kind in (TIMESTAMP, DATE) and col.name in df:

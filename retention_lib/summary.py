@@ -8,6 +8,8 @@ Definitions are lifetimes' `summary_data_from_transaction_data` (tests hold us t
 - monetary_value = mean spend of the repeat periods (the first is left out), 0 without any;
 - purchases after the observation end are ignored.
 `multiplier=7` with `freq="D"` gives weeks measured to the day, which is what the models use.
+Spend is summed exactly (`aggregate.money_sum`, amounts to 0.0001), so a summary is the same
+bit for bit whatever the order of the purchases or the number of DuckDB threads.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .aggregate import connect
+from .aggregate import connect, money_mean, money_sum
 
 UNITS = {"D": "day", "W": "week"}
 
@@ -24,14 +26,15 @@ BLOCK = 126  # periods per HUGEINT bitmap: 1 << 126 still fits, which the highes
 # Grouped by customer only, with a bitmap of purchase periods (one HUGEINT block per
 # FILTERed aggregate): its bits give the distinct, first and last periods. This avoids a
 # (customer, period) aggregation with almost as many groups as rows, 3-4x slower; and
-# min/max/arg_min aggregates, which cost more than reading the bits afterwards.
+# min/max/arg_min aggregates, which cost more than reading the bits afterwards. Spend is an
+# exact DECIMAL sum (aggregate.money_sum), so it does not depend on the order of the rows.
 SUMMARY_SQL = """
 WITH dated AS (
     SELECT customer_id, amount, p, (p // {block})::SMALLINT AS blk, 1::HUGEINT << (p % {block})::HUGEINT AS bit
     FROM (SELECT customer_id, {amount} AS amount, {period} AS p FROM purchases WHERE customer_id IS NOT NULL)
     WHERE p <= $end
 ), bitmaps AS (
-    SELECT customer_id, sum(amount) AS spend, {bitmaps} FROM dated GROUP BY customer_id
+    SELECT customer_id, {spend} AS spend, {bitmaps} FROM dated GROUP BY customer_id
 )
 SELECT customer_id, spend, {periods} AS periods, {first} AS first_period, {last} AS last_period
 FROM bitmaps ORDER BY customer_id
@@ -39,7 +42,7 @@ FROM bitmaps ORDER BY customer_id
 
 # Spend in each customer's first period: a second scan, joined on (customer, period).
 FIRST_SPEND_SQL = """
-SELECT firsts.customer_id, sum({amount}) AS first_spend
+SELECT firsts.customer_id, {first_spend} AS first_spend
 FROM purchases JOIN firsts ON purchases.customer_id = firsts.customer_id AND {period} = firsts.first_period
 GROUP BY firsts.customer_id ORDER BY firsts.customer_id
 """
@@ -64,14 +67,14 @@ def _bitmap_sql(blocks: int) -> dict[str, str]:
 
 HOLDOUT_SQL = """
 WITH periods AS (
-    SELECT customer_id, date_trunc('{unit}', {time}) AS period, sum({amount}) AS spend
+    SELECT customer_id, date_trunc('{unit}', {time}) AS period, {spend} AS spend
     FROM purchases
     WHERE customer_id IS NOT NULL
       AND date_trunc('{unit}', {time}) > $cut AND date_trunc('{unit}', {time}) <= $end
     GROUP BY ALL
 )
-SELECT customer_id, count(*) AS frequency_holdout, avg(spend) AS monetary_value_holdout
-FROM periods GROUP BY customer_id
+SELECT customer_id, count(*) AS frequency_holdout, {mean_spend} AS monetary_value_holdout
+FROM periods GROUP BY customer_id ORDER BY customer_id
 """
 
 
@@ -108,10 +111,11 @@ def summarise(purchases, *, observation_end=None, freq: str = "D", multiplier: f
     step = 7 if freq == "W" else 1
     period = f"((CAST({time} AS DATE) - DATE '{origin.date()}') // {step})"
     end = int((_period_start(observation_end, freq) - origin).days // step)
-    sql = SUMMARY_SQL.format(block=BLOCK, amount=amount, period=period, **_bitmap_sql(max(end, 0) // BLOCK + 1))
+    sql = SUMMARY_SQL.format(block=BLOCK, amount=amount, period=period, spend=money_sum("amount"),
+                             **_bitmap_sql(max(end, 0) // BLOCK + 1))
     out = con.execute(sql, {"end": end}).df()
     con.register("firsts", out[["customer_id", "first_period"]])
-    first_spend = con.execute(FIRST_SPEND_SQL.format(amount=amount, period=period)).df()["first_spend"]
+    first_spend = con.execute(FIRST_SPEND_SQL.format(first_spend=money_sum(amount), period=period)).df()["first_spend"]
     con.unregister("firsts")
     if len(first_spend) != len(out):
         raise RuntimeError("first-period spend is missing for some customers")
@@ -141,7 +145,9 @@ def calibration_and_holdout(purchases, *, calibration_end, observation_end, freq
     cal = summarise(purchases, observation_end=calibration_end, freq=freq, multiplier=multiplier,
                     time_col=time_col, amount_col=amount_col, con=con)
     cut, end = _period_start(calibration_end, freq), _period_start(observation_end, freq)
-    sql = HOLDOUT_SQL.format(unit=UNITS[freq], time=f'"{time_col}"', amount=f'"{amount_col}"')
+    # Spend per period stays an exact DECIMAL; its mean over periods is exact sum / count.
+    sql = HOLDOUT_SQL.format(unit=UNITS[freq], time=f'"{time_col}"',
+                             spend=money_sum(f'"{amount_col}"', exact=True), mean_spend=money_mean("spend"))
     hold = con.execute(sql, {"cut": cut.to_pydatetime(), "end": end.to_pydatetime()}).df()
     out = cal.add_suffix("_cal").join(hold.set_index("customer_id"), how="left")
     out["frequency_holdout"] = out["frequency_holdout"].fillna(0).astype("int64")

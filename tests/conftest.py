@@ -32,9 +32,46 @@ def write_demo_config(directory: Path, **options) -> Path:
     return path
 
 
+def stub_charts(run) -> None:
+    """Blank PNGs for the charts of available parts that a notebook would draw: for tests that build
+    report sections from library calls alone and look only at their text."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from retention_lib import stages
+
+    for key, spec in stages.ARTIFACTS.items():
+        part = stages.PART_OF_ARTIFACT.get(key)
+        if key.endswith("_chart") and part and not run.reason(part.name) and not run.has(key):
+            fig = plt.figure(figsize=(1, 1))
+            run.write(key, fig)
+            plt.close(fig)
+
+
 @pytest.fixture(scope="session")
 def small_config(tmp_path_factory) -> Path:
     return write_demo_config(tmp_path_factory.mktemp("small-store"))
+
+
+def retention_cli(*args, cwd=ROOT, env=None, timeout=900):
+    """`retention ...` in a subprocess, as cron runs it, without the caller's SMTP settings."""
+    import os
+    import subprocess
+    import sys
+
+    env = env if env is not None else {k: v for k, v in os.environ.items() if not k.startswith("RETENTION_")}
+    return subprocess.run([sys.executable, "-m", "retention_lib", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="session")
+def published(small_config, tmp_path_factory):
+    """The small store's last complete month (2025-02) published by `retention run`, no SMTP:
+    (reports folder, the finished CompletedProcess). Tests that read it must not change it."""
+    reports = tmp_path_factory.mktemp("reports")
+    proc = retention_cli("run", "--config", str(small_config), "--reports-dir", str(reports))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return reports, proc
 
 
 USER, PASSWORD = "reporter", "s3cret-Pa55word!"

@@ -84,7 +84,7 @@ def test_favourites_pick_top_categories_by_recent_spend_and_usual_store():
 
 def test_lists_write_csv_and_xlsx(tmp_path):
     out = actions.winback(scores(), customers([True] * 6), favs(), budget=3)
-    paths = out.write(tmp_path)
+    paths = out.write(tmp_path / "winback.csv", tmp_path / "winback.xlsx")
     assert [p.suffix for p in paths] == [".csv", ".xlsx"]
     assert pd.read_excel(paths[1])["customer_id"].tolist() == ["C", "B", "F"]
 
@@ -93,7 +93,7 @@ def test_winback_files_from_a_hostile_customers_table_hold_no_formula(tmp_path):
     hostile = customers([True] * 6).assign(
         name=['=HYPERLINK("http://x","store")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
     tricky = favs().assign(top_categories='=cmd|" /C calc"!A0', usual_store="@S1")
-    csv_path, xlsx_path = actions.winback(scores(), hostile, tricky, budget=10).write(tmp_path)
+    csv_path, xlsx_path = actions.winback(scores(), hostile, tricky, budget=10).write(tmp_path / "winback.csv", tmp_path / "winback.xlsx")
     cells = [c for row in openpyxl.load_workbook(xlsx_path).active.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     text = [c.value for c in cells if isinstance(c.value, str)]

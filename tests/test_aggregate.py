@@ -1,4 +1,9 @@
-"""Lines into baskets (DuckDB), on hand-built tables whose answer is known."""
+"""Lines into baskets (DuckDB), on hand-built tables whose answer is known; exact money sums
+against fraction arithmetic."""
+import statistics
+from fractions import Fraction
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -67,3 +72,49 @@ def test_monthly_membership_counts():
     assert m.loc["2025-03", "member_baskets"] == 1 and m.loc["2025-03", "non_member_baskets"] == 1
     assert m.loc["2025-04", "member_revenue"] == pytest.approx(9.0)
     assert m.loc["2025-04", "non_member_revenue"] == 0
+
+
+def test_baskets_from_the_required_columns_only():
+    only = lines([("C1", "B1", "2025-03-01 10:00", 30.0, "S1", 0.0)]).drop(columns="discount")
+    out = aggregate.baskets_from_lines(only)
+    assert out["discount"].tolist() == [0.0] and out["coupon_discount"].tolist() == [0.0]
+
+
+def _sql(con, expr_sql, values):
+    con.register("v", pd.DataFrame({"x": values}))
+    return con.execute(f"SELECT {expr_sql} FROM v").fetchall()[0][0]
+
+
+def test_money_sums_match_exact_decimal_arithmetic():
+    rng = np.random.default_rng(4)
+    cents = rng.integers(-50_000, 500_000, 20_000)
+    values = cents / 100
+    exact = Fraction(int(cents.sum()), 100)                          # ground truth, in fen
+    con = aggregate.connect()
+    assert _sql(con, aggregate.money_sum("x"), values) == float(exact)
+    assert _sql(con, aggregate.money_sum("x", "x > 0"), values) == float(Fraction(int(cents[cents > 0].sum()), 100))
+    assert float(exact) != sum(values.tolist())                      # plain float addition is off here
+    # More than four decimals are rounded to the nearest 0.0001 before summing.
+    assert _sql(con, aggregate.money_sum("x"), [1.23456, 2.00004]) == 3.2346
+
+
+def test_money_mean_and_variance_match_exact_fractions():
+    rng = np.random.default_rng(5)
+    cents = rng.integers(1, 100_000, 5_000)
+    exact = [Fraction(int(c), 100) for c in cents]
+    con = aggregate.connect()
+    mean = _sql(con, aggregate.money_mean("x"), cents / 100)
+    var = _sql(con, aggregate.money_var_samp("x"), cents / 100)
+    assert mean == pytest.approx(float(statistics.mean(exact)), rel=1e-15)
+    assert var == pytest.approx(float(statistics.variance(exact)), rel=1e-15)
+    assert var == pytest.approx(np.var(cents / 100, ddof=1), rel=1e-12)
+    assert _sql(con, aggregate.money_var_samp("x"), [5.0]) is None   # one value: no sample variance
+    # A large level with a small spread: sums of squares in floats would cancel away the digits.
+    level = [1e9 + c for c in (0.01, 0.02, 0.03)]
+    assert _sql(con, aggregate.money_var_samp("x"), level) == pytest.approx(1e-4, rel=1e-12)
+
+
+def test_an_amount_beyond_any_sale_is_a_plain_error():
+    bad = lines([("C1", "B1", "2025-03-01 10:00", 6.9e15, "S1", 0.0)])   # a barcode mapped as amount
+    with pytest.raises(ValueError, match="check which column .* is mapped to amount"):
+        aggregate.baskets_from_lines(bad)

@@ -305,7 +305,7 @@ def test_prepared_run_writes_the_rejects_table(tmp_path):
     rejects = pd.read_csv(run.run_dir / "rejects.csv", dtype=str)
     assert list(rejects.columns) == REJECT_COLUMNS
     assert rejects["row"].tolist() == ["5", "9"]
-    quality = run.read_json("data_quality.json")
+    quality = run.read("data_quality")
     assert quality["rejected_rows"] == 2
     assert quality["tables"][TX]["rows_read"] == 10
 
@@ -399,7 +399,7 @@ def test_data_quality_shows_null_like_ids(tmp_path):
     from retention_lib import quality
 
     run = prepare_run(config("null_ids"), "2024-03", tmp_path / "run", now=NOW)
-    assert run.read_json("data_quality.json")["tables"][TX]["null_like_ids"] == NULL_LIKE_LINES
+    assert run.read("data_quality")["tables"][TX]["null_like_ids"] == NULL_LIKE_LINES
     shown = quality.loaded_tables(run).set_index("table")[quality.NULL_LIKE]
     assert shown[TX] == "NULL: 3; #N/A: 1; -: 1; N/A: 1; None: 1; n/a: 1; nan: 1; null: 1"
     assert shown[CU] == "—"

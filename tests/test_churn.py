@@ -3,6 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from retention_lib.clv import fit_gamma_gamma
 from retention_lib import backtest, churn, value
 from retention_lib.aggregate import baskets_from_lines
 from retention_lib.run import open_run
@@ -95,7 +96,9 @@ def test_period_transactions_and_matrix(view):
 
 
 def test_value_at_stake_and_clv(view):
-    v = value.value_month(view.model, view.scores, horizon_months=12, margin=0.3)
+    spend = fit_gamma_gamma(view.scores)
+    v = value.value_month(view.model, view.scores, spend=spend, horizon_months=12, margin=0.3)
+    assert v.method == value.MODEL
     s = v.scores
     assert (s["clv"] >= 0).all() and (s["clv_if_alive"] >= s["clv"] - 1e-9).all()
     h = v.headline()
@@ -107,7 +110,7 @@ def test_value_at_stake_and_clv(view):
         groups.loc[groups["group"] != "Not at risk", "value_at_stake"].sum())
     assert h["at_risk_members"] + h["likely_lost_members"] == int(s["at_risk"].sum())
     assert h["at_risk_value_at_stake"] == pytest.approx(groups.loc[at_risk, "value_at_stake"].sum())
-    longer = value.value_month(view.model, view.scores, horizon_months=24, margin=0.3)
+    longer = value.value_month(view.model, view.scores, spend=spend, horizon_months=24, margin=0.3)
     assert longer.headline()["total_clv"] > h["total_clv"]
 
 
@@ -115,3 +118,65 @@ def test_verify_models_reproduces_every_published_figure():
     table = verify()
     assert table["ok"].all(), table[~table["ok"]]
     assert len(table) == 15
+
+
+# ------------------------------------------------------------------ when the model cannot be used
+
+def _purchase_days(run):
+    from retention_lib.aggregate import member_purchases
+
+    b = member_purchases(run.table("baskets"))
+    return b.assign(d=pd.to_datetime(b["date"])).groupby("customer_id")["d"].agg(lambda d: sorted(set(d)))
+
+
+def test_lapse_view_judges_each_member_against_their_own_rhythm(run):
+    lapse_days = 35
+    view = churn.lapse_view(run, lapse_days, reason="the model was not usable (test)")
+    s = view.scores
+    days = _purchase_days(run)
+    own = days.map(lambda d: float(np.median(np.diff(d) / pd.Timedelta(days=1))) if len(d) >= 3 else np.nan)
+    pooled = float(own.dropna().median())
+    last_day = run.end - pd.Timedelta(days=1)
+    for cid in days.index:
+        since = (last_day - days[cid][-1]).days
+        typical = own[cid] if np.isfinite(own[cid]) else pooled
+        assert s.at[cid, "likely_lost"] == (since >= lapse_days), cid
+        assert s.at[cid, "at_risk"] == (since > min(max(2 * typical, 7), lapse_days)), cid
+    assert s["p_alive"].isna().all() and view.method == churn.LAPSE_RULE
+    assert view.headline()["at_risk"] == int(s["at_risk"].sum()) > 0
+    # newly at risk: at risk now, not at last month's end (judged on the data to then)
+    assert (s.loc[s["newly_at_risk"], "at_risk_last_month"] == False).all()  # noqa: E712
+
+
+def test_run_rate_clv_follows_its_stated_formula(run):
+    view = churn.lapse_view(run, 35, reason="test")
+    v = value.value_month(None, view.scores, baskets=run.table("baskets"), end=run.end, horizon_months=12,
+                          annual_discount_rate=0.10, margin=0.25)
+    assert v.method == value.RUN_RATE and "run rate" in v.convention("CNY")
+    days = _purchase_days(run)
+    b = run.table("baskets")
+    spend_per_day = (b[b["is_member"] & b["is_purchase"]].groupby(["customer_id", "date"])["amount"].sum()
+                     .groupby(level=0).mean())
+    annuity = sum((1.1 ** (1 / 12)) ** -k for k in range(1, 13))
+    end, window = run.end.normalize(), pd.Timedelta(weeks=26)
+    checked = 0
+    for cid in days.index[:80]:
+        if v.scores.at[cid, "likely_lost"]:
+            assert v.scores.at[cid, "clv"] == 0
+            continue
+        start = max(end - window, days[cid][0])
+        rate = sum(start <= d < end for d in days[cid]) / max((end - start).days / 7, 1.0)
+        expected = 0.25 * spend_per_day[cid] * rate * (365.25 / 12 / 7) * annuity
+        assert v.scores.at[cid, "clv"] == pytest.approx(expected, rel=1e-9), cid
+        checked += 1
+    assert checked > 20
+
+
+def test_observed_spend_replaces_only_the_spend_term(view, run):
+    spend = fit_gamma_gamma(view.scores)
+    full = value.value_month(view.model, view.scores, spend=spend, horizon_months=12)
+    simple = value.value_month(view.model, view.scores, baskets=run.table("baskets"), end=run.end, horizon_months=12)
+    assert simple.method == value.OBSERVED_SPEND
+    own = value.spend_per_purchase_day(run.table("baskets"), view.scores.index)
+    ratio = simple.scores["clv"] / full.scores["clv"]
+    assert np.allclose(ratio, own / full.scores["expected_spend"], rtol=1e-9)

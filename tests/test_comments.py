@@ -1,6 +1,7 @@
 """Comment themes in Chinese (jieba) and English, counts only, with personal data kept out."""
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -67,3 +68,16 @@ def test_simulated_detractors_write_most_about_freshness():
     # the simulator makes freshness the worst-rated dimension, so most complaints-in-comments
     assert dims["from_detractors"].idxmax() == "dim_freshness"
     assert t["zh"].sum() > 0 and t["en"].sum() > 0
+
+
+def test_top_terms_with_as_many_comments_are_ordered_by_term_whatever_the_order_of_comments():
+    texts = ["zebra mango", "mango zebra", "apple", "apple", "yak yak", "yak", "yak"]
+    expected = [("yak", 3), ("apple", 2), ("mango", 2), ("zebra", 2)]
+    for seed in range(4):
+        order = np.random.default_rng(seed).permutation(len(texts))
+        s = _surveys([texts[i] for i in order], [8] * len(texts))
+        got = comments.top_terms(s, "en", min_comments=1)
+        assert list(zip(got["term"], got["comments"])) == expected
+    zh = ["价格 新鲜", "新鲜 价格", "价格", "新鲜"]
+    assert comments.top_terms(_surveys(zh[::-1], [8] * 4), "zh", min_comments=1)["term"].tolist()[:2] == \
+        sorted(["价格", "新鲜"])

@@ -36,7 +36,7 @@ def test_failed_send_is_kept_then_sent_and_nothing_private_leaves(small_config, 
                       "--email", "manager@example.com", "--email", "owner@example.com",
                       env=smtp_env(port, bundle, "not-the-password"))
     assert first.returncode == 4, first.stderr
-    assert "retention send --month 2025-01" in first.stderr
+    assert f"retention send --month 2025-01 --reports-dir {reports}" in first.stderr
     month = reports / "2025-01"
     assert (month / "report.html").exists()  # the report is published; only the email waits
     [waiting] = list((month / "outbox").glob("*.eml"))
@@ -72,13 +72,11 @@ def test_failed_send_is_kept_then_sent_and_nothing_private_leaves(small_config, 
         assert PASSWORD not in stream and "not-the-password" not in stream
 
 
-def test_no_smtp_writes_the_outbox_and_says_so(small_config, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RETENTION_")}
-    lines = []
-    result = run_month(small_config, "2024-11", reports_dir=tmp_path, progress=lines.append, env=env)
-    [eml] = list((result.folder / "outbox").glob("*.eml"))
-    assert any("no SMTP configured" in line and str(eml) in line for line in lines)
-    assert read_eml(eml)["Subject"] == "Customer retention report 2024-11 (SIMULATED DATA)"
+def test_no_smtp_writes_the_outbox_and_says_so(published):
+    reports, proc = published
+    [eml] = list((reports / "2025-02" / "outbox").glob("*.eml"))
+    assert any("no SMTP configured" in line and str(eml) in line for line in proc.stdout.splitlines())
+    assert read_eml(eml)["Subject"] == "Customer retention report 2025-02 (SIMULATED DATA)"
 
 
 def test_failed_run_writes_a_notice_for_operations(tmp_path):

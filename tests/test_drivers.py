@@ -93,5 +93,34 @@ def test_simulated_categories_and_headline(simulated):
     top = [h["feature"] for h in result.headline()]
     assert "share_fresh produce" in top[:3]
     drivers.save(run, result)
-    saved = run.read_json("drivers.json")
+    saved = run.read("drivers")
     assert saved["lapsed"] == int(result.groups.lapsed.sum()) and "lapsed" in saved["groups"]
+
+
+@pytest.mark.parametrize("category", ["absent", "all missing"])
+def test_drivers_without_categories_compare_the_rest_and_say_why(tmp_path, category):
+    b = basket_rows([("A", "S1", "2024-01-10", 100, 0), ("A", "S1", "2024-03-20", 100, 5),
+                     ("E", "S1", "2024-01-12", 60, 0), ("E", "S2", "2024-03-25", 80, 0),
+                     ("B", "S2", "2024-01-05", 50, 5), ("B", "S2", "2024-02-01", 50, 5),
+                     ("F", "S2", "2024-01-08", 40, 0), ("F", "S1", "2024-02-02", 30, 0)])
+    # The required transaction columns only (customer_id, basket_id, timestamp, amount, store_id).
+    lines = b[["customer_id", "basket_id", "timestamp", "amount", "store_id"]]
+    if category == "all missing":
+        lines = lines.assign(category=pd.Series([None] * len(lines), dtype="string"))
+    path = tmp_path / "transactions.parquet"
+    lines.to_parquet(path, index=False)
+    for source in (lines, path):
+        result = drivers.drivers(b, pd.Timestamp("2024-04-01"), 30, lines=source)
+        assert result.groups.lapsed.to_dict() == {"A": False, "B": True, "E": False, "F": True}
+        assert not result.has_categories
+        assert not result.numeric["feature"].str.startswith("share_").any()
+        assert {"spend_per_basket", "coupon_basket_share"} <= set(result.numeric["feature"])
+        assert result.numeric.set_index("feature").loc["spend_per_basket", "lapsed"] == pytest.approx(42.5)
+        assert any("no product categories" in n and "map a category column in the config" in n for n in result.notes)
+
+
+def test_simulated_drivers_have_categories(simulated):
+    run, result = simulated
+    assert result.has_categories and not any("categories" in n for n in result.notes)
+    drivers.save(run, result)
+    assert run.read("drivers")["has_categories"] is True

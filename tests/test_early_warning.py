@@ -114,3 +114,16 @@ def test_simulated_churners_are_flagged_more_often_than_retained_members(simulat
     # Frequency and P(alive) carry the signal on their own too.
     for reason in ("falling_frequency", "p_alive_drop"):
         assert table.loc[dropped.to_numpy(), reason].mean() > 2 * table.loc[~dropped.to_numpy(), reason].mean()
+
+
+def test_order_is_reasons_then_clv_then_customer_id_whatever_the_input_order():
+    rows = (weekly("S3", "2024-01-01", "2024-08-31") + weekly("F2", "2024-01-01", "2024-07-06")
+            + weekly("S1", "2024-01-01", "2024-08-31") + weekly("F1", "2024-01-01", "2024-07-06")
+            + weekly("S2", "2024-01-01", "2024-08-31"))
+    clv = pd.DataFrame({"clv": [50.0, 50.0, 10.0, 10.0]}, index=["F2", "F1", "S3", "S2"])   # S1 has none
+    expected = ["F1", "F2", "S2", "S3", "S1"]
+    for seed in range(3):
+        b = baskets(rows).sample(frac=1.0, random_state=seed)
+        t = ew.early_warning(b, END, clv_scores=clv)
+        assert list(t.index) == expected
+        assert t["n_reasons"].tolist() == [1, 1, 0, 0, 0]

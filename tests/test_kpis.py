@@ -110,6 +110,16 @@ def test_per_store_counts_do_not_add_up_to_the_total(monthly):
     assert s1["revenue"] + s2["revenue"] == pytest.approx(total["revenue"])
 
 
+def test_store_table_orders_by_revenue_then_store_id():
+    b = baskets([("A", "S3", "2024-01-02", 40), ("B", "S1", "2024-01-03", 40), ("C", "S2", "2024-01-04", 90),
+                 ("D", "S4", "2024-01-05", 40)])
+    for seed in range(3):
+        monthly = kpis.monthly_kpis(b.sample(frac=1.0, random_state=seed), N)
+        table = kpis.store_table(monthly, "2024-01")
+        assert list(table.index) == [kpis.TOTAL, "S2", "S1", "S3", "S4"]
+        assert list(kpis.store_table(monthly, "2024-01", top=2).index) == [kpis.TOTAL, "S2", "S1"]
+
+
 def test_warm_up_months_leave_churn_empty(monthly):
     jan = at(monthly, "2024-01")
     assert bool(jan["warm_up"]) and not bool(at(monthly, "2024-02")["warm_up"])
@@ -173,7 +183,7 @@ def test_lapse_days_come_from_the_parameter_then_the_config(tmp_path):
     derived = kpis.lapse_rule(run, baskets=STORE)
     assert derived.source == "data" and derived.days == 42   # q95 of the gaps = 39 days → 6 weeks
     # Later notebooks reuse the rule notebook 02 saved, unless told otherwise.
-    run.write_json("kpi_board.json", {"lapse": derived.to_dict()})
+    run.write("kpi_board", {"lapse": derived.to_dict()})
     assert kpis.run_lapse_rule(run) == derived
     assert kpis.run_lapse_rule(run, 14).days == 14
 

@@ -53,3 +53,15 @@ def test_ledger_round_trips_over_two_consecutive_published_months(small_config, 
     days = by_basket[by_basket["amount"] > 0].drop_duplicates(["customer_id", "day"])
     assert row["actual_purchases"] == len(days)
     assert row["predicted_purchases"] == pytest.approx(row["actual_purchases"], rel=0.25)
+
+
+def test_a_run_reads_the_ledger_of_its_own_reports_folder_only(small_config, tmp_path):
+    from retention_lib.config import load_config
+    from retention_lib.run import Run
+
+    cfg = load_config(small_config)
+    month = pd.Period("2025-01", "M")
+    fresh = Run(cfg, month, tmp_path / "fresh" / ".tmp-20250203-000000-1")
+    assert ledger.ledger_for(fresh) == ledger.ledger_path(tmp_path / "fresh", cfg.slug)
+    lab = Run(cfg, month, tmp_path / "reports" / "lab" / f"{cfg.slug}-2025-01")
+    assert ledger.ledger_for(lab) == ledger.ledger_path(tmp_path / "reports", cfg.slug)

@@ -1,31 +1,20 @@
 """The month pipeline end to end on a small simulated store: publish, refuse, force, fail."""
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
+from conftest import retention_cli
 from retention_lib.pipeline import RunFailed, notebooks, run_month
 from retention_lib.report_html import network_references
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def retention(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "retention_lib", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def published(small_config, tmp_path_factory):
-    reports = tmp_path_factory.mktemp("reports")
-    proc = retention("run", "--config", str(small_config), "--reports-dir", str(reports))
-    assert proc.returncode == 0, proc.stderr
-    return reports, proc
+retention = retention_cli
 
 
 def month_folder(reports: Path) -> Path:
@@ -81,11 +70,19 @@ def test_existing_month_is_refused_without_force_and_replaced_with_it(published,
     assert kept.returncode == 0 and "already published" in kept.stdout
     assert kept.stdout.strip().splitlines()[-1].endswith(str(folder / "report.html"))
     assert marker.exists()
+    before = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     forced = retention("run", "--config", str(small_config), "--reports-dir", str(reports),
                        "--month", "2025-02", "--force")
     assert forced.returncode == 0, forced.stderr
     assert (folder / "report.html").exists() and not marker.exists()
     assert sorted(p.name for p in reports.iterdir()) == ["2025-02", "ledger"]
+    # the same data and month, run a second time: byte-identical artifacts, report.html included
+    after = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    first = {a["path"]: a["sha256"] for a in before["artifacts"]}
+    second = {a["path"]: a["sha256"] for a in after["artifacts"]}
+    assert first.keys() == second.keys() and "report.html" in first
+    assert sorted(p for p in first if first[p] != second[p]) == []
+    assert before["run"]["started_at"] != after["run"]["started_at"] or before["run"]["pid"] != after["run"]["pid"]
 
 
 def test_a_failing_cell_exits_non_zero_and_publishes_nothing(small_config, tmp_path):

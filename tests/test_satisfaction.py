@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from IPython.display import HTML
 
-from conftest import write_demo_config
+from conftest import stub_charts, write_demo_config
 from retention_lib import churn, plots, report
 from retention_lib import satisfaction as sat
-from retention_lib.run import open_run
+from retention_lib.run import MissingArtifact, open_run
 from retention_lib.schema import DIMENSIONS
 from retention_lib.simulate import COMMENTS, GENERIC_COMMENTS
 
@@ -159,7 +159,7 @@ def test_drivers_are_seeded_and_need_enough_responses(big_run):
 
 def test_detractors_churn_more_and_have_lower_p_alive_than_promoters(big_run):
     run, _ = big_run
-    scores = pd.read_parquet(run.artifact("churn_scores.parquet"))
+    scores = run.read("churn_scores")
     b = sat.behaviour(run.table("surveys"), run.table("baskets"), run.end, scores["p_alive"])
     t = b.table
     d, p = t.loc["detractor"], t.loc["promoter"]
@@ -203,6 +203,7 @@ def small_run(small_config, tmp_path_factory):
 
 
 def _section_html(run) -> str:
+    stub_charts(run)
     items = report.satisfaction_section(run)
     return "\n".join(i.data for i in items if isinstance(i, HTML))
 
@@ -210,7 +211,7 @@ def _section_html(run) -> str:
 def test_month_analysis_and_report_section_carry_no_personal_data(small_run):
     view = sat.analyse(small_run, bootstrap=200)
     sat.save(view, small_run)
-    saved = small_run.read_json("satisfaction_summary.json")
+    saved = small_run.read("satisfaction_summary")
     assert saved["has_surveys"] and saved["has_complaints"]
     month = sat.in_period(small_run.table("surveys"), small_run.start, small_run.end)
     assert saved["headline"]["now"]["nps"]["n"] == len(month)
@@ -242,7 +243,7 @@ def test_a_month_without_surveys_is_said_plainly(small_run, tmp_path):
     assert "No survey responses were received in 2024-11" in html
     fig = plots.satisfaction_trend_chart(view.monthly, "2024-11")   # the empty month is drawn as a gap
     fig.savefig(tmp_path / "trend.png")
-    table = sat.headline_table(run.read_json("satisfaction_summary.json")["headline"])
+    table = sat.headline_table(run.read("satisfaction_summary")["headline"])
     assert table.loc[0, "value"] == "—"
 
 
@@ -255,6 +256,9 @@ def test_a_source_without_surveys_or_complaints_says_so(small_run, tmp_path):
     view = sat.analyse(run)
     assert not view.has_surveys and not view.has_complaints
     sat.save(view, run)
-    assert "no satisfaction surveys or complaints" in _section_html(run)
+    html = _section_html(run)
+    assert "has no satisfaction surveys" in html and "has no complaints" in html
+    assert html.count("has no satisfaction surveys") == 1   # one line for the parts missing for one reason
     (run_dir / "artifacts" / "satisfaction_summary.json").unlink()
-    assert report.satisfaction_section(run) is None   # notebook 06 not run: no section yet
+    with pytest.raises(MissingArtifact, match="06_satisfaction"):   # notebook 06 not run: a bug, not a gap
+        report.satisfaction_section(run)

@@ -204,6 +204,18 @@ def test_dataframe_and_parquet_path_agree(grocery, tmp_path):
         new_in_holdout(grocery, calibration_end=CAL_END, observation_end=OBS_END)
 
 
+def test_summary_and_holdout_do_not_depend_on_row_order(grocery):
+    """Spend is summed exactly, so shuffling the log changes no bit (float sums would)."""
+    kwargs = {"freq": "D", "multiplier": 7}
+    holdout = {"calibration_end": CAL_END, "observation_end": OBS_END, **kwargs}
+    ref = summarise(grocery, observation_end=CAL_END, **kwargs)
+    hold = calibration_and_holdout(grocery, **holdout)
+    for seed in (1, 2):
+        shuffled = grocery.sample(frac=1.0, random_state=seed)
+        pd.testing.assert_frame_equal(summarise(shuffled, observation_end=CAL_END, **kwargs), ref, check_exact=True)
+        pd.testing.assert_frame_equal(calibration_and_holdout(shuffled, **holdout), hold, check_exact=True)
+
+
 def test_rejects_unknown_freq(grocery):
     with pytest.raises(ValueError):
         summarise(grocery, freq="M")

@@ -1,0 +1,230 @@
+"""The stage contract: every stage of a month's run, the artifacts it reads and writes, and who
+each artifact is for.
+
+A stage is one numbered notebook (plus `prepare`, which validates the data before them). A
+stage is made of *parts*, the units that can be unavailable: a part whose data condition makes
+it impossible this month (nobody has lapsed yet, one month of history, no categories) is
+declared unavailable with a reason a consultant can act on, and its artifacts are then not
+expected. Every other artifact of the stage must exist after it ran; the pipeline checks it.
+
+Artifacts are read and written by key through the run object (`Run.write`, `Run.read`,
+`Run.path`); this module is the only place that names their files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Who an artifact is for.
+REPORT = "report"      # shown in report.html
+EMAIL = "email"        # shown in the monthly email (and in the report)
+CUSTOMER = "customer"  # customer-level: stays in the run folder, for the consultant only
+INTERNAL = "internal"  # passed between stages
+
+
+@dataclass(frozen=True)
+class Artifact:
+    key: str
+    path: str            # relative to the run folder
+    audience: str
+    description: str
+    required: bool = True  # False: written only when there is something to show (never checked)
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    title: str           # what a reader is missing when it is unavailable
+    artifacts: tuple[Artifact, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    notebook: str | None   # None for `prepare`, which the pipeline runs itself
+    title: str
+    reads: tuple[str, ...]
+    parts: tuple[Part, ...]
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        return tuple(a.key for p in self.parts for a in p.artifacts)
+
+
+def _a(key, path, audience, description, required=True) -> Artifact:
+    return Artifact(key, path, audience, description, required)
+
+
+def _data(table: str, description: str, required: bool = False) -> Artifact:
+    return _a(table, f"data/{table}.parquet", INTERNAL, description, required)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("prepare", None, "Loading and validation", (), (
+        Part("data", "the validated data", (
+            _data("transactions", "validated transaction lines to the month's end", True),
+            _data("baskets", "lines netted into baskets to the month's end", True),
+            _data("customers", "validated customers (when the source has them)"),
+            _data("surveys", "validated survey responses (when the source has them)"),
+            _data("complaints", "validated complaints as of the month's end (when the source has them)"),
+            _data("campaigns", "validated campaign sends (when the source has them)"),
+            _a("rejects", "rejects.csv", CUSTOMER, "every row set aside, with its rule and reason"),
+            _a("data_quality", "artifacts/data_quality.json", INTERNAL, "what was read, kept and rejected"),
+        )),
+    )),
+    Stage("data_quality", "01_data_quality.ipynb", "Data quality", ("data_quality", "baskets", "rejects"), (
+        Part("data_quality", "data quality", (
+            _a("data_quality_summary", "artifacts/data_quality_summary.json", REPORT, "headline data-quality facts"),
+            _a("coverage_chart", "artifacts/coverage.png", REPORT, "baskets per day and store in the month"),
+        )),
+    )),
+    Stage("kpis", "02_kpis.ipynb", "KPI board", ("baskets", "complaints", "surveys", "customers"), (
+        Part("kpis", "the KPI board", (
+            _a("kpis_monthly", "artifacts/kpis_monthly.parquet", INTERNAL, "every KPI per store and month"),
+            _a("kpi_board", "artifacts/kpi_board.json", EMAIL, "the month's KPIs with changes, and the lapse rule"),
+            _a("kpi_trends_chart", "artifacts/kpi_trends.png", EMAIL, "13-month KPI trends"),
+        )),
+        Part("cohorts", "cohort retention", (
+            _a("cohort_retention", "artifacts/cohort_retention.parquet", INTERNAL, "share of each cohort active"),
+            _a("cohort_chart", "artifacts/cohort_retention.png", REPORT, "cohort retention heatmap"),
+        )),
+    )),
+    Stage("churn_model", "03_churn_model.ipynb", "Churn model", ("baskets", "kpi_board"), (
+        Part("backtest", "the backtest of the churn model on held-out months", (
+            _a("backtest", "artifacts/backtest.json", REPORT, "holdout metrics of the models"),
+            _a("tracking_chart", "artifacts/tracking.png", REPORT, "weekly repeat purchases, actual vs model"),
+            _a("calibration_chart", "artifacts/calibration.png", REPORT, "predicted vs actual chance of buying"),
+        )),
+        Part("churn_model", "the churn model's P(alive) and forecasts", (
+            _a("churn_model", "artifacts/churn_model.json", INTERNAL, "the fitted purchase model"),
+            _a("forecasts", "artifacts/forecasts.parquet", CUSTOMER, "next month's forecast per member (ledger)"),
+            _a("period_transactions_chart", "artifacts/period_transactions.png", REPORT,
+               "members by repeat purchases, actual vs model"),
+            _a("p_alive_matrix_chart", "artifacts/p_alive_matrix.png", REPORT, "P(alive) by frequency and recency"),
+        )),
+        Part("churn_scores", "who is at risk", (
+            _a("churn_scores", "artifacts/churn_scores.parquet", CUSTOMER, "churn status per member"),
+            _a("churn_summary", "artifacts/churn_summary.json", REPORT, "members at risk, how it was judged"),
+        )),
+    )),
+    Stage("clv", "04_clv.ipynb", "CLV", ("churn_scores", "churn_summary", "churn_model", "kpi_board"), (
+        Part("spend_model", "the Gamma-Gamma spend model", (
+            _a("gamma_gamma", "artifacts/gamma_gamma.json", INTERNAL, "the fitted spend model"),
+        )),
+        Part("clv", "CLV and the value at risk", (
+            _a("clv_scores", "artifacts/clv_scores.parquet", CUSTOMER, "CLV per member"),
+            _a("clv_summary", "artifacts/clv_summary.json", REPORT, "CLV by churn status and its convention"),
+            _a("clv_chart", "artifacts/clv_groups.png", EMAIL, "CLV and value at stake by churn status"),
+        )),
+    )),
+    Stage("segments", "05_segments.ipynb", "Segments, early warning and churn drivers",
+          ("baskets", "transactions", "customers", "surveys", "complaints", "churn_scores", "clv_scores",
+           "kpi_board"), (
+        Part("segments", "RFM segments and value tiers", (
+            _a("segments_members", "artifacts/segments_members.parquet", CUSTOMER, "segment and tier per member"),
+            _a("segments_summary", "artifacts/segments_summary.json", REPORT, "segments, tiers and migration"),
+            _a("rfm_chart", "artifacts/rfm_segments.png", REPORT, "members and revenue by RFM segment"),
+            _a("tiers_chart", "artifacts/value_tiers.png", REPORT, "members and CLV by value tier"),
+            _a("rfm_migration_chart", "artifacts/rfm_migration.png", REPORT, "RFM moves since last month"),
+            _a("tier_migration_chart", "artifacts/tier_migration.png", REPORT, "tier moves since last month"),
+        )),
+        Part("early_warning", "the early warning", (
+            _a("early_warning", "artifacts/early_warning.parquet", CUSTOMER, "flagged members with reasons"),
+            _a("early_warning_list", "artifacts/early_warning.csv", CUSTOMER, "flagged members, for Excel"),
+            _a("early_warning_summary", "artifacts/early_warning_summary.json", REPORT, "members flagged by reason"),
+            _a("early_warning_chart", "artifacts/early_warning.png", REPORT, "members flagged by reason"),
+        )),
+        Part("drivers", "how lapsed members differ from retained ones", (
+            _a("drivers_numeric", "artifacts/drivers_numeric.parquet", INTERNAL, "numeric differences"),
+            _a("drivers_categorical", "artifacts/drivers_categorical.parquet", INTERNAL, "category differences"),
+            _a("drivers", "artifacts/drivers.json", REPORT, "the comparison and its headline"),
+            _a("drivers_chart", "artifacts/drivers.png", REPORT, "effect sizes with intervals"),
+        )),
+        Part("category_mix", "the category mix of lapsed and retained members"),
+    )),
+    Stage("satisfaction", "06_satisfaction.ipynb", "Satisfaction and complaints",
+          ("surveys", "complaints", "baskets", "churn_scores"), (
+        Part("satisfaction_data", "the satisfaction and complaints summary", (
+            _a("satisfaction_summary", "artifacts/satisfaction_summary.json", REPORT, "every satisfaction figure"),
+        )),
+        Part("satisfaction", "NPS and CSAT", (
+            _a("satisfaction_monthly", "artifacts/satisfaction_monthly.parquet", INTERNAL, "scores per month"),
+            _a("satisfaction_trend_chart", "artifacts/satisfaction_trend.png", REPORT, "NPS and CSAT by month"),
+        )),
+        Part("satisfaction_drivers", "what drives satisfaction", (
+            _a("satisfaction_drivers", "artifacts/satisfaction_drivers.parquet", INTERNAL, "dimension importance"),
+            _a("satisfaction_drivers_chart", "artifacts/satisfaction_drivers.png", REPORT,
+               "importance vs performance"),
+        )),
+        Part("satisfaction_churn", "whether dissatisfied members leave", (
+            _a("satisfaction_behaviour", "artifacts/satisfaction_behaviour.parquet", INTERNAL,
+               "churn by NPS group"),
+            _a("satisfaction_churn_chart", "artifacts/satisfaction_churn.png", REPORT, "churn by NPS group"),
+        )),
+        Part("comment_themes", "what customers write about", (
+            _a("comment_themes_chart", "artifacts/comment_themes.png", REPORT, "comment themes by NPS group"),
+        )),
+        Part("complaints", "complaints and their handling", (
+            _a("complaints_monthly", "artifacts/complaints_monthly.parquet", INTERNAL, "complaints per month"),
+            _a("complaints_chart", "artifacts/complaints.png", REPORT, "complaint rate by month and category"),
+        )),
+    )),
+    Stage("actions", "07_actions.ipynb", "Actions and their results",
+          ("baskets", "transactions", "customers", "campaigns", "churn_scores", "clv_scores",
+           "segments_members"), (
+        Part("actions", "the action lists", (
+            _a("winback_csv", "actions/winback.csv", CUSTOMER, "win-back list"),
+            _a("winback_xlsx", "actions/winback.xlsx", CUSTOMER, "win-back list, Excel"),
+            _a("birthdays_csv", "actions/birthdays.csv", CUSTOMER, "birthday care list"),
+            _a("birthdays_xlsx", "actions/birthdays.xlsx", CUSTOMER, "birthday care list, Excel"),
+            _a("holiday_greetings_csv", "actions/holiday_greetings.csv", CUSTOMER, "holiday care list"),
+            _a("holiday_greetings_xlsx", "actions/holiday_greetings.xlsx", CUSTOMER, "holiday care list, Excel"),
+            _a("actions_summary", "artifacts/actions_summary.json", REPORT, "list counts, campaigns, track record"),
+            _a("track_record_chart", "artifacts/track_record.png", REPORT,
+               "forecasts against outcomes, once two months are recorded", required=False),
+        )),
+    )),
+    Stage("report", "08_report.ipynb", "Report", (), ()),
+)
+
+# Files of a published month that are not artifacts of a stage.
+RUN_FILES = {
+    "report_html": _a("report_html", "report.html", EMAIL, "the self-contained report (attached to the email)"),
+    "manifest": _a("manifest", "manifest.json", INTERNAL, "stages, their status and every artifact's sha256"),
+    "run_log": _a("run_log", "run.log", INTERNAL, "the run's progress, timestamped"),
+    "status": _a("status", "status.json", INTERNAL, "parts declared unavailable, with their reasons"),
+    "prepared": _a("prepared", "prepared.json", INTERNAL, "which config and month the folder was prepared for"),
+}
+
+STAGE_BY_NAME = {s.name: s for s in STAGES}
+STAGE_BY_NOTEBOOK = {s.notebook: s for s in STAGES if s.notebook}
+PART_BY_NAME = {p.name: p for s in STAGES for p in s.parts}
+ARTIFACTS: dict[str, Artifact] = {a.key: a for s in STAGES for p in s.parts for a in p.artifacts} | RUN_FILES
+STAGE_OF_PART = {p.name: s for s in STAGES for p in s.parts}
+PART_OF_ARTIFACT = {a.key: p for s in STAGES for p in s.parts for a in p.artifacts}
+
+
+def artifact(key: str) -> Artifact:
+    try:
+        return ARTIFACTS[key]
+    except KeyError:
+        raise KeyError(f"unknown artifact {key!r}: declare it in retention_lib/stages.py") from None
+
+
+def part(name: str) -> Part:
+    try:
+        return PART_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown part {name!r}: declare it in retention_lib/stages.py") from None
+
+
+def stage_of_notebook(notebook: str) -> Stage | None:
+    """The stage a notebook runs; None for a notebook the contract does not know (it checks nothing)."""
+    return STAGE_BY_NOTEBOOK.get(notebook)
+
+
+def by_reason(unavailable: dict[str, str]) -> list[tuple[list[str], str]]:
+    """Unavailable parts grouped by their reason, in first-seen order: ([part titles], reason)."""
+    groups: dict[str, list[str]] = {}
+    for name, reason in unavailable.items():
+        groups.setdefault(reason, []).append(part(name).title)
+    return [(titles, reason) for reason, titles in groups.items()]
