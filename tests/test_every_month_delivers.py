@@ -146,6 +146,11 @@ def test_required_columns_only_gives_a_full_report_without_categories(small_conf
 
 # ---------------------------------------------------------------- a client-like export
 
+ZH_CATEGORIES = {"fresh produce": "生鲜蔬果", "meat & seafood": "肉禽水产", "dairy & eggs": "乳制品蛋类",
+                 "bakery": "烘焙", "grains & oil": "粮油", "snacks": "休闲零食", "beverages": "酒水饮料",
+                 "frozen": "冷冻食品", "household goods": "日用百货", "personal care": "个人护理"}
+
+
 def client_export(directory: Path, source: Path) -> Path:
     """A GBK POS export with Chinese headers, slash dates, currency signs, placeholder ids, a few
     faulty rows, and hostile store names and customer names."""
@@ -156,12 +161,13 @@ def client_export(directory: Path, source: Path) -> Path:
         "会员卡号": lines["customer_id"].fillna("NULL"),
         "小票号": lines["basket_id"], "交易时间": lines["timestamp"].dt.strftime("%Y/%m/%d %H:%M"),
         "金额": "￥" + lines["amount"].map("{:.2f}".format), "门店": lines["store_id"].map(stores),
-        "品类": lines["category"]})
+        "品类": lines["category"].map(ZH_CATEGORIES)})
     faulty = out.head(3).copy()
     faulty["交易时间"] = ["2025/13/45 10:00", "昨天", "2099/01/01 10:00"]
     out = pd.concat([out, faulty, out.head(2)], ignore_index=True)  # two exact duplicate lines
     out.to_csv(directory / "pos.csv", index=False, encoding="gbk")
     people = pd.read_parquet(source / "customers.parquet")
+    people = people[people["join_date"] < "2025-02-01"]   # the extract's members, as of its date
     members = pd.DataFrame({"会员卡号": people["customer_id"], "入会日期": people["join_date"].dt.strftime("%Y-%m-%d"),
                             "姓名": "=cmd|' /C calc'!A0", "同意营销": people["marketing_consent"].map({True: "是", False: "否"})})
     members.to_csv(directory / "members.csv", index=False, encoding="gbk")
