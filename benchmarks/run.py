@@ -22,9 +22,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from retention_lib import btyd
-from retention_lib.clv import clv, fit_gamma_gamma
-from retention_lib.summary import summarise
+from retention_lib.models import btyd
+from retention_lib.models.clv import clv, fit_gamma_gamma
+from retention_lib.models.summary import summarise
 
 from . import data, memory
 

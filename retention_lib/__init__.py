@@ -1,6 +1,14 @@
-"""retention_lib: the logic behind the monthly customer-retention report."""
-from .config import Config, load_config
-from .run import Run, open_run
+"""retention_lib: the logic behind the monthly customer-retention report.
+
+Layers, each importing only those below it: core (config and settings, schema, the stage
+contract, the run folder, statistics) < data (reading, validating, aggregating, sources) <
+models (summaries, BTYD, CLV, backtests) < analytics (KPIs, churn, value, segments,
+satisfaction, actions) < report (findings, wording, charts, HTML) < delivery (email) < app
+(pipeline, CLI).
+"""
+from retention_lib.core.config import Config, load_config
+from retention_lib.core.run import Run
+from retention_lib.data.prepare import open_run
 
 __all__ = ["Config", "Run", "load_config", "open_run"]
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from retention_lib.app.cli import main
 
 sys.exit(main())

@@ -38,7 +38,7 @@ def stub_charts(run) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from retention_lib import stages
+    from retention_lib.core import stages
 
     for key, spec in stages.ARTIFACTS.items():
         part = stages.PART_OF_ARTIFACT.get(key)

@@ -2,7 +2,7 @@
 import openpyxl
 import pandas as pd
 
-from retention_lib import actions
+from retention_lib.analytics import actions
 
 
 def scores():

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib import aggregate
+from retention_lib.data import aggregate
 
 
 def lines(rows):

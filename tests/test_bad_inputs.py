@@ -7,17 +7,16 @@ the client's: in a CSV or Excel file the header is row 1.
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from retention_lib.config import load_config
-from retention_lib.loading import load_source
-from retention_lib.readers import ReadError
-from retention_lib.run import prepare_run
-from retention_lib.validation import REJECT_COLUMNS, ValidationError
+from retention_lib.core.config import load_config
+from retention_lib.data.loading import load_source
+from retention_lib.data.readers import ReadError
+from retention_lib.data.prepare import prepare_run
+from retention_lib.data.validation import REJECT_COLUMNS, ValidationError
 
 CORPUS = Path(__file__).parent / "corpus"
 NOW = pd.Timestamp("2024-04-05 12:00")  # only used by configs without settings.data_end
@@ -26,7 +25,7 @@ TX, CU, SV, CO, CA = "transactions", "customers", "surveys", "complaints", "camp
 
 def config(case: str, name: str = "config.yml", **changes):
     cfg = load_config(CORPUS / case / name)
-    return dataclasses.replace(cfg, **changes) if changes else cfg
+    return cfg.with_settings(**changes) if changes else cfg
 
 
 def load(case: str, name: str = "config.yml", **changes):
@@ -380,7 +379,7 @@ def test_required_null_like_ids_are_missing_value_rejects():
 
 def test_null_customer_ids_setting_replaces_the_list():
     cfg = config("null_ids")
-    cfg = dataclasses.replace(cfg, settings={**cfg.settings, "null_customer_ids": ("null01", "-")})
+    cfg = cfg.with_settings(null_customer_ids=("null01", "-"))
     loaded = load_source(cfg, now=NOW)
     tx = loaded.tables[TX]
     assert loaded.reports[TX].null_like_ids == {"NULL01": 1, "-": 1}
@@ -396,7 +395,7 @@ def test_a_too_large_share_of_null_like_required_ids_stops_the_load():
 
 
 def test_data_quality_shows_null_like_ids(tmp_path):
-    from retention_lib import quality
+    from retention_lib.data import quality
 
     run = prepare_run(config("null_ids"), "2024-03", tmp_path / "run", now=NOW)
     assert run.read("data_quality")["tables"][TX]["null_like_ids"] == NULL_LIKE_LINES

@@ -16,10 +16,10 @@ from scipy import integrate
 from scipy.special import expit, gammaln
 
 from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
-from retention_lib import btyd
-from retention_lib.btyd import BTYDModel, fit
-from retention_lib.sources.cdnow import load_cdnow_summary, load_cdnow_transactions
-from retention_lib.summary import summarise
+from retention_lib.models import btyd
+from retention_lib.models.btyd import BTYDModel, fit
+from retention_lib.data.sources.cdnow import load_cdnow_summary, load_cdnow_transactions
+from retention_lib.models.summary import summarise
 
 LIFETIMES = {"bgnbd": BetaGeoFitter, "mbgnbd": ModifiedBetaGeoFitter, "paretonbd": ParetoNBDFitter}
 

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from retention_lib import campaigns
-from retention_lib.aggregate import baskets_from_lines
-from retention_lib.simulate import simulate_store
+from retention_lib.analytics import campaigns
+from retention_lib.data.aggregate import baskets_from_lines
+from retention_lib.data.sources.demo import simulate_store
 
 
 def test_wilson_and_newcombe_match_hand_computation():

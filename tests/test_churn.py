@@ -3,12 +3,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.clv import fit_gamma_gamma
-from retention_lib import backtest, churn, value
-from retention_lib.aggregate import baskets_from_lines
-from retention_lib.run import open_run
-from retention_lib.simulate import simulate_store
-from retention_lib.verify import verify
+from retention_lib.models.clv import fit_gamma_gamma
+from retention_lib.models import backtest
+from retention_lib.analytics import churn, value
+from retention_lib.data.aggregate import baskets_from_lines
+from retention_lib.data.prepare import open_run
+from retention_lib.data.sources.demo import simulate_store
+from retention_lib.models.verify import verify
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +124,7 @@ def test_verify_models_reproduces_every_published_figure():
 # ------------------------------------------------------------------ when the model cannot be used
 
 def _purchase_days(run):
-    from retention_lib.aggregate import member_purchases
+    from retention_lib.data.aggregate import member_purchases
 
     b = member_purchases(run.table("baskets"))
     return b.assign(d=pd.to_datetime(b["date"])).groupby("customer_id")["d"].agg(lambda d: sorted(set(d)))

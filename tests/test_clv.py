@@ -12,10 +12,10 @@ import pytest
 
 from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
 from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
-from retention_lib.btyd import BTYDModel, ModelUnusable, fit
-from retention_lib.clv import WEEKS_PER_MONTH, GammaGamma, clv, fit_gamma_gamma, monthly_rate
-from retention_lib.sources.cdnow import load_cdnow_transactions
-from retention_lib.summary import summarise
+from retention_lib.models.btyd import BTYDModel, ModelUnusable, fit
+from retention_lib.models.clv import WEEKS_PER_MONTH, GammaGamma, clv, fit_gamma_gamma, monthly_rate
+from retention_lib.data.sources.cdnow import load_cdnow_transactions
+from retention_lib.models.summary import summarise
 
 LIFETIMES = {"bgnbd": BetaGeoFitter, "mbgnbd": ModifiedBetaGeoFitter, "paretonbd": ParetoNBDFitter}
 

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib import comments
-from retention_lib.simulate import simulate_store
+from retention_lib.analytics.satisfaction import comments
+from retention_lib.data.sources.demo import simulate_store
 
 
 def test_chinese_is_segmented_by_jieba_and_matched_to_themes():

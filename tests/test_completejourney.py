@@ -5,10 +5,10 @@ import os
 import pandas as pd
 import pytest
 
-from retention_lib.config import load_config
-from retention_lib.loading import load_source
-from retention_lib.pipeline import run_month
-from retention_lib.sources.completejourney import canonical_tables
+from retention_lib.core.config import load_config
+from retention_lib.data.loading import load_source
+from retention_lib.app.pipeline import run_month
+from retention_lib.data.sources.completejourney import canonical_tables
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from conftest import PASSWORD, USER, write_demo_config
 
-from retention_lib.mail import read_eml
-from retention_lib.pipeline import RunFailed, notebooks, run_month
+from retention_lib.delivery.smtp import read_eml
+from retention_lib.app.pipeline import RunFailed, notebooks, run_month
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib import aggregate, drivers, early_warning, kpis, segments
-from retention_lib.complaints import store_display, summary as complaints_summary
-from retention_lib.summary import calibration_and_holdout, summarise
+from retention_lib.data import aggregate
+from retention_lib.analytics import lapse_drivers, early_warning, kpis, segments
+from retention_lib.analytics.satisfaction.complaints import summary as complaints_summary
+from retention_lib.report.text import store_display
+from retention_lib.models.summary import calibration_and_holdout, summarise
 
 START = pd.Timestamp("2024-01-01")
 END = pd.Timestamp("2025-03-01")          # exclusive: 14 months of data
@@ -94,10 +96,10 @@ def scans(lines: pd.DataFrame, customers: pd.DataFrame, basket_seed: int | None 
     out["gaps"] = pd.Series(np.sort(kpis.purchase_gaps(baskets)))
     out["rfm"] = segments.rfm(baskets, END)
     out["early_warning"] = early_warning.early_warning(baskets, END)
-    groups = drivers.comparison_groups(baskets, END, LAPSE_DAYS)
-    num, cats, _ = drivers.features(baskets, groups, lines, customers)
+    groups = lapse_drivers.comparison_groups(baskets, END, LAPSE_DAYS)
+    num, cats, _ = lapse_drivers.features(baskets, groups, lines, customers)
     out["driver_features"], out["driver_categories"] = num, cats
-    out["driver_effects"] = drivers.numeric_effects(num, groups.lapsed, {})
+    out["driver_effects"] = lapse_drivers.numeric_effects(num, groups.lapsed, {})
     return out
 
 

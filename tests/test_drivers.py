@@ -5,27 +5,27 @@ import pytest
 from scipy import stats
 
 from conftest import write_demo_config
-from retention_lib import drivers, kpis
-from retention_lib.run import open_run
+from retention_lib.analytics import lapse_drivers, kpis
+from retention_lib.data.prepare import open_run
 
 
 def test_wilson_and_newcombe_match_published_values():
-    low, high = drivers.wilson(5, 10)
+    low, high = lapse_drivers.wilson(5, 10)
     assert (round(low, 4), round(high, 4)) == (0.2366, 0.7634)
-    d, low, high = drivers.newcombe(56, 70, 48, 80)        # Newcombe (1998), method 10
+    d, low, high = lapse_drivers.newcombe(56, 70, 48, 80)        # Newcombe (1998), method 10
     assert d == pytest.approx(0.2) and (round(low, 4), round(high, 4)) == (0.0524, 0.3339)
 
 
 def test_welch_interval_matches_scipy_and_cohens_d_is_standardised():
     rng = np.random.default_rng(3)
     a, b = rng.normal(1.0, 2.0, 80), rng.normal(0.0, 1.0, 120)
-    w = drivers.welch(a, b)
+    w = lapse_drivers.welch(a, b)
     ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
     assert (w["ci_low"], w["ci_high"]) == pytest.approx((ci.low, ci.high))
     pooled = np.sqrt((79 * a.var(ddof=1) + 119 * b.var(ddof=1)) / 198)
     assert w["cohens_d"] == pytest.approx((a.mean() - b.mean()) / pooled)
     assert w["d_low"] < w["cohens_d"] < w["d_high"]
-    same = drivers.welch(np.ones(5), np.ones(5))
+    same = lapse_drivers.welch(np.ones(5), np.ones(5))
     assert same["difference"] == 0 and np.isnan(same["cohens_d"])
 
 
@@ -50,10 +50,10 @@ def test_groups_features_and_categories_on_a_hand_built_store():
                                                                        "snacks", "fresh produce", "snacks"])
     customers = pd.DataFrame({"customer_id": list("ABCD"), "join_date": pd.to_datetime(["2023-06-01"] * 4),
                               "age_band": ["25-34", "65+", None, None]})
-    g = drivers.comparison_groups(b, pd.Timestamp("2024-04-01"), 30)
+    g = lapse_drivers.comparison_groups(b, pd.Timestamp("2024-04-01"), 30)
     assert g.lapsed.to_dict() == {"A": False, "B": True}
     assert g.window_start == pd.Timestamp("2023-04-01")          # 12 months to the end; D bought before
-    num, cats, labels = drivers.features(b, g, lines, customers)
+    num, cats, labels = lapse_drivers.features(b, g, lines, customers)
     assert num.loc["A", "share_fresh produce"] == pytest.approx(50.0)
     assert num.loc["B", "share_fresh produce"] == pytest.approx(0.0)
     assert num.loc["B", "coupon_basket_share"] == pytest.approx(100.0)
@@ -61,7 +61,7 @@ def test_groups_features_and_categories_on_a_hand_built_store():
                                                           / (365.25 / 12))
     assert cats.loc["B", "main_store"] == "S2" and cats.loc["A", "age_band"] == "25-34"
     assert "Share of spend: fresh produce (%)" in labels.values()
-    cat = drivers.categorical_effects(cats, g.lapsed).set_index(["variable", "level"])
+    cat = lapse_drivers.categorical_effects(cats, g.lapsed).set_index(["variable", "level"])
     assert cat.loc[("main_store", "S2"), "difference"] == pytest.approx(1.0)
 
 
@@ -71,7 +71,7 @@ def simulated(tmp_path_factory):
     cfg = write_demo_config(root, seed=11, n_customers=1500, months=18)
     run = open_run(cfg, "2025-06", root / "run")
     lapse = kpis.lapse_rule(run)
-    return run, drivers.run_drivers(run, lapse.days)
+    return run, lapse_drivers.run_drivers(run, lapse.days)
 
 
 def test_simulated_lapsers_buy_less_fresh_produce_and_use_more_coupons(simulated):
@@ -92,7 +92,7 @@ def test_simulated_categories_and_headline(simulated):
     assert (cat["ci_low"] <= cat["difference"]).all() and (cat["difference"] <= cat["ci_high"]).all()
     top = [h["feature"] for h in result.headline()]
     assert "share_fresh produce" in top[:3]
-    drivers.save(run, result)
+    lapse_drivers.save(run, result)
     saved = run.read("drivers")
     assert saved["lapsed"] == int(result.groups.lapsed.sum()) and "lapsed" in saved["groups"]
 
@@ -110,7 +110,7 @@ def test_drivers_without_categories_compare_the_rest_and_say_why(tmp_path, categ
     path = tmp_path / "transactions.parquet"
     lines.to_parquet(path, index=False)
     for source in (lines, path):
-        result = drivers.drivers(b, pd.Timestamp("2024-04-01"), 30, lines=source)
+        result = lapse_drivers.drivers(b, pd.Timestamp("2024-04-01"), 30, lines=source)
         assert result.groups.lapsed.to_dict() == {"A": False, "B": True, "E": False, "F": True}
         assert not result.has_categories
         assert not result.numeric["feature"].str.startswith("share_").any()
@@ -122,5 +122,5 @@ def test_drivers_without_categories_compare_the_rest_and_say_why(tmp_path, categ
 def test_simulated_drivers_have_categories(simulated):
     run, result = simulated
     assert result.has_categories and not any("categories" in n for n in result.notes)
-    drivers.save(run, result)
+    lapse_drivers.save(run, result)
     assert run.read("drivers")["has_categories"] is True

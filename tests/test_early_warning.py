@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 
 from conftest import write_demo_config
-from retention_lib import churn
-from retention_lib import early_warning as ew
-from retention_lib.run import open_run
+from retention_lib.analytics import churn
+from retention_lib.analytics import early_warning as ew
+from retention_lib.data.prepare import open_run
 
 END = pd.Timestamp("2024-09-01")  # recent window from Jul 7, baseline from Jan 7
 

@@ -20,11 +20,11 @@ import pandas as pd
 import pytest
 
 from conftest import retention_cli, write_demo_config
-from retention_lib import stages
-from retention_lib.config import load_config
-from retention_lib.pipeline import _mark_leftovers
-from retention_lib.simulate import simulate_store
-from retention_lib.sources import ensure_source_files
+from retention_lib.core import stages
+from retention_lib.core.config import load_config
+from retention_lib.app.pipeline import _mark_leftovers
+from retention_lib.data.sources.demo import simulate_store
+from retention_lib.data.sources import ensure_source_files
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIET_ENV = {k: v for k, v in os.environ.items() if not k.startswith("RETENTION_")}
@@ -235,7 +235,7 @@ def test_a_second_run_of_the_same_month_is_refused_and_sigterm_ends_the_first(sm
     config.write_text(config.read_text() + "email:\n  ops: ops@example.com\n", encoding="utf-8")
     reports = tmp_path / "reports"
     # the CLI, on a short series of notebooks with a one-second heartbeat
-    wrapper = ("import sys; from retention_lib import cli, pipeline\n"
+    wrapper = ("import sys; from retention_lib.app import cli, pipeline\n"
                "pipeline.NOTEBOOKS_DIR = __import__('pathlib').Path(sys.argv[1])\n"
                "orig = pipeline.run_month\n"
                "pipeline.run_month = lambda *a, **k: orig(*a, **{**k, 'notebooks_dir': pipeline.NOTEBOOKS_DIR, "
@@ -293,7 +293,7 @@ def test_a_cell_past_its_timeout_fails_the_run(tmp_path):
     config = write_demo_config(tmp_path / "cfg")
     config.write_text(config.read_text() + "settings:\n  cell_timeout_s: 2\n", encoding="utf-8")
     books = sleeper_series(tmp_path, 30)
-    from retention_lib.pipeline import RunFailed, run_month
+    from retention_lib.app.pipeline import RunFailed, run_month
 
     started = time.monotonic()
     with pytest.raises(RunFailed) as caught:
@@ -310,7 +310,7 @@ def test_a_stage_that_skips_an_artifact_fails_naming_it(small_config, tmp_path):
         nbformat.v4.new_code_cell("import retention_lib as rl\nrun = rl.open_run(config, month, run_dir)")])
     nb.metadata["kernelspec"] = {"name": "retention-report", "display_name": "x", "language": "python"}
     nbformat.write(nb, books / "01_data_quality.ipynb")
-    from retention_lib.pipeline import RunFailed, run_month
+    from retention_lib.app.pipeline import RunFailed, run_month
 
     with pytest.raises(RunFailed) as caught:
         run_month(small_config, "2024-12", reports_dir=tmp_path / "reports", notebooks_dir=books,

@@ -1,7 +1,7 @@
 """Key findings come from the numbers in the artifacts, and a missing source is not an error."""
 import json
 
-from retention_lib.findings import headline_rows, key_findings
+from retention_lib.report.findings import headline_rows, key_findings
 
 
 def write(folder, name, payload):

@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from scipy import integrate
 
-from retention_lib import btyd
-from retention_lib.btyd import ModelUnusable, fit
-from retention_lib.clv import fit_gamma_gamma
-from retention_lib.sources.cdnow import load_cdnow_summary, load_cdnow_transactions
-from retention_lib.summary import summarise
+from retention_lib.models import btyd
+from retention_lib.models.btyd import ModelUnusable, fit
+from retention_lib.models.clv import fit_gamma_gamma
+from retention_lib.data.sources.cdnow import load_cdnow_summary, load_cdnow_transactions
+from retention_lib.models.summary import summarise
 
 KINDS = ["bgnbd", "mbgnbd", "paretonbd"]
 

@@ -3,10 +3,12 @@ rule, month-on-month/year-on-year changes, cohorts, and the Complete Journey end
 import numpy as np
 import pandas as pd
 import pytest
+from retention_lib.report import text
 
-from retention_lib import kpis
-from retention_lib.config import load_config
-from retention_lib.run import Run, open_run
+from retention_lib.analytics import kpis
+from retention_lib.core.config import load_config
+from retention_lib.core.run import Run
+from retention_lib.data.prepare import open_run
 
 N = 10  # lapse days in the hand-built store
 
@@ -137,7 +139,7 @@ def test_month_on_month_and_year_on_year_are_empty_without_data(monthly):
     assert np.isnan(b.at["nps", "mom_rel"])                           # NPS: no relative change
     s3 = kpis.board(monthly, "2024-03", "S3").set_index("kpi")        # S3 has no February data
     assert s3["previous"].isna().all() and s3["mom_abs"].isna().all()
-    table = kpis.format_board(kpis.board(monthly, "2024-03"), "CNY").set_index("KPI")
+    table = text.format_board(kpis.board(monthly, "2024-03"), "CNY").set_index("KPI")
     assert table.at["Active members", "year on year"] == "—"
     assert table.at["Churn rate", "month on month"] == "+50.0 pp (+100.0%)"
 

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib import ledger
-from retention_lib.pipeline import run_month
+from retention_lib.analytics import ledger
+from retention_lib.app.pipeline import run_month
 
 
 def baskets(rows):
@@ -56,8 +56,8 @@ def test_ledger_round_trips_over_two_consecutive_published_months(small_config, 
 
 
 def test_a_run_reads_the_ledger_of_its_own_reports_folder_only(small_config, tmp_path):
-    from retention_lib.config import load_config
-    from retention_lib.run import Run
+    from retention_lib.core.config import load_config
+    from retention_lib.core.run import Run
 
     cfg = load_config(small_config)
     month = pd.Period("2025-01", "M")

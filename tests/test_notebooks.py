@@ -7,7 +7,7 @@ import nbformat
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from retention_lib.pipeline import notebooks
+from retention_lib.app.pipeline import notebooks
 
 
 def test_notebooks_run_under_nbval(small_config, tmp_path):

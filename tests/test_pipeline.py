@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import retention_cli
-from retention_lib.pipeline import RunFailed, notebooks, run_month
-from retention_lib.report_html import network_references
+from retention_lib.app.pipeline import RunFailed, notebooks, run_month
+from retention_lib.report.html import network_references
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from retention_lib.readers import ReadError, detect_encoding, read_raw
+from retention_lib.data.readers import ReadError, detect_encoding, read_raw
 
 CORPUS = Path(__file__).parent / "corpus"
 ENC = CORPUS / "encodings"

@@ -8,14 +8,17 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from retention_lib.report import text
 from IPython.display import HTML
 
 from conftest import stub_charts, write_demo_config
-from retention_lib import churn, plots, report
-from retention_lib import satisfaction as sat
-from retention_lib.run import MissingArtifact, open_run
-from retention_lib.schema import DIMENSIONS
-from retention_lib.simulate import COMMENTS, GENERIC_COMMENTS
+from retention_lib.analytics import churn
+from retention_lib.report import charts, sections
+from retention_lib.analytics import satisfaction as sat
+from retention_lib.core.run import MissingArtifact
+from retention_lib.data.prepare import open_run
+from retention_lib.core.schema import DIMENSIONS
+from retention_lib.data.sources.demo import COMMENTS, GENERIC_COMMENTS
 
 Z = 1.959963984540054
 
@@ -137,7 +140,7 @@ def test_drivers_recover_the_simulators_strongest_dimension(big_run):
     # freshness matters most yet is rated worst: it is the first thing to fix
     assert t.loc["dim_freshness", "performance"] == t["performance"].min()
     assert d.fix_first[0] == "dim_freshness"
-    ax = plots.importance_performance_chart(t, "2024-07-01 to 2025-06-30").axes[0]
+    ax = charts.importance_performance_chart(t, "2024-07-01 to 2025-06-30").axes[0]
     labels = {text.get_text() for text in ax.texts}
     assert set(DIMENSIONS.values()) <= labels and any(lbl.startswith("FIX FIRST") for lbl in labels)
     # complete cases: every dropped response left at least one dimension blank
@@ -168,7 +171,7 @@ def test_detractors_churn_more_and_have_lower_p_alive_than_promoters(big_run):
     assert b.detractor_vs_promoter["significant"] and b.detractor_vs_promoter["lo"] > 0
     assert d["p_alive"] < p["p_alive"] and d["p_alive_hi"] < p["p_alive_lo"]
     assert d["spend"] < p["spend"]
-    fig = plots.satisfaction_churn_chart(t, "2024-11-02 to 2025-05-01", "CNY", b.window_days)
+    fig = charts.satisfaction_churn_chart(t, "2024-11-02 to 2025-05-01", "CNY", b.window_days)
     assert "Do detractors leave?" in fig._suptitle.get_text()
     for g in sat.NPS_GROUPS:
         assert t.loc[g, "churn_lo"] <= t.loc[g, "churn_share"] <= t.loc[g, "churn_hi"]
@@ -204,7 +207,7 @@ def small_run(small_config, tmp_path_factory):
 
 def _section_html(run) -> str:
     stub_charts(run)
-    items = report.satisfaction_section(run)
+    items = sections.satisfaction_section(run)
     return "\n".join(i.data for i in items if isinstance(i, HTML))
 
 
@@ -241,9 +244,9 @@ def test_a_month_without_surveys_is_said_plainly(small_run, tmp_path):
     sat.save(view, run)
     html = _section_html(run)
     assert "No survey responses were received in 2024-11" in html
-    fig = plots.satisfaction_trend_chart(view.monthly, "2024-11")   # the empty month is drawn as a gap
+    fig = charts.satisfaction_trend_chart(view.monthly, "2024-11")   # the empty month is drawn as a gap
     fig.savefig(tmp_path / "trend.png")
-    table = sat.headline_table(run.read("satisfaction_summary")["headline"])
+    table = text.headline_table(run.read("satisfaction_summary")["headline"])
     assert table.loc[0, "value"] == "—"
 
 
@@ -261,4 +264,4 @@ def test_a_source_without_surveys_or_complaints_says_so(small_run, tmp_path):
     assert html.count("has no satisfaction surveys") == 1   # one line for the parts missing for one reason
     (run_dir / "artifacts" / "satisfaction_summary.json").unlink()
     with pytest.raises(MissingArtifact, match="06_satisfaction"):   # notebook 06 not run: a bug, not a gap
-        report.satisfaction_section(run)
+        sections.satisfaction_section(run)

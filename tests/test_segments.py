@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from conftest import stub_charts
 
-from retention_lib import kpis, report, segments
-from retention_lib.run import open_run
+from retention_lib.analytics import kpis, segments
+from retention_lib.report import sections
+from retention_lib.data.prepare import open_run
 
 
 def baskets(rows) -> pd.DataFrame:
@@ -124,7 +125,7 @@ def test_complete_journey_segment_counts_add_up_to_the_customer_count(cj):
 
 @pytest.fixture(scope="module")
 def small_run(small_config, tmp_path_factory):
-    from retention_lib import drivers, early_warning
+    from retention_lib.analytics import lapse_drivers, early_warning
     run = open_run(small_config, "2024-11", tmp_path_factory.mktemp("small"))
     lapse = kpis.lapse_rule(run)
     kpis.save(run, kpis.run_kpis(run, lapse), lapse)
@@ -133,14 +134,14 @@ def small_run(small_config, tmp_path_factory):
     table = early_warning.run_early_warning(run, view.scores, view.scores)
     early_warning.save(run, table, early_warning.available_reasons(view.scores, run.table("surveys"),
                                                                    run.table("complaints")))
-    drivers.save(run, drivers.run_drivers(run, lapse.days))
+    lapse_drivers.save(run, lapse_drivers.run_drivers(run, lapse.days))
     stub_charts(run)
     return run
 
 
 def test_report_sections_carry_aggregates_only(small_run):
     run = small_run
-    html = "".join(item.data for item in report.kpi_section(run) + report.segments_section(run)
+    html = "".join(item.data for item in sections.kpi_section(run) + sections.segments_section(run)
                    if isinstance(getattr(item, "data", None), str))
     assert "Value tiers" in html and "Early warning" in html and "Churn rate" in html
     assert not re.search(r"C\d{6}", html)                            # no customer ids

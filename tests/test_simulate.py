@@ -11,8 +11,8 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter
 from scipy.optimize import minimize_scalar
 from scipy.special import gammaln
 
-from retention_lib import schema
-from retention_lib.simulate import simulate_store, write_demo
+from retention_lib.core import schema
+from retention_lib.data.sources.demo import simulate_store, write_demo
 
 SMALL = dict(n_customers=300, months=14)
 

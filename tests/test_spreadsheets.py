@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from retention_lib import spreadsheets
+from retention_lib.core import spreadsheets
 
 HOSTILE = ['=HYPERLINK("http://x","s")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 

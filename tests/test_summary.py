@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from lifetimes.utils import calibration_and_holdout_data, summary_data_from_transaction_data
-from retention_lib.sources.cdnow import load_cdnow_transactions
-from retention_lib.summary import calibration_and_holdout, new_in_holdout, summarise
+from retention_lib.data.sources.cdnow import load_cdnow_transactions
+from retention_lib.models.summary import calibration_and_holdout, new_in_holdout, summarise
 
 FREQS = [("D", 1), ("W", 1), ("D", 7)]
 START = pd.Timestamp("2024-01-01")          # a Monday

@@ -1,0 +1,338 @@
+"""The month's churn view: who is at risk at the month's end, and who became so this month.
+
+Two methods, labelled as such wherever the result is shown:
+- **model** — a BTYD model (BG/NBD by default) fitted on all history to the month's end scores
+  every member's P(alive); at risk = P(alive) below the threshold; likely lost = P(alive) below
+  LIKELY_LOST.
+- **lapse rule** — used when the model cannot be used on this data (nobody has lapsed yet, too
+  short a history): each member's days since their last purchase against their own rhythm. At
+  risk = silent for more than OVERDUE_FACTOR × their typical gap between purchase days (the
+  median of their own gaps; the pooled median for members with fewer than MIN_OWN_GAPS gaps),
+  and at least a week; likely lost = silent for the lapse rule's N days or more.
+Newly at risk, in both: at risk at the month's end and not at the end of the month before
+(members who joined this month cannot be newly at risk).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from retention_lib.models import btyd
+from retention_lib.analytics import ledger
+from retention_lib.data.aggregate import connect, member_purchases
+from retention_lib.models.backtest import Backtest, compare_models
+from retention_lib.models.clv import WEEKS_PER_MONTH
+from retention_lib.core.conditions import DataCondition
+from retention_lib.core.run import Run
+from retention_lib.models.summary import summarise
+from retention_lib.core.settings import DEFAULTS
+
+LIKELY_LOST = 0.1  # below this P(alive) (and not newly at risk) a member is likely lost
+HORIZONS = {"next_month": WEEKS_PER_MONTH, "next_quarter": 3 * WEEKS_PER_MONTH}
+MODEL, LAPSE_RULE = "model", "lapse_rule"
+OVERDUE_FACTOR = 2.0
+MIN_OVERDUE_DAYS = 7
+MIN_OWN_GAPS = 2
+MIN_BACKTEST_CALIBRATION_MONTHS = 3
+
+
+def purchases(run: Run) -> pd.DataFrame:
+    """Member baskets that are purchases (net amount > 0), up to the month's end."""
+    return member_purchases(run.table("baskets"))[["customer_id", "timestamp", "amount"]]
+
+
+def month_summary(run: Run, end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Summary in weeks (measured to the day) at the last day of the month, or at `end`."""
+    last_day = (end or run.end) - pd.Timedelta(days=1)
+    bought = purchases(run)
+    return summarise(bought[bought["timestamp"] < last_day + pd.Timedelta(days=1)],
+                     observation_end=last_day, freq="D", multiplier=7)
+
+
+@dataclass
+class ChurnView:
+    method: str                    # MODEL | LAPSE_RULE
+    scores: pd.DataFrame           # per member: summary, status now and at last month's end
+    threshold: float               # the P(alive) threshold (model); kept for the record otherwise
+    lapse_days: int
+    model: btyd.BTYDModel | None = None
+    reason: str | None = None      # why the model is not used (lapse rule only)
+
+    @property
+    def at_risk(self) -> pd.DataFrame:
+        return self.scores[self.scores["at_risk"]]
+
+    @property
+    def newly_at_risk(self) -> pd.DataFrame:
+        return self.scores[self.scores["newly_at_risk"]]
+
+    def at_risk_last_month(self) -> pd.Series:
+        """Members at risk at last month's end, judged the same way (this month's model or rule)."""
+        if self.method == MODEL:
+            return self.scores["p_alive_last_month"] < self.threshold
+        return self.scores["at_risk_last_month"].fillna(False).astype(bool)
+
+    def headline(self) -> dict:
+        s = self.scores
+        out = {"method": self.method, "model": self.model.name if self.model else None,
+               "params": self.model.params if self.model else None, "threshold": self.threshold,
+               "likely_lost_below": LIKELY_LOST, "lapse_days": self.lapse_days, "reason": self.reason,
+               "members_scored": len(s), "at_risk": int(s["at_risk"].sum()),
+               "at_risk_last_month": int(self.at_risk_last_month().sum()),
+               "likely_lost": int((s["likely_lost"] & ~s["newly_at_risk"]).sum()),
+               "newly_at_risk": int(s["newly_at_risk"].sum()),
+               "overdue_factor": OVERDUE_FACTOR if self.method == LAPSE_RULE else None}
+        if self.model is not None:
+            out |= {"expected_purchases_next_month": float(s["expected_next_month"].sum()),
+                    "mean_p_alive": float(s["p_alive"].mean())}
+        return out
+
+
+def describe(h: dict) -> str:
+    """The headline in one paragraph, saying how at-risk was judged."""
+    if h["method"] == MODEL:
+        how = (f"By the {h['model']} model, **{h['at_risk']:,}** of {h['members_scored']:,} members have a "
+               f"probability of still being a customer (P(alive)) below {h['threshold']:.0%}")
+    else:
+        how = (f"By the lapse rule (the churn model is not used this month), **{h['at_risk']:,}** of "
+               f"{h['members_scored']:,} members have been silent for more than {h['overdue_factor']:g} times "
+               "their usual gap between visits")
+    lost = (f"below {h['likely_lost_below']:.0%}" if h["method"] == MODEL
+            else f"silent for {h['lapse_days']} days or more")
+    return (f"{how}; **{h['newly_at_risk']:,}** of them crossed that line this month (newly at risk) and "
+            f"{h['likely_lost']:,} others are likely lost ({lost}).")
+
+
+def score_month(run: Run, kind: str = DEFAULTS.model, threshold: float = DEFAULTS.at_risk_threshold,
+                lapse_days: int | None = None) -> ChurnView:
+    """Fit at the month's end and score members now and at the previous month's end.
+
+    Both months are scored with this month's model, so a change in P(alive) reflects the
+    customer's behaviour, not a refit. Raises btyd.ModelUnusable when the model cannot be
+    used on this data.
+    """
+    now = month_summary(run)
+    model = btyd.fit(now, kind, max_seconds=run.setting("fit_budget_s"))
+    scores = now.join(model.score(now, HORIZONS))
+    before = month_summary(run, run.start)
+    prev = pd.Series(model.p_alive(before["frequency"], before["recency"], before["T"]), index=before.index)
+    scores["p_alive_last_month"] = prev.reindex(scores.index)
+    scores["at_risk"] = scores["p_alive"] < threshold
+    scores["likely_lost"] = scores["p_alive"] < LIKELY_LOST
+    scores["newly_at_risk"] = scores["at_risk"] & (scores["p_alive_last_month"] >= threshold)
+    scores["weeks_since_last_purchase"] = scores["T"] - scores["recency"]
+    return ChurnView(MODEL, scores, threshold, int(lapse_days or 0), model=model)
+
+
+def rhythm(baskets: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Per member, from purchase days before `end` (exclusive): last purchase day, number of gaps
+    between consecutive purchase days and their median (the member's own rhythm)."""
+    con = connect()
+    con.register("baskets", baskets)
+    out = con.execute("""
+        WITH d AS (SELECT DISTINCT customer_id, CAST("date" AS DATE) AS d FROM baskets
+                   WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end),
+        g AS (SELECT customer_id, d,
+                     date_diff('day', lag(d) OVER (PARTITION BY customer_id ORDER BY d), d) AS gap FROM d)
+        SELECT customer_id, max(d) AS last_purchase, count(gap) AS gaps, median(gap) AS own_gap_days
+        FROM g GROUP BY customer_id ORDER BY customer_id
+    """, {"end": pd.Timestamp(end).to_pydatetime()}).df()
+    con.close()
+    return out.set_index("customer_id")
+
+
+def _lapse_status(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int) -> pd.DataFrame:
+    r = rhythm(baskets, end)
+    last_day = pd.Timestamp(end).normalize() - pd.Timedelta(days=1)
+    r["days_since_last_purchase"] = (last_day - pd.to_datetime(r["last_purchase"])).dt.days
+    pooled = float(r.loc[r["gaps"] >= MIN_OWN_GAPS, "own_gap_days"].median()) if (r["gaps"] >= MIN_OWN_GAPS).any() \
+        else float(lapse_days) / OVERDUE_FACTOR
+    r["typical_gap_days"] = r["own_gap_days"].where(r["gaps"] >= MIN_OWN_GAPS, pooled)
+    overdue_after = np.minimum(np.maximum(OVERDUE_FACTOR * r["typical_gap_days"], MIN_OVERDUE_DAYS), lapse_days)
+    r["overdue_ratio"] = r["days_since_last_purchase"] / r["typical_gap_days"].clip(lower=1)
+    r["likely_lost"] = r["days_since_last_purchase"] >= lapse_days
+    r["at_risk"] = r["days_since_last_purchase"] > overdue_after
+    return r
+
+
+def lapse_view(run: Run, lapse_days: int, reason: str, threshold: float = DEFAULTS.at_risk_threshold) -> ChurnView:
+    """The churn view from the lapse rule and each member's own rhythm (see the module docstring)."""
+    baskets = run.table("baskets")
+    now = month_summary(run)
+    status = _lapse_status(baskets, run.end, lapse_days)
+    before = _lapse_status(baskets, run.start, lapse_days)
+    scores = now.join(status[["days_since_last_purchase", "typical_gap_days", "overdue_ratio",
+                              "at_risk", "likely_lost"]])
+    was = before["at_risk"].reindex(scores.index)
+    scores["at_risk_last_month"] = was
+    scores["newly_at_risk"] = scores["at_risk"] & was.eq(False)
+    scores["weeks_since_last_purchase"] = scores["days_since_last_purchase"] / 7
+    for col in ("p_alive", "p_alive_last_month", "expected_next_month", "expected_next_quarter"):
+        scores[col] = np.nan
+    return ChurnView(LAPSE_RULE, scores, threshold, int(lapse_days), reason=reason)
+
+
+def month_view(run: Run, kind: str, threshold: float, lapse_days: int) -> ChurnView:
+    """The model's view when the model can be used on this data; else the lapse-rule view, with
+    the reason in plain words."""
+    try:
+        return score_month(run, kind, threshold, lapse_days)
+    except btyd.ModelUnusable as exc:
+        return lapse_view(run, lapse_days, unusable_reason(run, kind, lapse_days, exc), threshold)
+
+
+def unusable_reason(run: Run, kind: str, lapse_days: int, exc: Exception) -> str:
+    """Why the churn model cannot be used, with the facts of the data and what would change it."""
+    baskets = run.table("baskets")
+    bought = member_purchases(baskets)
+    first = pd.Timestamp(bought["timestamp"].min())
+    months = (run.month - pd.Period(first, "M")).n + 1
+    status = _lapse_status(baskets, run.end, lapse_days)
+    lapsed = int(status["likely_lost"].sum())
+    facts = (f"The data covers {months} month{'s' if months != 1 else ''} ({first:%Y-%m-%d} to the end of "
+             f"{run.month}), and {lapsed:,} of {len(status):,} members have gone {lapse_days} days or more "
+             "without buying")
+    if lapsed == 0:
+        advice = ("nobody has lapsed yet, so the model has no one leaving to learn from. At-risk members are "
+                  "judged by the lapse rule until the history shows members leaving")
+    elif months < 6:
+        advice = ("the history is too short for the model. At-risk members are judged by the lapse rule; a "
+                  "longer extract (a year or more) lets the model learn each member's rhythm")
+    else:
+        advice = "at-risk members are judged by the lapse rule this month"
+    return f"The {btyd.NAMES[kind]} churn model cannot be used on this data ({exc}). {facts}: {advice}."
+
+
+def backtest_window(run: Run, holdout_months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Calibrate to the end of month M - holdout_months, hold out the months up to M's end.
+
+    A DataCondition when the data has fewer than MIN_BACKTEST_CALIBRATION_MONTHS months before
+    the holdout."""
+    last_day = run.end - pd.Timedelta(days=1)
+    calibration_end = (run.month - holdout_months + 1).start_time - pd.Timedelta(days=1)
+    first = pd.Timestamp(run.table("baskets")["date"].min())
+    calibration_months = (pd.Period(calibration_end, "M") - pd.Period(first, "M")).n + 1
+    if calibration_months < MIN_BACKTEST_CALIBRATION_MONTHS:
+        have = (run.month - pd.Period(first, "M")).n + 1
+        raise DataCondition(
+            f"The backtest needs at least {MIN_BACKTEST_CALIBRATION_MONTHS + holdout_months} months of history "
+            f"({MIN_BACKTEST_CALIBRATION_MONTHS} to fit the model, {holdout_months} held out to test it); the data "
+            f"has {have} ({first:%Y-%m} to {run.month}). The model's track record will be measured once the "
+            "history is long enough.")
+    return calibration_end, last_day
+
+
+def p_alive_matrix(model: btyd.BTYDModel, max_frequency: int, T: float, cells: int = 40) -> pd.DataFrame:
+    """P(alive) for a customer of age T by repeat purchases (rows) and recency (columns)."""
+    freqs = np.unique(np.linspace(0, max_frequency, min(cells, max_frequency + 1)).round().astype(int))
+    recs = np.linspace(0, T, cells)
+    grid = model.p_alive(freqs[:, None], recs[None, :], T)
+    grid = np.where((freqs[:, None] == 0) & (recs[None, :] > 0), np.nan, grid)  # impossible cells
+    return pd.DataFrame(grid, index=pd.Index(freqs, name="repeat purchases"),
+                        columns=pd.Index(recs.round(1), name="weeks from first to last purchase"))
+
+
+def period_transactions(model: btyd.BTYDModel, summary: pd.DataFrame, bins: int = 12,
+                        seed: int = 0) -> pd.DataFrame:
+    """Customers by number of repeat purchases: actual against data simulated from the model.
+
+    Grocery customers buy often, so the bins widen to cover 90% of customers in `bins`.
+    """
+    actual = summary["frequency"].to_numpy()
+    sim = simulate_frequencies(model, summary["T"].to_numpy(), seed=seed)
+    width = max(1, int(np.ceil(np.quantile(actual, 0.9) / (bins - 1))))
+    edges = np.arange(bins) * width
+    labels = [str(e) if width == 1 else f"{e}–{e + width - 1}" for e in edges[:-1]] + [f"{edges[-1]}+"]
+
+    def counts(x):
+        return np.bincount(np.minimum(x // width, bins - 1).astype(int), minlength=bins)
+    return pd.DataFrame({"repeat purchases": labels, "actual": counts(actual), "model": counts(sim)})
+
+
+def simulate_frequencies(model: btyd.BTYDModel, T: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Repeat purchases in (0, T] for customers drawn from the fitted population."""
+    rng = np.random.default_rng(seed)
+    n = len(T)
+    if model.kind == "paretonbd":
+        r, alpha, s, beta = model.p
+        lam, mu = rng.gamma(r, 1 / alpha, n), rng.gamma(s, 1 / beta, n)
+        life = np.minimum(rng.exponential(1 / mu), T)
+        return rng.poisson(lam * life)
+    r, alpha, a, b = model.p
+    lam, p = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
+    alive = np.ones(n, bool) if model.kind == "bgnbd" else rng.random(n) >= p
+    t = np.zeros(n)
+    x = np.zeros(n, dtype=int)
+    while alive.any():
+        t = t + rng.exponential(1 / lam)
+        bought = alive & (t <= T)
+        x += bought
+        alive = bought & (rng.random(n) >= p)
+    return x
+
+
+def save(view: ChurnView, run: Run) -> None:
+    """The month's churn scores and headline; the model and its forecasts when it was used."""
+    if view.model is not None:
+        run.available("churn_model")
+        run.write("churn_model", view.model)
+        run.write("forecasts", ledger.forecasts(run, view.model, view.scores), index=False)
+    else:
+        run.unavailable("churn_model", view.reason)
+    run.write("churn_scores", view.scores)
+    run.write("churn_summary", {"headline": view.headline()})
+
+
+@dataclass
+class Saved:
+    scores: pd.DataFrame
+    model: btyd.BTYDModel | None
+    headline: dict
+
+
+def saved(run: Run) -> Saved:
+    """The month's churn scores as notebook 03 saved them; computed here, with the config's
+    settings, when it has not run (a notebook opened on its own in JupyterLab)."""
+    if not run.has("churn_scores"):
+        from retention_lib.analytics.kpis import run_lapse_rule
+
+        save(month_view(run, run.setting("model"), float(run.setting("at_risk_threshold")),
+                        run_lapse_rule(run).days), run)
+    model = btyd.BTYDModel.from_json(run.path("churn_model")) if run.has("churn_model") else None
+    return Saved(run.read("churn_scores"), model, run.read("churn_summary")["headline"])
+
+
+def scores_at(run: Run, churned: Saved, end: pd.Timestamp) -> pd.DataFrame:
+    """Members' summary and churn status at `end` (exclusive), judged as this month's view judges:
+    with its model and threshold, or by the lapse rule."""
+    before = month_summary(run, end)
+    h = churned.headline
+    if churned.model is not None:
+        p = churned.model.p_alive(before["frequency"], before["recency"], before["T"])
+        return before.assign(p_alive=p, at_risk=p < h["threshold"], likely_lost=p < LIKELY_LOST)
+    status = _lapse_status(run.table("baskets"), end, h["lapse_days"])
+    return before.join(status[["at_risk", "likely_lost"]]).assign(p_alive=np.nan)
+
+
+def month_backtest(run: Run, kind: str, holdout_months: int, compare: tuple[str, ...] = ()
+                   ) -> tuple[Backtest, pd.DataFrame]:
+    """The backtest of the month's model, beside any other models a setting asks for.
+
+    A DataCondition when the history is too short or the model cannot be fitted on the
+    calibration months."""
+    cal_end, obs_end = backtest_window(run, holdout_months)
+    kinds = tuple(dict.fromkeys((kind, *compare)))
+    comparison, results = compare_models(run.table("baskets"), cal_end, obs_end, kinds,
+                                         max_seconds=run.setting("fit_budget_s"))
+    if kind not in results:
+        note = comparison.set_index("model").at[btyd.NAMES[kind], "note"]
+        raise DataCondition(f"The {btyd.NAMES[kind]} model could not be fitted on the months before the holdout "
+                            f"(to {cal_end:%Y-%m-%d}): {note}")
+    return results[kind], comparison
+
+
+def backtest_summary(result: Backtest, comparison: pd.DataFrame) -> dict:
+    return {"metrics": result.metrics, "comparison": comparison.to_dict("records"),
+            "lift": result.lift.to_dict("records"), "reliability": result.reliability.to_dict("records")}

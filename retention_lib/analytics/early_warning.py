@@ -1,0 +1,209 @@
+"""Early warning: members whose behaviour is turning, each with the reasons that fired.
+
+Who is checked: members with at least one purchase in the last 34 weeks to the month's end
+(the 8-week recent window plus the 26-week baseline before it). Each reason is a boolean
+column with one rule:
+
+- **falling_frequency** — purchase days in the last 8 weeks are at most half of what the
+  member's own baseline rate predicts, and that few is unlikely by chance: P(X ≤ observed)
+  < 0.05 for X ~ Poisson(baseline rate × 8 weeks). The baseline rate is purchase days per
+  week in the 26 weeks before the recent window, from the member's first purchase if later;
+  it needs at least 13 weeks of baseline and 3 purchase days in it.
+- **falling_spend** — the member still comes (≥ 2 purchase days in the last 8 weeks) but
+  spends less per visit: mean spend per purchase day at most 70% of the baseline mean, and
+  a one-sided Welch t-test of recent against baseline days gives p < 0.05 (≥ 3 baseline days).
+- **p_alive_drop** — P(alive) from the churn model crossed below the at-risk threshold this
+  month (newly at risk), or fell by at least 0.2 since last month's end.
+- **low_survey_score** — the member's latest survey answer in the last 90 days was a
+  detractor (NPS 0–6) or dissatisfied (CSAT 1–2).
+- **open_complaint** — a complaint by the member opened in the last 90 days is still open at
+  the month's end, or was closed without being resolved.
+
+The list is customer level and stays in the run folder (early_warning.csv); the report
+shows only the counts by reason.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from retention_lib.data.aggregate import connect, money_mean, money_sum, money_var_samp
+from retention_lib.core.run import Run
+from retention_lib.core.spreadsheets import write_csv
+
+RECENT_WEEKS = 8
+BASELINE_WEEKS = 26
+MIN_BASELINE_WEEKS = 13
+MIN_BASELINE_DAYS = 3
+FREQUENCY_RATIO = 0.5
+SPEND_RATIO = 0.7
+MIN_RECENT_DAYS_FOR_SPEND = 2
+P_VALUE = 0.05
+P_ALIVE_DROP = 0.2
+LOOKBACK_DAYS = 90
+REASONS: dict[str, str] = {
+    "falling_frequency": "Falling visit frequency",
+    "falling_spend": "Spending less per visit",
+    "p_alive_drop": "Drop in P(alive)",
+    "low_survey_score": "Low survey score",
+    "open_complaint": "Open or unresolved complaint",
+}
+
+# Spend per purchase day stays an exact DECIMAL; its mean and variance come from exact sums
+# and counts (aggregate.money_mean/money_var_samp), so no float sum depends on row order.
+BASELINE = "d >= $baseline_start AND d < $recent_start"
+RECENT = "d >= $recent_start"
+BEHAVIOUR_SQL = f"""
+WITH days AS (
+    SELECT customer_id, CAST("date" AS DATE) AS d, {money_sum("amount", exact=True)} AS spend
+    FROM baskets
+    WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end
+    GROUP BY ALL),
+firsts AS (SELECT customer_id, min(d) AS first_purchase, max(d) AS last_purchase FROM days GROUP BY 1)
+SELECT f.customer_id, f.first_purchase, f.last_purchase,
+       count(*) FILTER (WHERE {BASELINE})             AS baseline_days,
+       {money_mean("spend", BASELINE)}                AS baseline_spend,
+       {money_var_samp("spend", BASELINE)}            AS baseline_spend_var,
+       count(*) FILTER (WHERE {RECENT})               AS recent_days,
+       {money_mean("spend", RECENT)}                  AS recent_spend,
+       {money_var_samp("spend", RECENT)}              AS recent_spend_var
+FROM firsts f JOIN days USING (customer_id)
+WHERE f.last_purchase >= $baseline_start
+GROUP BY ALL
+ORDER BY f.customer_id
+"""
+
+
+def behaviour(baskets: pd.DataFrame, end: pd.Timestamp, recent_weeks: int = RECENT_WEEKS,
+              baseline_weeks: int = BASELINE_WEEKS) -> pd.DataFrame:
+    """Per checked member: purchase days and spend per purchase day, baseline vs recent."""
+    end = pd.Timestamp(end).normalize()
+    recent_start = end - pd.Timedelta(weeks=recent_weeks)
+    baseline_start = recent_start - pd.Timedelta(weeks=baseline_weeks)
+    con = connect()
+    con.register("baskets", baskets)
+    out = con.execute(BEHAVIOUR_SQL, {"end": end.to_pydatetime(), "recent_start": recent_start.date(),
+                                      "baseline_start": baseline_start.date()}).df()
+    con.close()
+    out = out.set_index("customer_id").sort_index()
+    first = pd.to_datetime(out["first_purchase"])
+    exposure_start = first.where(first > baseline_start, baseline_start)
+    out["baseline_weeks"] = ((recent_start - exposure_start).dt.days / 7).clip(lower=0)
+    out["baseline_visits_per_week"] = (out["baseline_days"] / out["baseline_weeks"]).where(out["baseline_weeks"] > 0)
+    out["recent_visits_per_week"] = out["recent_days"] / recent_weeks
+    out["expected_recent_days"] = out["baseline_visits_per_week"] * recent_weeks
+    return out
+
+
+def frequency_flags(b: pd.DataFrame) -> pd.Series:
+    has_baseline = (b["baseline_weeks"] >= MIN_BASELINE_WEEKS) & (b["baseline_days"] >= MIN_BASELINE_DAYS)
+    expected = b["expected_recent_days"].fillna(0)
+    p = pd.Series(stats.poisson.cdf(b["recent_days"], expected.clip(lower=1e-9)), index=b.index)
+    return has_baseline & (b["recent_days"] <= FREQUENCY_RATIO * expected) & (p < P_VALUE)
+
+
+def spend_flags(b: pd.DataFrame) -> pd.Series:
+    nb, nr = b["baseline_days"].astype(float), b["recent_days"].astype(float)
+    vb, vr = b["baseline_spend_var"].astype(float), b["recent_spend_var"].astype(float)
+    se2 = vb / nb + vr / nr
+    t = (b["recent_spend"] - b["baseline_spend"]) / np.sqrt(se2)
+    df = se2**2 / ((vb / nb) ** 2 / (nb - 1) + (vr / nr) ** 2 / (nr - 1))
+    p = pd.Series(stats.t.cdf(t, df), index=b.index)
+    eligible = (nb >= MIN_BASELINE_DAYS) & (nr >= MIN_RECENT_DAYS_FOR_SPEND) & (se2 > 0)
+    return (eligible & (b["recent_spend"] <= SPEND_RATIO * b["baseline_spend"]) & (p < P_VALUE)).fillna(False)
+
+
+def early_warning(baskets: pd.DataFrame, end: pd.Timestamp, *, churn_scores: pd.DataFrame | None = None,
+                  surveys: pd.DataFrame | None = None, complaints: pd.DataFrame | None = None,
+                  clv_scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every checked member with the five reason columns, a reasons text and the evidence.
+
+    Ordered by number of reasons (most first), then CLV (highest first, missing last; when
+    `clv_scores` are given), then customer id, so ties never depend on the input's order.
+    `end` is exclusive (the first instant after the month). Reasons whose source is
+    missing (no churn scores, surveys or complaints) are False and listed as unavailable
+    by `counts_by_reason`.
+    """
+    end = pd.Timestamp(end)
+    b = behaviour(baskets, end)
+    out = b[["first_purchase", "last_purchase", "baseline_visits_per_week", "recent_visits_per_week",
+             "baseline_spend", "recent_spend"]].rename(columns={
+                 "baseline_spend": "baseline_spend_per_visit", "recent_spend": "recent_spend_per_visit"})
+    out["falling_frequency"] = frequency_flags(b)
+    out["falling_spend"] = spend_flags(b)
+
+    out["p_alive_drop"] = False
+    if churn_scores is not None:
+        s = churn_scores.reindex(out.index)
+        out["p_alive"], out["p_alive_last_month"] = s["p_alive"], s["p_alive_last_month"]
+        drop = (s["p_alive_last_month"] - s["p_alive"]) >= P_ALIVE_DROP
+        out["p_alive_drop"] = (s["newly_at_risk"].fillna(False).astype(bool) | drop.fillna(False))
+    if clv_scores is not None:
+        out["clv"] = clv_scores["clv"].reindex(out.index)
+
+    since = end - pd.Timedelta(days=LOOKBACK_DAYS)
+    out["low_survey_score"] = False
+    if surveys is not None and "customer_id" in surveys:
+        sv = surveys[surveys["customer_id"].notna() & (surveys["submitted_at"] >= since)
+                     & (surveys["submitted_at"] < end)]
+        last = sv.sort_values(["submitted_at", "response_id"]).groupby("customer_id").tail(1).set_index("customer_id")
+        low = (last["nps"] <= 6) | (last["csat"] <= 2)
+        out["last_nps"] = last["nps"].reindex(out.index).astype("Float64")
+        out["last_csat"] = last["csat"].reindex(out.index).astype("Float64")
+        out["low_survey_score"] = low.reindex(out.index).fillna(False).astype(bool)
+    out["open_complaint"] = False
+    if complaints is not None and "customer_id" in complaints:
+        c = complaints[complaints["customer_id"].notna() & (complaints["opened_at"] >= since)
+                       & (complaints["opened_at"] < end)]
+        still_open = c["closed_at"].isna() | (c["closed_at"] >= end)
+        unresolved = c["closed_at"].notna() & ~c["resolved"].fillna(False).astype(bool)
+        open_ids = set(c.loc[still_open | unresolved, "customer_id"])
+        out["open_complaint"] = out.index.isin(open_ids)
+
+    flags = out[list(REASONS)].astype(bool)
+    out[list(REASONS)] = flags
+    out["n_reasons"] = flags.sum(axis=1)
+    labels = np.array([REASONS[r].lower() for r in REASONS], dtype=object)
+    out["reasons"] = [", ".join(labels[row]) for row in flags.to_numpy()]
+    keys = ["n_reasons"] + (["clv"] if "clv" in out else []) + ["customer_id"]
+    return out.sort_values(keys, ascending=[False] * (len(keys) - 1) + [True], na_position="last")
+
+
+def available_reasons(churn_scores=None, surveys=None, complaints=None) -> dict[str, bool]:
+    return {"falling_frequency": True, "falling_spend": True, "p_alive_drop": churn_scores is not None,
+            "low_survey_score": surveys is not None and "customer_id" in surveys,
+            "open_complaint": complaints is not None and "customer_id" in complaints}
+
+
+def counts_by_reason(table: pd.DataFrame, available: dict[str, bool] | None = None) -> pd.DataFrame:
+    """Members flagged by each reason (a member with two reasons counts in both), and any."""
+    available = available or {r: True for r in REASONS}
+    rows = [{"reason": label, "members": int(table[r].sum()) if available.get(r, True) else None,
+             "share_of_checked": float(table[r].mean()) if available.get(r, True) and len(table) else None,
+             "available": bool(available.get(r, True))}
+            for r, label in REASONS.items()]
+    flagged = int((table["n_reasons"] > 0).sum())
+    rows.append({"reason": "Any reason", "members": flagged,
+                 "share_of_checked": flagged / len(table) if len(table) else None, "available": True})
+    return pd.DataFrame(rows)
+
+
+def run_early_warning(run: Run, churn_scores: pd.DataFrame | None, clv_scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    return early_warning(run.table("baskets"), run.end, churn_scores=churn_scores, surveys=run.table("surveys"),
+                         complaints=run.table("complaints"), clv_scores=clv_scores)
+
+
+def save(run: Run, table: pd.DataFrame, available: dict[str, bool]) -> None:
+    """The customer-level list (flagged members only) as CSV and Parquet in the run folder;
+    the counts by reason as JSON for the report."""
+    flagged = table[table["n_reasons"] > 0]
+    run.write("early_warning", flagged)
+    write_csv(flagged, run.path("early_warning_list"), index=True)
+    counts = counts_by_reason(table, available)
+    run.write("early_warning_summary", {
+        "month": str(run.month), "checked_members": int(len(table)), "flagged_members": int(len(flagged)),
+        "recent_weeks": RECENT_WEEKS, "baseline_weeks": BASELINE_WEEKS, "lookback_days": LOOKBACK_DAYS,
+        "counts": counts.to_dict("records"),
+        "multiple_reasons": int((table["n_reasons"] >= 2).sum()),
+    })

@@ -1,0 +1,528 @@
+"""The monthly KPI board: customers, churn, spend, members, complaints and satisfaction.
+
+Definitions (DESIGN §2; the notebook and the report repeat them):
+
+- A *purchase* is a member basket whose lines net to more than zero (`is_purchase`); a
+  member's *purchase days* are the distinct days with a purchase.
+- **Active** in month M: a member with at least one purchase basket in M.
+- **New**: a member whose first purchase in the data falls in M. In the first months of a
+  data set this includes existing customers seen for the first time (the data cannot tell).
+- **Returning**: active and not new. Split into *retained* (in the active base at the month
+  start) and *reactivated* (already lapsed at the month start and bought again in M).
+- **Lapse rule**: a member is lapsed once N days have passed without a purchase. Their
+  silence reaches N on the *lapse day* = last purchase day + N; buying on or before that day
+  resets the clock. N comes from `lapse_rule`: a notebook parameter, else the config's
+  `lapse_days`, else the data — the 95th percentile of the gaps between members' consecutive
+  purchase days (all history to the month's end), rounded up to whole weeks and kept within
+  28–182 days. One N applies to every month of a run, so comparisons are like for like.
+- **Lapsed this month**: members whose lapse day falls in M and who have not bought since
+  (their last purchase up to M's end is the one the lapse counts from).
+- **Active base at the month start**: members with a purchase before M whose lapse day is on
+  or after M's first day (not yet lapsed when M began).
+- **Churn rate** = members of the active base at M's start who lapsed in M ÷ that base.
+  **Retention rate** = 1 − churn rate: the share of the base still not lapsed at M's end.
+  A member who lapsed and came back within M is not churned. Both need N days of history
+  before M; in the first months of a data set (the *warm-up*) they, the base, lapsed and
+  reactivated counts are left empty rather than shown too low.
+- **Repurchase rate**: of the members active in M−1, the share who bought again in M.
+- **Visits per active member** = member purchase baskets in M ÷ active members.
+- **Average basket value** = revenue ÷ purchase baskets, members and non-members together;
+  revenue is the net sales of every basket in M (returns netted, return-only visits
+  included), purchase baskets are baskets with a positive net amount.
+- **Revenue per active member** = members' revenue in M ÷ active members.
+- **Members' share of revenue** = members' revenue ÷ revenue; **non-member baskets** = non-
+  member purchase baskets.
+- **Complaint rate** = complaints opened in M per 1,000 purchase baskets (when the source has
+  complaints).
+- **NPS** = % promoters (9–10) − % detractors (0–6) among survey responses submitted in M;
+  **CSAT** = % of responses rating 4 or 5 on the 1–5 scale (when the source has surveys).
+
+Per store, every figure is computed on that store's baskets as if the store were the
+business: a member counts in each store they bought at, is *new* at a store the first time
+they buy there, and *lapses* at a store after N days without buying there. Store customer
+counts therefore do not add up to the total (a member who shops at two stores is one
+member in the total); revenue and basket counts do.
+
+The scans run in DuckDB as plain SQL over named relations, like `aggregate`, with money summed
+exactly (`aggregate.money_sum`), so the board is the same bit for bit on every run.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from retention_lib.data.aggregate import connect, member_purchases, money_sum
+from retention_lib.core.run import Run
+
+TOTAL = "All stores"
+# Lapse rule derived from the data: this quantile of the gaps between consecutive purchase
+# days, rounded up to whole weeks and kept within the bounds.
+LAPSE_QUANTILE = 0.95
+LAPSE_MIN_DAYS = 28
+LAPSE_MAX_DAYS = 182
+TREND_MONTHS = 13
+
+
+@dataclass(frozen=True)
+class KPI:
+    name: str
+    label: str
+    kind: str        # count | rate | money | number | score
+    needs: str = ""  # the optional table it needs: complaints | surveys
+
+
+KPIS: tuple[KPI, ...] = (
+    KPI("active_customers", "Active members", "count"),
+    KPI("new_customers", "New members", "count"),
+    KPI("returning_customers", "Returning members", "count"),
+    KPI("reactivated_customers", "of which reactivated", "count"),
+    KPI("lapsed_customers", "Lapsed this month", "count"),
+    KPI("active_base_start", "Active base at month start", "count"),
+    KPI("churn_rate", "Churn rate", "rate"),
+    KPI("retention_rate", "Retention rate", "rate"),
+    KPI("repurchase_rate", "Repurchase rate", "rate"),
+    KPI("visits_per_active", "Visits per active member", "number"),
+    KPI("baskets", "Purchase baskets", "count"),
+    KPI("revenue", "Revenue", "money"),
+    KPI("avg_basket_value", "Average basket value", "money"),
+    KPI("revenue_per_active", "Revenue per active member", "money"),
+    KPI("member_revenue_share", "Members' share of revenue", "rate"),
+    KPI("non_member_baskets", "Non-member baskets", "count"),
+    KPI("complaints", "Complaints opened", "count", "complaints"),
+    KPI("complaint_rate", "Complaints per 1,000 baskets", "number", "complaints"),
+    KPI("survey_responses", "Survey responses", "count", "surveys"),
+    KPI("nps", "NPS", "score", "surveys"),
+    KPI("csat", "CSAT (% rating 4–5)", "rate", "surveys"),
+)
+KPI_BY_NAME = {k.name: k for k in KPIS}
+# Columns left empty in warm-up months (they need N days of history before the month).
+NEEDS_HISTORY = ("active_base_start", "lapsed_customers", "lapsed_from_base", "retained_active",
+                 "reactivated_customers", "churn_rate", "retention_rate")
+
+
+# --------------------------------------------------------------------------- lapse rule
+@dataclass(frozen=True)
+class LapseRule:
+    days: int
+    source: str                     # parameter | config | data | fallback
+    quantile: float = LAPSE_QUANTILE
+    gap_quantile_days: float | None = None
+    n_gaps: int = 0
+
+    def describe(self) -> str:
+        if self.source in ("parameter", "config"):
+            return f"A member is lapsed after {self.days} days without a purchase (set in the {self.source})."
+        if self.source == "fallback":
+            return (f"A member is lapsed after {self.days} days without a purchase (the lower bound: "
+                    "the data has no repeat purchases to derive it from).")
+        return (f"A member is lapsed after {self.days} days without a purchase: the "
+                f"{self.quantile:.0%} quantile of the {self.n_gaps:,} gaps between members' consecutive "
+                f"purchase days ({self.gap_quantile_days:.0f} days), rounded up to whole weeks and kept "
+                f"within {LAPSE_MIN_DAYS}–{LAPSE_MAX_DAYS} days.")
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"rule": self.describe()}
+
+
+def purchase_gaps(baskets: pd.DataFrame, con=None) -> np.ndarray:
+    """Days between each member's consecutive purchase days (all stores)."""
+    con = con or connect()
+    con.register("baskets", baskets)
+    gaps = con.execute("""
+        WITH d AS (SELECT DISTINCT customer_id, CAST("date" AS DATE) AS d FROM baskets
+                   WHERE is_member AND is_purchase AND customer_id IS NOT NULL)
+        SELECT date_diff('day', lag(d) OVER (PARTITION BY customer_id ORDER BY d), d) AS gap FROM d
+        ORDER BY customer_id, d
+    """).df()["gap"].dropna().to_numpy(dtype=float)
+    con.unregister("baskets")
+    return gaps
+
+
+def derive_lapse_days(gaps: np.ndarray, quantile: float = LAPSE_QUANTILE) -> LapseRule:
+    """N = the `quantile` of the purchase-day gaps, rounded up to whole weeks, in bounds."""
+    if len(gaps) == 0:
+        return LapseRule(LAPSE_MIN_DAYS, "fallback", quantile, None, 0)
+    q = float(np.quantile(gaps, quantile))
+    days = int(min(max(math.ceil(q / 7) * 7, LAPSE_MIN_DAYS), LAPSE_MAX_DAYS))
+    return LapseRule(days, "data", quantile, q, len(gaps))
+
+
+def lapse_rule(run: Run, override: int | None = None, baskets: pd.DataFrame | None = None) -> LapseRule:
+    """The lapse rule of a run: a notebook parameter, else config `lapse_days`, else the data."""
+    if override:
+        return LapseRule(int(override), "parameter")
+    configured = run.setting("lapse_days")
+    if configured:
+        return LapseRule(int(configured), "config")
+    baskets = run.table("baskets") if baskets is None else baskets
+    return derive_lapse_days(purchase_gaps(baskets))
+
+
+def run_lapse_rule(run: Run, override: int | None = None) -> LapseRule:
+    """The rule notebook 02 used for this run (kpi_board.json), unless overridden; else derived."""
+    if override:
+        return LapseRule(int(override), "parameter")
+    saved = run.read("kpi_board") if run.has("kpi_board") else None
+    if saved and "lapse" in saved:
+        fields = ("days", "source", "quantile", "gap_quantile_days", "n_gaps")
+        return LapseRule(**{k: saved["lapse"][k] for k in fields if k in saved["lapse"]})
+    return lapse_rule(run)
+
+
+# --------------------------------------------------------------------------- monthly KPIs
+def month_frame(first: pd.Period, last: pd.Period) -> pd.DataFrame:
+    months = pd.period_range(first, last, freq="M")
+    return pd.DataFrame({
+        "month": months.astype(str), "month_idx": np.arange(len(months)),
+        "m_start": months.start_time.normalize().date, "m_end": months.end_time.normalize().date,
+    })
+
+
+CUSTOMER_SQL = """
+CREATE OR REPLACE TEMP TABLE pdays AS
+WITH p AS (SELECT DISTINCT CAST(store_id AS VARCHAR) AS store_id, customer_id, CAST("date" AS DATE) AS d
+           FROM baskets WHERE is_member AND is_purchase AND customer_id IS NOT NULL)
+SELECT store_id AS scope, customer_id, d FROM p
+UNION ALL
+SELECT DISTINCT '{total}' AS scope, customer_id, d FROM p;
+
+CREATE OR REPLACE TEMP TABLE iv AS
+SELECT scope, customer_id, d,
+       lead(d) OVER (PARTITION BY scope, customer_id ORDER BY d) AS nxt,
+       min(d) OVER (PARTITION BY scope, customer_id)            AS first_d
+FROM pdays;
+
+CREATE OR REPLACE TEMP TABLE active_months AS
+SELECT DISTINCT iv.scope, iv.customer_id, m.month_idx, iv.first_d >= m.m_start AS is_new
+FROM iv JOIN months m ON iv.d BETWEEN m.m_start AND m.m_end;
+"""
+
+CUSTOMER_KPIS_SQL = """
+WITH active AS (
+    SELECT month_idx, scope, count(*) AS active_customers,
+           count(*) FILTER (WHERE is_new) AS new_customers
+    FROM active_months GROUP BY ALL),
+base AS (
+    SELECT m.month_idx, iv.scope, count(*) AS active_base_start,
+           count(*) FILTER (WHERE iv.nxt <= m.m_end) AS retained_active
+    FROM iv JOIN months m
+      ON iv.d < m.m_start AND iv.d + {n} >= m.m_start AND (iv.nxt IS NULL OR iv.nxt >= m.m_start)
+    GROUP BY ALL),
+lapsed AS (
+    SELECT m.month_idx, iv.scope, count(*) AS lapsed_customers,
+           count(*) FILTER (WHERE iv.d < m.m_start) AS lapsed_from_base
+    FROM iv JOIN months m
+      ON iv.d + {n} BETWEEN m.m_start AND m.m_end AND (iv.nxt IS NULL OR iv.nxt > m.m_end)
+    GROUP BY ALL),
+rep AS (
+    SELECT a.month_idx + 1 AS month_idx, a.scope, count(*) AS previous_active,
+           count(b.customer_id) AS repurchasers
+    FROM active_months a LEFT JOIN active_months b
+      ON a.scope = b.scope AND a.customer_id = b.customer_id AND b.month_idx = a.month_idx + 1
+    GROUP BY ALL)
+SELECT m.month_idx, s.scope,
+       coalesce(active.active_customers, 0) AS active_customers,
+       coalesce(active.new_customers, 0)    AS new_customers,
+       coalesce(base.active_base_start, 0)  AS active_base_start,
+       coalesce(base.retained_active, 0)    AS retained_active,
+       coalesce(lapsed.lapsed_customers, 0) AS lapsed_customers,
+       coalesce(lapsed.lapsed_from_base, 0) AS lapsed_from_base,
+       coalesce(rep.previous_active, 0)     AS previous_active,
+       coalesce(rep.repurchasers, 0)        AS repurchasers
+FROM months m CROSS JOIN (SELECT DISTINCT scope FROM iv) s
+LEFT JOIN active USING (month_idx, scope)
+LEFT JOIN base   USING (month_idx, scope)
+LEFT JOIN lapsed USING (month_idx, scope)
+LEFT JOIN rep    USING (month_idx, scope)
+ORDER BY m.month_idx, s.scope
+"""
+
+MONEY_SQL = f"""
+SELECT m.month_idx,
+       CASE WHEN grouping(b.store_id) = 1 THEN '{{total}}' ELSE CAST(b.store_id AS VARCHAR) END AS scope,
+       count(*)                                            AS all_baskets,
+       count(*) FILTER (WHERE b.is_purchase)               AS baskets,
+       {money_sum("b.amount")}                             AS revenue,
+       coalesce({money_sum("b.amount", "b.is_member")}, 0) AS member_revenue,
+       count(*) FILTER (WHERE b.is_member AND b.is_purchase)     AS member_visits,
+       count(*) FILTER (WHERE NOT b.is_member AND b.is_purchase) AS non_member_baskets
+FROM baskets b JOIN months m ON CAST(b."date" AS DATE) BETWEEN m.m_start AND m.m_end
+GROUP BY GROUPING SETS ((m.month_idx, b.store_id), (m.month_idx))
+ORDER BY 1, 2
+"""
+
+
+def _by_month_and_store(frame: pd.DataFrame | None, time_col: str, months: pd.DataFrame,
+                        agg: dict) -> pd.DataFrame:
+    """Aggregate an event table per (month, store) and per month for all stores."""
+    if frame is None:
+        return pd.DataFrame(columns=["month_idx", "scope"])
+    period = pd.to_datetime(frame[time_col]).dt.to_period("M").astype(str)
+    f = frame.assign(month=period).merge(months[["month", "month_idx"]], on="month")
+    if "store_id" in f:
+        f["store_id"] = f["store_id"].astype("string")
+        stores = f.dropna(subset=["store_id"]).groupby(["month_idx", "store_id"]).agg(**agg).reset_index()
+        stores = stores.rename(columns={"store_id": "scope"})
+    else:
+        stores = pd.DataFrame()
+    total = f.groupby("month_idx").agg(**agg).reset_index().assign(scope=TOTAL)
+    return pd.concat([stores, total], ignore_index=True)
+
+
+def monthly_kpis(baskets: pd.DataFrame, lapse_days: int, *, through: pd.Period | str | None = None,
+                 complaints: pd.DataFrame | None = None, surveys: pd.DataFrame | None = None,
+                 data_start: pd.Timestamp | None = None) -> pd.DataFrame:
+    """One row per (scope, month) from the first month of data to `through`.
+
+    `scope` is a store id or TOTAL. Months in which a scope has no basket at all have every
+    KPI empty (NaN), so a comparison with them is "no data", never a fake zero. See the
+    module docstring for the definitions. `data_start` (default: the first basket's day)
+    decides the warm-up months, when figures needing N days of history are left empty.
+    """
+    n = int(lapse_days)
+    dates = pd.to_datetime(baskets["date"])
+    first = dates.min().to_period("M")
+    last = pd.Period(through, "M") if through is not None else dates.max().to_period("M")
+    months = month_frame(first, last)
+    con = connect()
+    con.register("baskets", baskets)
+    con.register("months", months)
+    con.execute(CUSTOMER_SQL.format(total=TOTAL))
+    customers = con.execute(CUSTOMER_KPIS_SQL.format(n=n)).df()
+    money = con.execute(MONEY_SQL.format(total=TOTAL)).df()
+    con.close()
+
+    out = money.merge(customers, on=["month_idx", "scope"], how="left")
+    counts = [c for c in customers.columns if c not in ("month_idx", "scope")]
+    out[counts] = out[counts].fillna(0)
+    comp = _by_month_and_store(complaints, "opened_at", months, {"complaints": ("complaint_id", "size")})
+    surv = None
+    if surveys is not None:
+        s = surveys.assign(promoter=surveys["nps"] >= 9, detractor=surveys["nps"] <= 6,
+                           satisfied=surveys["csat"] >= 4)
+        surv = _by_month_and_store(s, "submitted_at", months, {
+            "survey_responses": ("response_id", "size"), "promoters": ("promoter", "sum"),
+            "detractors": ("detractor", "sum"), "satisfied": ("satisfied", "sum"),
+            "csat_answers": ("csat", "count")})
+    if complaints is not None:
+        out = out.merge(comp, on=["month_idx", "scope"], how="left")
+        out["complaints"] = out["complaints"].fillna(0)
+    if surv is not None:
+        out = out.merge(surv, on=["month_idx", "scope"], how="left")
+        out["survey_responses"] = out["survey_responses"].fillna(0)
+
+    # Every (scope, month) present; a scope-month without any basket stays empty.
+    grid = pd.MultiIndex.from_product([sorted(out["scope"].unique()), months["month_idx"]],
+                                      names=["scope", "month_idx"])
+    out = out.set_index(["scope", "month_idx"]).reindex(grid).reset_index()
+    out = out.merge(months[["month_idx", "month", "m_start"]], on="month_idx")
+
+    def ratio(a, b):
+        a, b = out[a].astype(float), out[b].astype(float)
+        return (a / b).where(b > 0)
+
+    out["returning_customers"] = out["active_customers"] - out["new_customers"]
+    out["reactivated_customers"] = out["returning_customers"] - out["retained_active"]
+    out["churn_rate"] = ratio("lapsed_from_base", "active_base_start")
+    out["retention_rate"] = 1 - out["churn_rate"]
+    out["repurchase_rate"] = ratio("repurchasers", "previous_active")
+    first_month = out["month_idx"] == 0
+    out.loc[first_month, ["repurchase_rate", "previous_active", "repurchasers"]] = np.nan
+    out["visits_per_active"] = ratio("member_visits", "active_customers")
+    out["avg_basket_value"] = ratio("revenue", "baskets")
+    out["revenue_per_active"] = ratio("member_revenue", "active_customers")
+    out["member_revenue_share"] = (out["member_revenue"] / out["revenue"]).where(out["revenue"] > 0)
+    if complaints is not None:
+        out["complaint_rate"] = 1000 * ratio("complaints", "baskets")
+    if surv is not None:
+        answered = out["survey_responses"].astype(float)
+        out["nps"] = (100 * (out["promoters"] - out["detractors"]) / answered).where(answered > 0)
+        out["csat"] = ratio("satisfied", "csat_answers")
+
+    start = pd.Timestamp(data_start) if data_start is not None else dates.min().normalize()
+    warm_up = pd.to_datetime(out["m_start"]) - pd.Timedelta(days=n) < start
+    out["warm_up"] = warm_up
+    out.loc[warm_up, list(NEEDS_HISTORY)] = np.nan
+    out["lapse_days"] = n
+    order = ["scope", "month", "warm_up", "lapse_days"] + [k.name for k in KPIS if k.name in out]
+    rest = [c for c in out.columns if c not in order and c not in ("month_idx", "m_start")]
+    total_first = out["scope"].ne(TOTAL)
+    return (out.assign(_o=total_first).sort_values(["_o", "scope", "month"])
+            .drop(columns="_o")[order + rest].reset_index(drop=True))
+
+
+def run_kpis(run: Run, lapse: LapseRule) -> pd.DataFrame:
+    """The monthly KPIs of a run: every month of data up to the run's month."""
+    return monthly_kpis(run.table("baskets"), lapse.days, through=run.month,
+                        complaints=run.table("complaints"), surveys=run.table("surveys"))
+
+
+def available_kpis(monthly: pd.DataFrame) -> list[KPI]:
+    return [k for k in KPIS if k.name in monthly.columns]
+
+
+# --------------------------------------------------------------------------- changes
+def change(now: float, then: float) -> tuple[float, float]:
+    if not (np.isfinite(now) and np.isfinite(then)):
+        return float("nan"), float("nan")
+    rel = (now - then) / abs(then) if then != 0 else float("nan")
+    return now - then, rel
+
+
+def board(monthly: pd.DataFrame, month: str | pd.Period, scope: str = TOTAL) -> pd.DataFrame:
+    """KPIs of `month` with month-on-month and year-on-year changes for one scope.
+
+    A comparison month missing from the data (or with no data for the scope) gives NaN
+    changes. Relative changes are NaN when the comparison value is 0. For rates the
+    absolute change is in rate units (0.012 = 1.2 percentage points).
+    """
+    month = pd.Period(month, "M")
+    rows = monthly[monthly["scope"] == scope].set_index("month")
+    names = {"value": str(month), "previous": str(month - 1), "year_ago": str(month - 12)}
+
+    def value(name, m):
+        return float(rows.at[m, name]) if m in rows.index and pd.notna(rows.at[m, name]) else float("nan")
+
+    out = []
+    for k in available_kpis(monthly):
+        v, p, y = (value(k.name, names[c]) for c in ("value", "previous", "year_ago"))
+        mom, mom_rel = change(v, p)
+        yoy, yoy_rel = change(v, y)
+        if k.kind == "score":  # NPS can be zero or negative: a relative change means nothing
+            mom_rel = yoy_rel = float("nan")
+        out.append({"kpi": k.name, "label": k.label, "kind": k.kind, "value": v, "previous": p,
+                    "mom_abs": mom, "mom_rel": mom_rel, "year_ago": y, "yoy_abs": yoy, "yoy_rel": yoy_rel})
+    return pd.DataFrame(out).assign(scope=scope, month=str(month), previous_month=names["previous"],
+                                    year_ago_month=names["year_ago"])
+
+
+def store_boards(monthly: pd.DataFrame, month: str | pd.Period) -> pd.DataFrame:
+    scopes = [TOTAL] + sorted(s for s in monthly["scope"].unique() if s != TOTAL)
+    return pd.concat([board(monthly, month, s) for s in scopes], ignore_index=True)
+
+
+STORE_COLUMNS = {"active_customers": "active members", "new_customers": "new", "lapsed_customers": "lapsed",
+                 "churn_rate": "churn rate", "repurchase_rate": "repurchase rate",
+                 "avg_basket_value": "average basket", "revenue": "revenue",
+                 "member_revenue_share": "members' share of revenue"}
+
+
+def store_table(monthly: pd.DataFrame, month: str | pd.Period, top: int | None = 15) -> pd.DataFrame:
+    """The month's main KPIs per store (largest revenue first, `top` of them) under the total.
+
+    Stores with equal revenue are ordered by store id. Store customer counts do not add up to
+    the total: a member counts in every store they bought at.
+    """
+    rows = monthly[monthly["month"] == str(month)]
+    stores = rows[rows["scope"] != TOTAL].sort_values(["revenue", "scope"], ascending=[False, True])
+    stores = stores.head(top) if top else stores
+    out = pd.concat([rows[rows["scope"] == TOTAL], stores])
+    return out.set_index("scope")[list(STORE_COLUMNS)].rename(columns=STORE_COLUMNS).rename_axis("store")
+
+
+def trend(monthly: pd.DataFrame, month: str | pd.Period, months: int = TREND_MONTHS,
+          scope: str = TOTAL) -> pd.DataFrame:
+    """The `months` months up to `month` for one scope, months without data included (NaN)."""
+    month = pd.Period(month, "M")
+    want = pd.period_range(month - (months - 1), month, freq="M").astype(str)
+    rows = monthly[monthly["scope"] == scope].set_index("month")
+    return rows.reindex(want).rename_axis("month").reset_index().assign(scope=scope)
+
+
+# --------------------------------------------------------------------------- cohorts
+COHORT_SQL = """
+WITH cohort AS (SELECT customer_id, CAST(date_trunc('month', first_day) AS DATE) AS cohort FROM starts),
+act AS (SELECT DISTINCT customer_id, CAST(date_trunc('month', "date") AS DATE) AS m FROM baskets
+        WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end),
+sizes AS (SELECT cohort, count(*) AS cohort_size FROM cohort GROUP BY cohort)
+SELECT strftime(c.cohort, '%Y-%m') AS cohort, s.cohort_size,
+       date_diff('month', c.cohort, a.m) AS months_since, count(*) AS active
+FROM cohort c JOIN act a USING (customer_id) JOIN sizes s USING (cohort)
+WHERE a.m >= c.cohort
+GROUP BY ALL ORDER BY 1, 3
+"""
+
+
+def cohort_retention(baskets: pd.DataFrame, end: pd.Timestamp, customers: pd.DataFrame | None = None,
+                     by: str = "auto") -> tuple[pd.DataFrame, str]:
+    """Share of each cohort active (≥1 purchase basket) in each month since it started.
+
+    `by="join"` groups members by their join month (customers.join_date), `by="first_purchase"`
+    by the month of their first purchase; "auto" uses join dates when the customers table has
+    them. Cohorts that started before the first month of transaction data are left out (their
+    early months are not in the data), and so are members who joined after `end`. The
+    cohort size counts every member of the cohort, including those who never bought.
+    Returns a long table (cohort, cohort_size, months_since, active, share) and the basis used.
+    """
+    end = pd.Timestamp(end)
+    data_start = pd.to_datetime(baskets["date"]).min().to_period("M").start_time
+    if by == "auto":
+        by = "join" if customers is not None and customers["join_date"].notna().any() else "first_purchase"
+    if by == "join":
+        starts = customers[["customer_id", "join_date"]].dropna().rename(columns={"join_date": "first_day"})
+    elif by == "first_purchase":
+        b = member_purchases(baskets)
+        starts = b.groupby("customer_id", as_index=False)["date"].min().rename(columns={"date": "first_day"})
+    else:
+        raise ValueError(f"by must be auto, join or first_purchase, got {by!r}")
+    starts = starts.assign(first_day=pd.to_datetime(starts["first_day"]))
+    starts = starts[(starts["first_day"] >= data_start) & (starts["first_day"] < end)]
+    con = connect()
+    con.register("starts", starts)
+    con.register("baskets", baskets)
+    out = con.execute(COHORT_SQL, {"end": end.to_pydatetime()}).df()
+    con.close()
+    out["share"] = out["active"] / out["cohort_size"]
+    return out, by
+
+
+def cohort_matrix(cohorts: pd.DataFrame, through: str | pd.Period | None = None,
+                  max_cohorts: int = 24) -> pd.DataFrame:
+    """Cohorts (rows, most recent `max_cohorts`) by months since start (columns): share active.
+
+    `through` is the last month of data (default: the last month anyone was active). Cells
+    after it are unknown (NaN); earlier months in which nobody of a cohort bought are 0.
+    """
+    if through is None:
+        through = max(pd.Period(c, "M") + int(k) for c, k in zip(cohorts["cohort"], cohorts["months_since"]))
+    last = pd.Period(through, "M")
+    horizon_all = max(0, max((last - pd.Period(c, "M")).n for c in cohorts["cohort"]))
+    wide = cohorts.pivot(index="cohort", columns="months_since", values="share").sort_index()
+    wide = wide.reindex(columns=range(horizon_all + 1))
+    sizes = cohorts.drop_duplicates("cohort").set_index("cohort")["cohort_size"]
+    wide = wide.tail(max_cohorts)
+    for cohort in wide.index:
+        horizon = (last - pd.Period(cohort, "M")).n
+        wide.loc[cohort, [c for c in wide.columns if c <= horizon]] = \
+            wide.loc[cohort, [c for c in wide.columns if c <= horizon]].fillna(0.0)
+    wide.index = [f"{c} (n={sizes[c]:,})" for c in wide.index]
+    wide.index.name = "cohort"
+    wide.columns.name = "months since joining"
+    return wide
+
+
+# --------------------------------------------------------------------------- artifacts
+def headline(monthly: pd.DataFrame, month: str | pd.Period, lapse: LapseRule) -> dict:
+    """The JSON the report reads: the all-stores board, the lapse rule, store count."""
+    b = board(monthly, month)
+    rows = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+            for r in b.to_dict("records")]
+    row = monthly[(monthly["scope"] == TOTAL) & (monthly["month"] == str(month))]
+    return {"month": str(month), "previous_month": str(pd.Period(month, "M") - 1),
+            "year_ago_month": str(pd.Period(month, "M") - 12),
+            "lapse": lapse.to_dict(), "stores": int(monthly.loc[monthly["scope"] != TOTAL, "scope"].nunique()),
+            "warm_up": bool(row["warm_up"].iloc[0]) if len(row) else None,
+            "board": rows}
+
+
+def save(run: Run, monthly: pd.DataFrame, lapse: LapseRule, cohorts: pd.DataFrame | None = None,
+         cohort_basis: str | None = None) -> None:
+    run.write("kpis_monthly", monthly, index=False)
+    payload = headline(monthly, run.month, lapse)
+    if cohorts is not None:
+        run.write("cohort_retention", cohorts, index=False)
+        payload["cohort_basis"] = cohort_basis
+    run.write("kpi_board", payload)

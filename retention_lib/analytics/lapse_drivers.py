@@ -1,0 +1,338 @@
+"""Churn drivers: how lapsed members differ from retained ones, with effect sizes and 95% CIs.
+
+Groups and window (M is the reported month, E its last day, N the lapse rule's days):
+- The window runs from W0 = max(E − 12 months + 1 day, first day of data) to E.
+- Compared are the members who bought at least once in [W0, E − N], so every one of them
+  had N days in which to come back:
+  **lapsed** — no purchase in the last N days to E (their silence reached N by E);
+  **retained** — bought in the last N days.
+- Features come from each member's purchases in the window: share of spend by category
+  (positive lines), discounts as a share of spend before discounts, share of baskets with a
+  coupon (all three in %, so their differences are in percentage points), spend per purchase
+  basket; tenure = months from joining (join date, else first
+  purchase) to E; main store = the store with most of their spend in the window;
+  demographics where the customers table has them.
+
+Statistics (lapsed minus retained):
+- numeric features: difference in means with a Welch 95% CI, and Cohen's d (pooled SD) with
+  its large-sample 95% CI;
+- categories (store, age band, …): for each level, the share of lapsed members minus the
+  share of retained members in that level, with Newcombe's hybrid-score 95% CI built on
+  Wilson intervals. Members with the value missing are left out of that variable.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from retention_lib.data.aggregate import connect, member_purchases, money_sum
+from retention_lib.core.run import Run
+
+WINDOW_MONTHS = 12
+Z = float(stats.norm.ppf(0.975))
+MAX_STORES = 10
+MIN_GROUP = 10  # lapsed and retained members each, for a comparison worth showing
+DEMOGRAPHICS = {"age_band": "Age band", "income_band": "Income band", "household_size": "Household size",
+                "gender": "Gender"}
+
+
+# --------------------------------------------------------------------------- statistics
+def wilson(k: float, n: float, z: float = Z) -> tuple[float, float]:
+    """Wilson score interval for a proportion k/n."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(centre - half), float(centre + half)
+
+
+def newcombe(k1: float, n1: float, k2: float, n2: float, z: float = Z) -> tuple[float, float, float]:
+    """p1 − p2 with Newcombe's hybrid score interval (method 10)."""
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson(k1, n1, z)
+    l2, u2 = wilson(k2, n2, z)
+    d = p1 - p2
+    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return float(d), float(low), float(high)
+
+
+def welch(a, b) -> dict:
+    """Mean of a minus mean of b with a Welch 95% CI, and Cohen's d (pooled SD) with its CI."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    n1, n2 = len(a), len(b)
+    out = {"n_lapsed": n1, "n_retained": n2, "lapsed": a.mean() if n1 else np.nan,
+           "retained": b.mean() if n2 else np.nan}
+    if n1 < 2 or n2 < 2:
+        return out | {"difference": out["lapsed"] - out["retained"], "ci_low": np.nan, "ci_high": np.nan,
+                      "cohens_d": np.nan, "d_low": np.nan, "d_high": np.nan, "p_value": np.nan}
+    v1, v2 = a.var(ddof=1), b.var(ddof=1)
+    se2 = v1 / n1 + v2 / n2
+    diff = a.mean() - b.mean()
+    if se2 > 0:
+        df = se2**2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
+        half = stats.t.ppf(0.975, df) * np.sqrt(se2)
+        p = 2 * stats.t.sf(abs(diff) / np.sqrt(se2), df)
+    else:
+        half, p = 0.0, np.nan
+    pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
+    d = diff / pooled if pooled > 0 else np.nan
+    se_d = np.sqrt((n1 + n2) / (n1 * n2) + d * d / (2 * (n1 + n2))) if np.isfinite(d) else np.nan
+    return out | {"difference": diff, "ci_low": diff - half, "ci_high": diff + half, "cohens_d": d,
+                  "d_low": d - Z * se_d, "d_high": d + Z * se_d, "p_value": p}
+
+
+# --------------------------------------------------------------------------- groups and features
+@dataclass
+class Groups:
+    window_start: pd.Timestamp
+    last_day: pd.Timestamp
+    lapse_days: int
+    lapsed: pd.Series            # bool per member in the comparison
+
+    def describe(self) -> str:
+        n_l, n_r = int(self.lapsed.sum()), int((~self.lapsed).sum())
+        cutoff = self.last_day - pd.Timedelta(days=self.lapse_days)
+        return (f"Members who bought between {self.window_start:%Y-%m-%d} and {cutoff:%Y-%m-%d} "
+                f"(so each had {self.lapse_days} days to come back by {self.last_day:%Y-%m-%d}): "
+                f"{n_l:,} lapsed (no purchase in the last {self.lapse_days} days) against {n_r:,} retained "
+                f"(bought in the last {self.lapse_days} days). Features from their purchases from "
+                f"{self.window_start:%Y-%m-%d} to {self.last_day:%Y-%m-%d}.")
+
+
+def comparison_groups(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int,
+                      window_months: int = WINDOW_MONTHS) -> Groups:
+    end = pd.Timestamp(end).normalize()
+    last_day = end - pd.Timedelta(days=1)
+    data_start = pd.to_datetime(baskets["date"]).min().normalize()
+    window_start = max(end - pd.DateOffset(months=window_months), data_start)
+    cutoff = last_day - pd.Timedelta(days=lapse_days)
+    p = baskets[baskets["is_member"] & baskets["is_purchase"] & (baskets["date"] >= window_start)
+                & (baskets["date"] <= last_day)]
+    g = p.groupby("customer_id")["date"].agg(["min", "max"])
+    g = g[g["min"] <= cutoff]
+    lapsed = (g["max"] <= cutoff).rename("lapsed").sort_index()
+    return Groups(pd.Timestamp(window_start), last_day, int(lapse_days), lapsed)
+
+
+def _lines_relation(con, lines) -> None:
+    if isinstance(lines, (str, Path)):
+        con.execute(f"CREATE OR REPLACE VIEW lines AS SELECT * FROM read_parquet('{lines}')")
+    else:
+        con.register("lines", lines)
+
+
+# Money per member is an exact sum (aggregate.money_sum) and every result is ordered by its
+# key, so the features do not depend on the order of the lines or baskets.
+CATEGORY_SQL = f"""
+SELECT l.customer_id, coalesce(CAST(l.category AS VARCHAR), 'unknown') AS category,
+       {money_sum("l.amount")} AS spend
+FROM lines l JOIN members m ON l.customer_id = m.customer_id
+WHERE l.amount > 0 AND l."timestamp" >= $start AND l."timestamp" < $end
+GROUP BY ALL
+ORDER BY 1, 2
+"""
+
+BASKET_FEATURES_SQL = f"""
+SELECT customer_id, {money_sum("amount")} AS spend, {money_sum("gross_amount")} AS gross,
+       {money_sum("discount")} AS discount, count(*) AS baskets,
+       count(*) FILTER (WHERE coupon_discount > 0) AS coupon_baskets
+FROM window_baskets GROUP BY customer_id ORDER BY customer_id
+"""
+
+STORE_SPEND_SQL = f"""
+SELECT customer_id, CAST(store_id AS VARCHAR) AS store_id, {money_sum("amount")} AS spend
+FROM window_baskets GROUP BY ALL ORDER BY 1, 2
+"""
+
+NO_CATEGORIES = ("The data has no product categories, so the category mix of lapsed and retained members "
+                 "cannot be compared; map a category column in the config to see it.")
+
+
+def _category_spend(lines, ids: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame | None:
+    """Positive-line spend per (member, category) in [start, end); None when the lines have no
+    category column or no line with a category."""
+    con = connect()
+    _lines_relation(con, lines)
+    columns = {row[0] for row in con.execute("DESCRIBE lines").fetchall()}
+    cat = None
+    if "category" in columns:
+        con.register("members", pd.DataFrame({"customer_id": ids.astype(str)}))
+        cat = con.execute(CATEGORY_SQL, {"start": start.to_pydatetime(), "end": end.to_pydatetime()}).df()
+    con.close()
+    if cat is None or not len(cat) or (cat["category"] == "unknown").all():
+        return None
+    return cat
+
+
+def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.DataFrame | None = None
+             ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Numeric and categorical features per compared member, and the labels of the numeric ones.
+
+    Category shares need `lines` with a category column; without one (it is optional in the
+    data) there are no share_* features. Columns come in a fixed order: category shares by
+    mean share (largest first, then by name), then the other features.
+    """
+    ids = groups.lapsed.index
+    start, end = groups.window_start, groups.last_day + pd.Timedelta(days=1)
+    b = baskets[baskets["is_member"] & baskets["is_purchase"] & baskets["customer_id"].isin(ids)
+                & (baskets["timestamp"] >= start) & (baskets["timestamp"] < end)]
+    con = connect()
+    con.register("window_baskets", b)
+    per = con.execute(BASKET_FEATURES_SQL).df().set_index("customer_id").reindex(ids)
+    store_spend = con.execute(STORE_SPEND_SQL).df()
+    con.close()
+    num = pd.DataFrame(index=ids)
+    labels: dict[str, str] = {}
+    cat = _category_spend(lines, ids, start, end) if lines is not None else None
+    if cat is not None:
+        shares = cat.pivot_table(index="customer_id", columns="category", values="spend", aggfunc="sum",
+                                 fill_value=0.0)
+        shares = shares.div(shares.sum(axis=1), axis=0).reindex(ids)
+        mean = shares.mean()
+        for c in sorted(shares.columns, key=lambda c: (-mean[c], c)):
+            if c == "unknown":  # lines without a category: a data gap, not a behaviour
+                continue
+            num[f"share_{c}"] = 100 * shares[c]
+            labels[f"share_{c}"] = f"Share of spend: {c} (%)"
+    if per["discount"].fillna(0).abs().sum() > 0:
+        num["discount_share"] = 100 * per["discount"] / (per["gross"] + per["discount"])
+        labels["discount_share"] = "Discounts as a share of spend before discounts (%)"
+    if (per["coupon_baskets"].fillna(0) > 0).any():
+        num["coupon_basket_share"] = 100 * per["coupon_baskets"] / per["baskets"]
+        labels["coupon_basket_share"] = "Share of baskets with a coupon (%)"
+    num["spend_per_basket"] = per["spend"] / per["baskets"]
+    labels["spend_per_basket"] = "Spend per purchase basket"
+    join = None
+    if customers is not None and "join_date" in customers:
+        join = pd.to_datetime(customers.set_index("customer_id")["join_date"]).reindex(ids)
+    first = pd.to_datetime(member_purchases(baskets).groupby("customer_id")["date"].min()).reindex(ids)
+    join = first if join is None else join.fillna(first)
+    num["tenure_months"] = (groups.last_day - join).dt.days / (365.25 / 12)
+    labels["tenure_months"] = "Months since joining"
+
+    cats = pd.DataFrame(index=ids)
+    # Main store: most spend, ties to the first store id; the MAX_STORES stores that are most
+    # members' main store are kept (ties again by store id), the rest pooled.
+    main = (store_spend.sort_values(["customer_id", "spend", "store_id"], ascending=[True, False, True])
+            .drop_duplicates("customer_id").set_index("customer_id")["store_id"]).reindex(ids)
+    counts = main.value_counts()
+    top = sorted(counts.index, key=lambda store: (-counts[store], store))[:MAX_STORES]
+    cats["main_store"] = main.where(main.isin(top) | main.isna(), "other stores")
+    if customers is not None:
+        c = customers.set_index("customer_id").reindex(ids)
+        for col in DEMOGRAPHICS:
+            if col in c and c[col].notna().any():
+                cats[col] = c[col].astype("string")
+    return num, cats, labels
+
+
+def numeric_effects(num: pd.DataFrame, lapsed: pd.Series, labels: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for col in num.columns:
+        x = num[col].astype(float)
+        rows.append({"feature": col, "label": labels.get(col, col), **welch(x[lapsed], x[~lapsed])})
+    out = pd.DataFrame(rows)
+    return out
+
+
+def categorical_effects(cats: pd.DataFrame, lapsed: pd.Series) -> pd.DataFrame:
+    labels = {"main_store": "Main store", **DEMOGRAPHICS}
+    rows = []
+    for col in cats.columns:
+        x = cats[col]
+        known = x.notna()
+        n1, n2 = int((known & lapsed).sum()), int((known & ~lapsed).sum())
+        if n1 == 0 or n2 == 0:
+            continue
+        for level in sorted(x.dropna().unique(), key=str):
+            k1 = int(((x == level) & lapsed).sum())
+            k2 = int(((x == level) & ~lapsed).sum())
+            d, lo, hi = newcombe(k1, n1, k2, n2)
+            rows.append({"variable": col, "label": labels.get(col, col), "level": str(level),
+                         "lapsed_share": k1 / n1, "retained_share": k2 / n2, "difference": d,
+                         "ci_low": lo, "ci_high": hi, "n_lapsed": n1, "n_retained": n2})
+    return pd.DataFrame(rows, columns=["variable", "label", "level", "lapsed_share", "retained_share",
+                                       "difference", "ci_low", "ci_high", "n_lapsed", "n_retained"])
+
+
+@dataclass
+class Drivers:
+    groups: Groups
+    numeric: pd.DataFrame
+    categorical: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_categories(self) -> bool:
+        """Whether the category mix could be compared: False when the data has no categories."""
+        return bool(self.numeric.get("feature", pd.Series(dtype=str)).str.startswith("share_").any())
+
+    def headline(self, top: int = 5) -> list[dict]:
+        """The numeric features with the largest |Cohen's d| whose CI excludes 0 (ties by feature name)."""
+        n = self.numeric.dropna(subset=["cohens_d"])
+        n = n[(n["d_low"] > 0) | (n["d_high"] < 0)]
+        n = n.assign(_size=-n["cohens_d"].abs()).sort_values(["_size", "feature"]).drop(columns="_size")
+        return _records(n.head(top))
+
+
+def drivers(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int, *, lines=None,
+            customers: pd.DataFrame | None = None, window_months: int = WINDOW_MONTHS) -> Drivers:
+    """Lapsed against retained members; see the module docstring for groups and statistics."""
+    groups = comparison_groups(baskets, end, lapse_days, window_months)
+    notes = []
+    if groups.lapsed.sum() < 2 or (~groups.lapsed).sum() < 2:
+        notes.append("Too few lapsed or retained members to compare.")
+    num, cats, labels = features(baskets, groups, lines, customers)
+    if not any(c.startswith("share_") for c in num):
+        notes.append(NO_CATEGORIES)
+    if "discount_share" not in num:
+        notes.append("No discounts recorded in the data, so discount use cannot be compared; map a discount "
+                     "column in the config if the source has one.")
+    if "coupon_basket_share" not in num:
+        notes.append("No coupon use recorded in the data, so coupon use cannot be compared; map a "
+                     "coupon_discount column in the config if the source has one.")
+    return Drivers(groups, numeric_effects(num, groups.lapsed, labels), categorical_effects(cats, groups.lapsed),
+                   notes)
+
+
+def run_drivers(run: Run, lapse_days: int) -> Drivers:
+    lines = run.path("transactions")
+    return drivers(run.table("baskets"), run.end, lapse_days, lines=lines, customers=run.table("customers"))
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+            for r in frame.to_dict("records")]
+
+
+def save(run: Run, result: Drivers) -> None:
+    """The comparison for the report; the parts the data cannot support, with the reason."""
+    g = result.groups
+    n_lapsed, n_retained = int(g.lapsed.sum()), int((~g.lapsed).sum())
+    if n_lapsed < MIN_GROUP or n_retained < MIN_GROUP:
+        run.unavailable("drivers", f"Only {n_lapsed:,} lapsed and {n_retained:,} retained members to compare "
+                                   f"(at least {MIN_GROUP} of each are needed): {g.describe()} The comparison "
+                                   "appears once enough members have lapsed.")
+        run.unavailable("category_mix", "No lapsed members to compare yet.")
+        return
+    run.available("drivers")
+    if result.has_categories:
+        run.available("category_mix")
+    else:
+        run.unavailable("category_mix", NO_CATEGORIES)
+    run.write("drivers_numeric", result.numeric, index=False)
+    run.write("drivers_categorical", result.categorical, index=False)
+    run.write("drivers", {
+        "month": str(run.month), "window_start": g.window_start, "last_day": g.last_day,
+        "lapse_days": g.lapse_days, "lapsed": int(g.lapsed.sum()), "retained": int((~g.lapsed).sum()),
+        "groups": g.describe(), "notes": result.notes, "has_categories": result.has_categories,
+        "numeric": _records(result.numeric), "categorical": _records(result.categorical),
+        "headline": result.headline(),
+    })

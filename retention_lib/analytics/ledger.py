@@ -1,0 +1,90 @@
+"""The prediction ledger: each run's forecasts for the next month, scored when it has passed.
+
+A run for month M writes artifacts/forecasts.parquet (per member: expected purchase days
+in M+1, P(alive) at M's end, P(any purchase in M+1)). Only a published run adds them to
+the ledger, `<reports>/ledger/<config>.parquet`, replacing any earlier forecast for the
+same month, so re-running a month with --force is safe. Any later run scores every
+forecast month it has data for: the model's own track record.
+"""
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from retention_lib.data.aggregate import member_purchases
+from retention_lib.models.btyd import BTYDModel
+from retention_lib.core.run import Run
+from retention_lib.core.paths import LAB_DIR
+
+COLUMNS = ["made_in", "for_month", "customer_id", "expected_purchases", "p_alive", "p_any_purchase"]
+
+
+def ledger_path(reports_dir: Path, config_slug: str) -> Path:
+    return Path(reports_dir) / "ledger" / f"{config_slug}.parquet"
+
+
+def ledger_for(run: Run) -> Path:
+    """The ledger of the reports folder the run belongs to: the folder beside a month's run, or,
+    for a JupyterLab run in <reports>/lab/, that reports folder. Never another reports folder's."""
+    parent = run.run_dir.resolve().parent
+    return ledger_path(parent.parent if parent.name == LAB_DIR else parent, run.config.slug)
+
+
+def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame) -> pd.DataFrame:
+    """Forecasts for the calendar month after the run's month, per scored member."""
+    target = run.month + 1
+    weeks = target.days_in_month / 7
+    f, r, T = scores["frequency"], scores["recency"], scores["T"]
+    return pd.DataFrame({
+        "made_in": str(run.month), "for_month": str(target), "customer_id": scores.index.astype(str),
+        "expected_purchases": model.expected_purchases(weeks, f, r, T),
+        "p_alive": model.p_alive(f, r, T),
+        "p_any_purchase": 1 - model.p_no_purchase(weeks, f, r, T),
+    })
+
+
+def record(forecast_file: Path, ledger_file: Path) -> pd.DataFrame:
+    """Add a run's forecasts to the ledger, replacing an earlier forecast for the same month.
+
+    Runs of different months may publish at the same time: the read-modify-write is locked."""
+    new = pd.read_parquet(forecast_file)
+    ledger_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(ledger_file.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ledger = read(ledger_file)
+        months = set(new["for_month"])
+        kept = ledger[~ledger["for_month"].isin(months)]
+        out = (pd.concat([kept, new], ignore_index=True) if len(kept) else new).sort_values(
+            ["for_month", "customer_id"], kind="stable").reset_index(drop=True)
+        tmp = ledger_file.with_suffix(".tmp")
+        out.to_parquet(tmp, index=False)
+        tmp.replace(ledger_file)
+    return out
+
+
+def read(ledger_file: Path) -> pd.DataFrame:
+    return pd.read_parquet(ledger_file) if Path(ledger_file).exists() else pd.DataFrame(columns=COLUMNS)
+
+
+def track_record(ledger: pd.DataFrame, baskets: pd.DataFrame, last_month: pd.Period) -> pd.DataFrame:
+    """Every forecast month up to `last_month`: predicted against actual purchase days."""
+    rows = []
+    bought = member_purchases(baskets)
+    days = bought.assign(month=bought["timestamp"].dt.strftime("%Y-%m"), day=bought["timestamp"].dt.normalize())
+    per_month = days.drop_duplicates(["customer_id", "day"]).groupby(["month", "customer_id"]).size()
+    for month, made in ledger.groupby("for_month", sort=True):
+        if pd.Period(month, "M") > last_month:
+            continue
+        actual = per_month.get(month, pd.Series(dtype=float)).reindex(made["customer_id"]).fillna(0).to_numpy()
+        expected, p_any = made["expected_purchases"].to_numpy(), made["p_any_purchase"].to_numpy()
+        active = (actual > 0).astype(float)
+        rows.append({"for_month": month, "made_in": made["made_in"].iloc[0], "members": len(made),
+                     "predicted_purchases": float(expected.sum()), "actual_purchases": float(actual.sum()),
+                     "aggregate_error_pct": float((expected.sum() - actual.sum()) / max(actual.sum(), 1) * 100),
+                     "mae": float(np.abs(expected - actual).mean()),
+                     "predicted_active": float(p_any.sum()), "actual_active": float(active.sum()),
+                     "brier_active": float(((p_any - active) ** 2).mean())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,347 @@
+"""RFM segments, value tiers and how members moved between them since last month.
+
+**RFM** (scored at a month's end, for every member with at least one purchase so far):
+- R = days since the last purchase (fewer is better), F = purchase days in the last 365 days,
+  M = net spend of purchase baskets in the last 365 days.
+- Each is scored 1–5 by quintile of rank, 5 best: rank(method="first") after a stable sort,
+  so every quintile has the same size (±1) and ties are broken deterministically — R ties by
+  F, then M; F ties by M, then R; M ties by F, then R; remaining ties by customer id.
+- FM = ⌈(F + M) / 2⌉. Segments, first rule that matches:
+
+  | segment | rule |
+  |---|---|
+  | champions | R ≥ 4 and FM ≥ 4 |
+  | new | R ≥ 3 and first purchase in the last 60 days |
+  | loyal | R ≥ 3 and FM ≥ 3 |
+  | potential | R ≥ 3 (recent, but low frequency and spend) |
+  | can't lose | R ≤ 2 and FM = 5 |
+  | at risk | R ≤ 2 and FM ≥ 3 |
+  | hibernating | R = 2 |
+  | lost | R = 1 |
+
+**Value tiers** (DESIGN §2) from the month's CLV and P(alive), thresholds set by the CLV
+distribution of the month's scored members:
+
+  | tier | rule | action |
+  |---|---|---|
+  | core | P(alive) ≥ 0.5 and CLV ≥ 80th percentile | keep with VIP care |
+  | key | P(alive) ≥ 0.5 and CLV ≥ 50th percentile | special service plans |
+  | developable | not above, P(alive) ≥ 0.1 and CLV-if-alive ≥ the CLV median | lukewarm: find out why |
+  | low-priority | everyone else | occasional shoppers: no special effort |
+
+CLV-if-alive is what the member would be worth if surely still a customer (CLV ÷ P(alive)):
+developable members would be worth at least a key member's CLV if they kept buying.
+
+**Migration** from M−1 to M: RFM is rescored at M−1's end on M−1's data; tiers at M−1 use
+P(alive) and CLV of the M−1 summary scored with this month's models and this month's
+thresholds, so a move reflects the member's behaviour, not a refit. Revenue in a cell is the
+members' net spend in month M.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from retention_lib.analytics import churn, value
+from retention_lib.data.aggregate import connect, money_sum
+from retention_lib.analytics.churn import LIKELY_LOST
+from retention_lib.models.clv import GammaGamma
+from retention_lib.core.run import Run
+from retention_lib.core.settings import DEFAULTS
+
+RFM_WINDOW_DAYS = 365
+NEW_DAYS = 60
+SEGMENTS: dict[str, str] = {
+    "champions": "bought recently, often and for a lot",
+    "loyal": "recent, with middling or better frequency and spend",
+    "new": "first purchase in the last 60 days",
+    "potential": "recent, but buying rarely or for little",
+    "can't lose": "were among the best buyers, now silent",
+    "at risk": "good buyers who have gone quiet",
+    "hibernating": "rare, low-spending and quiet for a while",
+    "lost": "longest silence, little frequency or spend",
+}
+TIERS: dict[str, str] = {
+    "core": "keep with VIP care",
+    "key": "special service plans",
+    "developable": "lukewarm: find out why",
+    "low-priority": "occasional shoppers: no special effort",
+}
+NOT_YET = "(not a customer yet)"
+
+RFM_SQL = f"""
+SELECT customer_id,
+       min(d)                                                   AS first_purchase,
+       max(d)                                                   AS last_purchase,
+       date_diff('day', max(d), $last_day)                      AS recency_days,
+       count(DISTINCT d) FILTER (WHERE d >= $window_start)      AS frequency,
+       coalesce({money_sum("amount", "d >= $window_start")}, 0) AS monetary
+FROM (SELECT customer_id, CAST("date" AS DATE) AS d, amount FROM baskets
+      WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end)
+GROUP BY customer_id
+ORDER BY customer_id
+"""
+
+
+def rfm_table(baskets: pd.DataFrame, end: pd.Timestamp, window_days: int = RFM_WINDOW_DAYS) -> pd.DataFrame:
+    """Raw R, F and M at `end` (exclusive) for every member with a purchase before it."""
+    end = pd.Timestamp(end).normalize()
+    con = connect()
+    con.register("baskets", baskets)
+    out = con.execute(RFM_SQL, {"end": end.to_pydatetime(),
+                                "last_day": (end - pd.Timedelta(days=1)).date(),
+                                "window_start": (end - pd.Timedelta(days=window_days)).date()}).df()
+    con.close()
+    out = out.astype({"recency_days": "int64", "frequency": "int64", "monetary": "float64"})
+    return out.sort_values("customer_id").set_index("customer_id")
+
+
+def quintile(keys: list, ids) -> np.ndarray:
+    """Scores 1–5 by quintile of rank; `keys` are goodness arrays, most important first.
+
+    The rows are sorted by the keys (ascending: larger is better), then by id, and ranked
+    with method="first": equal-sized quintiles and deterministic tie-breaking.
+    """
+    ids = np.asarray(ids).astype(str)
+    n = len(ids)
+    if n == 0:
+        return np.array([], dtype=int)
+    # A stable sort on (keys..., id) — np.lexsort takes the primary key last — then
+    # rank(method="first") of the sorted position: no two members share a rank.
+    order = np.lexsort([ids] + [np.asarray(k, dtype=float) for k in reversed(keys)])
+    position = np.empty(n)
+    position[order] = np.arange(1, n + 1)
+    rank = pd.Series(position).rank(method="first").to_numpy()
+    return (1 + np.floor((rank - 1) * 5 / n)).astype(int)
+
+
+def name_segments(r: np.ndarray, fm: np.ndarray, is_new: np.ndarray) -> np.ndarray:
+    conditions = [
+        (r >= 4) & (fm >= 4),
+        (r >= 3) & is_new,
+        (r >= 3) & (fm >= 3),
+        r >= 3,
+        fm == 5,
+        fm >= 3,
+        r == 2,
+    ]
+    return np.select(conditions, ["champions", "new", "loyal", "potential", "can't lose", "at risk",
+                                  "hibernating"], "lost")
+
+
+def rfm(baskets: pd.DataFrame, end: pd.Timestamp, window_days: int = RFM_WINDOW_DAYS,
+        new_days: int = NEW_DAYS) -> pd.DataFrame:
+    """RFM scores and named segments at `end` (exclusive); see the module docstring."""
+    t = rfm_table(baskets, end, window_days)
+    recent, freq, spend = -t["recency_days"].to_numpy(), t["frequency"].to_numpy(), t["monetary"].to_numpy()
+    ids = t.index.to_numpy()
+    t["r"] = quintile([recent, freq, spend], ids)
+    t["f"] = quintile([freq, spend, recent], ids)
+    t["m"] = quintile([spend, freq, recent], ids)
+    t["fm"] = np.ceil((t["f"] + t["m"]) / 2).astype(int)
+    t["rfm"] = t["r"].astype(str) + t["f"].astype(str) + t["m"].astype(str)
+    last_day = pd.Timestamp(end).normalize() - pd.Timedelta(days=1)
+    is_new = (last_day - pd.to_datetime(t["first_purchase"])).dt.days < new_days
+    t["segment"] = name_segments(t["r"].to_numpy(), t["fm"].to_numpy(), is_new.to_numpy())
+    t["segment"] = pd.Categorical(t["segment"], categories=list(SEGMENTS))
+    return t
+
+
+# --------------------------------------------------------------------------- value tiers
+@dataclass(frozen=True)
+class TierRule:
+    core_clv: float
+    key_clv: float
+    core_quantile: float = DEFAULTS.tier_core_quantile
+    key_quantile: float = DEFAULTS.tier_key_quantile
+    method: str = churn.MODEL          # how "at risk" and "likely lost" were judged (churn.MODEL | LAPSE_RULE)
+    alive_threshold: float = DEFAULTS.at_risk_threshold
+    lost_below: float = LIKELY_LOST
+
+    def describe(self, currency: str = "") -> str:
+        c = f" {currency}" if currency else ""
+        if self.method == churn.MODEL:
+            alive = f"P(alive) ≥ {self.alive_threshold:.0%}"
+            rest = f"the rest with P(alive) ≥ {self.lost_below:.0%}"
+            if_alive = "(CLV ÷ P(alive))"
+        else:
+            alive = "not at risk by the lapse rule"
+            rest = "the rest who are not likely lost"
+            if_alive = "(at their rate while active)"
+        key = '' if self.key_quantile == 0.5 else f', {self.key_quantile:.0%} quantile'
+        return (f"Core: {alive} and CLV ≥ {self.core_clv:,.0f}{c} (the {self.core_quantile:.0%} quantile). "
+                f"Key: {alive} and CLV ≥ {self.key_clv:,.0f}{c} (the median{key}). Developable: {rest} who "
+                f"would be worth at least {self.key_clv:,.0f}{c} if they surely stayed {if_alive}. "
+                "Low-priority: everyone else.")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def tier_rule(clv_values: pd.Series, core_quantile: float = DEFAULTS.tier_core_quantile,
+              key_quantile: float = DEFAULTS.tier_key_quantile, method: str = churn.MODEL,
+              alive_threshold: float = DEFAULTS.at_risk_threshold,
+              lost_below: float = LIKELY_LOST) -> TierRule:
+    return TierRule(float(np.quantile(clv_values, core_quantile)), float(np.quantile(clv_values, key_quantile)),
+                    core_quantile, key_quantile, method, alive_threshold, lost_below)
+
+
+def value_tiers(scores: pd.DataFrame, rule: TierRule) -> pd.Series:
+    """Tier per member from the churn view's at_risk and likely_lost, clv and clv_if_alive (see the
+    module docstring): the tiers judge "alive" exactly as the churn section does."""
+    alive, lost = ~scores["at_risk"].astype(bool), scores["likely_lost"].astype(bool)
+    v, if_alive = scores["clv"], scores["clv_if_alive"]
+    tier = np.select([alive & (v >= rule.core_clv), alive & (v >= rule.key_clv), ~lost & (if_alive >= rule.key_clv)],
+                     ["core", "key", "developable"], "low-priority")
+    return pd.Series(pd.Categorical(tier, categories=list(TIERS)), index=scores.index, name="tier")
+
+
+# --------------------------------------------------------------------------- migration
+def migration(before: pd.Series, after: pd.Series, order: list[str],
+              revenue: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Members (and their revenue) by group at M−1 (rows) and at M (columns).
+
+    Members present only at M are in the row NOT_YET. Every member of `after` is counted
+    once, so the counts add up to the members at M.
+    """
+    frame = pd.DataFrame({"after": after.astype(str)})
+    frame["before"] = before.astype(str).reindex(frame.index).fillna(NOT_YET)
+    rows, cols = order + [NOT_YET], order
+    counts = pd.crosstab(frame["before"], frame["after"]).reindex(index=rows, columns=cols, fill_value=0)
+    counts.index.name, counts.columns.name = "last month", "this month"
+    if revenue is None:
+        return counts, None
+    frame["revenue"] = revenue.reindex(frame.index).fillna(0.0)
+    money = frame.pivot_table(index="before", columns="after", values="revenue", aggfunc="sum", observed=False)
+    money = money.reindex(index=rows, columns=cols).fillna(0.0)
+    money.index.name, money.columns.name = "last month", "this month"
+    return counts, money
+
+
+def month_revenue(baskets: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Members' net spend (all their baskets, returns netted) in [start, end)."""
+    b = baskets[baskets["is_member"] & (baskets["timestamp"] >= start) & (baskets["timestamp"] < end)]
+    return b.groupby("customer_id")["amount"].sum()
+
+
+# --------------------------------------------------------------------------- scores
+def previous_month_scores(run: Run, churned: churn.Saved, settings: dict) -> pd.DataFrame:
+    """Churn status, CLV and CLV-if-alive at M−1's end, judged with this month's models (or
+    lapse rule) and CLV method, so a tier move reflects the member's behaviour, not a refit."""
+    baskets = run.table("baskets")
+    spend = GammaGamma.from_json(run.path("gamma_gamma")) if run.has("gamma_gamma") else None
+    view = value.value_month(churned.model, churn.scores_at(run, churned, run.start), spend=spend,
+                             baskets=baskets[baskets["timestamp"] < run.start], end=run.start,
+                             horizon_months=int(settings["horizon_months"]),
+                             annual_discount_rate=float(settings["annual_discount_rate"]),
+                             margin=float(settings["margin"]))
+    return view.scores
+
+
+# --------------------------------------------------------------------------- the month
+@dataclass
+class SegmentView:
+    rfm_now: pd.DataFrame
+    rfm_before: pd.DataFrame
+    tiers_now: pd.Series
+    tiers_before: pd.Series
+    rule: TierRule
+    revenue: pd.Series       # members' net spend in the month
+    scores: pd.DataFrame     # churn and CLV scores at the month's end
+
+    def members(self) -> pd.DataFrame:
+        """Customer level (stays in the run folder): segment and tier now and a month ago."""
+        out = self.rfm_now.join(self.scores[["p_alive", "clv", "clv_if_alive"]])
+        out["tier"] = self.tiers_now
+        out["segment_last_month"] = self.rfm_before["segment"].astype(str).reindex(out.index)
+        out["tier_last_month"] = self.tiers_before.astype(str).reindex(out.index)
+        out["revenue_this_month"] = self.revenue.reindex(out.index).fillna(0.0)
+        return out
+
+    def segment_summary(self) -> pd.DataFrame:
+        return segment_summary(self.rfm_now, self.revenue)
+
+    def tier_summary(self) -> pd.DataFrame:
+        return tier_summary(self.scores, self.tiers_now, self.revenue)
+
+    def rfm_migration(self):
+        return migration(self.rfm_before["segment"], self.rfm_now["segment"], list(SEGMENTS), self.revenue)
+
+    def tier_migration(self):
+        return migration(self.tiers_before, self.tiers_now, list(TIERS), self.revenue)
+
+
+def month_segments(run: Run, *, core_quantile: float | None = None, key_quantile: float | None = None) -> SegmentView:
+    """RFM segments and value tiers at the end of the month and of the month before, from the
+    churn and CLV scores notebooks 03 and 04 saved (computed with the config's settings when
+    they have not run)."""
+    baskets = run.table("baskets")
+    churned = churn.saved(run)
+    now = value.saved(run, churned)
+    h = churned.headline
+    rule = tier_rule(now["clv"], run.setting("tier_core_quantile", core_quantile),
+                     run.setting("tier_key_quantile", key_quantile), h["method"], h["threshold"])
+    before = previous_month_scores(run, churned, run.read("clv_summary"))
+    return SegmentView(
+        rfm_now=rfm(baskets, run.end), rfm_before=rfm(baskets, run.start),
+        tiers_now=value_tiers(now, rule), tiers_before=value_tiers(before, rule), rule=rule,
+        revenue=month_revenue(baskets, run.start, run.end), scores=now)
+
+
+# --------------------------------------------------------------------------- summaries
+def segment_summary(seg: pd.DataFrame, revenue: pd.Series) -> pd.DataFrame:
+    """Members, share, revenue in the month and typical R/F/M by RFM segment."""
+    f = seg.assign(revenue=revenue.reindex(seg.index).fillna(0.0))
+    out = f.groupby("segment", observed=False).agg(
+        members=("r", "size"), revenue=("revenue", "sum"), median_days_since_purchase=("recency_days", "median"),
+        median_purchase_days_12m=("frequency", "median"), median_spend_12m=("monetary", "median"))
+    out["share_of_members"] = out["members"] / out["members"].sum()
+    total = out["revenue"].sum()
+    out["share_of_revenue"] = out["revenue"] / total if total else np.nan
+    out["description"] = [SEGMENTS[s] for s in out.index]
+    return out.reset_index()
+
+
+def tier_summary(scores: pd.DataFrame, tiers: pd.Series, revenue: pd.Series) -> pd.DataFrame:
+    f = scores.assign(tier=tiers, revenue=revenue.reindex(scores.index).fillna(0.0))
+    out = f.groupby("tier", observed=False).agg(
+        members=("clv", "size"), clv=("clv", "sum"), mean_clv=("clv", "mean"),
+        mean_p_alive=("p_alive", "mean"), revenue=("revenue", "sum"))
+    out["share_of_members"] = out["members"] / out["members"].sum()
+    out["share_of_clv"] = out["clv"] / out["clv"].sum() if out["clv"].sum() else np.nan
+    out["action"] = [TIERS[t] for t in out.index]
+    return out.reset_index()
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+            for r in frame.to_dict("records")]
+
+
+def _matrix(frame: pd.DataFrame) -> dict:
+    return {"rows": list(frame.index), "columns": list(frame.columns),
+            "values": frame.to_numpy().round(2).tolist()}
+
+
+def save(run: Run, view: SegmentView) -> None:
+    """Customer-level file (run folder only) and the aggregated JSON the report reads."""
+    rule, rfm_moves, tier_moves = view.rule, view.rfm_migration(), view.tier_migration()
+    seg_summary, tiers = view.segment_summary(), view.tier_summary()
+    members = view.members()
+    run.write("segments_members", members.astype({"segment": str, "tier": str}))
+    run.write("segments_summary", {
+        "month": str(run.month), "previous_month": str(run.month - 1),
+        "members": int(len(members)), "currency": run.config.currency,
+        "rfm_window_days": RFM_WINDOW_DAYS, "new_days": NEW_DAYS,
+        "segments": _records(seg_summary), "tiers": _records(tiers),
+        "tier_rule": rule.to_dict() | {"rule": rule.describe(run.config.currency)},
+        "rfm_migration": {"counts": _matrix(rfm_moves[0]), "revenue": _matrix(rfm_moves[1])},
+        "tier_migration": {"counts": _matrix(tier_moves[0]), "revenue": _matrix(tier_moves[1])},
+    })
+
+
+def saved_tiers(run: Run) -> pd.Series | None:
+    """The month's value tier per member, as notebook 05 saved it (None before it ran)."""
+    return run.read("segments_members")["tier"] if run.has("segments_members") else None

@@ -1,0 +1,213 @@
+"""The month's value view: expected spend and CLV per member, and the value at risk.
+
+Three methods, the best the month's data supports, each labelled wherever it is shown:
+- **model** — the churn model's expected purchases × Gamma-Gamma's expected spend per purchase
+  (clv.clv: margin, horizon and monthly discounting as stated in `convention`);
+- **observed spend** — the churn model's expected purchases × each member's own average spend
+  per purchase day, when Gamma-Gamma cannot be used on this data;
+- **run rate** — when the churn model cannot be used either: each member's purchase days per
+  week over the last RUN_RATE_WEEKS weeks × their average spend per purchase day × margin,
+  over the horizon with the same discounting; members the lapse rule counts as likely lost
+  are worth 0. Their value if retained uses their rate over the RUN_RATE_WEEKS weeks to their
+  last purchase.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from retention_lib.data.aggregate import member_purchases
+from retention_lib.models.btyd import BTYDModel, ModelUnusable
+from retention_lib.models.clv import WEEKS_PER_MONTH, GammaGamma, clv, fit_gamma_gamma, monthly_rate
+from retention_lib.core.run import Run
+from retention_lib.core.settings import DEFAULTS
+
+CORRELATION_WARNING = 0.3  # Gamma-Gamma assumes spend per visit does not depend on frequency
+MODEL, OBSERVED_SPEND, RUN_RATE = "model", "observed_spend", "run_rate"
+RUN_RATE_WEEKS = 26
+GROUP_ORDER = ["Not at risk", "Newly at risk", "At risk (earlier)", "Likely lost"]
+
+
+@dataclass
+class ValueView:
+    method: str
+    scores: pd.DataFrame   # churn scores plus expected_spend, clv, clv_if_alive
+    horizon_months: int
+    annual_discount_rate: float
+    margin: float
+    spend: GammaGamma | None = None
+    reason: str | None = None      # why a simpler method is used
+
+    def convention(self, currency: str) -> str:
+        base = (f"CLV = expected gross margin over the next {self.horizon_months} months, in {currency}: "
+                f"margin {self.margin:.0%} of expected spend, discounted monthly at "
+                f"{monthly_rate(self.annual_discount_rate):.3%} a month ({self.annual_discount_rate:.0%} a year), "
+                "each month's cash flow at the month's end.")
+        if self.method == OBSERVED_SPEND:
+            return (base + " Simpler estimate this month: spend per purchase is each member's own average spend "
+                    f"per purchase day, not the Gamma-Gamma model ({self.reason})")
+        if self.method == RUN_RATE:
+            return (base + f" Simple estimate this month (run rate): each member's purchase days per week over the "
+                    f"last {RUN_RATE_WEEKS} weeks times their average spend per purchase day; members silent for the "
+                    f"lapse rule's days count as 0. The churn model is not used this month ({self.reason})")
+        return base
+
+    def headline(self) -> dict:
+        s = self.scores
+        g = groups(self).set_index("group").reindex(GROUP_ORDER).fillna(0)
+        at_risk = g.loc[["Newly at risk", "At risk (earlier)"]]
+        out = {
+            "method": self.method, "reason": self.reason,
+            "horizon_months": self.horizon_months, "annual_discount_rate": self.annual_discount_rate,
+            "margin": self.margin, "gamma_gamma": None, "population_mean_spend": None,
+            "members": len(s), "total_clv": float(s["clv"].sum()), "mean_clv": float(s["clv"].mean()),
+            "at_risk_members": int(at_risk["members"].sum()), "at_risk_clv": float(at_risk["clv"].sum()),
+            "at_risk_value_at_stake": float(at_risk["value_at_stake"].sum()),
+            "newly_at_risk_value_at_stake": float(g.loc["Newly at risk", "value_at_stake"]),
+            "likely_lost_members": int(g.loc["Likely lost", "members"]),
+            "likely_lost_value_if_won_back": float(g.loc["Likely lost", "value_at_stake"]),
+        }
+        if self.spend is not None:
+            out["gamma_gamma"] = {"p": self.spend.p, "q": self.spend.q, "gamma": self.spend.gamma,
+                                  "repeat_buyers": self.spend.n_customers,
+                                  "freq_monetary_corr": self.spend.freq_monetary_corr}
+            out["population_mean_spend"] = self.spend.population_mean_spend
+        return out
+
+    def correlation_ok(self) -> bool:
+        return self.spend is None or abs(self.spend.freq_monetary_corr) < CORRELATION_WARNING
+
+
+class ObservedSpend:
+    """Each member's own average spend per purchase day, in place of a spend model."""
+
+    def __init__(self, per_member: np.ndarray):
+        self.per_member = per_member
+
+    def expected_spend(self, frequency, monetary_value) -> np.ndarray:
+        return self.per_member
+
+
+def spend_per_purchase_day(baskets: pd.DataFrame, ids: pd.Index) -> pd.Series:
+    """Each member's net spend per purchase day, over all their purchase days to the month's end."""
+    bought = member_purchases(baskets)
+    per_day = bought.groupby(["customer_id", "date"], sort=True)["amount"].sum()
+    return per_day.groupby(level="customer_id", sort=True).mean().reindex(ids)
+
+
+def spend_model(run: Run, scores: pd.DataFrame) -> GammaGamma | None:
+    """Gamma-Gamma on the month's summary; None (its part declared unavailable) when it cannot be used."""
+    try:
+        spend = fit_gamma_gamma(scores, max_seconds=run.setting("fit_budget_s"))
+    except ModelUnusable as exc:
+        run.unavailable("spend_model", f"The Gamma-Gamma spend model cannot be used on this data ({exc}); CLV "
+                                       "uses each member's own average spend per visit instead.")
+        return None
+    run.available("spend_model")
+    run.write("gamma_gamma", spend)
+    return spend
+
+
+def value_month(model: BTYDModel | None, churn_scores: pd.DataFrame, *, spend: GammaGamma | None = None,
+                baskets: pd.DataFrame | None = None, end: pd.Timestamp | None = None,
+                horizon_months: int = DEFAULTS.horizon_months,
+                annual_discount_rate: float = DEFAULTS.annual_discount_rate, margin: float = DEFAULTS.margin,
+                reason: str | None = None) -> ValueView:
+    """CLV for every scored member by the best method the inputs allow (see the module docstring).
+
+    clv_if_alive is the CLV if the member were surely still a customer: under the churn model,
+    expected purchases are P(alive) × the purchases of a living customer, so CLV / P(alive).
+    `baskets` and `end` are needed by the simpler methods (observed spend, run rate).
+    """
+    scores = churn_scores.copy()
+    if model is not None and spend is not None:
+        method, spend_of = MODEL, spend
+        scores["expected_spend"] = spend.expected_spend(scores["frequency"], scores["monetary_value"])
+    else:
+        own = spend_per_purchase_day(baskets, scores.index).to_numpy(dtype=float)
+        scores["expected_spend"] = own
+        method, spend_of = (OBSERVED_SPEND if model is not None else RUN_RATE), ObservedSpend(own)
+    if model is not None:
+        scores["clv"] = clv(model, spend_of, scores, months=horizon_months,
+                            annual_discount_rate=annual_discount_rate, margin=margin)
+        scores["clv_if_alive"] = scores["clv"] / np.maximum(scores["p_alive"], 1e-12)
+    else:
+        recent, active = run_rates(baskets, scores.index, end)
+        per_month = margin * scores["expected_spend"] * WEEKS_PER_MONTH * _annuity(horizon_months, annual_discount_rate)
+        scores["clv_if_alive"] = per_month * active
+        scores["clv"] = (per_month * recent).where(~scores["likely_lost"], 0.0)
+    return ValueView(method, scores, horizon_months, annual_discount_rate, margin,
+                     spend=spend if method == MODEL else None, reason=reason)
+
+
+def _annuity(months: int, annual_discount_rate: float) -> float:
+    """Σ_{k=1..H} (1 + d)^-k: a constant monthly flow's discounted total, in months."""
+    return float(((1 + monthly_rate(annual_discount_rate)) ** -np.arange(1, months + 1)).sum())
+
+
+def run_rates(baskets: pd.DataFrame, ids: pd.Index, end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    """Purchase days per week over the RUN_RATE_WEEKS weeks to `end` (exclusive), and over the
+    RUN_RATE_WEEKS weeks to each member's last purchase day; shorter tenures use their own span."""
+    days = member_purchases(baskets)[["customer_id", "date"]].drop_duplicates()
+    days = days.assign(date=pd.to_datetime(days["date"]))
+    window = pd.Timedelta(weeks=RUN_RATE_WEEKS)
+    end = pd.Timestamp(end).normalize()
+    first = days.groupby("customer_id")["date"].min()
+    last = days.groupby("customer_id")["date"].max()
+
+    def rate(until: pd.Series) -> pd.Series:
+        start = (until - window).clip(lower=first.reindex(until.index))
+        span = ((until - start).dt.days / 7).clip(lower=1.0)
+        d = days.join(until.rename("until"), on="customer_id").join(start.rename("start"), on="customer_id")
+        inside = d[(d["date"] >= d["start"]) & (d["date"] < d["until"])]
+        return (inside.groupby("customer_id").size().reindex(until.index, fill_value=0) / span)
+
+    recent = rate(pd.Series(end, index=first.index))
+    active = rate(last + pd.Timedelta(days=1))
+    return recent.reindex(ids).fillna(0.0), active.reindex(ids).fillna(0.0)
+
+
+def groups(view: ValueView) -> pd.DataFrame:
+    """Members and CLV by churn status, for the chart and the report.
+
+    Newly at risk: crossed the at-risk line this month. At risk (earlier): over it already
+    last month. Likely lost: likely lost (churn.LIKELY_LOST, or the lapse rule) and not newly
+    at risk.
+    """
+    s = view.scores
+    status = np.select([~s["at_risk"], s["newly_at_risk"], ~s["likely_lost"]], GROUP_ORDER[:3], GROUP_ORDER[3])
+    out = s.assign(group=status).groupby("group").agg(members=("clv", "size"), clv=("clv", "sum"),
+                                                       clv_if_alive=("clv_if_alive", "sum"))
+    out["value_at_stake"] = out["clv_if_alive"] - out["clv"]
+    return out.reindex([g for g in GROUP_ORDER if g in out.index]).reset_index()
+
+
+def month_value(run: Run, churned, *, horizon_months: int, annual_discount_rate: float, margin: float
+                ) -> ValueView:
+    """The month's value view from the saved churn scores (churn.Saved), fitting the spend model."""
+    spend = spend_model(run, churned.scores) if churned.model is not None else None
+    if churned.model is None:
+        run.unavailable("spend_model", "No churn model this month, so no spend model either: CLV is a run-rate "
+                                       "estimate (see the CLV section).")
+    reason = churned.headline.get("reason") if churned.model is None else run.reason("spend_model")
+    return value_month(churned.model, churned.scores, spend=spend, baskets=run.table("baskets"), end=run.end,
+                       horizon_months=horizon_months, annual_discount_rate=annual_discount_rate, margin=margin,
+                       reason=reason)
+
+
+def saved(run: Run, churned) -> pd.DataFrame:
+    """Churn and CLV scores per member, as notebooks 03 and 04 saved them (computed here with the
+    config's settings when notebook 04 has not run)."""
+    if not run.has("clv_scores"):
+        save(month_value(run, churned, horizon_months=int(run.setting("horizon_months")),
+                         annual_discount_rate=float(run.setting("annual_discount_rate")),
+                         margin=float(run.setting("margin"))), run)
+    return churned.scores.join(run.read("clv_scores")[["clv", "clv_if_alive"]])
+
+
+def save(view: ValueView, run: Run) -> None:
+    run.write("clv_scores", view.scores[["expected_spend", "clv", "clv_if_alive"]])
+    run.write("clv_summary", {**view.headline(), "convention": view.convention(run.config.currency),
+                              "groups": groups(view).to_dict("records")})

@@ -1,0 +1,166 @@
+"""The `retention` command."""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from retention_lib.core.config import ConfigError
+from retention_lib.core.paths import REPORTS_DIR
+from retention_lib.data.readers import ReadError
+from retention_lib.data.validation import ValidationError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_MAIL, EXIT_PARTIAL, EXIT_LOCKED = 0, 1, 2, 3, 4, 5, 6
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK}    published; every part of the report is available
+  {EXIT_FAILED}    a notebook failed (a bug, or a cell past settings.cell_timeout_s); nothing was published
+  {EXIT_BAD_INPUT}    bad input, config or arguments (the message names the file, column, row and rule)
+  {EXIT_REFUSED}    the month is already published (use --force to replace it, --if-missing to accept it)
+  {EXIT_MAIL}    published, but the email could not be sent (it waits in the month's outbox)
+  {EXIT_PARTIAL}    published, but some parts are unavailable on this data (manifest.json says which and why)
+  {EXIT_LOCKED}    another run of the same month is in progress in the same reports folder
+  130, 143 interrupted by SIGINT or SIGTERM; the run is kept as <month>.failed-<time>"""
+
+
+def _reports_dir(args) -> Path:
+    return Path(args.reports_dir) if args.reports_dir else REPORTS_DIR
+
+
+def _send_hint(args, month: str) -> str:
+    extra = f" --reports-dir {shlex.quote(args.reports_dir)}" if args.reports_dir else ""
+    return f"retention send --month {month}{extra}"
+
+
+def _run(args) -> int:
+    from retention_lib.core import stages
+    from retention_lib.delivery.smtp import MailError
+    from retention_lib.app.pipeline import BadMonth, RunFailed, RunInterrupted, RunLocked, RunRefused, check_month, run_month
+
+    try:
+        check_month(args.month)
+        result = run_month(args.config, args.month, reports_dir=args.reports_dir, force=args.force,
+                           progress=lambda line: print(line, flush=True), email=args.email,
+                           if_missing=args.if_missing)
+    except BadMonth as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MailError as exc:
+        month = getattr(exc, "month", None) or args.month or "YYYY-MM"
+        print(f"error: the report was published but the email was not sent: {exc}\n"
+              f"it waits in the month's outbox; retry with: {_send_hint(args, month)}", file=sys.stderr)
+        return EXIT_MAIL
+    except (ValidationError, ConfigError, ReadError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RunRefused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except RunLocked as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except RunFailed as exc:
+        print(f"error: run failed in {exc}\nthe failed run is kept in {exc.failed_dir}", file=sys.stderr)
+        return EXIT_FAILED
+    except RunInterrupted as exc:
+        kept = f"; the run is kept in {exc.failed_dir}" if exc.failed_dir else ""
+        print(f"interrupted by {exc}{kept}", file=sys.stderr)
+        return 128 + exc.signum
+    if result.unavailable:
+        print("Parts unavailable on this data (see manifest.json):")
+        for titles, reason in stages.by_reason(result.unavailable):
+            print(f"  - {'; '.join(titles)}: {reason}")
+    print(f"Report for {result.month}: {result.report}")
+    return EXIT_PARTIAL if result.unavailable else EXIT_OK
+
+
+def _verify(args) -> int:
+    from retention_lib.models.verify import verify
+
+    table = verify()
+    print(table.to_string(index=False, formatters={"ours": "{:.4f}".format}))
+    failed = int((~table["ok"]).sum())
+    print(f"{len(table) - failed} of {len(table)} published figures reproduced")
+    return 0 if failed == 0 else EXIT_FAILED
+
+
+def _send(args) -> int:
+    from retention_lib.delivery.smtp import OUTBOX, MailError, SmtpSettings, send_outbox
+    from retention_lib.app.pipeline import BadMonth, check_month
+
+    try:
+        check_month(args.month)
+    except BadMonth as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    folder = _reports_dir(args) / args.month
+    if not folder.is_dir():
+        print(f"error: {folder} does not exist: no published report for {args.month}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    outbox = folder / OUTBOX
+    try:
+        settings = SmtpSettings.from_env()
+        if settings is None:
+            print("error: no SMTP configured (set RETENTION_SMTP_HOST and friends)", file=sys.stderr)
+            return EXIT_MAIL
+        sent = send_outbox(outbox, settings, log=lambda line: print(line, flush=True))
+    except MailError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MAIL
+    print(f"sent {len(sent)} message(s) from {outbox}")
+    return 0
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="retention", description="Monthly customer-retention report", formatter_class=_Help,
+        epilog="examples:\n  retention run\n  retention run --config data/completejourney.yml --month 2017-06\n"
+               "  retention send --month 2025-12\n  retention verify-models\n\n" + EXIT_CODES)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser(
+        "run", help="run every notebook for a month and publish reports/<YYYY-MM>/", formatter_class=_Help,
+        description="Run every notebook for a month with papermill and publish reports/<YYYY-MM>/: the "
+                    "executed notebooks, report.html, manifest.json and the artifacts; then write the email "
+                    "to the month's outbox and send it when RETENTION_SMTP_HOST is set.",
+        epilog="examples:\n  retention run                                   # demo store, last complete month\n"
+               "  retention run --config data/completejourney.yml --month 2017-12\n"
+               "  retention run --month 2025-11 --force --email manager@example.com\n\n" + EXIT_CODES)
+    run.add_argument("--month", help="YYYY-MM; default: the last complete month in the data")
+    run.add_argument("--config", help="data source config (default: data/demo.yml)")
+    run.add_argument("--force", action="store_true", help="replace an existing month")
+    run.add_argument("--reports-dir", help="where month folders go (default: reports/)")
+    run.add_argument("--email", action="append", default=[], metavar="ADDRESS",
+                     help="also email the report to ADDRESS (repeatable; adds to the config's recipients)")
+    run.add_argument("--if-missing", action="store_true",
+                     help="exit 0 without running when the month is already published (for schedulers)")
+    run.set_defaults(func=_run)
+    send = sub.add_parser(
+        "send", help="send the emails still waiting in a month's outbox", formatter_class=_Help,
+        description="Send every message still waiting in reports/<YYYY-MM>/outbox/ over the SMTP server "
+                    "configured in the environment (RETENTION_SMTP_*).",
+        epilog="example:\n  retention send --month 2025-12 --reports-dir /srv/reports\n\nexit codes:\n"
+               f"  {EXIT_OK}    every waiting message was sent\n  {EXIT_BAD_INPUT}    no such month, or a bad --month\n"
+               f"  {EXIT_MAIL}    no SMTP configured, nothing to send, or the server refused")
+    send.add_argument("--month", required=True, help="YYYY-MM")
+    send.add_argument("--reports-dir", help="where month folders are (default: reports/)")
+    send.set_defaults(func=_send)
+    verify = sub.add_parser(
+        "verify-models", help="refit CDNOW and compare with the published figures", formatter_class=_Help,
+        description="Refit the models on CDNOW (shipped with lifetimes) and compare with the published figures.",
+        epilog=f"example:\n  retention verify-models\n\nexit codes:\n  {EXIT_OK}    every figure within its tolerance\n"
+               f"  {EXIT_FAILED}    at least one figure outside its tolerance")
+    verify.set_defaults(func=_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,536 @@
+"""Run every notebook for a month with papermill and publish reports/<YYYY-MM>/.
+
+The run is built in a hidden temporary folder and renamed into place only when every
+notebook succeeded, every stage wrote its artifacts (or declared a part unavailable, with its
+reason) and report.html and manifest.json were written, so a folder named after a month is
+always a finished run. A failed or interrupted run is kept as <YYYY-MM>.failed-<time> for
+diagnosis. One run per reports folder and month at a time (a lock file); a folder left by a
+killed run is marked failed by the next run.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import papermill as pm
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from papermill.engines import NBClientEngine, papermill_engines
+
+from retention_lib import __version__
+from retention_lib.delivery import compose, smtp
+from retention_lib.analytics import ledger
+from retention_lib.core import stages
+from retention_lib.core.config import Config, load_config
+from retention_lib.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from retention_lib.data.loading import data_end_of
+from retention_lib.report.html import export_html
+from retention_lib.data.prepare import prepare_run
+
+KERNEL_NAME = "retention-report"
+REPORT_NOTEBOOK = "08_report.ipynb"
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+HEARTBEAT_S = 60
+TMP_PREFIX = ".tmp-"
+
+
+class RunRefused(RuntimeError):
+    """The month exists already and --force was not given."""
+
+
+class RunLocked(RuntimeError):
+    """Another run of the same month in the same reports folder is in progress."""
+
+
+class BadMonth(ValueError):
+    """--month is not YYYY-MM."""
+
+
+class RunFailed(RuntimeError):
+    def __init__(self, message: str, failed_dir: Path, notebook: str | None = None, cell: int | None = None):
+        super().__init__(message)
+        self.failed_dir, self.notebook, self.cell = failed_dir, notebook, cell
+
+
+class RunInterrupted(BaseException):
+    """SIGINT or SIGTERM arrived during the run (a BaseException, so no library code swallows it)."""
+
+    def __init__(self, signum: int, failed_dir: Path | None = None):
+        super().__init__(signal.Signals(signum).name)
+        self.signum, self.failed_dir = signum, failed_dir
+
+
+@dataclass
+class RunResult:
+    month: str
+    folder: Path
+    report: Path
+    unavailable: dict[str, str] = field(default_factory=dict)   # part -> reason
+
+
+def notebooks(directory: Path = NOTEBOOKS_DIR) -> list[Path]:
+    return sorted(p for p in directory.glob("[0-9][0-9]_*.ipynb"))
+
+
+def check_month(month: str | None) -> None:
+    if month is not None and not MONTH.match(month):
+        raise BadMonth(f"--month must be YYYY-MM (for example 2025-06), got {month!r}")
+
+
+def run_month(config: str | Path | Config | None = None, month: str | None = None, *,
+              reports_dir: Path | None = None, force: bool = False,
+              notebooks_dir: Path = NOTEBOOKS_DIR, kernel_name: str = KERNEL_NAME,
+              progress: Callable[[str], None] = print, email: list[str] | None = None,
+              env=None, if_missing: bool = False, heartbeat_s: float = HEARTBEAT_S) -> RunResult:
+    """Run, publish, then write (and send, when SMTP is configured) the email.
+
+    A failed email leaves the published month in place and its message in the outbox;
+    smtp.MailError is raised so the caller can exit non-zero. With `if_missing`, a month
+    that is already published is returned as it is (for schedulers and `make report`).
+    """
+    check_month(month)
+    cfg = config if isinstance(config, Config) else load_config(config)
+    reports_dir = Path(reports_dir or REPORTS_DIR)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    log_lines: list[str] = []
+
+    def say(line: str) -> None:
+        stamped = f"{datetime.now():%Y-%m-%d %H:%M:%S} {line}"
+        log_lines.append(stamped)
+        progress(stamped)
+
+    if month and if_missing and not force and (reports_dir / month).exists():
+        return _existing(reports_dir / month, say)
+    if month:
+        _refuse_existing(reports_dir / month, force)
+    lock = _lock(reports_dir, month) if month else None
+    with _signals_raise() as interrupted:
+        try:
+            return _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel_name, say, log_lines,
+                               email or [], env, if_missing, heartbeat_s, lock, interrupted)
+        finally:
+            if lock is not None:
+                lock.close()
+
+
+def _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel_name, say, log_lines, email, env,
+                if_missing, heartbeat_s, lock, interrupted) -> RunResult:
+    started = datetime.now()
+    stamp = started.strftime("%Y%m%d-%H%M%S")
+    _mark_leftovers(reports_dir, say)
+    tmp = reports_dir / f"{TMP_PREFIX}{stamp}-{os.getpid()}"
+    now = data_end_of(cfg)
+    try:
+        say(f"Loading and validating {cfg.name} ({cfg.path.name})")
+        run = prepare_run(cfg, month, tmp, now=now)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    month = str(run.month)
+    final = reports_dir / month
+    try:
+        if if_missing and not force and final.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+            return _existing(final, say)
+        _refuse_existing(final, force)
+        if lock is None:
+            lock = _lock(reports_dir, month)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    try:
+        return _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_dir, kernel_name,
+                        say, log_lines, email, env, heartbeat_s, interrupted)
+    finally:
+        lock.close()
+
+
+def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_dir, kernel_name, say,
+             log_lines, email, env, heartbeat_s, interrupted) -> RunResult:
+    month = str(run.month)
+    stage_log = [{"name": "prepare", "notebook": None, "seconds": None}]
+    _check_stage(stages.STAGE_BY_NAME["prepare"], run, tmp, None, reports_dir, stamp, say, log_lines, cfg, env)
+    books = notebooks(notebooks_dir)
+    params = {"month": month, "config": str(cfg.path), "run_dir": str(tmp.resolve())}
+    timeout = cfg.setting("cell_timeout_s")
+    book = None
+    try:
+        for i, book in enumerate(books, 1):
+            t0 = time.monotonic()
+            say(f"[{i}/{len(books)}] {book.name} ...")
+            try:
+                with _heartbeat(book.name, say, heartbeat_s) as tracker:
+                    _execute_notebook(book, tmp / book.name, params, kernel_name, notebooks_dir, timeout, tracker,
+                                      log_lines)
+            except pm.PapermillExecutionError as exc:
+                _fail(f"{book.name}, cell {exc.exec_count}", f"{exc.ename}: {exc.evalue}", tmp, reports_dir,
+                      month, stamp, say, log_lines, cfg, env, book.name, exc.exec_count)
+            except CellTimeoutError as exc:
+                _fail(f"{book.name}", f"a cell ran longer than {timeout} s (settings.cell_timeout_s): {exc}",
+                      tmp, reports_dir, month, stamp, say, log_lines, cfg, env, book.name, None)
+            except DeadKernelError as exc:
+                _fail(f"{book.name}", f"the notebook's kernel died: {exc}", tmp, reports_dir, month, stamp, say,
+                      log_lines, cfg, env, book.name, None)
+            seconds = time.monotonic() - t0
+            stage = stages.stage_of_notebook(book.name)
+            _check_stage(stage, run, tmp, book.name, reports_dir, stamp, say, log_lines, cfg, env)
+            stage_log.append({"name": stage.name if stage else book.stem, "notebook": book.name,
+                              "seconds": round(seconds, 1)})
+            say(f"[{i}/{len(books)}] {book.name} done in {seconds:.1f} s" + _unavailable_note(run, stage))
+        book = None
+        report = export_html(tmp / REPORT_NOTEBOOK, run.path("report_html"), title=f"Retention report {month}")
+        say(f"report.html written ({report.stat().st_size / 1e6:.1f} MB)")
+        unavailable = run.unavailable_parts()
+        manifest = build_manifest(run, cfg, stage_log, started, now, unavailable)
+        run.path("manifest").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        compose.write_email(tmp, cfg, month, email, env=env, unavailable=unavailable)
+    except RunInterrupted as exc:
+        where = f"during {book.name}" if book else "while publishing"
+        failed = _fail_folder(tmp, reports_dir, month, stamp)
+        say(f"INTERRUPTED by {exc} {where}; nothing was published")
+        _write_log(failed, log_lines)
+        (failed / "FAILED.txt").write_text(f"Run for {month} was interrupted by {exc} {where}.\n", encoding="utf-8")
+        compose.failure_notice(cfg, month, failed, book.name if book else None, None, f"interrupted by {exc}",
+                                env=env, log=say)
+        exc.failed_dir = failed
+        raise
+    except RunFailed:
+        raise
+    except BaseException:
+        failed = _fail_folder(tmp, reports_dir, month, stamp)
+        _write_log(failed, log_lines)
+        raise
+    if unavailable:
+        say(f"Published with {len(unavailable)} part(s) unavailable: "
+            + " ".join(f"[{'; '.join(titles)}] {reason}" for titles, reason in stages.by_reason(unavailable)))
+    _write_log(tmp, log_lines)
+    _publish(tmp, final)
+    if (final / stages.artifact("forecasts").path).exists():  # only a published run's forecasts enter the ledger
+        ledger.record(final / stages.artifact("forecasts").path, ledger.ledger_path(final.parent, cfg.slug))
+    try:
+        compose.send_email(final, cfg, month, env=env, log=say)
+    except smtp.MailError as exc:
+        exc.month = month  # for the retry hint
+        raise
+    finally:
+        _write_log(final, log_lines)
+    return RunResult(month, final, final / stages.artifact("report_html").path, unavailable)
+
+
+def _unavailable_note(run, stage) -> str:
+    if stage is None:
+        return ""
+    gone = [p.name for p in stage.parts if run.reason(p.name)]
+    return f" ({len(gone)} part(s) unavailable: {', '.join(gone)})" if gone else ""
+
+
+def _check_stage(stage, run, tmp, notebook, reports_dir, stamp, say, log_lines, cfg, env) -> None:
+    """Every required artifact of the stage exists, unless its part was declared unavailable."""
+    if stage is None:
+        return
+    for part in stage.parts:
+        if run.reason(part.name):
+            continue
+        missing = [a for a in part.artifacts if a.required and not (tmp / a.path).exists()
+                   and not (a.key in _OPTIONAL_TABLES and a.key not in cfg.tables)]
+        if missing:
+            names = ", ".join(f"{a.path} ({a.key})" for a in missing)
+            _fail(notebook or "preparation", f"stage '{stage.name}' finished without writing {names} of its part "
+                  f"'{part.name}', and did not declare that part unavailable", tmp, reports_dir, str(run.month),
+                  stamp, say, log_lines, cfg, env, notebook, None)
+
+
+_OPTIONAL_TABLES = ("customers", "surveys", "complaints", "campaigns")
+
+
+def build_manifest(run, cfg: Config, stage_log: list[dict], started: datetime, data_end, unavailable: dict) -> dict:
+    """What was run, on what, with what result: the only home of volatile facts besides run.log."""
+    folder = run.run_dir
+    declared = {a.path: a for a in stages.ARTIFACTS.values()}
+    artifacts = []
+    for spec in stages.ARTIFACTS.values():
+        path = folder / spec.path
+        if spec.key in ("manifest", "run_log", "status", "prepared") or not path.exists():
+            continue
+        part = stages.PART_OF_ARTIFACT.get(spec.key)
+        artifacts.append({"key": spec.key, "path": spec.path, "audience": spec.audience,
+                          "stage": stages.STAGE_OF_PART[part.name].name if part else None,
+                          "part": part.name if part else None, "bytes": path.stat().st_size,
+                          "sha256": _sha256(path)})
+    undeclared = [str(p.relative_to(folder)) for sub in ("artifacts", "actions", "data")
+                  for p in sorted((folder / sub).rglob("*")) if p.is_file()
+                  and str(p.relative_to(folder)) not in declared]
+    if undeclared:
+        raise RuntimeError(f"files not declared in retention_lib/stages.py: {undeclared}")
+    stage_rows = []
+    for row in stage_log:
+        stage = stages.STAGE_BY_NAME.get(row["name"])
+        gone = {p.name: unavailable[p.name] for p in (stage.parts if stage else ()) if p.name in unavailable}
+        stage_rows.append({**row, "status": "unavailable" if gone else "ok", "unavailable": gone})
+    sources = [{"table": name, "path": str(t.path), "bytes": t.path.stat().st_size, "sha256": _sha256(t.path)}
+               for name, t in cfg.tables.items() if t.path.exists()]
+    return {
+        "product": "retention-report", "version": __version__, "month": str(run.month),
+        "config": {"path": str(cfg.path), "name": cfg.name, "sha256": _sha256(cfg.path)},
+        "data_source": {"source": cfg.source, "simulated": cfg.simulated, "files": sources,
+                        "data_end": str(data_end), "data_end_from": "config" if cfg.data_end else "clock"},
+        "run": {"started_at": started.isoformat(timespec="seconds"),
+                "finished_at": datetime.now().isoformat(timespec="seconds"),
+                "host": socket.gethostname(), "pid": os.getpid(), "python": platform.python_version()},
+        "status": "unavailable" if unavailable else "ok",
+        "stages": stage_rows,
+        "artifacts": artifacts,
+        "notebooks": [{"path": p.name, "sha256": _sha256(p)} for p in sorted(folder.glob("*.ipynb"))],
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- papermill engine with a heartbeat
+
+ENGINE = "retention"
+
+
+class _Tracker:
+    """Which cell of which notebook is running, for the heartbeat."""
+
+    def __init__(self):
+        self.cell, self.cells = 0, 0
+
+
+class _TrackingEngine(NBClientEngine):
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, tracker: _Tracker | None = None, **kwargs):
+        if tracker is not None:
+            tracker.cells = sum(c.cell_type == "code" for c in nb_man.nb.cells)
+            start = nb_man.cell_start
+
+            def cell_start(cell, cell_index=None, **kw):
+                if cell.cell_type == "code":
+                    tracker.cell += 1
+                return start(cell, cell_index, **kw)
+            nb_man.cell_start = cell_start
+        return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+
+papermill_engines.register(ENGINE, _TrackingEngine)
+
+
+class _heartbeat:
+    """Every `every` seconds, say which cell of a long notebook is running."""
+
+    def __init__(self, name: str, say: Callable[[str], None], every: float):
+        self.name, self.say, self.every = name, say, every
+        self.tracker, self.stop = _Tracker(), threading.Event()
+
+    def __enter__(self) -> _Tracker:
+        self.t0 = time.monotonic()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+        self.thread.start()
+        return self.tracker
+
+    def _beat(self) -> None:
+        while not self.stop.wait(self.every):
+            minutes, seconds = divmod(int(time.monotonic() - self.t0), 60)
+            self.say(f"    {self.name} still running: cell {self.tracker.cell} of {self.tracker.cells}, "
+                     f"{minutes} min {seconds:02d} s")
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def _execute_notebook(book: Path, target: Path, params: dict, kernel_name: str, cwd: Path, timeout: int,
+                      tracker: _Tracker, log_lines: list[str]) -> None:
+    """One notebook under papermill; on failure the kernel's own output goes to run.log only."""
+    with tempfile.TemporaryDirectory(prefix="retention-kernel-") as private:
+        folder = Path(private)
+        try:
+            pm.execute_notebook(str(book), str(target), parameters=params, kernel_name=kernel_name, cwd=str(cwd),
+                                engine_name=ENGINE, progress_bar=False, log_output=False,
+                                execution_timeout=timeout, kernel_manager_class=_ipc_kernel_manager(folder),
+                                tracker=tracker)
+        except BaseException:
+            output = folder / KERNEL_OUTPUT
+            if output.exists() and output.stat().st_size:
+                tail = output.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+                log_lines += [f"    kernel: {line}" for line in tail]
+            raise
+
+
+KERNEL_OUTPUT = "kernel-output.txt"
+
+
+def _ipc_kernel_manager(folder: Path):
+    """Kernels talk over socket files in a private folder, not TCP ports on localhost that
+    any local user could reach (ipykernel warns about TCP without encryption). Their own
+    stdout and stderr (a KeyboardInterrupt traceback when the run is interrupted, say) go to
+    a file there, not to the console of the run."""
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(transport="ipc", ip=str(folder / "kernel"), **kwargs)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            output = open(folder / KERNEL_OUTPUT, "ab")
+            try:
+                kw.update(stdout=output, stderr=output)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            finally:
+                output.close()  # the kernel holds its own descriptor
+    return IPCKernelManager
+
+
+# ---------------------------------------------------------------- safety: lock, signals, leftovers
+
+class _signals_raise:
+    """SIGTERM (and SIGINT) raise RunInterrupted in the main thread for the run's duration."""
+
+    def __enter__(self):
+        self.previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                self.previous[signum] = signal.signal(signum, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise RunInterrupted(signum)
+
+    def __exit__(self, *exc):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+
+class _Lock:
+    def __init__(self, fh, path: Path):
+        self.fh, self.path = fh, path
+
+    def close(self) -> None:
+        if not self.fh.closed:
+            self.path.unlink(missing_ok=True)  # while still holding it: a newcomer makes a new file
+            fcntl.flock(self.fh, fcntl.LOCK_UN)
+            self.fh.close()
+
+
+def _lock(reports_dir: Path, month: str) -> _Lock:
+    """One run per reports folder and month; the lock goes with the process, even if killed."""
+    path = reports_dir / f".lock-{month}"
+    while True:
+        fh = open(path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise RunLocked(f"another run of {month} is in progress in {reports_dir} ({holder}); "
+                            f"wait for it to finish (lock file {path})") from None
+        try:  # the holder we waited on may have removed the file: lock the one that is there now
+            if os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        fh.close()
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"pid {os.getpid()} on {socket.gethostname()}, started {datetime.now():%Y-%m-%d %H:%M:%S}")
+    fh.flush()
+    return _Lock(fh, path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _mark_leftovers(reports_dir: Path, say: Callable[[str], None]) -> None:
+    """Folders left by runs that were killed (their process is gone) become <month>.failed-*."""
+    for tmp in sorted(reports_dir.glob(f"{TMP_PREFIX}*")):
+        m = re.match(rf"{re.escape(TMP_PREFIX)}(\d{{8}}-\d{{6}})-(\d+)$", tmp.name)
+        if not tmp.is_dir() or not m or _alive(int(m.group(2))):
+            continue
+        prepared = tmp / stages.RUN_FILES["prepared"].path
+        month = json.loads(prepared.read_text(encoding="utf-8"))["month"] if prepared.exists() else None
+        if month is None:  # killed while loading: nothing to diagnose in it
+            shutil.rmtree(tmp, ignore_errors=True)
+            say(f"Removed {tmp.name}, left by a run (pid {m.group(2)}) killed while loading its data")
+            continue
+        failed = _fail_folder(tmp, reports_dir, month, m.group(1))
+        (failed / "FAILED.txt").write_text(
+            f"Run for {month} (pid {m.group(2)}) was killed before it finished; found and marked by a later "
+            "run. Nothing was published from it.\n", encoding="utf-8")
+        say(f"Marked {tmp.name}, left by a killed run (pid {m.group(2)}), as {failed.name}")
+    for old in reports_dir.glob(".old-*"):  # a swap interrupted after its first rename
+        month = old.name.split("-", 1)[1].rsplit("-", 1)[0]
+        if not (reports_dir / month).exists():
+            old.rename(reports_dir / month)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- publishing and failing
+
+def _fail(where: str, error: str, tmp, reports_dir, month, stamp, say, log_lines, cfg, env, notebook, cell):
+    failed = _fail_folder(tmp, reports_dir, month, stamp)
+    say(f"FAILED in {where}: {error}")
+    _write_log(failed, log_lines)
+    (failed / "FAILED.txt").write_text(
+        f"Run for {month} failed in {where}\n{error}\n"
+        + (f"Executed notebook: {failed / notebook}\n" if notebook and (failed / notebook).exists() else ""),
+        encoding="utf-8")
+    compose.failure_notice(cfg, month, failed, notebook, cell, error, env=env, log=say)
+    raise RunFailed(f"{where}: {error}", failed, notebook, cell)
+
+
+def _existing(final: Path, say: Callable[[str], None]) -> RunResult:
+    say(f"{final.name} is already published; nothing to do (use --force to rebuild it)")
+    return RunResult(final.name, final, final / stages.artifact("report_html").path)
+
+
+def _refuse_existing(final: Path, force: bool) -> None:
+    if final.exists() and not force:
+        raise RunRefused(f"{final} already exists; use --force to replace it")
+
+
+def _publish(tmp: Path, final: Path) -> None:
+    """Swap the finished folder into place; the old one is removed only after the swap."""
+    old = final.with_name(f".old-{final.name}-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _fail_folder(tmp: Path, reports_dir: Path, month: str, stamp: str) -> Path:
+    failed = reports_dir / f"{month}.failed-{stamp}"
+    tmp.rename(failed)
+    return failed
+
+
+def _write_log(folder: Path, lines: list[str]) -> None:
+    (folder / stages.RUN_FILES["run_log"].path).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,0 +1,290 @@
+"""Per-source YAML config: where a client's files are and how their columns map to ours.
+
+The config is checked completely at load time: an unknown key anywhere, or a setting
+outside what it allows, is a ConfigError naming the file, the key path and what is
+allowed, so a typo never runs 50 seconds and never silently becomes a default.
+The settings themselves, their defaults and what they allow, are retention_lib.core.settings.
+"""
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from retention_lib.core.paths import DEFAULT_CONFIG, PROJECT_ROOT
+from retention_lib.core.schema import TABLES
+from retention_lib.core.settings import CHOICE, DEFAULTS, SETTINGS, Settings
+
+SOURCES = ("files", "demo", "completejourney")
+TOP_KEYS = ("name", "source", "simulated", "source_options", "currency", "tables", "settings", "email")
+TABLE_KEYS = ("path", "columns", "encoding", "sheet", "timestamp_format", "decimal")
+EMAIL_KEYS = ("recipients", "ops", "stores")
+DECIMAL_MARKS = (".", ",")
+
+
+class ConfigError(ValueError):
+    """The config file itself is wrong: names the file and the key."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+# --------------------------------------------------------------------------- the config
+@dataclass(frozen=True)
+class TableSource:
+    table: str
+    path: Path
+    columns: dict[str, str]          # canonical name -> client column name
+    encoding: str = "auto"           # auto | utf-8 | utf-8-sig | gbk | gb18030 | ...
+    sheet: str | int | None = None   # Excel sheet
+    timestamp_format: str | None = None  # tried first for timestamp and date columns
+    decimal: str = "."
+
+    def client_column(self, canonical: str) -> str:
+        return self.columns.get(canonical, canonical)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    name: str
+    source: str
+    simulated: bool
+    tables: dict[str, TableSource]
+    source_options: dict[str, Any] = field(default_factory=dict)
+    currency: str = "CNY"
+    recipients: tuple[str, ...] = ()
+    ops_email: str | None = None
+    settings: Settings = DEFAULTS    # the config's settings, checked; defaults for the rest
+    store_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)  # email.stores
+
+    def setting(self, name: str) -> Any:
+        """The configured value of a setting, else its default (retention_lib.core.settings)."""
+        if name not in SETTINGS:
+            near = difflib.get_close_matches(name, list(SETTINGS), n=1)
+            raise KeyError(f"unknown setting {name!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
+        return getattr(self.settings, name)
+
+    def with_settings(self, **values) -> "Config":
+        """The same config with some settings replaced (None unsets one)."""
+        return replace(self, settings=replace(self.settings, **values))
+
+    @property
+    def data_end(self) -> str | None:
+        return self.settings.data_end
+
+    @property
+    def max_reject_share(self) -> float:
+        return self.settings.max_reject_share
+
+    @property
+    def slug(self) -> str:
+        return self.path.stem
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path.parent
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (dt.date, int, float)):
+        return str(value)
+    return repr(value)
+
+
+def _unknown_keys(mapping: Mapping, valid, where: str, note: str = "") -> list[str]:
+    """One problem per key of `mapping` not in `valid`, with the nearest valid key."""
+    valid = [str(v) for v in valid]
+    prefix = f"{where}." if where else ""
+    problems = []
+    for key in mapping:
+        if str(key) in valid:
+            continue
+        near = difflib.get_close_matches(str(key), valid, n=1)
+        if near:
+            hint = f"; did you mean '{prefix}{near[0]}'?"
+        else:
+            hint = f"; valid keys: {', '.join(valid)}" if valid else ""
+        problems.append(f"unknown key '{prefix}{key}'{hint}{note}")
+    return problems
+
+
+def _mapping(raw: Mapping, key: str, problems: list[str]) -> dict:
+    """The top-level section `key` as a dict ({} when absent)."""
+    value = raw.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.append(f"'{key}' must be a mapping (key: value lines), got {_show(value)}")
+        return {}
+    return dict(value)
+
+
+def check_settings(raw: Mapping) -> tuple[dict[str, Any], list[str]]:
+    """The configured settings in canonical form (nulls left out), and the problems found."""
+    problems = _unknown_keys(raw, SETTINGS, "settings")
+    values = {}
+    for name, value in raw.items():
+        spec = SETTINGS.get(str(name))
+        if spec is None or value is None:
+            continue
+        try:
+            values[spec.name] = spec.check(value)
+        except ValueError as exc:
+            near = (difflib.get_close_matches(str(value).lower(), spec.choices, n=1)
+                    if spec.kind == CHOICE else [])
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            problems.append(f"'settings.{name}' is {_show(value)}; allowed: {exc}{hint}")
+    core = values.get("tier_core_quantile", SETTINGS["tier_core_quantile"].default)
+    key = values.get("tier_key_quantile", SETTINGS["tier_key_quantile"].default)
+    if not key < core:
+        problems.append(f"'settings.tier_key_quantile' ({_show(key)}) must be below "
+                        f"'settings.tier_core_quantile' ({_show(core)}): key members are worth less than core")
+    return values, problems
+
+
+# The options each built-in source accepts: the keyword parameters of the demo simulator
+# (retention_lib.data.sources.demo.simulate_store; a test keeps the two in step).
+SOURCE_OPTIONS = {"files": (), "completejourney": (),
+                  "demo": ("seed", "n_customers", "start", "months", "n_stores", "non_member_share", "dropout",
+                           "campaigns")}
+
+
+def _source_option_names(source: str) -> tuple[str, ...]:
+    return SOURCE_OPTIONS.get(source, ())
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+def _check_email(raw: Mapping, problems: list[str]) -> tuple[tuple[str, ...], str | None, dict]:
+    email = _mapping(raw, "email", problems)
+    problems += _unknown_keys(email, EMAIL_KEYS, "email")
+    recipients = email.get("recipients") or []
+    if isinstance(recipients, str):
+        recipients = [recipients]
+    if not _texts(recipients):
+        problems.append(f"'email.recipients' must be an address or a list of addresses, got {_show(recipients)}")
+        recipients = []
+    ops = email.get("ops")
+    if ops is not None and not isinstance(ops, str):
+        problems.append(f"'email.ops' must be one address, got {_show(ops)}")
+        ops = None
+    stores = email.get("stores") or {}
+    if not isinstance(stores, Mapping):
+        problems.append("'email.stores' must map each store id to a list of addresses, "
+                        f"e.g. {{S01: [manager@example.com]}}; got {_show(stores)}")
+        stores = {}
+    for store, addresses in stores.items():
+        if not _texts(addresses):
+            problems.append(f"'email.stores.{store}' must be a list of addresses, got {_show(addresses)}")
+    stores = {str(k): tuple(v) for k, v in stores.items() if _texts(v)}
+    return tuple(recipients), ops, stores
+
+
+def _check_table(name: str, spec: Any, base: Path, problems: list[str]) -> TableSource | None:
+    where = f"tables.{name}"
+    if not isinstance(spec, Mapping) or not spec.get("path"):
+        problems.append(f"'{where}' needs a 'path' (the client's file, relative to the config)")
+        return None
+    problems += _unknown_keys(spec, TABLE_KEYS, where)
+    columns = spec.get("columns") or {}
+    if not isinstance(columns, Mapping):
+        problems.append(f"'{where}.columns' must map our column names to the client's, "
+                        f"e.g. customer_id: 会员号")
+        columns = {}
+    problems += _unknown_keys(columns, TABLES[name].names, f"{where}.columns",
+                              " (keys are our column names, values the client's)")
+    columns = {str(k): str(v) for k, v in columns.items()}
+    encoding = str(spec.get("encoding", "auto"))
+    if encoding != "auto":
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            problems.append(f"'{where}.encoding' is {encoding!r}, not an encoding Python knows; "
+                            "use auto, utf-8, gbk or gb18030")
+    sheet = spec.get("sheet")
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))):
+        problems.append(f"'{where}.sheet' must be a sheet name or number, got {_show(sheet)}")
+    fmt = spec.get("timestamp_format")
+    if fmt is not None and not (isinstance(fmt, str) and "%" in fmt):
+        problems.append(f"'{where}.timestamp_format' must be a strftime format such as "
+                        f"'%d/%m/%Y %H:%M', got {_show(fmt)}")
+    decimal = str(spec.get("decimal", "."))
+    if decimal not in DECIMAL_MARKS:
+        problems.append(f"'{where}.decimal' is {decimal!r}; allowed: '.' or ','")
+    file_path = Path(str(spec["path"]))
+    return TableSource(
+        table=name,
+        path=file_path if file_path.is_absolute() else (base / file_path).resolve(),
+        columns=columns, encoding=encoding, sheet=sheet, timestamp_format=fmt, decimal=decimal)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    path = Path(path) if path else DEFAULT_CONFIG
+    if not path.is_absolute() and not path.exists() and (PROJECT_ROOT / path).exists():
+        path = PROJECT_ROOT / path
+    path = path.resolve()
+    if not path.exists():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+
+    problems = _unknown_keys(raw, TOP_KEYS, "")
+    source = raw.get("source", "files")
+    if source not in SOURCES:
+        near = difflib.get_close_matches(str(source), SOURCES, n=1)
+        problems.append(f"'source' is {_show(source)}; allowed: {', '.join(SOURCES)}"
+                        + (f"; did you mean '{near[0]}'?" if near else ""))
+    simulated = raw.get("simulated", source == "demo")
+    if not isinstance(simulated, bool):
+        problems.append(f"'simulated' must be true or false, got {_show(simulated)}")
+
+    source_options = _mapping(raw, "source_options", problems)
+    names = _source_option_names(source) if source in SOURCES else None
+    if names is not None:
+        note = "" if names else f" (source '{source}' takes no source_options)"
+        problems += _unknown_keys(source_options, names, "source_options", note)
+
+    raw_tables = _mapping(raw, "tables", problems)
+    if "transactions" not in raw_tables:
+        problems.append("'tables' must include 'transactions'")
+    problems += _unknown_keys(raw_tables, TABLES, "tables")
+    tables = {}
+    for name, spec in raw_tables.items():
+        if name in TABLES and (table := _check_table(name, spec, path.parent, problems)):
+            tables[name] = table
+
+    settings, setting_problems = check_settings(_mapping(raw, "settings", problems))
+    problems += setting_problems
+    recipients, ops, stores = _check_email(raw, problems)
+    if problems:
+        raise ConfigError("\n".join(f"{path}: {p}" for p in problems), problems)
+    return Config(
+        path=path,
+        name=str(raw.get("name", path.stem)),
+        source=source,
+        simulated=simulated,
+        tables=tables,
+        source_options=source_options,
+        currency=str(raw.get("currency", "CNY")),
+        recipients=recipients,
+        ops_email=ops,
+        settings=Settings(**settings),
+        store_recipients=stores,
+    )

@@ -1,0 +1,158 @@
+"""The canonical tables: names, types and which columns are required (DESIGN §4).
+
+Loaders map a client's columns onto these names; everything downstream uses only them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Column kinds. Identifiers are strings so leading zeros and long numeric ids survive.
+ID, TEXT, TIMESTAMP, DATE, MONEY, NUMBER, INTEGER, BOOL = (
+    "id", "text", "timestamp", "date", "money", "number", "integer", "bool",
+)
+
+# The seven survey dimensions (DESIGN §2), as canonical rating columns (1–5).
+DIMENSIONS: dict[str, str] = {
+    "dim_variety": "Product variety",
+    "dim_price": "Price",
+    "dim_freshness": "Freshness and quality",
+    "dim_staff": "Staff attitude",
+    "dim_environment": "Store environment",
+    "dim_checkout": "Checkout speed",
+    "dim_after_sales": "After-sales service",
+}
+
+# Retail categories used by the demo store and the Complete Journey mapping.
+CATEGORIES: tuple[str, ...] = (
+    "fresh produce", "meat & seafood", "dairy & eggs", "bakery", "grains & oil",
+    "snacks", "beverages", "frozen", "household goods", "personal care",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = True
+    nullable: bool = False
+    # Numeric bounds, inclusive; None means unbounded.
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()          # must be unique (after exact-duplicate removal)
+    time_columns: tuple[str, ...] = ()  # checked against the data's end
+    description: str = ""
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+TRANSACTIONS = Table(
+    "transactions",
+    (
+        Column("customer_id", ID, nullable=True),  # null = non-member basket
+        Column("basket_id", ID),
+        Column("timestamp", TIMESTAMP),
+        Column("amount", MONEY),  # negative lines are returns
+        Column("store_id", ID),
+        Column("product_id", ID, required=False, nullable=True),
+        Column("category", TEXT, required=False, nullable=True),
+        Column("quantity", NUMBER, required=False, nullable=True),
+        Column("discount", MONEY, required=False, nullable=True, low=0),
+        Column("coupon_discount", MONEY, required=False, nullable=True, low=0),
+    ),
+    time_columns=("timestamp",),
+    description="One row per basket line (or per basket when the client has no lines).",
+)
+
+CUSTOMERS = Table(
+    "customers",
+    (
+        Column("customer_id", ID),
+        Column("join_date", DATE),
+        Column("tier", TEXT, required=False, nullable=True),
+        Column("birthday", DATE, required=False, nullable=True),
+        Column("age_band", TEXT, required=False, nullable=True),
+        Column("gender", TEXT, required=False, nullable=True),
+        Column("household_size", TEXT, required=False, nullable=True),
+        Column("income_band", TEXT, required=False, nullable=True),
+        Column("marketing_consent", BOOL, required=False, nullable=True),
+        Column("home_store_id", ID, required=False, nullable=True),
+        # Personal data: kept for the consultant's action lists, never emailed.
+        Column("name", TEXT, required=False, nullable=True),
+        Column("phone", TEXT, required=False, nullable=True),
+    ),
+    key=("customer_id",),
+    time_columns=("join_date",),
+)
+
+SURVEYS = Table(
+    "surveys",
+    (
+        Column("response_id", ID),
+        Column("submitted_at", TIMESTAMP),
+        Column("nps", INTEGER, low=0, high=10),
+        Column("csat", INTEGER, low=1, high=5),
+        *(Column(d, INTEGER, nullable=True, low=1, high=5) for d in DIMENSIONS),
+        Column("comment", TEXT, nullable=True),
+        Column("channel", TEXT, nullable=True),
+        Column("ces", INTEGER, required=False, nullable=True, low=1, high=7),
+        Column("customer_id", ID, required=False, nullable=True),
+        Column("store_id", ID, required=False, nullable=True),
+    ),
+    key=("response_id",),
+    time_columns=("submitted_at",),
+)
+
+COMPLAINTS = Table(
+    "complaints",
+    (
+        Column("complaint_id", ID),
+        Column("opened_at", TIMESTAMP),
+        Column("closed_at", TIMESTAMP, nullable=True),  # null while open
+        Column("category", TEXT),
+        Column("resolved", BOOL),
+        Column("customer_id", ID, required=False, nullable=True),
+        Column("store_id", ID, required=False, nullable=True),
+    ),
+    key=("complaint_id",),
+    time_columns=("opened_at", "closed_at"),
+)
+
+CAMPAIGNS = Table(
+    "campaigns",
+    (
+        Column("campaign_id", ID),
+        Column("customer_id", ID),
+        Column("group", TEXT, choices=("treatment", "control")),
+        Column("sent_at", TIMESTAMP),
+        Column("type", TEXT),
+        Column("redeemed_at", TIMESTAMP, required=False, nullable=True),
+    ),
+    key=("campaign_id", "customer_id"),
+    time_columns=("sent_at", "redeemed_at"),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (TRANSACTIONS, CUSTOMERS, SURVEYS, COMPLAINTS, CAMPAIGNS)
+}
+# Only transactions are indispensable; the report says plainly when others are absent.
+REQUIRED_TABLES = ("transactions",)
+PERSONAL_COLUMNS = ("name", "phone")

@@ -1,0 +1,333 @@
+"""Validate a raw client table against the canonical schema.
+
+Each rule either sets rows aside (they go to rejects.csv with the rule and reason) or,
+when a rule would set aside more than the configured share of a table, stops the run
+with an error that names the file, column, rule and first offending rows. A row is
+rejected by the first rule it breaks, so every reject has exactly one reason.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from retention_lib.core.config import SETTINGS, TableSource
+from retention_lib.core.schema import BOOL, DATE, ID, INTEGER, MONEY, NUMBER, TABLES, TEXT, TIMESTAMP, Column, Table
+
+REJECT_COLUMNS = ["table", "file", "row", "column", "rule", "reason", "value"]
+# Unambiguous year-first layouts tried after the configured format (if any) and ISO 8601.
+FALLBACK_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
+TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "1.0"}
+FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "0.0"}
+CURRENCY_SIGNS = "¥￥$€£"
+THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")  # with decimal: ","
+SIGN_BEFORE_CURRENCY = re.compile(f"^-\\s*[{CURRENCY_SIGNS}]")
+SHOW_ROWS = 5
+
+
+class ValidationError(ValueError):
+    """Input that cannot be used: names file, column, rule and the first offending rows."""
+
+    def __init__(self, file, column, rule, detail, rows=(), client_column=None):
+        self.file, self.column, self.rule, self.rows = str(file), column, rule, list(rows)
+        where = f"column '{column}'" if column else "table"
+        if column and client_column and client_column != column:
+            where += f" (client column '{client_column}')"
+        rows_text = f"; first offending rows: {', '.join(map(str, self.rows[:SHOW_ROWS]))}" if self.rows else ""
+        super().__init__(f"{self.file}: {where}: rule '{rule}': {detail}{rows_text}")
+
+
+@dataclass
+class TableReport:
+    table: str
+    file: str
+    rows_read: int
+    rows_kept: int = 0
+    rejected_by_rule: dict[str, int] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    # Kept rows whose customer_id was a null-like token (settings.null_customer_ids) and is now
+    # null, by the token as written in the file: {"NULL": 2149}. Blank ids are not counted.
+    null_like_ids: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def _is_blank(series: pd.Series) -> pd.Series:
+    blank = series.isna()
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        blank |= series.astype("string").str.strip().fillna("").eq("")
+    return blank
+
+
+def _to_id(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(series):
+        # Integer ids read as floats (because of nulls) must not become "123.0".
+        whole = series.dropna()
+        if (whole == np.floor(whole)).all():
+            series = series.astype("Int64")
+    out = series.astype("string").str.strip()
+    return out.mask(out.eq(""))
+
+
+def _null_like(series: pd.Series, tokens: Iterable[str]) -> pd.Series:
+    """True where the value is one of `tokens` after trimming, ignoring case."""
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+        return pd.Series(False, index=series.index)  # numeric ids cannot spell "NULL"
+    text = series.astype("string").str.strip()
+    wanted = {t.strip().lower() for t in tokens} - {""}  # blanks are null anyway
+    # Lower-case the distinct values only: millions of lines carry a few thousand ids.
+    hits = [v for v in text.dropna().unique() if v.lower() in wanted]
+    return text.isin(hits).fillna(False).astype(bool)
+
+
+def _parse_time(series: pd.Series, fmt: str | None) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        parsed = series
+    else:
+        text = series.astype("string").str.strip()
+        # A configured format first, then ISO 8601 and the year-first layouts: a day-first
+        # file may still hold ISO values (an export's sentinel, a later system), and those
+        # must reach the future/range rules rather than become unparseable.
+        formats = ([fmt] if fmt else []) + ["ISO8601", *FALLBACK_FORMATS]
+        parsed = pd.to_datetime(text, format=formats[0], errors="coerce")
+        for alt in formats[1:]:
+            todo = parsed.isna() & text.notna()
+            if not todo.any():
+                break
+            parsed = parsed.where(~todo, pd.to_datetime(text[todo], format=alt, errors="coerce"))
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    # Not yet nanoseconds: a "9999-12-31" sentinel must reach the rules, not overflow here.
+    return parsed
+
+
+def _parse_number(series: pd.Series, decimal: str) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        out = series.astype("float64")
+    else:
+        text = series.astype("string").str.strip()
+        text = text.str.replace(SIGN_BEFORE_CURRENCY, "-", regex=True)  # "-¥12.50"
+        text = text.str.strip(CURRENCY_SIGNS).str.strip()
+        if decimal == ",":
+            # "1.234,50" -> 1234.50. Any other dot ("12.50") is ambiguous under a decimal
+            # comma: the value is left unread (not_numeric) rather than read as 1250.
+            grouped = text.str.match(THOUSANDS_DOT).fillna(False).astype(bool)
+            text = text.where(~grouped, text.str.replace(".", "", regex=False))
+            text = text.mask(text.str.contains(".", regex=False).fillna(False).astype(bool))
+            text = text.str.replace(",", ".", regex=False)
+        else:
+            grouped = text.str.match(THOUSANDS).fillna(False).astype(bool)
+            text = text.where(~grouped, text.str.replace(",", "", regex=False))
+        out = pd.to_numeric(text, errors="coerce").astype("float64")
+    return out.where(np.isfinite(out))
+
+
+def _parse_bool(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("boolean")
+    text = series.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[text.isin(TRUE_WORDS).fillna(False).astype(bool)] = True
+    out[text.isin(FALSE_WORDS).fillna(False).astype(bool)] = False
+    return out
+
+
+class _Checker:
+    """Applies rules in order, moving failing rows from `frame` into `rejects`."""
+
+    def __init__(self, frame, source: TableSource, first_row: int, report: TableReport,
+                 null_ids: tuple[str, ...] = ()):
+        self.frame = frame
+        self.source = source
+        self.null_ids = null_ids
+        self.null_like = pd.Series(pd.NA, index=frame.index[:0], dtype="string")  # token by row
+        self.rows = pd.Series(np.arange(len(frame)) + first_row, index=frame.index)
+        self.raw = frame.copy()
+        self.report = report
+        self.rejects: list[pd.DataFrame] = []
+
+    def reject(self, mask: pd.Series, column: str | None, rule: str, reason: str, limit: float,
+               reasons: pd.Series | None = None):
+        """Set `mask` rows aside; `reasons` (by row) overrides `reason` in the rejects file."""
+        mask = mask.reindex(self.frame.index, fill_value=False).fillna(False).astype(bool)
+        n = int(mask.sum())
+        if not n:
+            return
+        hit = mask.index[mask.to_numpy()]
+        rows = self.rows[hit].tolist()
+        share = n / self.report.rows_read
+        if share > limit:
+            values = self.raw.loc[hit[:SHOW_ROWS], column].tolist() if column in self.raw else []
+            shown = f"; values {values}" if values else ""
+            raise ValidationError(
+                self.source.path, column, rule,
+                f"{reason}: {n} of {self.report.rows_read} rows ({share:.1%}), more than the "
+                f"{limit:.0%} that may be set aside{shown}", rows,
+                client_column=self.source.client_column(column) if column else None)
+        value = (self.raw.loc[hit, column].astype("string") if column in self.raw
+                 else pd.Series(pd.NA, index=hit, dtype="string"))
+        self.rejects.append(pd.DataFrame({
+            "table": self.source.table, "file": str(self.source.path), "row": rows,
+            "column": column or "", "rule": rule,
+            "reason": reason if reasons is None else reasons.loc[hit].to_numpy(), "value": value.to_numpy(),
+        }))
+        self.report.rejected_by_rule[rule] = self.report.rejected_by_rule.get(rule, 0) + n
+        self.frame = self.frame.loc[~mask]
+
+
+def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
+                   now: pd.Timestamp, max_reject_share: float,
+                   null_ids: Iterable[str] = SETTINGS["null_customer_ids"].default,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, TableReport]:
+    """Return (clean canonical table, rejects, report).
+
+    A customer_id equal to one of `null_ids` (trimmed, any case) means no customer: null where
+    the column is nullable (a non-member basket), a missing_value reject where it is required.
+    """
+    table: Table = TABLES[source.table]
+    report = TableReport(source.table, str(source.path), len(raw))
+    present = {}
+    for col in table.columns:
+        client = source.client_column(col.name)
+        if client in raw.columns:
+            present[col.name] = client
+        elif col.required or col.name in source.columns:
+            # An optional column the config maps explicitly is expected too: a typo in the
+            # mapping must not silently lose, say, every discount.
+            what = "required column" if col.required else "column mapped in the config,"
+            raise ValidationError(source.path, col.name, "missing_column",
+                                  f"{what} '{client}' not found; the file has "
+                                  f"{list(map(str, raw.columns))}")
+    report.ignored_columns = [str(c) for c in raw.columns if c not in present.values()]
+    if raw.empty and source.table == "transactions":
+        raise ValidationError(source.path, None, "empty_table", "the file has no rows")
+
+    frame = raw[list(present.values())].copy()
+    frame.columns = list(present)
+    frame.index = pd.RangeIndex(len(frame))
+    check = _Checker(frame, source, first_row, report, tuple(null_ids))
+    limit = max_reject_share
+
+    for col in (c for c in table.columns if c.name in present):
+        _check_column(check, col, source, now, limit)
+
+    frame = check.frame
+    if source.table == "complaints" and "closed_at" in frame:
+        check.reject(frame["closed_at"] < frame["opened_at"], "closed_at", "closed_before_opened",
+                     "closed before it was opened", limit)
+    if source.table == "transactions":
+        check.reject(check.frame.duplicated(keep="first"), None, "duplicate_line",
+                     "exact duplicate of an earlier line", limit)
+        _check_baskets(check, limit)
+    elif table.key:
+        check.reject(check.frame.duplicated(keep="first"), None, "duplicate_row",
+                     "exact duplicate of an earlier row", limit)
+        key = list(table.key)
+        check.reject(check.frame.duplicated(subset=key, keep="first"), key[-1], "duplicate_key",
+                     f"{'+'.join(key)} already used by an earlier row with different values", limit)
+
+    kept_tokens = check.null_like[check.null_like.index.isin(check.frame.index)]
+    report.null_like_ids = {str(k): int(v) for k, v in kept_tokens.value_counts().items()}
+    clean = check.frame.reset_index(drop=True)
+    report.rows_kept = len(clean)
+    rejects = (pd.concat(check.rejects, ignore_index=True) if check.rejects
+               else pd.DataFrame(columns=REJECT_COLUMNS))
+    return clean, rejects, report
+
+
+def _check_column(check: _Checker, col: Column, source: TableSource, now, limit):
+    name = col.name
+    series = check.frame[name]
+    blank = _is_blank(series)
+    null_like = (_null_like(series, check.null_ids) if name == "customer_id"
+                 else pd.Series(False, index=series.index))
+    if not col.nullable:
+        if null_like.any():
+            tokens = series.astype("string").str.strip()
+            reasons = pd.Series(f"{name} is empty", index=series.index, dtype=object)
+            reasons[null_like] = [f"{name} {t!r} is a placeholder for no customer "
+                                  "(settings.null_customer_ids)" for t in tokens[null_like]]
+            check.reject(blank | null_like, name, "missing_value",
+                         f"{name} is empty or a placeholder for no customer such as "
+                         f"{tokens[null_like].iloc[0]!r} (settings.null_customer_ids)", limit, reasons)
+        else:
+            check.reject(blank, name, "missing_value", f"{name} is empty", limit)
+        series, blank = check.frame[name], blank.loc[check.frame.index]
+        null_like = null_like.loc[check.frame.index]  # all False now: they were set aside
+
+    if col.kind == ID:
+        ids = _to_id(series)
+        if null_like.any():
+            check.null_like = ids[null_like]
+            ids = ids.mask(null_like)
+        check.frame[name] = ids
+    elif col.kind == TEXT:
+        text = series.astype("string").str.strip()
+        if col.choices:
+            text = text.str.lower()
+            check.reject(~blank & ~text.isin(col.choices).fillna(False).astype(bool), name,
+                         "not_allowed_value", f"{name} must be one of {', '.join(col.choices)}", limit)
+            text = text.loc[check.frame.index]
+        check.frame[name] = text.mask(text.eq(""))
+    elif col.kind in (TIMESTAMP, DATE):
+        try:
+            parsed = _parse_time(series, source.timestamp_format)
+        except ValueError as exc:  # e.g. "+08:00" on some values and "Z" on others
+            raise ValidationError(source.path, name, "mixed_timezones",
+                                  f"{name} mixes UTC offsets (or offsets and none), so its "
+                                  "values are not on one local clock; give every value the "
+                                  f"same offset or none ({exc})",
+                                  client_column=source.client_column(name)) from exc
+        check.reject(~blank & parsed.isna(), name, "unparseable_timestamp",
+                     f"{name} is not a date/time"
+                     + (f" in format {source.timestamp_format!r}, ISO 8601 or year-first"
+                        if source.timestamp_format else ""),
+                     limit)
+        parsed = parsed.loc[check.frame.index]
+        if name in TABLES[source.table].time_columns:
+            check.reject(parsed > now, name, "future_timestamp",
+                         f"{name} is later than the data's end ({now:%Y-%m-%d %H:%M})", limit)
+            parsed = parsed.loc[check.frame.index]
+        check.reject((parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max), name, "out_of_range",
+                     f"{name} outside the years {pd.Timestamp.min.year + 1}–{pd.Timestamp.max.year - 1}",
+                     limit)
+        parsed = parsed.loc[check.frame.index].astype("datetime64[ns]")
+        check.frame[name] = parsed.dt.normalize() if col.kind == DATE else parsed
+    elif col.kind in (MONEY, NUMBER, INTEGER):
+        number = _parse_number(series, source.decimal)
+        check.reject(~blank & number.isna(), name, "not_numeric", f"{name} is not a number", limit)
+        number = number.loc[check.frame.index]
+        if col.kind == INTEGER:
+            check.reject(number.notna() & (number != np.round(number)), name, "not_integer",
+                         f"{name} must be a whole number", limit)
+            number = number.loc[check.frame.index]
+        out_of_range = pd.Series(False, index=number.index)
+        if col.low is not None:
+            out_of_range |= number < col.low
+        if col.high is not None:
+            out_of_range |= number > col.high
+        bounds = f"[{col.low if col.low is not None else '-inf'}, {col.high if col.high is not None else 'inf'}]"
+        check.reject(out_of_range, name, "out_of_range", f"{name} outside {bounds}", limit)
+        number = number.loc[check.frame.index]
+        check.frame[name] = number.astype("Int64") if col.kind == INTEGER else number
+    elif col.kind == BOOL:
+        parsed = _parse_bool(series)
+        check.reject(~blank & parsed.isna(), name, "not_boolean",
+                     f"{name} must be yes/no (true/false, 1/0, 是/否)", limit)
+        check.frame[name] = parsed.loc[check.frame.index]
+
+
+def _check_baskets(check: _Checker, limit: float):
+    """A basket belongs to one customer (or none) and one store."""
+    frame = check.frame
+    for col in ("customer_id", "store_id"):
+        n = frame.groupby("basket_id", dropna=False)[col].nunique(dropna=False)
+        bad = frame["basket_id"].isin(n.index[n > 1])
+        check.reject(bad, col, "basket_conflict",
+                     f"basket has lines with different {col} values", limit)
+        frame = check.frame
