@@ -402,7 +402,7 @@ def test_data_quality_shows_null_like_ids(tmp_path):
     shown = quality.loaded_tables(run).set_index("table")[quality.NULL_LIKE]
     assert shown[TX] == "NULL: 3; #N/A: 1; -: 1; N/A: 1; None: 1; n/a: 1; nan: 1; null: 1"
     assert shown[CU] == "—"
-    facts = quality.summary(run)
+    facts = quality.facts(run)
     assert (facts["member_baskets"], facts["non_member_baskets"]) == (4, 10)
     assert facts["member_revenue_share"] == pytest.approx(130 / 217)  # 40+50+15+25 of all 217
     assert facts["null_like_customer_ids"] == NULL_LIKE_LINES

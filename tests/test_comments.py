@@ -42,7 +42,7 @@ def test_theme_counts_by_language_and_nps_group():
     assert t.loc["dim_price", ["comments", "from_promoters", "from_detractors"]].tolist() == [2, 1, 1]
     assert t.loc["none", "comments"] == 1                          # 还行; blank and missing are not comments
     assert list(t.index)[-1] == "none" and list(t.index)[0] == "dim_freshness"
-    assert comments.summary(s)["comments"] == 6
+    assert comments.month_themes(s)["comments"] == 6
 
 
 def test_top_terms_need_several_comments_and_leave_out_numbers_and_names():
@@ -56,7 +56,7 @@ def test_top_terms_need_several_comments_and_leave_out_numbers_and_names():
     en = comments.top_terms(s, "en", min_comments=5).set_index("term")["comments"]
     assert en["expensive"] == 5 and en["rude"] == 6
     assert "mary" not in en and not any(ch.isdigit() for t in en.index for ch in t)
-    dumped = json.dumps(comments.summary(s), ensure_ascii=False)
+    dumped = json.dumps(comments.month_themes(s), ensure_ascii=False)
     assert not any(text in dumped for text in set(texts))       # never a comment's text
     assert "13812345678" not in dumped and "李娜" not in dumped and "Mary" not in dumped
 

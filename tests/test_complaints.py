@@ -104,7 +104,7 @@ def test_thirteen_month_trend_with_empty_months():
 
 
 def test_summary_text_states_the_definitions_numbers():
-    s = cm.summary(_complaints(), _baskets(), MONTH, sla_hours=48)
+    s = cm.month_figures(_complaints(), _baskets(), MONTH, sla_hours=48)
     said = text.complaints_text(s)
     assert "6 complaints were opened in 2025-03" in said and "3.00 per 1,000" in said
     assert "4 (50%" in said and "48-hour" in said and "1 was closed unresolved" in said
@@ -119,7 +119,7 @@ def test_a_month_without_complaints(tmp_path):
     c = c[c["opened_at"] < T("2025-03-31")]              # nothing opened in late March or April
     c.loc[c["complaint_id"] == "K7", "closed_at"] = T("2025-03-05")
     c.loc[c["complaint_id"] == "K7", "resolved"] = True
-    s = cm.summary(c, b, april)
+    s = cm.month_figures(c, b, april)
     assert s["rate"]["complaints"] == 0 and s["rate"]["per_1000_baskets"] == 0.0
     assert s["by_category"] == [] and s["resolution"]["median_hours"] is None and s["sla"]["due"] == 0
     assert "0 complaints were opened in 2025-04" in text.complaints_text(s)

@@ -215,10 +215,10 @@ def test_registry_defaults_are_allowed_and_described():
 def test_the_library_defaults_are_the_settings_defaults():
     """Function defaults come from the one dataclass, not from numbers typed again."""
     cases = [(churn.score_month, "threshold", "at_risk_threshold"), (churn.score_month, "kind", "model"),
-             (complaints.sla, "sla_hours", "sla_hours"), (satisfaction.analyse, "driver_months", "driver_months"),
-             (satisfaction.analyse, "bootstrap", "bootstrap_resamples"),
-             (satisfaction.analyse, "churn_window_days", "churn_window_days"),
-             (satisfaction.analyse, "cohort_months", "cohort_months"),
+             (complaints.sla, "sla_hours", "sla_hours"), (satisfaction.for_month, "driver_months", "driver_months"),
+             (satisfaction.for_month, "bootstrap", "bootstrap_resamples"),
+             (satisfaction.for_month, "churn_window_days", "churn_window_days"),
+             (satisfaction.for_month, "cohort_months", "cohort_months"),
              (value.value_month, "horizon_months", "horizon_months"), (value.value_month, "margin", "margin")]
     for func, parameter, setting in cases:
         assert inspect.signature(func).parameters[parameter].default == getattr(DEFAULTS, setting), func

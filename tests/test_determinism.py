@@ -13,7 +13,7 @@ import pytest
 
 from retention_lib.data import aggregate
 from retention_lib.analytics import lapse_drivers, early_warning, kpis, segments
-from retention_lib.analytics.satisfaction.complaints import summary as complaints_summary
+from retention_lib.analytics.satisfaction.complaints import month_figures as complaints_summary
 from retention_lib.report.text import store_display
 from retention_lib.models.summary import calibration_and_holdout, summarise
 

@@ -71,7 +71,7 @@ def simulated(tmp_path_factory):
     cfg = write_demo_config(root, seed=11, n_customers=1500, months=18)
     run = open_run(cfg, "2025-06", root / "run")
     lapse = kpis.lapse_rule(run)
-    return run, lapse_drivers.run_drivers(run, lapse.days)
+    return run, lapse_drivers.for_month(run, lapse.days)
 
 
 def test_simulated_lapsers_buy_less_fresh_produce_and_use_more_coupons(simulated):

@@ -97,7 +97,7 @@ def simulated(tmp_path_factory):
     cfg = write_demo_config(root, seed=11, n_customers=1500, months=18)
     run = open_run(cfg, "2025-06", root / "run")
     view = churn.score_month(run)
-    table = ew.run_early_warning(run, view.scores)
+    table = ew.for_month(run, view.scores)
     truth = pd.read_json(root / "store" / "truth.json", typ="series")
     people = pd.DataFrame(truth["customers"]).set_index("customer_id")
     dropped = (pd.to_datetime(people["dropout_at"]) < run.end).reindex(table.index)

@@ -209,7 +209,7 @@ def test_cohort_retention_by_join_month():
 def cj_monthly(tmp_path_factory):
     run = open_run("data/completejourney.yml", "2017-06", tmp_path_factory.mktemp("cj"))
     lapse = kpis.lapse_rule(run)
-    return run, lapse, kpis.run_kpis(run, lapse)
+    return run, lapse, kpis.for_month(run, lapse)
 
 
 def test_complete_journey_monthly_kpis_are_finite(cj_monthly):

@@ -118,7 +118,7 @@ def big_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("big-store")
     cfg = write_demo_config(root, seed=5, n_customers=4000, months=18)
     run = open_run(cfg, "2025-06", root / "run")
-    churn.save(churn.score_month(run), run)
+    churn.save(run, churn.score_month(run))
     return run, json.loads((root / "store" / "truth.json").read_text(encoding="utf-8"))
 
 
@@ -201,7 +201,7 @@ def test_later_churn_matches_a_direct_count(big_run):
 @pytest.fixture(scope="module")
 def small_run(small_config, tmp_path_factory):
     run = open_run(small_config, "2024-11", tmp_path_factory.mktemp("small-run"))
-    churn.save(churn.score_month(run), run)
+    churn.save(run, churn.score_month(run))
     return run
 
 
@@ -212,8 +212,8 @@ def _section_html(run) -> str:
 
 
 def test_month_analysis_and_report_section_carry_no_personal_data(small_run):
-    view = sat.analyse(small_run, bootstrap=200)
-    sat.save(view, small_run)
+    view = sat.for_month(small_run, bootstrap=200)
+    sat.save(small_run, view)
     saved = small_run.read("satisfaction_summary")
     assert saved["has_surveys"] and saved["has_complaints"]
     month = sat.in_period(small_run.table("surveys"), small_run.start, small_run.end)
@@ -236,12 +236,12 @@ def test_a_month_without_surveys_is_said_plainly(small_run, tmp_path):
     in_month = (surveys["submitted_at"] >= run.start) & (surveys["submitted_at"] < run.end)
     assert in_month.any()
     surveys[~in_month].to_parquet(run_dir / "data" / "surveys.parquet", index=False)
-    view = sat.analyse(run, bootstrap=200)
+    view = sat.for_month(run, bootstrap=200)
     assert view.headline["now"]["n"] == 0 and view.headline["now"]["nps"]["nps"] is None
     assert view.headline["changes"]["month_on_month"]["nps"] is None
     assert view.monthly.iloc[-1]["responses"] == 0 and view.monthly.iloc[-2]["responses"] > 0
     assert view.themes["comments"] == 0
-    sat.save(view, run)
+    sat.save(run, view)
     html = _section_html(run)
     assert "No survey responses were received in 2024-11" in html
     fig = charts.satisfaction_trend_chart(view.monthly, "2024-11")   # the empty month is drawn as a gap
@@ -256,9 +256,9 @@ def test_a_source_without_surveys_or_complaints_says_so(small_run, tmp_path):
     (run_dir / "data" / "surveys.parquet").unlink()
     (run_dir / "data" / "complaints.parquet").unlink()
     run = open_run(small_run.config, "2024-11", run_dir)
-    view = sat.analyse(run)
+    view = sat.for_month(run)
     assert not view.has_surveys and not view.has_complaints
-    sat.save(view, run)
+    sat.save(run, view)
     html = _section_html(run)
     assert "has no satisfaction surveys" in html and "has no complaints" in html
     assert html.count("has no satisfaction surveys") == 1   # one line for the parts missing for one reason

@@ -102,7 +102,7 @@ def test_migration_counts_and_revenue():
 @pytest.fixture(scope="module")
 def cj(tmp_path_factory):
     run = open_run("data/completejourney.yml", "2017-06", tmp_path_factory.mktemp("cj"))
-    view = segments.month_segments(run)   # notebooks 03 and 04 have not run: their scores are computed
+    view = segments.for_month(run)   # notebooks 03 and 04 have not run: their scores are computed
     return run, view
 
 
@@ -128,13 +128,13 @@ def small_run(small_config, tmp_path_factory):
     from retention_lib.analytics import lapse_drivers, early_warning
     run = open_run(small_config, "2024-11", tmp_path_factory.mktemp("small"))
     lapse = kpis.lapse_rule(run)
-    kpis.save(run, kpis.run_kpis(run, lapse), lapse)
-    view = segments.month_segments(run)
+    kpis.save(run, kpis.for_month(run, lapse), lapse)
+    view = segments.for_month(run)
     segments.save(run, view)
-    table = early_warning.run_early_warning(run, view.scores, view.scores)
+    table = early_warning.for_month(run, view.scores, view.scores)
     early_warning.save(run, table, early_warning.available_reasons(view.scores, run.table("surveys"),
                                                                    run.table("complaints")))
-    lapse_drivers.save(run, lapse_drivers.run_drivers(run, lapse.days))
+    lapse_drivers.save(run, lapse_drivers.for_month(run, lapse.days))
     stub_charts(run)
     return run
 

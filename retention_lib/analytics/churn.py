@@ -174,7 +174,7 @@ def lapse_view(run: Run, lapse_days: int, reason: str, threshold: float = DEFAUL
     return ChurnView(LAPSE_RULE, scores, threshold, int(lapse_days), reason=reason)
 
 
-def month_view(run: Run, kind: str, threshold: float, lapse_days: int) -> ChurnView:
+def for_month(run: Run, kind: str, threshold: float, lapse_days: int) -> ChurnView:
     """The model's view when the model can be used on this data; else the lapse-rule view, with
     the reason in plain words."""
     try:
@@ -273,7 +273,7 @@ def simulate_frequencies(model: btyd.BTYDModel, T: np.ndarray, seed: int = 0) ->
     return x
 
 
-def save(view: ChurnView, run: Run) -> None:
+def save(run: Run, view: ChurnView) -> None:
     """The month's churn scores and headline; the model and its forecasts when it was used."""
     if view.model is not None:
         run.available("churn_model")
@@ -298,8 +298,8 @@ def saved(run: Run) -> Saved:
     if not run.has("churn_scores"):
         from retention_lib.analytics.kpis import run_lapse_rule
 
-        save(month_view(run, run.setting("model"), float(run.setting("at_risk_threshold")),
-                        run_lapse_rule(run).days), run)
+        save(run, for_month(run, run.setting("model"), float(run.setting("at_risk_threshold")),
+                            run_lapse_rule(run).days))
     model = btyd.BTYDModel.from_json(run.path("churn_model")) if run.has("churn_model") else None
     return Saved(run.read("churn_scores"), model, run.read("churn_summary")["headline"])
 

@@ -189,7 +189,7 @@ def counts_by_reason(table: pd.DataFrame, available: dict[str, bool] | None = No
     return pd.DataFrame(rows)
 
 
-def run_early_warning(run: Run, churn_scores: pd.DataFrame | None, clv_scores: pd.DataFrame | None = None) -> pd.DataFrame:
+def for_month(run: Run, churn_scores: pd.DataFrame | None, clv_scores: pd.DataFrame | None = None) -> pd.DataFrame:
     return early_warning(run.table("baskets"), run.end, churn_scores=churn_scores, surveys=run.table("surveys"),
                          complaints=run.table("complaints"), clv_scores=clv_scores)
 

@@ -354,7 +354,7 @@ def monthly_kpis(baskets: pd.DataFrame, lapse_days: int, *, through: pd.Period |
             .drop(columns="_o")[order + rest].reset_index(drop=True))
 
 
-def run_kpis(run: Run, lapse: LapseRule) -> pd.DataFrame:
+def for_month(run: Run, lapse: LapseRule) -> pd.DataFrame:
     """The monthly KPIs of a run: every month of data up to the run's month."""
     return monthly_kpis(run.table("baskets"), lapse.days, through=run.month,
                         complaints=run.table("complaints"), surveys=run.table("surveys"))

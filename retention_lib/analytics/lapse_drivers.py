@@ -302,7 +302,7 @@ def drivers(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int, *, lines=
                    notes)
 
 
-def run_drivers(run: Run, lapse_days: int) -> Drivers:
+def for_month(run: Run, lapse_days: int) -> Drivers:
     lines = run.path("transactions")
     return drivers(run.table("baskets"), run.end, lapse_days, lines=lines, customers=run.table("customers"))
 

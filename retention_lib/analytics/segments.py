@@ -273,7 +273,7 @@ class SegmentView:
         return migration(self.tiers_before, self.tiers_now, list(TIERS), self.revenue)
 
 
-def month_segments(run: Run, *, core_quantile: float | None = None, key_quantile: float | None = None) -> SegmentView:
+def for_month(run: Run, *, core_quantile: float | None = None, key_quantile: float | None = None) -> SegmentView:
     """RFM segments and value tiers at the end of the month and of the month before, from the
     churn and CLV scores notebooks 03 and 04 saved (computed with the config's settings when
     they have not run)."""

@@ -184,7 +184,7 @@ def groups(view: ValueView) -> pd.DataFrame:
     return out.reindex([g for g in GROUP_ORDER if g in out.index]).reset_index()
 
 
-def month_value(run: Run, churned, *, horizon_months: int, annual_discount_rate: float, margin: float
+def for_month(run: Run, churned, *, horizon_months: int, annual_discount_rate: float, margin: float
                 ) -> ValueView:
     """The month's value view from the saved churn scores (churn.Saved), fitting the spend model."""
     spend = spend_model(run, churned.scores) if churned.model is not None else None
@@ -201,13 +201,13 @@ def saved(run: Run, churned) -> pd.DataFrame:
     """Churn and CLV scores per member, as notebooks 03 and 04 saved them (computed here with the
     config's settings when notebook 04 has not run)."""
     if not run.has("clv_scores"):
-        save(month_value(run, churned, horizon_months=int(run.setting("horizon_months")),
-                         annual_discount_rate=float(run.setting("annual_discount_rate")),
-                         margin=float(run.setting("margin"))), run)
+        save(run, for_month(run, churned, horizon_months=int(run.setting("horizon_months")),
+                            annual_discount_rate=float(run.setting("annual_discount_rate")),
+                            margin=float(run.setting("margin"))))
     return churned.scores.join(run.read("clv_scores")[["clv", "clv_if_alive"]])
 
 
-def save(view: ValueView, run: Run) -> None:
+def save(run: Run, view: ValueView) -> None:
     run.write("clv_scores", view.scores[["expected_spend", "clv", "clv_if_alive"]])
     run.write("clv_summary", {**view.headline(), "convention": view.convention(run.config.currency),
                               "groups": groups(view).to_dict("records")})

@@ -65,7 +65,7 @@ def membership_by_month(run: Run, months: int = 13) -> pd.DataFrame:
     return monthly
 
 
-def summary(run: Run) -> dict:
+def facts(run: Run) -> dict:
     """Headline data-quality facts for the report's footnote."""
     dq = run.read("data_quality")
     coverage = month_coverage(run)

@@ -180,7 +180,7 @@ def top_terms(surveys: pd.DataFrame, lang: str, top: int = TOP_TERMS,
     return pd.DataFrame(rows, columns=["term", "comments"])
 
 
-def summary(surveys: pd.DataFrame, top: int = TOP_TERMS, min_comments: int = MIN_COMMENTS) -> dict:
+def month_themes(surveys: pd.DataFrame, top: int = TOP_TERMS, min_comments: int = MIN_COMMENTS) -> dict:
     c = _comments(surveys)
     return {"comments": len(c), "zh": int((c["lang"] == "zh").sum()), "en": int((c["lang"] == "en").sum()),
             "themes": theme_counts(surveys).to_dict("records"),

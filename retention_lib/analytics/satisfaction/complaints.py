@@ -163,7 +163,7 @@ def rate_change(now: dict, before: dict) -> dict | None:
     return {"change": float(diff), "lo": float(lo), "hi": float(hi), "significant": bool(lo > 0 or hi < 0)}
 
 
-def summary(complaints: pd.DataFrame, baskets: pd.DataFrame, month: pd.Period,
+def month_figures(complaints: pd.DataFrame, baskets: pd.DataFrame, month: pd.Period,
             sla_hours: float = DEFAULTS.sla_hours) -> dict:
     """Everything the report needs for the month, as plain JSON-able values."""
     s, e = month.start_time, (month + 1).start_time

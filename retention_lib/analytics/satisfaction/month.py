@@ -71,7 +71,7 @@ def _has_rows(frame: pd.DataFrame | None) -> bool:
     return frame is not None and len(frame) > 0
 
 
-def analyse(run, *, p_alive: pd.Series | None = None, sla_hours: float | None = None,
+def for_month(run, *, p_alive: pd.Series | None = None, sla_hours: float | None = None,
             driver_months: int = DEFAULTS.driver_months, driver_outcome: str = DEFAULTS.driver_outcome,
             bootstrap: int = DEFAULTS.bootstrap_resamples, seed: int = 0,
             churn_window_days: int = DEFAULTS.churn_window_days,
@@ -100,14 +100,14 @@ def analyse(run, *, p_alive: pd.Series | None = None, sla_hours: float | None = 
                                start=(run.month - driver_months + 1).start_time, end=run.end)
         view.behaviour = behaviour(surveys, baskets, run.end, p_alive, window_days=churn_window_days,
                                    cohort_months=cohort_months)
-        view.themes = comments.summary(month_rows)
+        view.themes = comments.month_themes(month_rows)
     if view.has_complaints:
-        view.complaints = complaints_mod.summary(complaint_rows, baskets, run.month, sla_hours)
+        view.complaints = complaints_mod.month_figures(complaint_rows, baskets, run.month, sla_hours)
         view.complaints_trend = complaints_mod.monthly_trend(complaint_rows, baskets, run.month, sla_hours=sla_hours)
     return view
 
 
-def save(view: SatisfactionMonth, run) -> None:
+def save(run, view: SatisfactionMonth) -> None:
     """satisfaction_summary for the report, the tables for the consultant, and for each part the
     data cannot support this month, the reason."""
     run.write("satisfaction_summary", view.to_dict())
