@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from scipy import integrate
 
-from retention_lib.models import btyd
+from retention_lib.models import btyd, fit_budget
 from retention_lib.models.btyd import ModelUnusable, fit
 from retention_lib.models.clv import fit_gamma_gamma
 from retention_lib.data.sources.cdnow import load_cdnow_summary, load_cdnow_transactions
@@ -86,7 +86,7 @@ def test_clock_budget_stops_inside_the_optimiser_and_leaves_no_trace(kind, cdnow
     the next fit are as if nothing had happened."""
     reference = fit(cdnow, kind)
     errors, filters = np.geterr(), list(warnings.filters)
-    monkeypatch.setattr(btyd, "_now", FakeClock(10.0))
+    monkeypatch.setattr(fit_budget, "_now", FakeClock(10.0))
     with pytest.raises(ModelUnusable, match=rf"^{btyd.NAMES[kind]} did not converge within 120 s "
                                             r"\(\d+ iterations?\) on 2,357 customers$"):
         fit(cdnow, kind)
@@ -96,7 +96,7 @@ def test_clock_budget_stops_inside_the_optimiser_and_leaves_no_trace(kind, cdnow
 
 
 def test_gamma_gamma_clock_budget(cdnow_money, monkeypatch):
-    monkeypatch.setattr(btyd, "_now", FakeClock(30.0))
+    monkeypatch.setattr(fit_budget, "_now", FakeClock(30.0))
     with pytest.raises(ModelUnusable, match=r"^Gamma-Gamma did not converge within 60 s \(\d+ iterations?\) "
                                             r"on 946 repeat buyers$"):
         fit_gamma_gamma(cdnow_money, max_seconds=60)

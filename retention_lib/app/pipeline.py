@@ -6,18 +6,16 @@ reason) and report.html and manifest.json were written, so a folder named after 
 always a finished run. A failed or interrupted run is kept as <YYYY-MM>.failed-<time> for
 diagnosis. One run per reports folder and month at a time (a lock file); a folder left by a
 killed run is marked failed by the next run.
+
+The run itself is here; the lock, signals and leftover folders are in app/safety.py and
+manifest.json is built in app/manifest.py.
 """
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import os
-import platform
 import re
 import shutil
-import signal
-import socket
 import tempfile
 import threading
 import time
@@ -31,7 +29,6 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.engines import NBClientEngine, papermill_engines
 
-from retention_lib import __version__
 from retention_lib.delivery import compose, smtp
 from retention_lib.analytics import ledger
 from retention_lib.core import stages
@@ -40,20 +37,21 @@ from retention_lib.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from retention_lib.data.loading import data_end_of
 from retention_lib.report.html import export_html
 from retention_lib.data.prepare import prepare_run
+from retention_lib.app.manifest import build_manifest
+from retention_lib.app.safety import (TMP_PREFIX, RunInterrupted, RunLocked, _fail_folder, _lock, _mark_leftovers,
+                                      _signals_raise)
 
 KERNEL_NAME = "retention-report"
 REPORT_NOTEBOOK = "08_report.ipynb"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 HEARTBEAT_S = 60
-TMP_PREFIX = ".tmp-"
+
+__all__ = ["BadMonth", "RunFailed", "RunInterrupted", "RunLocked", "RunRefused", "RunResult", "build_manifest",
+           "check_month", "notebooks", "run_month"]
 
 
 class RunRefused(RuntimeError):
     """The month exists already and --force was not given."""
-
-
-class RunLocked(RuntimeError):
-    """Another run of the same month in the same reports folder is in progress."""
 
 
 class BadMonth(ValueError):
@@ -64,14 +62,6 @@ class RunFailed(RuntimeError):
     def __init__(self, message: str, failed_dir: Path, notebook: str | None = None, cell: int | None = None):
         super().__init__(message)
         self.failed_dir, self.notebook, self.cell = failed_dir, notebook, cell
-
-
-class RunInterrupted(BaseException):
-    """SIGINT or SIGTERM arrived during the run (a BaseException, so no library code swallows it)."""
-
-    def __init__(self, signum: int, failed_dir: Path | None = None):
-        super().__init__(signal.Signals(signum).name)
-        self.signum, self.failed_dir = signum, failed_dir
 
 
 @dataclass
@@ -257,55 +247,6 @@ def _check_stage(stage, run, tmp, notebook, reports_dir, stamp, say, log_lines, 
 _OPTIONAL_TABLES = ("customers", "surveys", "complaints", "campaigns")
 
 
-def build_manifest(run, cfg: Config, stage_log: list[dict], started: datetime, data_end, unavailable: dict) -> dict:
-    """What was run, on what, with what result: the only home of volatile facts besides run.log."""
-    folder = run.run_dir
-    declared = {a.path: a for a in stages.ARTIFACTS.values()}
-    artifacts = []
-    for spec in stages.ARTIFACTS.values():
-        path = folder / spec.path
-        if spec.key in ("manifest", "run_log", "status", "prepared") or not path.exists():
-            continue
-        part = stages.PART_OF_ARTIFACT.get(spec.key)
-        artifacts.append({"key": spec.key, "path": spec.path, "audience": spec.audience,
-                          "stage": stages.STAGE_OF_PART[part.name].name if part else None,
-                          "part": part.name if part else None, "bytes": path.stat().st_size,
-                          "sha256": _sha256(path)})
-    undeclared = [str(p.relative_to(folder)) for sub in ("artifacts", "actions", "data")
-                  for p in sorted((folder / sub).rglob("*")) if p.is_file()
-                  and str(p.relative_to(folder)) not in declared]
-    if undeclared:
-        raise RuntimeError(f"files not declared in retention_lib/stages.py: {undeclared}")
-    stage_rows = []
-    for row in stage_log:
-        stage = stages.STAGE_BY_NAME.get(row["name"])
-        gone = {p.name: unavailable[p.name] for p in (stage.parts if stage else ()) if p.name in unavailable}
-        stage_rows.append({**row, "status": "unavailable" if gone else "ok", "unavailable": gone})
-    sources = [{"table": name, "path": str(t.path), "bytes": t.path.stat().st_size, "sha256": _sha256(t.path)}
-               for name, t in cfg.tables.items() if t.path.exists()]
-    return {
-        "product": "retention-report", "version": __version__, "month": str(run.month),
-        "config": {"path": str(cfg.path), "name": cfg.name, "sha256": _sha256(cfg.path)},
-        "data_source": {"source": cfg.source, "simulated": cfg.simulated, "files": sources,
-                        "data_end": str(data_end), "data_end_from": "config" if cfg.data_end else "clock"},
-        "run": {"started_at": started.isoformat(timespec="seconds"),
-                "finished_at": datetime.now().isoformat(timespec="seconds"),
-                "host": socket.gethostname(), "pid": os.getpid(), "python": platform.python_version()},
-        "status": "unavailable" if unavailable else "ok",
-        "stages": stage_rows,
-        "artifacts": artifacts,
-        "notebooks": [{"path": p.name, "sha256": _sha256(p)} for p in sorted(folder.glob("*.ipynb"))],
-    }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # ---------------------------------------------------------------- papermill engine with a heartbeat
 
 ENGINE = "retention"
@@ -400,99 +341,6 @@ def _ipc_kernel_manager(folder: Path):
     return IPCKernelManager
 
 
-# ---------------------------------------------------------------- safety: lock, signals, leftovers
-
-class _signals_raise:
-    """SIGTERM (and SIGINT) raise RunInterrupted in the main thread for the run's duration."""
-
-    def __enter__(self):
-        self.previous = {}
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                self.previous[signum] = signal.signal(signum, self._raise)
-        return self
-
-    @staticmethod
-    def _raise(signum, frame):
-        raise RunInterrupted(signum)
-
-    def __exit__(self, *exc):
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)
-
-
-class _Lock:
-    def __init__(self, fh, path: Path):
-        self.fh, self.path = fh, path
-
-    def close(self) -> None:
-        if not self.fh.closed:
-            self.path.unlink(missing_ok=True)  # while still holding it: a newcomer makes a new file
-            fcntl.flock(self.fh, fcntl.LOCK_UN)
-            self.fh.close()
-
-
-def _lock(reports_dir: Path, month: str) -> _Lock:
-    """One run per reports folder and month; the lock goes with the process, even if killed."""
-    path = reports_dir / f".lock-{month}"
-    while True:
-        fh = open(path, "a+", encoding="utf-8")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            fh.close()
-            raise RunLocked(f"another run of {month} is in progress in {reports_dir} ({holder}); "
-                            f"wait for it to finish (lock file {path})") from None
-        try:  # the holder we waited on may have removed the file: lock the one that is there now
-            if os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino:
-                break
-        except FileNotFoundError:
-            pass
-        fh.close()
-    fh.seek(0)
-    fh.truncate()
-    fh.write(f"pid {os.getpid()} on {socket.gethostname()}, started {datetime.now():%Y-%m-%d %H:%M:%S}")
-    fh.flush()
-    return _Lock(fh, path)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _mark_leftovers(reports_dir: Path, say: Callable[[str], None]) -> None:
-    """Folders left by runs that were killed (their process is gone) become <month>.failed-*."""
-    for tmp in sorted(reports_dir.glob(f"{TMP_PREFIX}*")):
-        m = re.match(rf"{re.escape(TMP_PREFIX)}(\d{{8}}-\d{{6}})-(\d+)$", tmp.name)
-        if not tmp.is_dir() or not m or _alive(int(m.group(2))):
-            continue
-        prepared = tmp / stages.RUN_FILES["prepared"].path
-        month = json.loads(prepared.read_text(encoding="utf-8"))["month"] if prepared.exists() else None
-        if month is None:  # killed while loading: nothing to diagnose in it
-            shutil.rmtree(tmp, ignore_errors=True)
-            say(f"Removed {tmp.name}, left by a run (pid {m.group(2)}) killed while loading its data")
-            continue
-        failed = _fail_folder(tmp, reports_dir, month, m.group(1))
-        (failed / "FAILED.txt").write_text(
-            f"Run for {month} (pid {m.group(2)}) was killed before it finished; found and marked by a later "
-            "run. Nothing was published from it.\n", encoding="utf-8")
-        say(f"Marked {tmp.name}, left by a killed run (pid {m.group(2)}), as {failed.name}")
-    for old in reports_dir.glob(".old-*"):  # a swap interrupted after its first rename
-        month = old.name.split("-", 1)[1].rsplit("-", 1)[0]
-        if not (reports_dir / month).exists():
-            old.rename(reports_dir / month)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-
-
 # ---------------------------------------------------------------- publishing and failing
 
 def _fail(where: str, error: str, tmp, reports_dir, month, stamp, say, log_lines, cfg, env, notebook, cell):
@@ -524,12 +372,6 @@ def _publish(tmp: Path, final: Path) -> None:
         final.rename(old)
     tmp.rename(final)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _fail_folder(tmp: Path, reports_dir: Path, month: str, stamp: str) -> Path:
-    failed = reports_dir / f"{month}.failed-{stamp}"
-    tmp.rename(failed)
-    return failed
 
 
 def _write_log(folder: Path, lines: list[str]) -> None:

@@ -18,7 +18,8 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import digamma, gammaln, polygamma
 
-from retention_lib.models.btyd import MAX_ITER, MAX_SECONDS, BTYDModel, FitBudget, ModelUnusable
+from retention_lib.models.btyd import BTYDModel
+from retention_lib.models.fit_budget import MAX_ITER, MAX_SECONDS, FitBudget, ModelUnusable
 
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 
