@@ -5,19 +5,20 @@ import pytest
 from scipy import stats
 
 from retention_lib.analytics import campaigns
+from retention_lib.core.stats import newcombe, welch, wilson
 from retention_lib.data.aggregate import baskets_from_lines
 from retention_lib.data.sources.demo import simulate_store
 
 
 def test_wilson_and_newcombe_match_hand_computation():
-    lo, hi = campaigns.wilson(30, 100)
+    lo, hi = wilson(30, 100)
     z = stats.norm.ppf(0.975)
     p, n = 0.3, 100
     centre = (p + z * z / 200) / (1 + z * z / 100)
     half = z * np.sqrt(p * (1 - p) / n + z * z / 40000) / (1 + z * z / 100)
     assert (lo, hi) == pytest.approx((centre - half, centre + half))
     # Newcombe (1998) table II example: 56/70 vs 48/80 -> 0.2, CI 0.0524 to 0.3339
-    d, lo, hi = campaigns.newcombe(56, 70, 48, 80)
+    d, lo, hi = newcombe(56, 70, 48, 80)
     assert d == pytest.approx(0.2)
     assert (lo, hi) == pytest.approx((0.0524, 0.3339), abs=5e-4)
 
@@ -25,7 +26,8 @@ def test_wilson_and_newcombe_match_hand_computation():
 def test_welch_matches_scipy():
     rng = np.random.default_rng(0)
     a, b = rng.normal(10, 3, 80), rng.normal(8, 5, 50)
-    d, lo, hi = campaigns.welch(a, b)
+    w = welch(a, b)
+    d, lo, hi = w.difference, w.lo, w.hi
     res = stats.ttest_ind(a, b, equal_var=False)
     ci = res.confidence_interval(0.95)
     assert d == pytest.approx(a.mean() - b.mean())

@@ -6,27 +6,28 @@ from scipy import stats
 
 from conftest import write_demo_config
 from retention_lib.analytics import lapse_drivers, kpis
+from retention_lib.core.stats import newcombe, welch, wilson
 from retention_lib.data.prepare import open_run
 
 
 def test_wilson_and_newcombe_match_published_values():
-    low, high = lapse_drivers.wilson(5, 10)
+    low, high = wilson(5, 10)
     assert (round(low, 4), round(high, 4)) == (0.2366, 0.7634)
-    d, low, high = lapse_drivers.newcombe(56, 70, 48, 80)        # Newcombe (1998), method 10
+    d, low, high = newcombe(56, 70, 48, 80)        # Newcombe (1998), method 10
     assert d == pytest.approx(0.2) and (round(low, 4), round(high, 4)) == (0.0524, 0.3339)
 
 
 def test_welch_interval_matches_scipy_and_cohens_d_is_standardised():
     rng = np.random.default_rng(3)
     a, b = rng.normal(1.0, 2.0, 80), rng.normal(0.0, 1.0, 120)
-    w = lapse_drivers.welch(a, b)
+    w = welch(a, b)
     ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
-    assert (w["ci_low"], w["ci_high"]) == pytest.approx((ci.low, ci.high))
+    assert (w.lo, w.hi) == pytest.approx((ci.low, ci.high))
     pooled = np.sqrt((79 * a.var(ddof=1) + 119 * b.var(ddof=1)) / 198)
-    assert w["cohens_d"] == pytest.approx((a.mean() - b.mean()) / pooled)
-    assert w["d_low"] < w["cohens_d"] < w["d_high"]
-    same = lapse_drivers.welch(np.ones(5), np.ones(5))
-    assert same["difference"] == 0 and np.isnan(same["cohens_d"])
+    assert w.cohens_d == pytest.approx((a.mean() - b.mean()) / pooled)
+    assert w.d_lo < w.cohens_d < w.d_hi
+    same = welch(np.ones(5), np.ones(5))
+    assert same.difference == 0 and np.isnan(same.cohens_d)
 
 
 def basket_rows(rows) -> pd.DataFrame:

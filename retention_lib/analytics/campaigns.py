@@ -9,43 +9,21 @@ estimated; the treated are then only described beside untargeted members, and la
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from retention_lib.core.settings import DEFAULTS
+from retention_lib.core.stats import newcombe, welch
 from retention_lib.data.aggregate import member_purchases
 
-Z95 = stats.norm.ppf(0.975)
 MEASURES = ("reactivated", "visits", "spend")
 
 
-def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
-    if n == 0:
-        return (np.nan, np.nan)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
-def newcombe(x1: float, n1: float, x0: float, n0: float) -> tuple[float, float, float]:
-    """Difference p1 - p0 with Newcombe's hybrid score interval (method 10)."""
-    p1, p0 = x1 / n1, x0 / n0
-    l1, u1 = wilson(x1, n1)
-    l0, u0 = wilson(x0, n0)
-    d = p1 - p0
-    return d, d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
-
-
-def welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
-    """Difference of means a - b with Welch's 95% interval."""
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = np.sqrt(va + vb)
-    dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) if se > 0 else np.inf
-    t = stats.t.ppf(0.975, dof) if np.isfinite(dof) else Z95
-    d = a.mean() - b.mean()
-    return d, d - t * se, d + t * se
+def _difference(a: pd.DataFrame, b: pd.DataFrame, measure: str) -> tuple[float, float, float]:
+    """(mean of a − mean of b, lo, hi): Newcombe for the reactivation rate, Welch for visits and spend."""
+    if measure == "reactivated":
+        return newcombe(a[measure].sum(), len(a), b[measure].sum(), len(b))
+    w = welch(a[measure].to_numpy(), b[measure].to_numpy())
+    return w.difference, w.lo, w.hi
 
 
 def outcomes(targets: pd.DataFrame, baskets: pd.DataFrame, window_weeks: int) -> pd.DataFrame:
@@ -81,10 +59,7 @@ def evaluate(campaigns: pd.DataFrame | None, baskets: pd.DataFrame, as_of: pd.Ti
         out = outcomes(group, baskets, window_weeks)
         treated, control = out[out["group"] == "treatment"], out[out["group"] == "control"]
         for measure in MEASURES:
-            if measure == "reactivated":
-                d, lo, hi = newcombe(treated[measure].sum(), len(treated), control[measure].sum(), len(control))
-            else:
-                d, lo, hi = welch(treated[measure].to_numpy(), control[measure].to_numpy())
+            d, lo, hi = _difference(treated, control, measure)
             rows.append({**base, "status": "randomised: effect estimated", "measure": measure,
                          "treatment_mean": float(treated[measure].mean()),
                          "control_mean": float(control[measure].mean()),
@@ -119,8 +94,7 @@ def targeted_vs_untargeted(campaigns: pd.DataFrame, baskets: pd.DataFrame, as_of
         if len(t) < 2 or len(u) < 2:
             continue
         for measure in MEASURES:
-            d, lo, hi = (newcombe(t[measure].sum(), len(t), u[measure].sum(), len(u)) if measure == "reactivated"
-                         else welch(t[measure].to_numpy(), u[measure].to_numpy()))
+            d, lo, hi = _difference(t, u, measure)
             rows.append({"campaign_id": cid, "type": ctype, "measure": measure, "targeted": len(t),
                          "untargeted": len(u), "targeted_mean": float(t[measure].mean()),
                          "untargeted_mean": float(u[measure].mean()), "difference": float(d),

@@ -31,6 +31,7 @@ from scipy import stats
 from retention_lib.data.aggregate import connect, money_mean, money_sum, money_var_samp
 from retention_lib.core.run import Run
 from retention_lib.core.spreadsheets import write_csv
+from retention_lib.core.stats import welch_less
 
 RECENT_WEEKS = 8
 BASELINE_WEEKS = 26
@@ -107,9 +108,7 @@ def spend_flags(b: pd.DataFrame) -> pd.Series:
     nb, nr = b["baseline_days"].astype(float), b["recent_days"].astype(float)
     vb, vr = b["baseline_spend_var"].astype(float), b["recent_spend_var"].astype(float)
     se2 = vb / nb + vr / nr
-    t = (b["recent_spend"] - b["baseline_spend"]) / np.sqrt(se2)
-    df = se2**2 / ((vb / nb) ** 2 / (nb - 1) + (vr / nr) ** 2 / (nr - 1))
-    p = pd.Series(stats.t.cdf(t, df), index=b.index)
+    p = pd.Series(welch_less(b["recent_spend"], vr, nr, b["baseline_spend"], vb, nb), index=b.index)
     eligible = (nb >= MIN_BASELINE_DAYS) & (nr >= MIN_RECENT_DAYS_FOR_SPEND) & (se2 > 0)
     return (eligible & (b["recent_spend"] <= SPEND_RATIO * b["baseline_spend"]) & (p < P_VALUE)).fillna(False)
 

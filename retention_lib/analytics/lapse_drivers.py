@@ -27,65 +27,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from retention_lib.data.aggregate import connect, member_purchases, money_sum
 from retention_lib.core.run import Run
+from retention_lib.core.stats import newcombe, welch
 
 WINDOW_MONTHS = 12
-Z = float(stats.norm.ppf(0.975))
 MAX_STORES = 10
 MIN_GROUP = 10  # lapsed and retained members each, for a comparison worth showing
 DEMOGRAPHICS = {"age_band": "Age band", "income_band": "Income band", "household_size": "Household size",
                 "gender": "Gender"}
-
-
-# --------------------------------------------------------------------------- statistics
-def wilson(k: float, n: float, z: float = Z) -> tuple[float, float]:
-    """Wilson score interval for a proportion k/n."""
-    if n == 0:
-        return float("nan"), float("nan")
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
-
-
-def newcombe(k1: float, n1: float, k2: float, n2: float, z: float = Z) -> tuple[float, float, float]:
-    """p1 − p2 with Newcombe's hybrid score interval (method 10)."""
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = wilson(k1, n1, z)
-    l2, u2 = wilson(k2, n2, z)
-    d = p1 - p2
-    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return float(d), float(low), float(high)
-
-
-def welch(a, b) -> dict:
-    """Mean of a minus mean of b with a Welch 95% CI, and Cohen's d (pooled SD) with its CI."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    n1, n2 = len(a), len(b)
-    out = {"n_lapsed": n1, "n_retained": n2, "lapsed": a.mean() if n1 else np.nan,
-           "retained": b.mean() if n2 else np.nan}
-    if n1 < 2 or n2 < 2:
-        return out | {"difference": out["lapsed"] - out["retained"], "ci_low": np.nan, "ci_high": np.nan,
-                      "cohens_d": np.nan, "d_low": np.nan, "d_high": np.nan, "p_value": np.nan}
-    v1, v2 = a.var(ddof=1), b.var(ddof=1)
-    se2 = v1 / n1 + v2 / n2
-    diff = a.mean() - b.mean()
-    if se2 > 0:
-        df = se2**2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
-        half = stats.t.ppf(0.975, df) * np.sqrt(se2)
-        p = 2 * stats.t.sf(abs(diff) / np.sqrt(se2), df)
-    else:
-        half, p = 0.0, np.nan
-    pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
-    d = diff / pooled if pooled > 0 else np.nan
-    se_d = np.sqrt((n1 + n2) / (n1 * n2) + d * d / (2 * (n1 + n2))) if np.isfinite(d) else np.nan
-    return out | {"difference": diff, "ci_low": diff - half, "ci_high": diff + half, "cohens_d": d,
-                  "d_low": d - Z * se_d, "d_high": d + Z * se_d, "p_value": p}
 
 
 # --------------------------------------------------------------------------- groups and features
@@ -237,7 +188,11 @@ def numeric_effects(num: pd.DataFrame, lapsed: pd.Series, labels: dict[str, str]
     rows = []
     for col in num.columns:
         x = num[col].astype(float)
-        rows.append({"feature": col, "label": labels.get(col, col), **welch(x[lapsed], x[~lapsed])})
+        w = welch(x[lapsed], x[~lapsed])
+        rows.append({"feature": col, "label": labels.get(col, col), "n_lapsed": w.n1, "n_retained": w.n2,
+                     "lapsed": w.mean1, "retained": w.mean2, "difference": w.difference, "ci_low": w.lo,
+                     "ci_high": w.hi, "cohens_d": w.cohens_d, "d_low": w.d_lo, "d_high": w.d_hi,
+                     "p_value": w.p_value})
     out = pd.DataFrame(rows)
     return out
 

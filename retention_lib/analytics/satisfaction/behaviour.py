@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retention_lib.analytics.satisfaction.scores import (MIN_N, NPS_GROUPS, Z95, in_period, mean_interval,
-                                                         nps_group, wilson)
+from retention_lib.analytics.satisfaction.scores import MIN_N, NPS_GROUPS, in_period, nps_group
 from retention_lib.core.settings import DEFAULTS
+from retention_lib.core.stats import difference_interval, mean_interval, wilson
 
 
 
@@ -99,9 +99,8 @@ def behaviour(surveys: pd.DataFrame, baskets: pd.DataFrame, end, p_alive: pd.Ser
     d, p = table.loc["detractor"], table.loc["promoter"]
     if d["members"] and p["members"]:
         pd_, pp = d["churn_share"], p["churn_share"]
-        se = float(np.sqrt(pd_ * (1 - pd_) / d["members"] + pp * (1 - pp) / p["members"]))
-        diff = float(pd_ - pp)
-        contrast = {"churn_difference": diff, "lo": diff - Z95 * se, "hi": diff + Z95 * se,
-                    "significant": bool(diff - Z95 * se > 0 or diff + Z95 * se < 0),
+        c = difference_interval(float(pd_ - pp), np.sqrt(pd_ * (1 - pd_) / d["members"]),
+                                np.sqrt(pp * (1 - pp) / p["members"]))
+        contrast = {"churn_difference": c.difference, "lo": c.lo, "hi": c.hi, "significant": c.significant,
                     "churn_ratio": float(pd_ / pp) if pp else None}
     return BehaviourResult(table, contrast, window_days, cohort_start, cohort_end, end, len(people))

@@ -23,22 +23,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from retention_lib.analytics.satisfaction.scores import MIN_N, wilson
+from retention_lib.analytics.satisfaction.scores import MIN_N
 from retention_lib.core.settings import DEFAULTS
+from retention_lib.core.stats import difference_interval, poisson_interval, wilson
 
 TREND_MONTHS = 13
 NO_STORE = "(no store)"
-
-
-def poisson_interval(k, level: float = 0.95):
-    """Exact (Garwood) interval for a Poisson count k."""
-    k = np.asarray(k, float)
-    a = (1 - level) / 2
-    lo = np.where(k > 0, stats.chi2.ppf(a, 2 * k) / 2, 0.0)
-    hi = stats.chi2.ppf(1 - a, 2 * (k + 1)) / 2
-    return lo, hi
 
 
 def prepare(complaints: pd.DataFrame) -> pd.DataFrame:
@@ -156,11 +147,10 @@ def rate_change(now: dict, before: dict) -> dict | None:
     """Change in the rate per 1,000 baskets, with a normal interval from Poisson variances."""
     if not now["baskets"] or not before["baskets"]:
         return None
-    diff = now["per_1000_baskets"] - before["per_1000_baskets"]
-    se = 1000 * np.sqrt(now["complaints"] / now["baskets"] ** 2 + before["complaints"] / before["baskets"] ** 2)
-    z = float(stats.norm.ppf(0.975))
-    lo, hi = diff - z * se, diff + z * se
-    return {"change": float(diff), "lo": float(lo), "hi": float(hi), "significant": bool(lo > 0 or hi < 0)}
+    def se(r: dict) -> float:               # Poisson: var(k) = k
+        return 1000 * np.sqrt(r["complaints"]) / r["baskets"]
+    d = difference_interval(now["per_1000_baskets"] - before["per_1000_baskets"], se(now), se(before))
+    return {"change": float(d.difference), "lo": float(d.lo), "hi": float(d.hi), "significant": d.significant}
 
 
 def month_figures(complaints: pd.DataFrame, baskets: pd.DataFrame, month: pd.Period,

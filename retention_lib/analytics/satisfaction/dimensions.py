@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retention_lib.analytics.satisfaction.scores import in_period, mean_interval, wilson
+from retention_lib.analytics.satisfaction.scores import in_period
 from retention_lib.core.schema import DIMENSIONS
 from retention_lib.core.settings import DEFAULTS
+from retention_lib.core.stats import bootstrap, mean_interval, percentile_interval, wilson
 
 LOW_RATING_MAX = 2               # a dimension rating of 1 or 2 is a low score
 MIN_DRIVER_N = 70                # 10 complete responses per dimension
@@ -113,23 +114,25 @@ def drivers(surveys: pd.DataFrame, outcome: str = "nps", *, n_boot: int = DEFAUL
         return None
     start = max(start, window["submitted_at"].min().normalize())  # the window may begin before the data
     raw, r2 = relative_weights(X, y)
-    rng = np.random.default_rng(seed)
-    boot = np.empty((n_boot, len(dims)))
-    boot_r2 = np.empty(n_boot)
-    n = len(y)
-    for b in range(n_boot):
-        idx = rng.integers(0, n, n)
+
+    def shares_and_r2(idx):
         with np.errstate(invalid="ignore", divide="ignore"):
-            w, boot_r2[b] = relative_weights(X[idx], y[idx])
-        boot[b] = w / w.sum()
+            w, r2_b = relative_weights(X[idx], y[idx])
+            return np.append(w / w.sum(), r2_b)
+
+    n = len(y)
+    draws = bootstrap(shares_and_r2, n, n_boot, seed)
+    boot, boot_r2 = draws[:, :-1], draws[:, -1]
     ok = np.isfinite(boot).all(axis=1)
     boot, boot_r2 = boot[ok], boot_r2[ok]
+    importance_lo, importance_hi = percentile_interval(boot)
+    r2_lo, r2_hi = percentile_interval(boot_r2)
     share = raw / r2
     top = np.bincount(boot.argmax(axis=1), minlength=len(dims)) / len(boot)
     perf = dimension_performance(window)
     table = pd.DataFrame({
         "label": [DIMENSIONS[d] for d in dims], "importance": share,
-        "importance_lo": np.percentile(boot, 2.5, axis=0), "importance_hi": np.percentile(boot, 97.5, axis=0),
+        "importance_lo": importance_lo, "importance_hi": importance_hi,
         "raw_weight": raw, "p_top": top,
     }, index=pd.Index(dims, name="dimension"))
     table = table.join(perf.drop(columns="label").rename(columns={"mean": "performance", "mean_lo": "performance_lo",
@@ -138,7 +141,6 @@ def drivers(surveys: pd.DataFrame, outcome: str = "nps", *, n_boot: int = DEFAUL
     high_perf = table["performance"] > table["performance"].mean()
     table["quadrant"] = [QUADRANTS[(bool(i), bool(p))] for i, p in zip(high_imp, high_perf)]
     table["fix_first"] = high_imp & ~high_perf
-    return DriverResult(table=table, r2=r2, r2_lo=float(np.percentile(boot_r2, 2.5)),
-                        r2_hi=float(np.percentile(boot_r2, 97.5)), complete_cases=n,
+    return DriverResult(table=table, r2=r2, r2_lo=float(r2_lo), r2_hi=float(r2_hi), complete_cases=n,
                         incomplete_dropped=int(len(data) - n), outcome=outcome, start=start, end=end,
                         n_boot=int(ok.sum()), seed=seed)

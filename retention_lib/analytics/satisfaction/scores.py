@@ -14,41 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-Z95 = float(stats.norm.ppf(0.975))
+from retention_lib.core.stats import difference_interval, mean_interval, nps_interval, wilson
+
 MIN_N = 30                       # fewer responses than this: flagged as a small sample
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 SATISFIED_MIN = 4                # CSAT counts 4 and 5 out of 5
 NPS_GROUPS = ("promoter", "passive", "detractor")
 NO_STORE = "(no store)"
 NO_CHANNEL = "(no channel)"
-
-
-# --- intervals ----------------------------------------------------------------------------
-
-def wilson(k, n, z: float = Z95):
-    """Wilson score interval for k successes out of n (vectorised; NaN where n = 0)."""
-    k, n = np.asarray(k, float), np.asarray(n, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return centre - half, centre + half
-
-
-def mean_interval(values) -> dict:
-    """Mean with a 95% t interval; NaNs dropped."""
-    x = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(float)
-    n = len(x)
-    if n == 0:
-        return {"n": 0, "mean": None, "lo": None, "hi": None, "small_sample": True}
-    mean = float(x.mean())
-    if n == 1:
-        return {"n": 1, "mean": mean, "lo": None, "hi": None, "small_sample": True}
-    half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / np.sqrt(n))
-    return {"n": n, "mean": mean, "lo": mean - half, "hi": mean + half, "small_sample": n < MIN_N}
 
 
 # --- headline scores ------------------------------------------------------------------------
@@ -70,11 +44,8 @@ def nps(ratings) -> dict:
            "nps": None, "se": None, "lo": None, "hi": None, "small_sample": n < MIN_N}
     if n == 0:
         return out
-    p_p, p_d = promoters / n, detractors / n
-    value = 100 * (p_p - p_d)
-    se = 100 * np.sqrt((p_p + p_d - (p_p - p_d) ** 2) / n)
-    out.update(share_promoters=p_p, share_detractors=p_d, nps=value, se=float(se),
-               lo=max(-100.0, value - Z95 * se), hi=min(100.0, value + Z95 * se))
+    value, se, lo, hi = nps_interval(promoters, detractors, n)
+    out.update(share_promoters=promoters / n, share_detractors=detractors / n, nps=value, se=se, lo=lo, hi=hi)
     return out
 
 
@@ -96,7 +67,7 @@ def ces(ratings) -> dict | None:
     x = pd.to_numeric(pd.Series(ratings), errors="coerce").dropna()
     if x.empty:
         return None
-    out = mean_interval(x)
+    out = {**mean_interval(x), "small_sample": len(x) < MIN_N}
     out["se"] = float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else None
     return out
 
@@ -142,10 +113,8 @@ def change(now: dict, before: dict, measure: str) -> dict | None:
     a, b = now[measure], before[measure]
     if a is None or b is None or a[measure] is None or b[measure] is None:
         return None
-    diff = a[measure] - b[measure]
-    se = float(np.sqrt(a["se"] ** 2 + b["se"] ** 2))
-    lo, hi = diff - Z95 * se, diff + Z95 * se
-    return {"change": diff, "se": se, "lo": lo, "hi": hi, "significant": bool(lo > 0 or hi < 0),
+    d = difference_interval(a[measure] - b[measure], a["se"], b["se"])
+    return {"change": d.difference, "se": d.se, "lo": d.lo, "hi": d.hi, "significant": d.significant,
             "small_sample": bool(a["n"] < MIN_N or b["n"] < MIN_N), "n_now": a["n"], "n_before": b["n"]}
 
 
