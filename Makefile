@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 KERNEL := retention-report
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lab install clean
+.PHONY: report test test-fast lab install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The unit tier only, without the slow tests: under a minute.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -m "not slow" -q $(PYTEST_ARGS)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

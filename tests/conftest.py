@@ -11,6 +11,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items):
+    """Whole runs of the pipeline and the notebooks (tests/e2e) are slow: make test-fast skips them."""
+    for item in items:
+        if "e2e" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.slow)
 SMALL_STORE = {"seed": 7, "n_customers": 300, "months": 14}
 
 

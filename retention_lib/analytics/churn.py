@@ -25,6 +25,7 @@ from retention_lib.data.aggregate import connect, member_purchases
 from retention_lib.models.backtest import Backtest, compare_models
 from retention_lib.models.clv import WEEKS_PER_MONTH
 from retention_lib.core.conditions import DataCondition
+from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.models.summary import summarise
 from retention_lib.core.settings import DEFAULTS
@@ -58,7 +59,7 @@ class ChurnView:
     threshold: float               # the P(alive) threshold (model); kept for the record otherwise
     lapse_days: int
     model: btyd.BTYDModel | None = None
-    reason: str | None = None      # why the model is not used (lapse rule only)
+    reason: Message | None = None  # why the model is not used (lapse rule only)
 
     @property
     def at_risk(self) -> pd.DataFrame:
@@ -90,19 +91,12 @@ class ChurnView:
         return out
 
 
-def describe(h: dict) -> str:
-    """The headline in one paragraph, saying how at-risk was judged."""
-    if h["method"] == MODEL:
-        how = (f"By the {h['model']} model, **{h['at_risk']:,}** of {h['members_scored']:,} members have a "
-               f"probability of still being a customer (P(alive)) below {h['threshold']:.0%}")
-    else:
-        how = (f"By the lapse rule (the churn model is not used this month), **{h['at_risk']:,}** of "
-               f"{h['members_scored']:,} members have been silent for more than {h['overdue_factor']:g} times "
-               "their usual gap between visits")
-    lost = (f"below {h['likely_lost_below']:.0%}" if h["method"] == MODEL
-            else f"silent for {h['lapse_days']} days or more")
-    return (f"{how}; **{h['newly_at_risk']:,}** of them crossed that line this month (newly at risk) and "
-            f"{h['likely_lost']:,} others are likely lost ({lost}).")
+def describe(h: dict) -> Message:
+    """The headline in one paragraph (Markdown), saying how at-risk was judged."""
+    return Message(f"churn.describe.{h['method']}", model=h["model"], at_risk=h["at_risk"],
+                   members=h["members_scored"], threshold=h["threshold"], overdue_factor=h["overdue_factor"],
+                   newly=h["newly_at_risk"], likely_lost=h["likely_lost"], likely_lost_below=h["likely_lost_below"],
+                   lapse_days=h["lapse_days"])
 
 
 def score_month(run: Run, kind: str = DEFAULTS.model, threshold: float = DEFAULTS.at_risk_threshold,
@@ -157,7 +151,8 @@ def _lapse_status(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int) -> 
     return r
 
 
-def lapse_view(run: Run, lapse_days: int, reason: str, threshold: float = DEFAULTS.at_risk_threshold) -> ChurnView:
+def lapse_view(run: Run, lapse_days: int, reason: Message | str,
+               threshold: float = DEFAULTS.at_risk_threshold) -> ChurnView:
     """The churn view from the lapse rule and each member's own rhythm (see the module docstring)."""
     baskets = run.table("baskets")
     now = month_summary(run)
@@ -183,7 +178,7 @@ def for_month(run: Run, kind: str, threshold: float, lapse_days: int) -> ChurnVi
         return lapse_view(run, lapse_days, unusable_reason(run, kind, lapse_days, exc), threshold)
 
 
-def unusable_reason(run: Run, kind: str, lapse_days: int, exc: Exception) -> str:
+def unusable_reason(run: Run, kind: str, lapse_days: int, exc: Exception) -> Message:
     """Why the churn model cannot be used, with the facts of the data and what would change it."""
     baskets = run.table("baskets")
     bought = member_purchases(baskets)
@@ -191,18 +186,10 @@ def unusable_reason(run: Run, kind: str, lapse_days: int, exc: Exception) -> str
     months = (run.month - pd.Period(first, "M")).n + 1
     status = _lapse_status(baskets, run.end, lapse_days)
     lapsed = int(status["likely_lost"].sum())
-    facts = (f"The data covers {months} month{'s' if months != 1 else ''} ({first:%Y-%m-%d} to the end of "
-             f"{run.month}), and {lapsed:,} of {len(status):,} members have gone {lapse_days} days or more "
-             "without buying")
-    if lapsed == 0:
-        advice = ("nobody has lapsed yet, so the model has no one leaving to learn from. At-risk members are "
-                  "judged by the lapse rule until the history shows members leaving")
-    elif months < 6:
-        advice = ("the history is too short for the model. At-risk members are judged by the lapse rule; a "
-                  "longer extract (a year or more) lets the model learn each member's rhythm")
-    else:
-        advice = "at-risk members are judged by the lapse rule this month"
-    return f"The {btyd.NAMES[kind]} churn model cannot be used on this data ({exc}). {facts}: {advice}."
+    advice = "nobody_lapsed" if lapsed == 0 else "short_history" if months < 6 else "other"
+    return Message("churn.unusable", model=btyd.NAMES[kind], error=getattr(exc, "message", str(exc)),
+                   months=Message("months", n=months), first=first.normalize(), month=run.month, lapsed=lapsed,
+                   members=len(status), lapse_days=lapse_days, advice=Message(f"churn.unusable.{advice}"))
 
 
 def backtest_window(run: Run, holdout_months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -216,11 +203,10 @@ def backtest_window(run: Run, holdout_months: int) -> tuple[pd.Timestamp, pd.Tim
     calibration_months = (pd.Period(calibration_end, "M") - pd.Period(first, "M")).n + 1
     if calibration_months < MIN_BACKTEST_CALIBRATION_MONTHS:
         have = (run.month - pd.Period(first, "M")).n + 1
-        raise DataCondition(
-            f"The backtest needs at least {MIN_BACKTEST_CALIBRATION_MONTHS + holdout_months} months of history "
-            f"({MIN_BACKTEST_CALIBRATION_MONTHS} to fit the model, {holdout_months} held out to test it); the data "
-            f"has {have} ({first:%Y-%m} to {run.month}). The model's track record will be measured once the "
-            "history is long enough.")
+        raise DataCondition(Message(
+            "churn.backtest_history", needed=MIN_BACKTEST_CALIBRATION_MONTHS + holdout_months,
+            calibration=MIN_BACKTEST_CALIBRATION_MONTHS, holdout=holdout_months, have=have,
+            first=pd.Period(first, "M"), month=run.month))
     return calibration_end, last_day
 
 
@@ -328,8 +314,8 @@ def month_backtest(run: Run, kind: str, holdout_months: int, compare: tuple[str,
                                          max_seconds=run.setting("fit_budget_s"))
     if kind not in results:
         note = comparison.set_index("model").at[btyd.NAMES[kind], "note"]
-        raise DataCondition(f"The {btyd.NAMES[kind]} model could not be fitted on the months before the holdout "
-                            f"(to {cal_end:%Y-%m-%d}): {note}")
+        raise DataCondition(Message("churn.backtest_fit", model=btyd.NAMES[kind], calibration_end=cal_end,
+                                    note=note))
     return results[kind], comparison
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from retention_lib.data.aggregate import connect, money_mean, money_sum, money_var_samp
+from retention_lib.core.messages import Message, render
 from retention_lib.core.run import Run
 from retention_lib.core.spreadsheets import write_csv
 from retention_lib.core.stats import welch_less
@@ -43,13 +44,11 @@ MIN_RECENT_DAYS_FOR_SPEND = 2
 P_VALUE = 0.05
 P_ALIVE_DROP = 0.2
 LOOKBACK_DAYS = 90
-REASONS: dict[str, str] = {
-    "falling_frequency": "Falling visit frequency",
-    "falling_spend": "Spending less per visit",
-    "p_alive_drop": "Drop in P(alive)",
-    "low_survey_score": "Low survey score",
-    "open_complaint": "Open or unresolved complaint",
-}
+# The reasons, in the report's order (report.text labels them "warning.<key>"), and the key of
+# the row that counts members with any of them.
+REASONS: tuple[str, ...] = ("falling_frequency", "falling_spend", "p_alive_drop", "low_survey_score",
+                            "open_complaint")
+ANY_REASON = "any"
 
 # Spend per purchase day stays an exact DECIMAL; its mean and variance come from exact sums
 # and counts (aggregate.money_mean/money_var_samp), so no float sum depends on row order.
@@ -116,7 +115,8 @@ def spend_flags(b: pd.DataFrame) -> pd.Series:
 def early_warning(baskets: pd.DataFrame, end: pd.Timestamp, *, churn_scores: pd.DataFrame | None = None,
                   surveys: pd.DataFrame | None = None, complaints: pd.DataFrame | None = None,
                   clv_scores: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every checked member with the five reason columns, a reasons text and the evidence.
+    """Every checked member with the five reason columns, the keys of those that fired (`reasons`)
+    and the evidence.
 
     Ordered by number of reasons (most first), then CLV (highest first, missing last; when
     `clv_scores` are given), then customer id, so ties never depend on the input's order.
@@ -163,8 +163,8 @@ def early_warning(baskets: pd.DataFrame, end: pd.Timestamp, *, churn_scores: pd.
     flags = out[list(REASONS)].astype(bool)
     out[list(REASONS)] = flags
     out["n_reasons"] = flags.sum(axis=1)
-    labels = np.array([REASONS[r].lower() for r in REASONS], dtype=object)
-    out["reasons"] = [", ".join(labels[row]) for row in flags.to_numpy()]
+    names = np.array(REASONS, dtype=object)
+    out["reasons"] = [", ".join(names[row]) for row in flags.to_numpy()]   # keys; the CSV says them in words
     keys = ["n_reasons"] + (["clv"] if "clv" in out else []) + ["customer_id"]
     return out.sort_values(keys, ascending=[False] * (len(keys) - 1) + [True], na_position="last")
 
@@ -178,12 +178,12 @@ def available_reasons(churn_scores=None, surveys=None, complaints=None) -> dict[
 def counts_by_reason(table: pd.DataFrame, available: dict[str, bool] | None = None) -> pd.DataFrame:
     """Members flagged by each reason (a member with two reasons counts in both), and any."""
     available = available or {r: True for r in REASONS}
-    rows = [{"reason": label, "members": int(table[r].sum()) if available.get(r, True) else None,
+    rows = [{"reason": r, "members": int(table[r].sum()) if available.get(r, True) else None,
              "share_of_checked": float(table[r].mean()) if available.get(r, True) and len(table) else None,
              "available": bool(available.get(r, True))}
-            for r, label in REASONS.items()]
+            for r in REASONS]
     flagged = int((table["n_reasons"] > 0).sum())
-    rows.append({"reason": "Any reason", "members": flagged,
+    rows.append({"reason": ANY_REASON, "members": flagged,
                  "share_of_checked": flagged / len(table) if len(table) else None, "available": True})
     return pd.DataFrame(rows)
 
@@ -198,7 +198,9 @@ def save(run: Run, table: pd.DataFrame, available: dict[str, bool]) -> None:
     the counts by reason as JSON for the report."""
     flagged = table[table["n_reasons"] > 0]
     run.write("early_warning", flagged)
-    write_csv(flagged, run.path("early_warning_list"), index=True)
+    # the consultant reads the reasons in words (rendered by the report layer's catalogue)
+    said = [render(Message("warning.reasons", reasons=r.split(", "))) for r in flagged["reasons"]]
+    write_csv(flagged.assign(reasons=said), run.path("early_warning_list"), index=True)
     counts = counts_by_reason(table, available)
     run.write("early_warning_summary", {
         "month": str(run.month), "checked_members": int(len(table)), "flagged_members": int(len(flagged)),

@@ -54,7 +54,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from retention_lib.data.aggregate import connect, member_purchases, money_sum
+from retention_lib.data.aggregate import connect, money_sum
+from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 
 TOTAL = "All stores"
@@ -68,34 +69,33 @@ TREND_MONTHS = 13
 
 @dataclass(frozen=True)
 class KPI:
-    name: str
-    label: str
+    name: str        # its label is the message f"kpi.{name}" (report.text)
     kind: str        # count | rate | money | number | score
     needs: str = ""  # the optional table it needs: complaints | surveys
 
 
 KPIS: tuple[KPI, ...] = (
-    KPI("active_customers", "Active members", "count"),
-    KPI("new_customers", "New members", "count"),
-    KPI("returning_customers", "Returning members", "count"),
-    KPI("reactivated_customers", "of which reactivated", "count"),
-    KPI("lapsed_customers", "Lapsed this month", "count"),
-    KPI("active_base_start", "Active base at month start", "count"),
-    KPI("churn_rate", "Churn rate", "rate"),
-    KPI("retention_rate", "Retention rate", "rate"),
-    KPI("repurchase_rate", "Repurchase rate", "rate"),
-    KPI("visits_per_active", "Visits per active member", "number"),
-    KPI("baskets", "Purchase baskets", "count"),
-    KPI("revenue", "Revenue", "money"),
-    KPI("avg_basket_value", "Average basket value", "money"),
-    KPI("revenue_per_active", "Revenue per active member", "money"),
-    KPI("member_revenue_share", "Members' share of revenue", "rate"),
-    KPI("non_member_baskets", "Non-member baskets", "count"),
-    KPI("complaints", "Complaints opened", "count", "complaints"),
-    KPI("complaint_rate", "Complaints per 1,000 baskets", "number", "complaints"),
-    KPI("survey_responses", "Survey responses", "count", "surveys"),
-    KPI("nps", "NPS", "score", "surveys"),
-    KPI("csat", "CSAT (% rating 4–5)", "rate", "surveys"),
+    KPI("active_customers", "count"),
+    KPI("new_customers", "count"),
+    KPI("returning_customers", "count"),
+    KPI("reactivated_customers", "count"),
+    KPI("lapsed_customers", "count"),
+    KPI("active_base_start", "count"),
+    KPI("churn_rate", "rate"),
+    KPI("retention_rate", "rate"),
+    KPI("repurchase_rate", "rate"),
+    KPI("visits_per_active", "number"),
+    KPI("baskets", "count"),
+    KPI("revenue", "money"),
+    KPI("avg_basket_value", "money"),
+    KPI("revenue_per_active", "money"),
+    KPI("member_revenue_share", "rate"),
+    KPI("non_member_baskets", "count"),
+    KPI("complaints", "count", "complaints"),
+    KPI("complaint_rate", "number", "complaints"),
+    KPI("survey_responses", "count", "surveys"),
+    KPI("nps", "score", "surveys"),
+    KPI("csat", "rate", "surveys"),
 )
 KPI_BY_NAME = {k.name: k for k in KPIS}
 # Columns left empty in warm-up months (they need N days of history before the month).
@@ -112,16 +112,10 @@ class LapseRule:
     gap_quantile_days: float | None = None
     n_gaps: int = 0
 
-    def describe(self) -> str:
-        if self.source in ("parameter", "config"):
-            return f"A member is lapsed after {self.days} days without a purchase (set in the {self.source})."
-        if self.source == "fallback":
-            return (f"A member is lapsed after {self.days} days without a purchase (the lower bound: "
-                    "the data has no repeat purchases to derive it from).")
-        return (f"A member is lapsed after {self.days} days without a purchase: the "
-                f"{self.quantile:.0%} quantile of the {self.n_gaps:,} gaps between members' consecutive "
-                f"purchase days ({self.gap_quantile_days:.0f} days), rounded up to whole weeks and kept "
-                f"within {LAPSE_MIN_DAYS}–{LAPSE_MAX_DAYS} days.")
+    def describe(self) -> Message:
+        """The rule in one sentence: how N was set (parameter, config, data or fallback)."""
+        return Message(f"lapse.{self.source}", days=self.days, quantile=self.quantile, n_gaps=self.n_gaps,
+                       gap_quantile_days=self.gap_quantile_days, min_days=LAPSE_MIN_DAYS, max_days=LAPSE_MAX_DAYS)
 
     def to_dict(self) -> dict:
         return asdict(self) | {"rule": self.describe()}
@@ -393,7 +387,7 @@ def board(monthly: pd.DataFrame, month: str | pd.Period, scope: str = TOTAL) -> 
         yoy, yoy_rel = change(v, y)
         if k.kind == "score":  # NPS can be zero or negative: a relative change means nothing
             mom_rel = yoy_rel = float("nan")
-        out.append({"kpi": k.name, "label": k.label, "kind": k.kind, "value": v, "previous": p,
+        out.append({"kpi": k.name, "kind": k.kind, "value": v, "previous": p,
                     "mom_abs": mom, "mom_rel": mom_rel, "year_ago": y, "yoy_abs": yoy, "yoy_rel": yoy_rel})
     return pd.DataFrame(out).assign(scope=scope, month=str(month), previous_month=names["previous"],
                                     year_ago_month=names["year_ago"])
@@ -404,10 +398,8 @@ def store_boards(monthly: pd.DataFrame, month: str | pd.Period) -> pd.DataFrame:
     return pd.concat([board(monthly, month, s) for s in scopes], ignore_index=True)
 
 
-STORE_COLUMNS = {"active_customers": "active members", "new_customers": "new", "lapsed_customers": "lapsed",
-                 "churn_rate": "churn rate", "repurchase_rate": "repurchase rate",
-                 "avg_basket_value": "average basket", "revenue": "revenue",
-                 "member_revenue_share": "members' share of revenue"}
+STORE_COLUMNS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "repurchase_rate",
+                 "avg_basket_value", "revenue", "member_revenue_share")
 
 
 def store_table(monthly: pd.DataFrame, month: str | pd.Period, top: int | None = 15) -> pd.DataFrame:
@@ -420,7 +412,7 @@ def store_table(monthly: pd.DataFrame, month: str | pd.Period, top: int | None =
     stores = rows[rows["scope"] != TOTAL].sort_values(["revenue", "scope"], ascending=[False, True])
     stores = stores.head(top) if top else stores
     out = pd.concat([rows[rows["scope"] == TOTAL], stores])
-    return out.set_index("scope")[list(STORE_COLUMNS)].rename(columns=STORE_COLUMNS).rename_axis("store")
+    return out.set_index("scope")[list(STORE_COLUMNS)]
 
 
 def trend(monthly: pd.DataFrame, month: str | pd.Period, months: int = TREND_MONTHS,
@@ -430,78 +422,6 @@ def trend(monthly: pd.DataFrame, month: str | pd.Period, months: int = TREND_MON
     want = pd.period_range(month - (months - 1), month, freq="M").astype(str)
     rows = monthly[monthly["scope"] == scope].set_index("month")
     return rows.reindex(want).rename_axis("month").reset_index().assign(scope=scope)
-
-
-# --------------------------------------------------------------------------- cohorts
-COHORT_SQL = """
-WITH cohort AS (SELECT customer_id, CAST(date_trunc('month', first_day) AS DATE) AS cohort FROM starts),
-act AS (SELECT DISTINCT customer_id, CAST(date_trunc('month', "date") AS DATE) AS m FROM baskets
-        WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end),
-sizes AS (SELECT cohort, count(*) AS cohort_size FROM cohort GROUP BY cohort)
-SELECT strftime(c.cohort, '%Y-%m') AS cohort, s.cohort_size,
-       date_diff('month', c.cohort, a.m) AS months_since, count(*) AS active
-FROM cohort c JOIN act a USING (customer_id) JOIN sizes s USING (cohort)
-WHERE a.m >= c.cohort
-GROUP BY ALL ORDER BY 1, 3
-"""
-
-
-def cohort_retention(baskets: pd.DataFrame, end: pd.Timestamp, customers: pd.DataFrame | None = None,
-                     by: str = "auto") -> tuple[pd.DataFrame, str]:
-    """Share of each cohort active (≥1 purchase basket) in each month since it started.
-
-    `by="join"` groups members by their join month (customers.join_date), `by="first_purchase"`
-    by the month of their first purchase; "auto" uses join dates when the customers table has
-    them. Cohorts that started before the first month of transaction data are left out (their
-    early months are not in the data), and so are members who joined after `end`. The
-    cohort size counts every member of the cohort, including those who never bought.
-    Returns a long table (cohort, cohort_size, months_since, active, share) and the basis used.
-    """
-    end = pd.Timestamp(end)
-    data_start = pd.to_datetime(baskets["date"]).min().to_period("M").start_time
-    if by == "auto":
-        by = "join" if customers is not None and customers["join_date"].notna().any() else "first_purchase"
-    if by == "join":
-        starts = customers[["customer_id", "join_date"]].dropna().rename(columns={"join_date": "first_day"})
-    elif by == "first_purchase":
-        b = member_purchases(baskets)
-        starts = b.groupby("customer_id", as_index=False)["date"].min().rename(columns={"date": "first_day"})
-    else:
-        raise ValueError(f"by must be auto, join or first_purchase, got {by!r}")
-    starts = starts.assign(first_day=pd.to_datetime(starts["first_day"]))
-    starts = starts[(starts["first_day"] >= data_start) & (starts["first_day"] < end)]
-    con = connect()
-    con.register("starts", starts)
-    con.register("baskets", baskets)
-    out = con.execute(COHORT_SQL, {"end": end.to_pydatetime()}).df()
-    con.close()
-    out["share"] = out["active"] / out["cohort_size"]
-    return out, by
-
-
-def cohort_matrix(cohorts: pd.DataFrame, through: str | pd.Period | None = None,
-                  max_cohorts: int = 24) -> pd.DataFrame:
-    """Cohorts (rows, most recent `max_cohorts`) by months since start (columns): share active.
-
-    `through` is the last month of data (default: the last month anyone was active). Cells
-    after it are unknown (NaN); earlier months in which nobody of a cohort bought are 0.
-    """
-    if through is None:
-        through = max(pd.Period(c, "M") + int(k) for c, k in zip(cohorts["cohort"], cohorts["months_since"]))
-    last = pd.Period(through, "M")
-    horizon_all = max(0, max((last - pd.Period(c, "M")).n for c in cohorts["cohort"]))
-    wide = cohorts.pivot(index="cohort", columns="months_since", values="share").sort_index()
-    wide = wide.reindex(columns=range(horizon_all + 1))
-    sizes = cohorts.drop_duplicates("cohort").set_index("cohort")["cohort_size"]
-    wide = wide.tail(max_cohorts)
-    for cohort in wide.index:
-        horizon = (last - pd.Period(cohort, "M")).n
-        wide.loc[cohort, [c for c in wide.columns if c <= horizon]] = \
-            wide.loc[cohort, [c for c in wide.columns if c <= horizon]].fillna(0.0)
-    wide.index = [f"{c} (n={sizes[c]:,})" for c in wide.index]
-    wide.index.name = "cohort"
-    wide.columns.name = "months since joining"
-    return wide
 
 
 # --------------------------------------------------------------------------- artifacts

@@ -29,14 +29,17 @@ import numpy as np
 import pandas as pd
 
 from retention_lib.data.aggregate import connect, member_purchases, money_sum
+from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.core.stats import newcombe, welch
 
 WINDOW_MONTHS = 12
 MAX_STORES = 10
 MIN_GROUP = 10  # lapsed and retained members each, for a comparison worth showing
-DEMOGRAPHICS = {"age_band": "Age band", "income_band": "Income band", "household_size": "Household size",
-                "gender": "Gender"}
+# Demographic columns compared when the customers table has them (report.text: "variable.<column>").
+DEMOGRAPHICS = ("age_band", "income_band", "household_size", "gender")
+OTHER_STORES = "other_stores"   # the level pooling the stores past MAX_STORES
+PERCENTAGE_FEATURES = ("discount_share", "coupon_basket_share")   # besides every share_<category>
 
 
 # --------------------------------------------------------------------------- groups and features
@@ -47,14 +50,12 @@ class Groups:
     lapse_days: int
     lapsed: pd.Series            # bool per member in the comparison
 
-    def describe(self) -> str:
-        n_l, n_r = int(self.lapsed.sum()), int((~self.lapsed).sum())
-        cutoff = self.last_day - pd.Timedelta(days=self.lapse_days)
-        return (f"Members who bought between {self.window_start:%Y-%m-%d} and {cutoff:%Y-%m-%d} "
-                f"(so each had {self.lapse_days} days to come back by {self.last_day:%Y-%m-%d}): "
-                f"{n_l:,} lapsed (no purchase in the last {self.lapse_days} days) against {n_r:,} retained "
-                f"(bought in the last {self.lapse_days} days). Features from their purchases from "
-                f"{self.window_start:%Y-%m-%d} to {self.last_day:%Y-%m-%d}.")
+    def describe(self) -> Message:
+        """Who is compared, over which window."""
+        return Message("drivers.groups", window_start=self.window_start.normalize(),
+                       cutoff=(self.last_day - pd.Timedelta(days=self.lapse_days)).normalize(),
+                       last_day=self.last_day.normalize(), lapse_days=self.lapse_days,
+                       lapsed=int(self.lapsed.sum()), retained=int((~self.lapsed).sum()))
 
 
 def comparison_groups(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int,
@@ -102,8 +103,12 @@ SELECT customer_id, CAST(store_id AS VARCHAR) AS store_id, {money_sum("amount")}
 FROM window_baskets GROUP BY ALL ORDER BY 1, 2
 """
 
-NO_CATEGORIES = ("The data has no product categories, so the category mix of lapsed and retained members "
-                 "cannot be compared; map a category column in the config to see it.")
+NO_CATEGORIES = Message("drivers.no_categories")
+
+
+def is_percentage(feature: str) -> bool:
+    """Whether a feature is in % (its differences are percentage points)."""
+    return feature.startswith("share_") or feature in PERCENTAGE_FEATURES
 
 
 def _category_spend(lines, ids: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame | None:
@@ -123,8 +128,8 @@ def _category_spend(lines, ids: pd.Index, start: pd.Timestamp, end: pd.Timestamp
 
 
 def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.DataFrame | None = None
-             ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    """Numeric and categorical features per compared member, and the labels of the numeric ones.
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Numeric and categorical features per compared member (report.text labels them by column).
 
     Category shares need `lines` with a category column; without one (it is optional in the
     data) there are no share_* features. Columns come in a fixed order: category shares by
@@ -140,7 +145,6 @@ def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.Da
     store_spend = con.execute(STORE_SPEND_SQL).df()
     con.close()
     num = pd.DataFrame(index=ids)
-    labels: dict[str, str] = {}
     cat = _category_spend(lines, ids, start, end) if lines is not None else None
     if cat is not None:
         shares = cat.pivot_table(index="customer_id", columns="category", values="spend", aggfunc="sum",
@@ -151,22 +155,17 @@ def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.Da
             if c == "unknown":  # lines without a category: a data gap, not a behaviour
                 continue
             num[f"share_{c}"] = 100 * shares[c]
-            labels[f"share_{c}"] = f"Share of spend: {c} (%)"
     if per["discount"].fillna(0).abs().sum() > 0:
         num["discount_share"] = 100 * per["discount"] / (per["gross"] + per["discount"])
-        labels["discount_share"] = "Discounts as a share of spend before discounts (%)"
     if (per["coupon_baskets"].fillna(0) > 0).any():
         num["coupon_basket_share"] = 100 * per["coupon_baskets"] / per["baskets"]
-        labels["coupon_basket_share"] = "Share of baskets with a coupon (%)"
     num["spend_per_basket"] = per["spend"] / per["baskets"]
-    labels["spend_per_basket"] = "Spend per purchase basket"
     join = None
     if customers is not None and "join_date" in customers:
         join = pd.to_datetime(customers.set_index("customer_id")["join_date"]).reindex(ids)
     first = pd.to_datetime(member_purchases(baskets).groupby("customer_id")["date"].min()).reindex(ids)
     join = first if join is None else join.fillna(first)
     num["tenure_months"] = (groups.last_day - join).dt.days / (365.25 / 12)
-    labels["tenure_months"] = "Months since joining"
 
     cats = pd.DataFrame(index=ids)
     # Main store: most spend, ties to the first store id; the MAX_STORES stores that are most
@@ -175,21 +174,21 @@ def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.Da
             .drop_duplicates("customer_id").set_index("customer_id")["store_id"]).reindex(ids)
     counts = main.value_counts()
     top = sorted(counts.index, key=lambda store: (-counts[store], store))[:MAX_STORES]
-    cats["main_store"] = main.where(main.isin(top) | main.isna(), "other stores")
+    cats["main_store"] = main.where(main.isin(top) | main.isna(), OTHER_STORES)
     if customers is not None:
         c = customers.set_index("customer_id").reindex(ids)
         for col in DEMOGRAPHICS:
             if col in c and c[col].notna().any():
                 cats[col] = c[col].astype("string")
-    return num, cats, labels
+    return num, cats
 
 
-def numeric_effects(num: pd.DataFrame, lapsed: pd.Series, labels: dict[str, str]) -> pd.DataFrame:
+def numeric_effects(num: pd.DataFrame, lapsed: pd.Series) -> pd.DataFrame:
     rows = []
     for col in num.columns:
         x = num[col].astype(float)
         w = welch(x[lapsed], x[~lapsed])
-        rows.append({"feature": col, "label": labels.get(col, col), "n_lapsed": w.n1, "n_retained": w.n2,
+        rows.append({"feature": col, "n_lapsed": w.n1, "n_retained": w.n2,
                      "lapsed": w.mean1, "retained": w.mean2, "difference": w.difference, "ci_low": w.lo,
                      "ci_high": w.hi, "cohens_d": w.cohens_d, "d_low": w.d_lo, "d_high": w.d_hi,
                      "p_value": w.p_value})
@@ -198,7 +197,6 @@ def numeric_effects(num: pd.DataFrame, lapsed: pd.Series, labels: dict[str, str]
 
 
 def categorical_effects(cats: pd.DataFrame, lapsed: pd.Series) -> pd.DataFrame:
-    labels = {"main_store": "Main store", **DEMOGRAPHICS}
     rows = []
     for col in cats.columns:
         x = cats[col]
@@ -210,10 +208,10 @@ def categorical_effects(cats: pd.DataFrame, lapsed: pd.Series) -> pd.DataFrame:
             k1 = int(((x == level) & lapsed).sum())
             k2 = int(((x == level) & ~lapsed).sum())
             d, lo, hi = newcombe(k1, n1, k2, n2)
-            rows.append({"variable": col, "label": labels.get(col, col), "level": str(level),
+            rows.append({"variable": col, "level": str(level),
                          "lapsed_share": k1 / n1, "retained_share": k2 / n2, "difference": d,
                          "ci_low": lo, "ci_high": hi, "n_lapsed": n1, "n_retained": n2})
-    return pd.DataFrame(rows, columns=["variable", "label", "level", "lapsed_share", "retained_share",
+    return pd.DataFrame(rows, columns=["variable", "level", "lapsed_share", "retained_share",
                                        "difference", "ci_low", "ci_high", "n_lapsed", "n_retained"])
 
 
@@ -222,7 +220,7 @@ class Drivers:
     groups: Groups
     numeric: pd.DataFrame
     categorical: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def has_categories(self) -> bool:
@@ -243,17 +241,15 @@ def drivers(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int, *, lines=
     groups = comparison_groups(baskets, end, lapse_days, window_months)
     notes = []
     if groups.lapsed.sum() < 2 or (~groups.lapsed).sum() < 2:
-        notes.append("Too few lapsed or retained members to compare.")
-    num, cats, labels = features(baskets, groups, lines, customers)
+        notes.append(Message("drivers.too_few"))
+    num, cats = features(baskets, groups, lines, customers)
     if not any(c.startswith("share_") for c in num):
         notes.append(NO_CATEGORIES)
     if "discount_share" not in num:
-        notes.append("No discounts recorded in the data, so discount use cannot be compared; map a discount "
-                     "column in the config if the source has one.")
+        notes.append(Message("drivers.no_discounts"))
     if "coupon_basket_share" not in num:
-        notes.append("No coupon use recorded in the data, so coupon use cannot be compared; map a "
-                     "coupon_discount column in the config if the source has one.")
-    return Drivers(groups, numeric_effects(num, groups.lapsed, labels), categorical_effects(cats, groups.lapsed),
+        notes.append(Message("drivers.no_coupons"))
+    return Drivers(groups, numeric_effects(num, groups.lapsed), categorical_effects(cats, groups.lapsed),
                    notes)
 
 
@@ -272,10 +268,9 @@ def save(run: Run, result: Drivers) -> None:
     g = result.groups
     n_lapsed, n_retained = int(g.lapsed.sum()), int((~g.lapsed).sum())
     if n_lapsed < MIN_GROUP or n_retained < MIN_GROUP:
-        run.unavailable("drivers", f"Only {n_lapsed:,} lapsed and {n_retained:,} retained members to compare "
-                                   f"(at least {MIN_GROUP} of each are needed): {g.describe()} The comparison "
-                                   "appears once enough members have lapsed.")
-        run.unavailable("category_mix", "No lapsed members to compare yet.")
+        run.unavailable("drivers", Message("drivers.too_few_to_compare", lapsed=n_lapsed, retained=n_retained,
+                                           minimum=MIN_GROUP, groups=g.describe()))
+        run.unavailable("category_mix", Message("drivers.none_lapsed"))
         return
     run.available("drivers")
     if result.has_categories:

@@ -48,28 +48,17 @@ from retention_lib.analytics import churn, value
 from retention_lib.data.aggregate import connect, money_sum
 from retention_lib.analytics.churn import LIKELY_LOST
 from retention_lib.models.clv import GammaGamma
+from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.core.settings import DEFAULTS
 
 RFM_WINDOW_DAYS = 365
 NEW_DAYS = 60
-SEGMENTS: dict[str, str] = {
-    "champions": "bought recently, often and for a lot",
-    "loyal": "recent, with middling or better frequency and spend",
-    "new": "first purchase in the last 60 days",
-    "potential": "recent, but buying rarely or for little",
-    "can't lose": "were among the best buyers, now silent",
-    "at risk": "good buyers who have gone quiet",
-    "hibernating": "rare, low-spending and quiet for a while",
-    "lost": "longest silence, little frequency or spend",
-}
-TIERS: dict[str, str] = {
-    "core": "keep with VIP care",
-    "key": "special service plans",
-    "developable": "lukewarm: find out why",
-    "low-priority": "occasional shoppers: no special effort",
-}
-NOT_YET = "(not a customer yet)"
+# Keys, best first; report.text has their names ("segment.<key>", "tier.<key>"), the segments'
+# descriptions ("segment_description.<key>") and the tiers' actions ("tier_action.<key>").
+SEGMENTS: tuple[str, ...] = ("champions", "loyal", "new", "potential", "can't lose", "at risk", "hibernating", "lost")
+TIERS: tuple[str, ...] = ("core", "key", "developable", "low-priority")
+NOT_YET = "not_yet"   # the row of members who were not customers yet last month
 
 RFM_SQL = f"""
 SELECT customer_id,
@@ -160,21 +149,13 @@ class TierRule:
     alive_threshold: float = DEFAULTS.at_risk_threshold
     lost_below: float = LIKELY_LOST
 
-    def describe(self, currency: str = "") -> str:
-        c = f" {currency}" if currency else ""
-        if self.method == churn.MODEL:
-            alive = f"P(alive) ≥ {self.alive_threshold:.0%}"
-            rest = f"the rest with P(alive) ≥ {self.lost_below:.0%}"
-            if_alive = "(CLV ÷ P(alive))"
-        else:
-            alive = "not at risk by the lapse rule"
-            rest = "the rest who are not likely lost"
-            if_alive = "(at their rate while active)"
-        key = '' if self.key_quantile == 0.5 else f', {self.key_quantile:.0%} quantile'
-        return (f"Core: {alive} and CLV ≥ {self.core_clv:,.0f}{c} (the {self.core_quantile:.0%} quantile). "
-                f"Key: {alive} and CLV ≥ {self.key_clv:,.0f}{c} (the median{key}). Developable: {rest} who "
-                f"would be worth at least {self.key_clv:,.0f}{c} if they surely stayed {if_alive}. "
-                "Low-priority: everyone else.")
+    def describe(self, currency: str = "") -> Message:
+        """The four tiers' rules with this month's thresholds, judged as the churn view judges."""
+        key_note = "" if self.key_quantile == 0.5 else Message("tiers.key_quantile", quantile=self.key_quantile)
+        return Message("tiers.rule.model" if self.method == churn.MODEL else "tiers.rule.lapse_rule",
+                       core_clv=self.core_clv, key_clv=self.key_clv, core_quantile=self.core_quantile,
+                       key_note=key_note, alive_threshold=self.alive_threshold, lost_below=self.lost_below,
+                       currency=currency)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -300,7 +281,6 @@ def segment_summary(seg: pd.DataFrame, revenue: pd.Series) -> pd.DataFrame:
     out["share_of_members"] = out["members"] / out["members"].sum()
     total = out["revenue"].sum()
     out["share_of_revenue"] = out["revenue"] / total if total else np.nan
-    out["description"] = [SEGMENTS[s] for s in out.index]
     return out.reset_index()
 
 
@@ -311,8 +291,24 @@ def tier_summary(scores: pd.DataFrame, tiers: pd.Series, revenue: pd.Series) -> 
         mean_p_alive=("p_alive", "mean"), revenue=("revenue", "sum"))
     out["share_of_members"] = out["members"] / out["members"].sum()
     out["share_of_clv"] = out["clv"] / out["clv"].sum() if out["clv"].sum() else np.nan
-    out["action"] = [TIERS[t] for t in out.index]
     return out.reset_index()
+
+
+def tier_moves(counts: pd.DataFrame, revenue: pd.DataFrame) -> dict:
+    """Members who moved up or down a value tier since last month (members new this month are
+    neither), and the revenue this month of those who moved down (in cents, as saved)."""
+    rank = {tier: i for i, tier in enumerate(TIERS)}   # 0 is the best tier
+    revenue = revenue.round(2)
+    up = down = 0
+    down_revenue = 0.0
+    for before in TIERS:
+        for now in TIERS:
+            if rank[now] < rank[before]:
+                up += int(counts.at[before, now])
+            elif rank[now] > rank[before]:
+                down += int(counts.at[before, now])
+                down_revenue += float(revenue.at[before, now])
+    return {"up": up, "down": down, "down_revenue": down_revenue}
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -327,7 +323,7 @@ def _matrix(frame: pd.DataFrame) -> dict:
 
 def save(run: Run, view: SegmentView) -> None:
     """Customer-level file (run folder only) and the aggregated JSON the report reads."""
-    rule, rfm_moves, tier_moves = view.rule, view.rfm_migration(), view.tier_migration()
+    rule, rfm_moves, tier_migration = view.rule, view.rfm_migration(), view.tier_migration()
     seg_summary, tiers = view.segment_summary(), view.tier_summary()
     members = view.members()
     run.write("segments_members", members.astype({"segment": str, "tier": str}))
@@ -338,7 +334,8 @@ def save(run: Run, view: SegmentView) -> None:
         "segments": _records(seg_summary), "tiers": _records(tiers),
         "tier_rule": rule.to_dict() | {"rule": rule.describe(run.config.currency)},
         "rfm_migration": {"counts": _matrix(rfm_moves[0]), "revenue": _matrix(rfm_moves[1])},
-        "tier_migration": {"counts": _matrix(tier_moves[0]), "revenue": _matrix(tier_moves[1])},
+        "tier_migration": {"counts": _matrix(tier_migration[0]), "revenue": _matrix(tier_migration[1])},
+        "tier_moves": tier_moves(*tier_migration),
     })
 
 

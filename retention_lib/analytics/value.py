@@ -21,13 +21,15 @@ import pandas as pd
 from retention_lib.data.aggregate import member_purchases
 from retention_lib.models.btyd import BTYDModel, ModelUnusable
 from retention_lib.models.clv import WEEKS_PER_MONTH, GammaGamma, clv, fit_gamma_gamma, monthly_rate
+from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.core.settings import DEFAULTS
 
 CORRELATION_WARNING = 0.3  # Gamma-Gamma assumes spend per visit does not depend on frequency
 MODEL, OBSERVED_SPEND, RUN_RATE = "model", "observed_spend", "run_rate"
 RUN_RATE_WEEKS = 26
-GROUP_ORDER = ["Not at risk", "Newly at risk", "At risk (earlier)", "Likely lost"]
+# Churn status groups (keys; report.text labels them "churn_group.<key>")
+GROUP_ORDER = ["not_at_risk", "newly_at_risk", "at_risk_earlier", "likely_lost"]
 
 
 @dataclass
@@ -38,26 +40,23 @@ class ValueView:
     annual_discount_rate: float
     margin: float
     spend: GammaGamma | None = None
-    reason: str | None = None      # why a simpler method is used
+    reason: Message | str | None = None   # why a simpler method is used
 
-    def convention(self, currency: str) -> str:
-        base = (f"CLV = expected gross margin over the next {self.horizon_months} months, in {currency}: "
-                f"margin {self.margin:.0%} of expected spend, discounted monthly at "
-                f"{monthly_rate(self.annual_discount_rate):.3%} a month ({self.annual_discount_rate:.0%} a year), "
-                "each month's cash flow at the month's end.")
+    def convention(self, currency: str) -> Message:
+        """Horizon, margin and discounting of the CLV, and the simpler method when one is used."""
+        base = Message("clv.convention", horizon_months=self.horizon_months, currency=currency, margin=self.margin,
+                       monthly_rate=monthly_rate(self.annual_discount_rate),
+                       annual_discount_rate=self.annual_discount_rate)
         if self.method == OBSERVED_SPEND:
-            return (base + " Simpler estimate this month: spend per purchase is each member's own average spend "
-                    f"per purchase day, not the Gamma-Gamma model ({self.reason})")
+            return Message("clv.convention.observed_spend", base=base, reason=self.reason)
         if self.method == RUN_RATE:
-            return (base + f" Simple estimate this month (run rate): each member's purchase days per week over the "
-                    f"last {RUN_RATE_WEEKS} weeks times their average spend per purchase day; members silent for the "
-                    f"lapse rule's days count as 0. The churn model is not used this month ({self.reason})")
+            return Message("clv.convention.run_rate", base=base, weeks=RUN_RATE_WEEKS, reason=self.reason)
         return base
 
     def headline(self) -> dict:
         s = self.scores
         g = groups(self).set_index("group").reindex(GROUP_ORDER).fillna(0)
-        at_risk = g.loc[["Newly at risk", "At risk (earlier)"]]
+        at_risk = g.loc[["newly_at_risk", "at_risk_earlier"]]
         out = {
             "method": self.method, "reason": self.reason,
             "horizon_months": self.horizon_months, "annual_discount_rate": self.annual_discount_rate,
@@ -65,9 +64,9 @@ class ValueView:
             "members": len(s), "total_clv": float(s["clv"].sum()), "mean_clv": float(s["clv"].mean()),
             "at_risk_members": int(at_risk["members"].sum()), "at_risk_clv": float(at_risk["clv"].sum()),
             "at_risk_value_at_stake": float(at_risk["value_at_stake"].sum()),
-            "newly_at_risk_value_at_stake": float(g.loc["Newly at risk", "value_at_stake"]),
-            "likely_lost_members": int(g.loc["Likely lost", "members"]),
-            "likely_lost_value_if_won_back": float(g.loc["Likely lost", "value_at_stake"]),
+            "newly_at_risk_value_at_stake": float(g.loc["newly_at_risk", "value_at_stake"]),
+            "likely_lost_members": int(g.loc["likely_lost", "members"]),
+            "likely_lost_value_if_won_back": float(g.loc["likely_lost", "value_at_stake"]),
         }
         if self.spend is not None:
             out["gamma_gamma"] = {"p": self.spend.p, "q": self.spend.q, "gamma": self.spend.gamma,
@@ -102,8 +101,7 @@ def spend_model(run: Run, scores: pd.DataFrame) -> GammaGamma | None:
     try:
         spend = fit_gamma_gamma(scores, max_seconds=run.setting("fit_budget_s"))
     except ModelUnusable as exc:
-        run.unavailable("spend_model", f"The Gamma-Gamma spend model cannot be used on this data ({exc}); CLV "
-                                       "uses each member's own average spend per visit instead.")
+        run.unavailable("spend_model", Message("clv.spend_model_unusable", error=getattr(exc, "message", str(exc))))
         return None
     run.available("spend_model")
     run.write("gamma_gamma", spend)
@@ -114,7 +112,7 @@ def value_month(model: BTYDModel | None, churn_scores: pd.DataFrame, *, spend: G
                 baskets: pd.DataFrame | None = None, end: pd.Timestamp | None = None,
                 horizon_months: int = DEFAULTS.horizon_months,
                 annual_discount_rate: float = DEFAULTS.annual_discount_rate, margin: float = DEFAULTS.margin,
-                reason: str | None = None) -> ValueView:
+                reason: Message | str | None = None) -> ValueView:
     """CLV for every scored member by the best method the inputs allow (see the module docstring).
 
     clv_if_alive is the CLV if the member were surely still a customer: under the churn model,
@@ -189,8 +187,7 @@ def for_month(run: Run, churned, *, horizon_months: int, annual_discount_rate: f
     """The month's value view from the saved churn scores (churn.Saved), fitting the spend model."""
     spend = spend_model(run, churned.scores) if churned.model is not None else None
     if churned.model is None:
-        run.unavailable("spend_model", "No churn model this month, so no spend model either: CLV is a run-rate "
-                                       "estimate (see the CLV section).")
+        run.unavailable("spend_model", Message("clv.no_churn_model"))
     reason = churned.headline.get("reason") if churned.model is None else run.reason("spend_model")
     return value_month(churned.model, churned.scores, spend=spend, baskets=run.table("baskets"), end=run.end,
                        horizon_months=horizon_months, annual_discount_rate=annual_discount_rate, margin=margin,

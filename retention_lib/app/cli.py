@@ -35,6 +35,7 @@ def _send_hint(args, month: str) -> str:
 def _run(args) -> int:
     from retention_lib.core import stages
     from retention_lib.delivery.smtp import MailError
+    from retention_lib.report import text
     from retention_lib.app.pipeline import BadMonth, RunFailed, RunInterrupted, RunLocked, RunRefused, check_month, run_month
 
     try:
@@ -67,9 +68,9 @@ def _run(args) -> int:
         print(f"interrupted by {exc}{kept}", file=sys.stderr)
         return 128 + exc.signum
     if result.unavailable:
-        print("Parts unavailable on this data (see manifest.json):")
+        print(text.say("unavailable.console"))
         for titles, reason in stages.by_reason(result.unavailable):
-            print(f"  - {'; '.join(titles)}: {reason}")
+            print(f"  - {'; '.join(titles)}: {text.render(reason)}")
     print(f"Report for {result.month}: {result.report}")
     return EXIT_PARTIAL if result.unavailable else EXIT_OK
 

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+import nbformat
 import papermill as pm
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -209,6 +210,7 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
             + " ".join(f"[{'; '.join(titles)}] {reason}" for titles, reason in stages.by_reason(unavailable)))
     _write_log(tmp, log_lines)
     _publish(tmp, final)
+    _point_notebooks_at(final)
     if (final / stages.artifact("forecasts").path).exists():  # only a published run's forecasts enter the ledger
         ledger.record(final / stages.artifact("forecasts").path, ledger.ledger_path(final.parent, cfg.slug))
     try:
@@ -363,6 +365,19 @@ def _existing(final: Path, say: Callable[[str], None]) -> RunResult:
 def _refuse_existing(final: Path, force: bool) -> None:
     if final.exists() and not force:
         raise RunRefused(f"{final} already exists; use --force to replace it")
+
+
+def _point_notebooks_at(folder: Path) -> None:
+    """The executed notebooks' run_dir parameter names the published folder, not the temporary
+    one, so a notebook re-opened in JupyterLab finds its month (and works on a lab copy of it)."""
+    for book in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(book, as_version=4)
+        for cell in nb.cells:
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.source = re.sub(r'^run_dir = .*$', f"run_dir = {json.dumps(str(folder))}", cell.source,
+                                     flags=re.M)
+        nb.metadata.get("papermill", {}).get("parameters", {})["run_dir"] = str(folder)
+        nbformat.write(nb, book)
 
 
 def _publish(tmp: Path, final: Path) -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from retention_lib.core import stages
+from retention_lib.core import messages, stages
 from retention_lib.core.conditions import DataCondition
+from retention_lib.core.messages import Message
 from retention_lib.core.config import Config
 from retention_lib.core.settings import SETTINGS
 
@@ -30,6 +31,7 @@ class Run:
     config: Config
     month: pd.Period
     run_dir: Path
+    note: str = ""   # shown under a notebook's title, e.g. where a published month's re-run writes
 
     @property
     def start(self) -> pd.Timestamp:
@@ -49,7 +51,8 @@ class Run:
     @property
     def title(self) -> str:
         """The source and month as a notebook's first line shows them (client text escaped)."""
-        return f"**{html.escape(self.config.name)}**, month **{self.month}**"
+        title = f"**{html.escape(self.config.name)}**, month **{self.month}**"
+        return f"{title}. {html.escape(self.note)}" if self.note else title
 
     # ---- artifacts by key (retention_lib.stages names their files)
 
@@ -111,31 +114,38 @@ class Run:
         path = self.run_dir / stages.RUN_FILES["status"].path
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"unavailable": {}}
 
+    def unavailable_messages(self) -> dict[str, Message | str]:
+        """Every part declared unavailable this month with its reason (a Message, or a plain text
+        from the models), in the stages' order."""
+        return {part: messages.from_json(r) for part, r in self._status()["unavailable"].items()}
+
     def unavailable_parts(self) -> dict[str, str]:
-        """Every part declared unavailable this month, with its reason, in the stages' order."""
-        return dict(self._status()["unavailable"])
+        """Every part declared unavailable this month with its reason rendered as text, in the
+        stages' order (for logs and the manifest; the report renders unavailable_messages)."""
+        return {part: messages.render(r) for part, r in self.unavailable_messages().items()}
 
-    def reason(self, part: str) -> str | None:
-        """Why `part` is unavailable this month; None when it is available."""
+    def reason(self, part: str) -> Message | str | None:
+        """Why `part` is unavailable this month (a Message, or a plain text); None when it is available."""
         stages.part(part)
-        return self._status()["unavailable"].get(part)
+        return messages.from_json(self._status()["unavailable"].get(part))
 
-    def unavailable(self, part: str, reason: str) -> None:
-        """Declare a part unavailable this month; any of its artifacts already written go."""
+    def unavailable(self, part: str, reason: Message | str) -> None:
+        """Declare a part unavailable this month; any of its artifacts already written go. A
+        Message is stored as {"key", "params"} and rendered when it is read."""
         spec = stages.part(part)
         for a in spec.artifacts:
             (self.run_dir / a.path).unlink(missing_ok=True)
-        self._set_reason(part, str(reason))
+        self._set_reason(part, reason if isinstance(reason, Message) else str(reason))
 
     def available(self, part: str) -> None:
         """Clear an earlier unavailability (a notebook re-run on better data)."""
         self._set_reason(part, None)
 
-    def _set_reason(self, part: str, reason: str | None) -> None:
+    def _set_reason(self, part: str, reason: Message | str | None) -> None:
         status = self._status()
         status["unavailable"].pop(part, None)
         if reason is not None:
-            status["unavailable"][part] = reason
+            status["unavailable"][part] = messages.to_json(reason)
         order = list(stages.PART_BY_NAME)  # the stages' order: the order a reader meets them
         status["unavailable"] = dict(sorted(status["unavailable"].items(), key=lambda kv: order.index(kv[0])))
         path = self.run_dir / stages.RUN_FILES["status"].path
@@ -151,21 +161,24 @@ class Run:
             yield
         except DataCondition as exc:
             for name in names:
-                self.unavailable(name, str(exc))
-            _show_unavailable(names, str(exc))
+                self.unavailable(name, exc.message)
+            _show_unavailable(names, exc.message)
 
 
-def _show_unavailable(parts, reason: str) -> None:
+def _show_unavailable(parts, reason: Message | str) -> None:
     try:
         from IPython.display import Markdown, display
     except ImportError:  # pragma: no cover - IPython is a dependency
         return
-    titles = ", ".join(stages.part(p).title for p in parts)
-    display(Markdown(f"**Not available this month ({html.escape(titles)}):** {html.escape(reason)}"))
+    titles = ", ".join(stages.title(p) for p in parts)
+    display(Markdown(messages.render(Message("notebook.unavailable", titles=html.escape(titles),
+                                             reason=html.escape(messages.render(reason))))))
 
 
 def jsonable(obj):
     """JSON-ready: numpy scalars to Python, NaN/NA to None, timestamps and periods to ISO text."""
+    if isinstance(obj, Message):  # rendered when read, in the reader's language
+        return obj.to_dict()
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

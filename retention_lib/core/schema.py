@@ -11,16 +11,10 @@ ID, TEXT, TIMESTAMP, DATE, MONEY, NUMBER, INTEGER, BOOL = (
     "id", "text", "timestamp", "date", "money", "number", "integer", "bool",
 )
 
-# The seven survey dimensions (DESIGN §2), as canonical rating columns (1–5).
-DIMENSIONS: dict[str, str] = {
-    "dim_variety": "Product variety",
-    "dim_price": "Price",
-    "dim_freshness": "Freshness and quality",
-    "dim_staff": "Staff attitude",
-    "dim_environment": "Store environment",
-    "dim_checkout": "Checkout speed",
-    "dim_after_sales": "After-sales service",
-}
+# The seven survey dimensions (DESIGN §2), as canonical rating columns (1–5); their names are
+# the messages "dimension.<column>" of retention_lib.report.text.
+DIMENSIONS: tuple[str, ...] = ("dim_variety", "dim_price", "dim_freshness", "dim_staff", "dim_environment",
+                               "dim_checkout", "dim_after_sales")
 
 # Retail categories used by the demo store and the Complete Journey mapping.
 CATEGORIES: tuple[str, ...] = (

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from retention_lib.core import messages
+from retention_lib.core.messages import Message
+
 # Who an artifact is for.
 REPORT = "report"      # shown in report.html
 EMAIL = "email"        # shown in the monthly email (and in the report)
@@ -32,8 +35,7 @@ class Artifact:
 
 @dataclass(frozen=True)
 class Part:
-    name: str
-    title: str           # what a reader is missing when it is unavailable
+    name: str            # its title, what a reader misses when it is unavailable, is Message(f"part.{name}")
     artifacts: tuple[Artifact, ...] = ()
 
 
@@ -60,7 +62,7 @@ def _data(table: str, description: str, required: bool = False) -> Artifact:
 
 STAGES: tuple[Stage, ...] = (
     Stage("prepare", None, "Loading and validation", (), (
-        Part("data", "the validated data", (
+        Part("data", (
             _data("transactions", "validated transaction lines to the month's end", True),
             _data("baskets", "lines netted into baskets to the month's end", True),
             _data("customers", "validated customers (when the source has them)"),
@@ -72,45 +74,45 @@ STAGES: tuple[Stage, ...] = (
         )),
     )),
     Stage("data_quality", "01_data_quality.ipynb", "Data quality", ("data_quality", "baskets", "rejects"), (
-        Part("data_quality", "data quality", (
+        Part("data_quality", (
             _a("data_quality_summary", "artifacts/data_quality_summary.json", REPORT, "headline data-quality facts"),
             _a("coverage_chart", "artifacts/coverage.png", REPORT, "baskets per day and store in the month"),
         )),
     )),
     Stage("kpis", "02_kpis.ipynb", "KPI board", ("baskets", "complaints", "surveys", "customers"), (
-        Part("kpis", "the KPI board", (
+        Part("kpis", (
             _a("kpis_monthly", "artifacts/kpis_monthly.parquet", INTERNAL, "every KPI per store and month"),
             _a("kpi_board", "artifacts/kpi_board.json", EMAIL, "the month's KPIs with changes, and the lapse rule"),
             _a("kpi_trends_chart", "artifacts/kpi_trends.png", EMAIL, "13-month KPI trends"),
         )),
-        Part("cohorts", "cohort retention", (
+        Part("cohorts", (
             _a("cohort_retention", "artifacts/cohort_retention.parquet", INTERNAL, "share of each cohort active"),
             _a("cohort_chart", "artifacts/cohort_retention.png", REPORT, "cohort retention heatmap"),
         )),
     )),
     Stage("churn_model", "03_churn_model.ipynb", "Churn model", ("baskets", "kpi_board"), (
-        Part("backtest", "the backtest of the churn model on held-out months", (
+        Part("backtest", (
             _a("backtest", "artifacts/backtest.json", REPORT, "holdout metrics of the models"),
             _a("tracking_chart", "artifacts/tracking.png", REPORT, "weekly repeat purchases, actual vs model"),
             _a("calibration_chart", "artifacts/calibration.png", REPORT, "predicted vs actual chance of buying"),
         )),
-        Part("churn_model", "the churn model's P(alive) and forecasts", (
+        Part("churn_model", (
             _a("churn_model", "artifacts/churn_model.json", INTERNAL, "the fitted purchase model"),
             _a("forecasts", "artifacts/forecasts.parquet", CUSTOMER, "next month's forecast per member (ledger)"),
             _a("period_transactions_chart", "artifacts/period_transactions.png", REPORT,
                "members by repeat purchases, actual vs model"),
             _a("p_alive_matrix_chart", "artifacts/p_alive_matrix.png", REPORT, "P(alive) by frequency and recency"),
         )),
-        Part("churn_scores", "who is at risk", (
+        Part("churn_scores", (
             _a("churn_scores", "artifacts/churn_scores.parquet", CUSTOMER, "churn status per member"),
             _a("churn_summary", "artifacts/churn_summary.json", REPORT, "members at risk, how it was judged"),
         )),
     )),
     Stage("clv", "04_clv.ipynb", "CLV", ("churn_scores", "churn_summary", "churn_model", "kpi_board"), (
-        Part("spend_model", "the Gamma-Gamma spend model", (
+        Part("spend_model", (
             _a("gamma_gamma", "artifacts/gamma_gamma.json", INTERNAL, "the fitted spend model"),
         )),
-        Part("clv", "CLV and the value at risk", (
+        Part("clv", (
             _a("clv_scores", "artifacts/clv_scores.parquet", CUSTOMER, "CLV per member"),
             _a("clv_summary", "artifacts/clv_summary.json", REPORT, "CLV by churn status and its convention"),
             _a("clv_chart", "artifacts/clv_groups.png", EMAIL, "CLV and value at stake by churn status"),
@@ -119,7 +121,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("segments", "05_segments.ipynb", "Segments, early warning and churn drivers",
           ("baskets", "transactions", "customers", "surveys", "complaints", "churn_scores", "clv_scores",
            "kpi_board"), (
-        Part("segments", "RFM segments and value tiers", (
+        Part("segments", (
             _a("segments_members", "artifacts/segments_members.parquet", CUSTOMER, "segment and tier per member"),
             _a("segments_summary", "artifacts/segments_summary.json", REPORT, "segments, tiers and migration"),
             _a("rfm_chart", "artifacts/rfm_segments.png", REPORT, "members and revenue by RFM segment"),
@@ -127,43 +129,43 @@ STAGES: tuple[Stage, ...] = (
             _a("rfm_migration_chart", "artifacts/rfm_migration.png", REPORT, "RFM moves since last month"),
             _a("tier_migration_chart", "artifacts/tier_migration.png", REPORT, "tier moves since last month"),
         )),
-        Part("early_warning", "the early warning", (
+        Part("early_warning", (
             _a("early_warning", "artifacts/early_warning.parquet", CUSTOMER, "flagged members with reasons"),
             _a("early_warning_list", "artifacts/early_warning.csv", CUSTOMER, "flagged members, for Excel"),
             _a("early_warning_summary", "artifacts/early_warning_summary.json", REPORT, "members flagged by reason"),
             _a("early_warning_chart", "artifacts/early_warning.png", REPORT, "members flagged by reason"),
         )),
-        Part("drivers", "how lapsed members differ from retained ones", (
+        Part("drivers", (
             _a("drivers_numeric", "artifacts/drivers_numeric.parquet", INTERNAL, "numeric differences"),
             _a("drivers_categorical", "artifacts/drivers_categorical.parquet", INTERNAL, "category differences"),
             _a("drivers", "artifacts/drivers.json", REPORT, "the comparison and its headline"),
             _a("drivers_chart", "artifacts/drivers.png", REPORT, "effect sizes with intervals"),
         )),
-        Part("category_mix", "the category mix of lapsed and retained members"),
+        Part("category_mix"),
     )),
     Stage("satisfaction", "06_satisfaction.ipynb", "Satisfaction and complaints",
           ("surveys", "complaints", "baskets", "churn_scores"), (
-        Part("satisfaction_data", "the satisfaction and complaints summary", (
+        Part("satisfaction_data", (
             _a("satisfaction_summary", "artifacts/satisfaction_summary.json", REPORT, "every satisfaction figure"),
         )),
-        Part("satisfaction", "NPS and CSAT", (
+        Part("satisfaction", (
             _a("satisfaction_monthly", "artifacts/satisfaction_monthly.parquet", INTERNAL, "scores per month"),
             _a("satisfaction_trend_chart", "artifacts/satisfaction_trend.png", REPORT, "NPS and CSAT by month"),
         )),
-        Part("satisfaction_drivers", "what drives satisfaction", (
+        Part("satisfaction_drivers", (
             _a("satisfaction_drivers", "artifacts/satisfaction_drivers.parquet", INTERNAL, "dimension importance"),
             _a("satisfaction_drivers_chart", "artifacts/satisfaction_drivers.png", REPORT,
                "importance vs performance"),
         )),
-        Part("satisfaction_churn", "whether dissatisfied members leave", (
+        Part("satisfaction_churn", (
             _a("satisfaction_behaviour", "artifacts/satisfaction_behaviour.parquet", INTERNAL,
                "churn by NPS group"),
             _a("satisfaction_churn_chart", "artifacts/satisfaction_churn.png", REPORT, "churn by NPS group"),
         )),
-        Part("comment_themes", "what customers write about", (
+        Part("comment_themes", (
             _a("comment_themes_chart", "artifacts/comment_themes.png", REPORT, "comment themes by NPS group"),
         )),
-        Part("complaints", "complaints and their handling", (
+        Part("complaints", (
             _a("complaints_monthly", "artifacts/complaints_monthly.parquet", INTERNAL, "complaints per month"),
             _a("complaints_chart", "artifacts/complaints.png", REPORT, "complaint rate by month and category"),
         )),
@@ -171,7 +173,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("actions", "07_actions.ipynb", "Actions and their results",
           ("baskets", "transactions", "customers", "campaigns", "churn_scores", "clv_scores",
            "segments_members"), (
-        Part("actions", "the action lists", (
+        Part("actions", (
             _a("winback_csv", "actions/winback.csv", CUSTOMER, "win-back list"),
             _a("winback_xlsx", "actions/winback.xlsx", CUSTOMER, "win-back list, Excel"),
             _a("birthdays_csv", "actions/birthdays.csv", CUSTOMER, "birthday care list"),
@@ -207,14 +209,14 @@ def artifact(key: str) -> Artifact:
     try:
         return ARTIFACTS[key]
     except KeyError:
-        raise KeyError(f"unknown artifact {key!r}: declare it in retention_lib/stages.py") from None
+        raise KeyError(f"unknown artifact {key!r}: declare it in retention_lib/core/stages.py") from None
 
 
 def part(name: str) -> Part:
     try:
         return PART_BY_NAME[name]
     except KeyError:
-        raise KeyError(f"unknown part {name!r}: declare it in retention_lib/stages.py") from None
+        raise KeyError(f"unknown part {name!r}: declare it in retention_lib/core/stages.py") from None
 
 
 def stage_of_notebook(notebook: str) -> Stage | None:
@@ -222,9 +224,15 @@ def stage_of_notebook(notebook: str) -> Stage | None:
     return STAGE_BY_NOTEBOOK.get(notebook)
 
 
-def by_reason(unavailable: dict[str, str]) -> list[tuple[list[str], str]]:
-    """Unavailable parts grouped by their reason, in first-seen order: ([part titles], reason)."""
-    groups: dict[str, list[str]] = {}
+def title(name: str) -> str:
+    """What a reader misses when the part is unavailable, in the current language."""
+    return messages.render(Message(f"part.{part(name).name}"))
+
+
+def by_reason(unavailable: dict[str, Message | str]) -> list[tuple[list[str], Message | str]]:
+    """Unavailable parts grouped by their reason, in first-seen order: ([part titles], reason).
+    Titles are rendered; the reason is as given (a Message renders when shown)."""
+    groups: dict[Message | str, list[str]] = {}
     for name, reason in unavailable.items():
-        groups.setdefault(reason, []).append(part(name).title)
+        groups.setdefault(reason, []).append(title(name))
     return [(titles, reason) for reason, titles in groups.items()]

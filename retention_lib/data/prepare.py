@@ -4,6 +4,7 @@ which prepares it on first use and reuses the folder afterwards."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -37,8 +38,13 @@ def default_run_dir(config: Config, month: pd.Period) -> Path:
 
 def open_run(config: str | Path | Config | None = None, month: str | None = None,
              run_dir: str | Path | None = None, *, now: pd.Timestamp | None = None) -> Run:
-    """Open (preparing on first use) the run for `month` of `config`."""
+    """Open (preparing on first use) the run for `month` of `config`.
+
+    A published month is never changed: a notebook re-run on one (its parameters point at the
+    published folder) works on a copy in <reports>/lab/ and says so."""
     cfg = config if isinstance(config, Config) else load_config(config)
+    if run_dir and (Path(run_dir) / stages.RUN_FILES["manifest"].path).exists():
+        return _lab_copy(cfg, Path(run_dir))
     if run_dir:
         marker = Path(run_dir) / stages.RUN_FILES["prepared"].path
         if marker.exists():
@@ -46,6 +52,18 @@ def open_run(config: str | Path | Config | None = None, month: str | None = None
             if meta["config"] == str(cfg.path) and (not month or meta["month"] == str(month)):
                 return Run(cfg, pd.Period(meta["month"], "M"), Path(run_dir))
     return prepare_run(cfg, month, run_dir, now=now)
+
+
+def _lab_copy(cfg: Config, published: Path) -> Run:
+    meta = json.loads((published / stages.RUN_FILES["prepared"].path).read_text(encoding="utf-8"))
+    month = pd.Period(meta["month"], "M")
+    lab = published.resolve().parent / LAB_DIR / f"{cfg.slug}-{month}"   # beside the published months
+    if not (lab / stages.RUN_FILES["prepared"].path).exists():
+        shutil.rmtree(lab, ignore_errors=True)
+        shutil.copytree(published, lab, ignore=shutil.ignore_patterns("*.ipynb", "outbox", "manifest.json",
+                                                                     "run.log", "report.html"))
+    return Run(cfg, month, lab, note=f"{published} is a published month and stays as it is: this notebook "
+                                     f"reads and writes a copy in {lab}.")
 
 
 def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,

@@ -9,7 +9,6 @@ password is never logged.
 """
 from __future__ import annotations
 
-import html
 import os
 import smtplib
 import ssl
@@ -24,7 +23,6 @@ from typing import Callable, Iterable
 
 OUTBOX, SENT = "outbox", "sent"
 TLS_MODES = ("starttls", "ssl", "none")
-FONT = "font-family:Arial,'Microsoft YaHei',sans-serif;color:#222;"
 
 
 class MailError(RuntimeError):
@@ -89,28 +87,6 @@ def build_message(*, subject: str, sender: str, recipients: Iterable[str], text:
         msg.add_attachment(Path(attachment).read_bytes(), maintype="text", subtype="html",
                            params={"charset": "utf-8"}, filename=Path(attachment).name)
     return msg
-
-
-def inline_html(title: str, intro: str, table: list[tuple[str, str, str, str]], findings: list[str],
-                images: dict[str, str], footer: str) -> str:
-    """The summary as HTML with inline styles only: many mail clients drop <style> blocks."""
-    cell = "padding:4px 10px;border-bottom:1px solid #ddd;text-align:right;"
-    rows = "".join(
-        f'<tr><td style="{cell}text-align:left;">{html.escape(a)}</td><td style="{cell}font-weight:bold;">'
-        f'{html.escape(b)}</td><td style="{cell}">{html.escape(c)}</td><td style="{cell}">{html.escape(d)}</td></tr>'
-        for a, b, c, d in table)
-    head = "".join(f'<th style="{cell}background:#f0f4f8;">{h}</th>' for h in
-                   ("KPI", "This month", "vs last month", "vs a year ago"))
-    items = "".join(f'<li style="margin:4px 0;">{html.escape(f)}</li>' for f in findings)
-    pictures = "".join(f'<p><img src="cid:{key}" alt="{html.escape(alt)}" style="max-width:640px;width:100%;"></p>'
-                       for key, alt in images.items())
-    return (f'<html><body style="{FONT}margin:0;padding:16px;">'
-            f'<h2 style="{FONT}margin:0 0 8px 0;">{html.escape(title)}</h2>'
-            f'<p style="{FONT}">{html.escape(intro)}</p>'
-            + (f'<table style="{FONT}border-collapse:collapse;font-size:14px;"><tr>{head}</tr>{rows}</table>' if table else "")
-            + (f'<h3 style="{FONT}">Key findings</h3><ul style="{FONT}">{items}</ul>' if findings else "")
-            + pictures
-            + f'<p style="{FONT}font-size:12px;color:#666;">{html.escape(footer)}</p></body></html>')
 
 
 def write_outbox(msg: EmailMessage, folder: Path, name: str) -> Path:

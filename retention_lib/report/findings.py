@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from retention_lib.analytics import lapse_drivers
 from retention_lib.core import stages
-from retention_lib.report.text import format_change, format_value
+from retention_lib.report import text
+from retention_lib.report.text import format_change, format_value, say
 
 HEADLINE_KPIS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "retention_rate",
                  "avg_basket_value", "revenue_per_active", "member_revenue_share", "nps", "csat")
@@ -39,7 +41,7 @@ def headline_rows(folder: Path, currency: str) -> list[tuple[str, str, str, str]
     for name in HEADLINE_KPIS:
         row = _kpi(board, name)
         if row and row.get("value") == row.get("value") and row.get("value") is not None:
-            rows.append((row["label"], format_value(row["value"], row["kind"], currency),
+            rows.append((text.kpi_label(name), format_value(row["value"], row["kind"], currency),
                          format_change(row.get("mom_abs"), row.get("mom_rel"), row["kind"]),
                          format_change(row.get("yoy_abs"), row.get("yoy_rel"), row["kind"])))
     return rows
@@ -51,10 +53,9 @@ def _churn(folder, cur):
     if not row or row.get("mom_abs") is None or row["mom_abs"] != row["mom_abs"]:
         return None
     lapsed = _kpi(board, "lapsed_customers")
-    move = "rose" if row["mom_abs"] > 0 else "fell"
     weight = abs(row["mom_abs"]) * 100
-    return weight, (f"Churn {move} to {row['value']:.1%} ({row['mom_abs'] * 100:+.1f} pp on last month): "
-                    f"{lapsed['value']:,.0f} members lapsed under the {board['lapse']['days']}-day rule.")
+    return weight, say("finding.churn.rose" if row["mom_abs"] > 0 else "finding.churn.fell", rate=row["value"],
+                       change=row["mom_abs"], lapsed=lapsed["value"], lapse_days=board["lapse"]["days"])
 
 
 def _at_risk(folder, cur):
@@ -64,10 +65,10 @@ def _at_risk(folder, cur):
     h = churn["headline"]
     if not h["newly_at_risk"]:
         return None
-    how = (f"P(alive) fell below {h['threshold']:.0%}" if h["method"] == "model"
-           else f"silent for over {h['overdue_factor']:g} times their usual gap between visits")
-    return 5.0, (f"{h['newly_at_risk']:,} members became at risk this month ({how}); keeping them would be worth "
-                 f"{value['newly_at_risk_value_at_stake']:,.0f} {cur} of {value['horizon_months']}-month CLV.")
+    how = (say("finding.at_risk.model", threshold=h["threshold"]) if h["method"] == "model"
+           else say("finding.at_risk.lapse_rule", overdue_factor=h["overdue_factor"]))
+    return 5.0, say("finding.at_risk", newly=h["newly_at_risk"], how=how, currency=cur,
+                    at_stake=value["newly_at_risk_value_at_stake"], horizon_months=value["horizon_months"])
 
 
 def _nps(folder, cur):
@@ -78,20 +79,19 @@ def _nps(folder, cur):
     if not change or not change.get("significant"):
         return None
     now = sat["headline"]["now"]["nps"]
-    move = "fell" if change["change"] < 0 else "rose"
-    return 6.0, (f"NPS {move} {abs(change['change']):.0f} points to {now['nps']:+.0f} (95% CI {change['lo']:+.0f} "
-                 f"to {change['hi']:+.0f} for the change), more than sampling noise explains.")
+    return 6.0, say("finding.nps.fell" if change["change"] < 0 else "finding.nps.rose", points=abs(change["change"]),
+                    nps=now["nps"], lo=change["lo"], hi=change["hi"])
 
 
 def _fix_first(folder, cur):
     sat = _read(folder, "satisfaction_summary")
     if not sat or not sat.get("has_surveys") or not (sat.get("drivers") or {}).get("fix_first"):
         return None
-    labels = {d["dimension"]: d for d in sat["drivers"]["dimensions"]}
-    names = [labels[d]["label"].lower() for d in sat["drivers"]["fix_first"] if d in labels]
-    top = labels[sat["drivers"]["fix_first"][0]]
-    return 4.0, (f"Fix first: {' and '.join(names)} — above-average importance to NPS but below-average ratings "
-                 f"({top['label']} explains {top['importance']:.0%} of NPS variation, rated {top['performance']:.1f} of 5).")
+    dims = {d["dimension"]: d for d in sat["drivers"]["dimensions"]}
+    names = [text.label("dimension_inline", d) for d in sat["drivers"]["fix_first"] if d in dims]
+    first = sat["drivers"]["fix_first"][0]
+    return 4.0, say("finding.fix_first", dimensions=say("finding.and").join(names), top=first,
+                    importance=dims[first]["importance"], performance=dims[first]["performance"])
 
 
 def _detractors(folder, cur):
@@ -100,9 +100,9 @@ def _detractors(folder, cur):
     if not cmp_ or not cmp_.get("significant"):
         return None
     groups = {g["group"]: g for g in sat["behaviour"]["groups"]}
-    return 3.5, (f"Detractors churn more: {groups['detractor']['churn_share']:.0%} stopped buying against "
-                 f"{groups['promoter']['churn_share']:.0%} of promoters (difference {cmp_['churn_difference'] * 100:+.0f} "
-                 f"points, 95% CI {cmp_['lo'] * 100:+.0f} to {cmp_['hi'] * 100:+.0f}).")
+    return 3.5, say("finding.detractors", detractors=groups["detractor"]["churn_share"],
+                    promoters=groups["promoter"]["churn_share"], difference=cmp_["churn_difference"], lo=cmp_["lo"],
+                    hi=cmp_["hi"])
 
 
 def _campaign(folder, cur):
@@ -115,10 +115,11 @@ def _campaign(folder, cur):
     c = max(rows, key=lambda r: str(r["sent_at"]))
     revenue = next((r for r in actions["campaigns"] if r.get("measure") == "incremental revenue"
                     and r["campaign_id"] == c["campaign_id"]), None)
-    verdict = "worked" if c["significant"] and c["uplift"] > 0 else "showed no clear effect"
-    extra = f", about {revenue['uplift']:,.0f} {cur} of extra revenue" if revenue and c["significant"] else ""
-    return 4.5, (f"Campaign {c['campaign_id']} ({c['type']}) {verdict}: {c['uplift'] * 100:+.1f} points of "
-                 f"reactivation against its control group (95% CI {c['low'] * 100:+.1f} to {c['high'] * 100:+.1f}){extra}.")
+    worked = c["significant"] and c["uplift"] > 0
+    extra = say("finding.campaign.revenue", revenue=revenue["uplift"], currency=cur) if revenue and c["significant"] \
+        else ""
+    return 4.5, say("finding.campaign.worked" if worked else "finding.campaign.no_effect", campaign=c["campaign_id"],
+                    type=c["type"], uplift=c["uplift"], low=c["low"], high=c["high"], extra=extra)
 
 
 def _drivers(folder, cur):
@@ -126,11 +127,10 @@ def _drivers(folder, cur):
     if not drivers or not drivers.get("headline"):
         return None
     top = drivers["headline"][0]
-    label = top["label"].replace(" (%)", "")
-    unit = " pp" if "(%)" in top["label"] else ""
-    return 3.0, (f"Lapsed members differ most in {label.lower()}: {top['lapsed']:.1f} against {top['retained']:.1f} "
-                 f"for retained members ({top['difference']:+.1f}{unit}, 95% CI {top['ci_low']:+.1f} to "
-                 f"{top['ci_high']:+.1f}), an association rather than proof of cause.")
+    unit = say("finding.drivers.pp") if lapse_drivers.is_percentage(top["feature"]) else ""
+    return 3.0, say("finding.drivers", name=text.feature_label(top["feature"], "feature_inline"), lapsed=top["lapsed"],
+                    retained=top["retained"], difference=top["difference"], unit=unit, ci_low=top["ci_low"],
+                    ci_high=top["ci_high"])
 
 
 def _track_record(folder, cur):
@@ -138,9 +138,8 @@ def _track_record(folder, cur):
     if not actions or not actions.get("track_record"):
         return None
     last = actions["track_record"][-1]
-    return 2.0, (f"The churn model forecast {last['predicted_purchases']:,.0f} member purchase days for "
-                 f"{last['for_month']} a month ahead; members made {last['actual_purchases']:,.0f} "
-                 f"({last['aggregate_error_pct']:+.1f}%).")
+    return 2.0, say("finding.track_record", predicted=last["predicted_purchases"], for_month=last["for_month"],
+                    actual=last["actual_purchases"], error_pct=last["aggregate_error_pct"])
 
 
 RULES = (_churn, _at_risk, _nps, _fix_first, _detractors, _campaign, _drivers, _track_record)

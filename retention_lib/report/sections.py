@@ -13,36 +13,41 @@ import pandas as pd
 from IPython.display import HTML, Image
 
 from retention_lib.core import stages
-from retention_lib.report import text
+from retention_lib.report import satisfaction_display as sat_text, text
 from retention_lib.report.findings import key_findings
 from retention_lib.core.run import Run
+from retention_lib.report.text import say, say_html
 
 
 @dataclass
 class Section:
-    anchor: str
-    title: str
+    anchor: str          # its title is the message f"section.{anchor}"
     build: Callable[[Run], list | None]
+
+    @property
+    def title(self) -> str:
+        return say(f"section.{self.anchor}")
 
 
 def _heading(section: Section) -> HTML:
     return HTML(f'<h2 id="{section.anchor}">{html.escape(section.title)}</h2>')
 
 
+def _p(key: str, **params) -> HTML:
+    return HTML(f"<p>{say_html(key, **params)}</p>")
+
+
 def _table(frame: pd.DataFrame) -> HTML:
     return HTML(frame.to_html(index=False, border=0, classes="report-table", na_rep="—"))
-
-
-def _int(n) -> str:
-    return f"{int(n):,}"
 
 
 def _unavailable(run: Run, *parts: str) -> list:
     """A line per reason the data cannot support parts of a section this month (parts that are
     missing for the same reason share it)."""
     gone = {part: run.reason(part) for part in parts if run.reason(part)}
-    return [HTML(f'<p class="unavailable"><b>Not available this month: {html.escape("; ".join(titles))}.</b> '
-                 f"{html.escape(reason)}</p>") for titles, reason in stages.by_reason(gone)]
+    return [HTML('<p class="unavailable">'
+                 f'{say_html("unavailable.html", titles="; ".join(titles), reason=text.render(reason))}</p>')
+            for titles, reason in stages.by_reason(gone)]
 
 
 def _image(run: Run, key: str) -> list:
@@ -53,18 +58,12 @@ def _image(run: Run, key: str) -> list:
 
 def data_quality(run: Run) -> list | None:
     facts = run.read("data_quality_summary")
-    absent = ", ".join(facts["tables_absent"]) or "none"
-    items = [HTML(
-        "<p>"
-        f"Source: <b>{html.escape(facts['source'])}</b>, data from {facts['data_from'][:10]} to "
-        f"{facts['data_to'][:10]}. {_int(facts['lines_read'])} transaction lines read; "
-        f"<b>{_int(facts['rows_rejected'])}</b> rows across all tables set aside by validation "
-        f"(listed with reasons in <code>rejects.csv</code>). Tables not supplied: {absent}. "
-        f"In {facts['month']}: {_int(facts['member_baskets'])} member baskets and "
-        f"{_int(facts['non_member_baskets'])} non-member baskets; members brought "
-        f"{facts['member_revenue_share']:.0%} of revenue. Days in the month with no basket at all: "
-        f"{facts['days_without_baskets']} of {facts['days_in_month']}."
-        "</p>")]
+    absent = say("list.separator").join(facts["tables_absent"]) or say("dq.none")
+    items = [_p("dq.summary", source=facts["source"], data_from=facts["data_from"], data_to=facts["data_to"],
+                lines=facts["lines_read"], rejected=facts["rows_rejected"], absent=absent, month=facts["month"],
+                member_baskets=facts["member_baskets"], non_member_baskets=facts["non_member_baskets"],
+                member_share=facts["member_revenue_share"], days_without=facts["days_without_baskets"],
+                days_in_month=facts["days_in_month"])]
     return items + _image(run, "coverage_chart")
 
 
@@ -79,44 +78,29 @@ def churn_and_value(run: Run) -> list | None:
     churn = run.read("churn_summary")
     h = churn["headline"]
     cur = run.config.currency
+    counts = dict(members=h["members_scored"], at_risk=h["at_risk"], newly=h["newly_at_risk"],
+                  likely_lost=h["likely_lost"])
     if h["method"] == "model":
-        items = [HTML(
-            f"<p>{h['model']} model fitted on {_int(h['members_scored'])} members' purchase histories to "
-            f"{run.month}. <b>{_int(h['at_risk'])}</b> members have a probability of still being a customer "
-            f"(P(alive)) below {h['threshold']:.0%}; <b>{_int(h['newly_at_risk'])}</b> of them crossed that line "
-            f"this month (newly at risk) and {_int(h['likely_lost'])} others are below "
-            f"{h['likely_lost_below']:.0%} (likely lost). "
-            f"Members are expected to make {h['expected_purchases_next_month']:,.0f} purchase visits next month.</p>")]
+        items = [_p("churn.headline.model", model=h["model"], month=run.month, threshold=h["threshold"],
+                    likely_lost_below=h["likely_lost_below"], expected=h["expected_purchases_next_month"], **counts)]
     else:
-        items = [HTML(
-            f"<p><b>Churn by the lapse rule this month.</b> {html.escape(h['reason'])} "
-            f"<b>{_int(h['at_risk'])}</b> of {_int(h['members_scored'])} members have been silent for more than "
-            f"{h['overdue_factor']:g} times their usual gap between visits (at risk); "
-            f"<b>{_int(h['newly_at_risk'])}</b> of them crossed that line this month and {_int(h['likely_lost'])} "
-            f"others have not bought for {h['lapse_days']} days or more (likely lost).</p>")]
+        items = [_p("churn.headline.lapse_rule", reason=h["reason"], overdue_factor=h["overdue_factor"],
+                    lapse_days=h["lapse_days"], **counts)]
     bt = run.read("backtest")
     if bt:
         m = bt["metrics"]
-        items.append(HTML(
-            f"<p>Track record on held-out data: fitted to {m['calibration_end']}, the model expected "
-            f"{m['predicted_purchases']:,.0f} purchase visits in the {m['holdout_weeks']:.0f} weeks to "
-            f"{m['observation_end']}; members made {m['actual_purchases']:,.0f} "
-            f"({m['aggregate_error_pct']:+.1f}%). Per member the mean absolute error was "
-            f"{m['mae']:.2f} visits.</p>"))
+        items.append(_p("churn.backtest", calibration_end=m["calibration_end"], predicted=m["predicted_purchases"],
+                        holdout_weeks=m["holdout_weeks"], observation_end=m["observation_end"],
+                        actual=m["actual_purchases"], error_pct=m["aggregate_error_pct"], mae=m["mae"]))
     items += _unavailable(run, "backtest", "churn_model") + _image(run, "tracking_chart")
     value = run.read("clv_summary")
-    items.append(HTML(
-        f"<p>{html.escape(value['convention'])} Total expected CLV of members: "
-        f"<b>{value['total_clv']:,.0f} {cur}</b>. The {_int(value['at_risk_members'])} members at risk but not "
-        f"yet likely lost carry {value['at_risk_clv']:,.0f} {cur} of expected CLV, and "
-        f"<b>{value['at_risk_value_at_stake']:,.0f} {cur}</b> more is at stake: what they would add if they "
-        f"stayed ({value['newly_at_risk_value_at_stake']:,.0f} {cur} of it from members newly at risk this "
-        f"month). Winning back the {_int(value['likely_lost_members'])} likely lost members would be worth up to "
-        f"{value['likely_lost_value_if_won_back']:,.0f} {cur}, at long odds.</p>"))
-    groups = pd.DataFrame(value["groups"]).rename(columns={
-        "group": "Members", "members": "count", "clv": f"expected CLV ({cur})",
-        "clv_if_alive": f"CLV if retained ({cur})", "value_at_stake": f"value at stake ({cur})"})
-    items.append(_table(groups.round(0).astype({c: "int64" for c in groups.columns[1:]})))
+    items.append(_p("clv.summary", convention=value["convention"], currency=cur, total_clv=value["total_clv"],
+                    at_risk=value["at_risk_members"], at_risk_clv=value["at_risk_clv"],
+                    at_stake=value["at_risk_value_at_stake"], newly_at_stake=value["newly_at_risk_value_at_stake"],
+                    likely_lost=value["likely_lost_members"], won_back=value["likely_lost_value_if_won_back"]))
+    groups = text.labelled(pd.DataFrame(value["groups"]), "group", "churn_group")
+    groups = groups.round({c: 0 for c in groups.columns[1:]}).astype({c: "int64" for c in groups.columns[1:]})
+    items.append(_table(text.headers(groups, "clv.groups", currency=cur)))
     return items
 
 
@@ -124,50 +108,46 @@ def actions_section(run: Run) -> list | None:
     summary = run.read("actions_summary")
     cur = run.config.currency
     wb, bd, hg = summary["winback"], summary["birthdays"], summary["holiday_greetings"]
-    items = [HTML(
-        f"<p><b>Win-back list: {_int(wb['listed'])} members</b> to contact, worth an expected "
-        f"{wb['listed_contact_value']:,.0f} {cur} in {run.read('clv_summary')['horizon_months']}-month CLV. "
-        f"Of {_int(wb['at_risk'])} members at risk, {_int(wb['without_consent'])} have no marketing consent "
-        f"and are left out; {_int(wb['over_budget'])} more are beyond the contact budget of {_int(wb['budget'])}. "
-        + (f"Birthday greetings next month: {_int(bd['listed'])} members. " if "listed" in bd else "")
-        + (f"Holiday care for core and key members: {_int(hg['listed'])}. " if "listed" in hg else "")
-        + "The lists themselves are files for the consultant, not part of this report.</p>")]
+    lists = [say_html("actions.winback", listed=wb["listed"], value=wb["listed_contact_value"], currency=cur,
+                      horizon_months=run.read("clv_summary")["horizon_months"], at_risk=wb["at_risk"],
+                      without_consent=wb["without_consent"], over_budget=wb["over_budget"], budget=wb["budget"])]
+    if "listed" in bd:
+        lists.append(say_html("actions.birthdays", listed=bd["listed"]))
+    if "listed" in hg:
+        lists.append(say_html("actions.holidays", listed=hg["listed"]))
+    items = [HTML("<p>" + " ".join(lists + [say_html("actions.files")]) + "</p>")]
     rows = []
     for c in summary["campaigns"]:
         measure = c.get("measure") if isinstance(c.get("measure"), str) else None
         if measure in (None, "reactivated", "incremental revenue"):
             if measure is None:
-                rows.append({"campaign": c["campaign_id"], "type": c["type"], "sent": str(c["sent_at"])[:10],
-                             "result": c["status"]})
+                result = c["status"]
             elif measure == "reactivated":
-                rows.append({"campaign": c["campaign_id"], "type": c["type"], "sent": str(c["sent_at"])[:10],
-                             "result": f"reactivation {c['treatment_mean']:.1%} vs {c['control_mean']:.1%} in control: "
-                                       f"uplift {c['uplift'] * 100:+.1f} points (95% CI {c['low'] * 100:+.1f} to "
-                                       f"{c['high'] * 100:+.1f})" + ("" if c["significant"] else ", not significant")})
+                result = say("actions.reactivation" if c["significant"] else "actions.reactivation.not_significant",
+                             treatment=c["treatment_mean"], control=c["control_mean"], uplift=c["uplift"],
+                             low=c["low"], high=c["high"])
             else:
-                rows[-1]["result"] += (f"; incremental revenue {c['uplift']:,.0f} {cur} "
-                                       f"(95% CI {c['low']:,.0f} to {c['high']:,.0f}) over {c['window_weeks']} weeks")
+                rows[-1]["result"] = say("actions.revenue", result=rows[-1]["result"], uplift=c["uplift"],
+                                         currency=cur, low=c["low"], high=c["high"], weeks=c["window_weeks"])
+                continue
+            rows.append({"campaign": c["campaign_id"], "type": c["type"], "sent": text.date_label(c["sent_at"]),
+                         "result": result})
     if rows:
-        items.append(HTML("<p>Campaigns, treatment against a randomised control group:</p>"))
-        items.append(_table(pd.DataFrame(rows)))
+        items.append(_p("actions.campaigns"))
+        items.append(_table(text.headers(pd.DataFrame(rows), "actions.table")))
     else:
-        items.append(HTML("<p>This data source has no campaigns to evaluate.</p>"))
+        items.append(_p("actions.no_campaigns"))
     if summary["campaigns_described"]:
-        items.append(HTML("<p>Campaigns without a control group cannot be measured. Their targeted members "
-                          "are described beside untargeted recent shoppers; targeting was not random, so the "
-                          "difference is not an effect of the campaign.</p>"))
+        items.append(_p("actions.described"))
     record = summary["track_record"]
     if record:
         last = record[-1]
-        items.append(HTML(
-            f"<p><b>Model track record.</b> For {last['for_month']}, the model forecast "
-            f"{last['predicted_purchases']:,.0f} member purchase days a month ahead; members made "
-            f"{last['actual_purchases']:,.0f} ({last['aggregate_error_pct']:+.1f}%).</p>"))
+        items.append(_p("actions.track_record", for_month=last["for_month"], predicted=last["predicted_purchases"],
+                        actual=last["actual_purchases"], error_pct=last["aggregate_error_pct"]))
         if len(record) > 1:
             items += _image(run, "track_record_chart")
     else:
-        items.append(HTML("<p>Model track record: no forecast for this month was recorded yet (the ledger "
-                          "fills as monthly runs are published).</p>"))
+        items.append(_p("actions.no_track_record"))
     return items
 
 
@@ -182,43 +162,32 @@ def kpi_section(run: Run) -> list | None:
     before = float(h["at_risk_last_month"])  # at risk at last month's end, judged the same way
     mom, mom_rel = kpis.change(float(h["at_risk"]), before)
     lapsed_at = [i for i, r in enumerate(rows) if r["kpi"] == "lapsed_customers"]
-    label = (f"At risk by the {h['model']} model (P(alive) < {h['threshold']:.0%})" if h["method"] == "model"
-             else f"At risk by the lapse rule (silent over {h['overdue_factor']:g}× their usual gap)")
+    label = (say("kpi.at_risk.model", model=h["model"], threshold=h["threshold"]) if h["method"] == "model"
+             else say("kpi.at_risk.lapse_rule", overdue_factor=h["overdue_factor"]))
     rows.insert(lapsed_at[0] + 1 if lapsed_at else len(rows), {
-        "kpi": "at_risk", "label": label, "kind": "count", "value": float(h["at_risk"]), "previous": before,
+        "kpi": "at_risk", "kind": "count", "value": float(h["at_risk"]), "previous": before,
         "mom_abs": mom, "mom_rel": mom_rel})
     if h["method"] == "model":
-        at_risk_text = (f" Beside the lapse count, the {h['model']} churn model puts <b>{_int(h['at_risk'])}</b> "
-                        f"members at risk (P(alive) below {h['threshold']:.0%}), {_int(h['newly_at_risk'])} of them "
-                        "newly. The two measure different things: the lapse rule counts members already silent for "
-                        "that long; the model judges from each member's own buying rhythm who has probably left.")
+        at_risk_text = say_html("kpis.at_risk.model", model=h["model"], at_risk=h["at_risk"], threshold=h["threshold"],
+                                newly=h["newly_at_risk"])
     else:
-        at_risk_text = (f" The churn model is not used this month (see Churn and value); by the lapse rule "
-                        f"<b>{_int(h['at_risk'])}</b> members are at risk, {_int(h['newly_at_risk'])} of them newly.")
+        at_risk_text = say_html("kpis.at_risk.lapse_rule", at_risk=h["at_risk"], newly=h["newly_at_risk"])
     board = pd.DataFrame(rows).assign(month=facts["month"], previous_month=facts["previous_month"],
                                       year_ago_month=facts["year_ago_month"])
     for col in ("value", "previous", "mom_abs", "mom_rel", "year_ago", "yoy_abs", "yoy_rel"):
         board[col] = pd.to_numeric(board[col], errors="coerce").astype(float)
     v = board.set_index("kpi")["value"]
-    fmt = text.format_value
-    warm = (" This month is within the first weeks of the data, so churn figures cannot be measured yet."
-            if facts.get("warm_up") else "")
-    items = [HTML(
-        f"<p>In {facts['month']}, <b>{fmt(v.get('active_customers'), 'count')}</b> members shopped, "
-        f"{fmt(v.get('new_customers'), 'count')} of them new. <b>{fmt(v.get('lapsed_customers'), 'count')}</b> lapsed "
-        f"this month: churn rate {fmt(v.get('churn_rate'), 'rate')}, retention rate {fmt(v.get('retention_rate'), 'rate')}. "
-        f"{html.escape(facts['lapse']['rule'])}{at_risk_text}{warm}</p>"
-        "<p>Active: a member with at least one purchase in the month. Churn rate: members of the month's starting "
-        "active base who lapsed during it, divided by that base. Repurchase rate: share of last month's active "
-        "members who bought again this month. Rates change in percentage points (pp); “—” means the comparison "
-        f"month has no data. Figures for each of the {facts['stores']} stores are in notebook 02 "
-        "(store customer counts do not add up to the total: a member counts in every store they visit).</p>"),
-        _table(text.format_board(board, cur))]
+    summary = say_html("kpis.summary", month=facts["month"], active=v.get("active_customers"),
+                       new=v.get("new_customers"), lapsed=v.get("lapsed_customers"), churn=v.get("churn_rate"),
+                       retention=v.get("retention_rate"))
+    warm = say_html("kpis.warm_up") if facts.get("warm_up") else ""
+    paragraph = " ".join(filter(None, [summary, html.escape(text.render(facts["lapse"]["rule"])), at_risk_text,
+                                       warm]))
+    items = [HTML(f"<p>{paragraph}</p><p>{say_html('kpis.definitions', stores=facts['stores'])}</p>"),
+             _table(text.format_board(board, cur, names={"at_risk": label}))]
     items += _image(run, "kpi_trends_chart")
     if facts.get("cohort_basis"):
-        what = "join month" if facts["cohort_basis"] == "join" else "month of first purchase"
-        items.append(HTML(f"<p>Cohort retention: members grouped by {what}, and the share of each cohort who "
-                          "bought in each later month.</p>"))
+        items.append(_p("kpis.cohorts.join" if facts["cohort_basis"] == "join" else "kpis.cohorts.first_purchase"))
     return items + _unavailable(run, "cohorts") + _image(run, "cohort_chart")
 
 
@@ -231,78 +200,65 @@ def segments_section(run: Run) -> list | None:
     items = _unavailable(run, "segments", "early_warning", "drivers", "category_mix")
     if seg:
         s = pd.DataFrame(seg["segments"])
-        items.append(HTML(
-            f"<p><b>RFM segments</b> of the {_int(seg['members'])} members with a purchase so far, scored at the end "
-            f"of {seg['month']}: recency, frequency and spend over the last {seg['rfm_window_days']} days, each in "
-            "quintiles (5 best). Revenue is the members' net spend this month.</p>"))
-        items.append(_table(pd.DataFrame({
-            "segment": s["segment"], "members": s["members"].map(_int),
-            "share of members": s["share_of_members"].map(lambda x: f"{x:.1%}"),
-            f"revenue this month ({cur})": s["revenue"].map(lambda x: f"{x:,.0f}"),
-            "share of revenue": s["share_of_revenue"].map(lambda x: "—" if pd.isna(x) else f"{x:.1%}"),
-            "who they are": s["description"]})))
+        items.append(_p("segments.rfm", members=seg["members"], month=seg["month"],
+                        window_days=seg["rfm_window_days"]))
+        items.append(_table(text.headers(pd.DataFrame({
+            "segment": [text.label("segment", k) for k in s["segment"]], "members": s["members"].map(text.count),
+            "share_of_members": s["share_of_members"].map(lambda x: text.percent(x, 1)),
+            "revenue": s["revenue"].map(text.money),
+            "share_of_revenue": s["share_of_revenue"].map(lambda x: text.percent(x, 1)),
+            "description": [say(f"segment_description.{k}", new_days=seg["new_days"]) for k in s["segment"]]}),
+            "segments.table", currency=cur)))
         items += _image(run, "rfm_chart")
         t = pd.DataFrame(seg["tiers"])
-        items.append(HTML(f"<p><b>Value tiers</b> from each member's CLV and P(alive). "
-                          f"{html.escape(seg['tier_rule']['rule'])}</p>"))
-        items.append(_table(pd.DataFrame({
-            "tier": t["tier"], "action": t["action"], "members": t["members"].map(_int),
-            "share of members": t["share_of_members"].map(lambda x: f"{x:.1%}"),
-            f"expected CLV ({cur})": t["clv"].map(lambda x: f"{x:,.0f}"),
-            "share of CLV": t["share_of_clv"].map(lambda x: "—" if pd.isna(x) else f"{x:.1%}"),
-            "mean P(alive)": t["mean_p_alive"].map(lambda x: "—" if pd.isna(x) else f"{x:.2f}")})))
+        items.append(_p("tiers.intro", rule=seg["tier_rule"]["rule"]))
+        items.append(_table(text.headers(pd.DataFrame({
+            "tier": [text.label("tier", k) for k in t["tier"]],
+            "action": [text.label("tier_action", k) for k in t["tier"]], "members": t["members"].map(text.count),
+            "share_of_members": t["share_of_members"].map(lambda x: text.percent(x, 1)),
+            "clv": t["clv"].map(text.money), "share_of_clv": t["share_of_clv"].map(lambda x: text.percent(x, 1)),
+            "mean_p_alive": t["mean_p_alive"].map(lambda x: text.number(x, 2))}), "tiers.table", currency=cur)))
+        moves = seg["tier_moves"]
+        items.append(_p("tiers.moves", previous_month=seg["previous_month"], month=seg["month"], up=moves["up"],
+                        down=moves["down"], down_revenue=moves["down_revenue"], currency=cur))
         m = seg["tier_migration"]["counts"]
-        counts = pd.DataFrame(m["values"], index=m["rows"], columns=m["columns"])
-        rev = seg["tier_migration"]["revenue"]
-        money = pd.DataFrame(rev["values"], index=rev["rows"], columns=rev["columns"])
-        rank = {tier: i for i, tier in enumerate(m["columns"])}
-        up = down = 0
-        down_revenue = 0.0
-        for r in m["columns"]:
-            for c in m["columns"]:
-                if rank[c] < rank[r]:
-                    up += counts.at[r, c]
-                elif rank[c] > rank[r]:
-                    down += counts.at[r, c]
-                    down_revenue += money.at[r, c]
-        items.append(HTML(
-            f"<p><b>Since last month</b> ({seg['previous_month']} → {seg['month']}): {_int(up)} members moved up a "
-            f"value tier and {_int(down)} moved down (they spent {down_revenue:,.0f} {cur} this month). Rows are "
-            "last month's tier, columns this month's; last month's P(alive) and CLV use this month's models.</p>"))
-        table = counts.astype(int).map(_int)
-        table.insert(0, f"{seg['previous_month']} → {seg['month']}", table.index)
+        table = pd.DataFrame(m["values"], index=[text.label("tier", k) for k in m["rows"]],
+                             columns=[text.label("tier", k) for k in m["columns"]]).astype(int).map(text.count)
+        table.insert(0, say("tiers.moves.corner", previous_month=seg["previous_month"], month=seg["month"]),
+                     table.index)
         items.append(_table(table))
         items += _image(run, "rfm_migration_chart")
     if warn:
         c = pd.DataFrame(warn["counts"])
-        c["members"] = [("no data" if not a else _int(n)) for n, a in zip(c["members"], c["available"])]
-        c["share of checked"] = [("—" if pd.isna(x) else f"{x:.1%}") for x in c["share_of_checked"]]
-        items.append(HTML(
-            f"<p><b>Early warning.</b> Of {_int(warn['checked_members'])} members who bought in the last "
-            f"{warn['recent_weeks'] + warn['baseline_weeks']} weeks, <b>{_int(warn['flagged_members'])}</b> show at "
-            f"least one sign of turning away ({_int(warn['multiple_reasons'])} show two or more). Frequency and spend "
-            f"compare the last {warn['recent_weeks']} weeks with each member's own previous "
-            f"{warn['baseline_weeks']} weeks; survey and complaint signs look back {warn['lookback_days']} days. "
-            "The list of members is a file for the consultant, not part of this report.</p>"))
-        items.append(_table(c[["reason", "members", "share of checked"]]))
+        items.append(_p("warning.summary", checked=warn["checked_members"],
+                        weeks=warn["recent_weeks"] + warn["baseline_weeks"], flagged=warn["flagged_members"],
+                        multiple=warn["multiple_reasons"], recent_weeks=warn["recent_weeks"],
+                        baseline_weeks=warn["baseline_weeks"], lookback_days=warn["lookback_days"]))
+        items.append(_table(pd.DataFrame({
+            say("warning.table.reason"): [text.label("warning", r) for r in c["reason"]],
+            say("warning.table.members"): [(say("warning.no_data") if not a else text.count(n))
+                                           for n, a in zip(c["members"], c["available"])],
+            say("warning.table.share"): [text.percent(x, 1) for x in c["share_of_checked"]]})))
     if drv:
-        items.append(HTML(f"<p><b>Why members leave.</b> {html.escape(drv['groups'])} "
-                          + html.escape(" ".join(drv["notes"])) + "</p>"))
+        intro = " ".join([say_html("drivers.intro", groups=drv["groups"])]
+                         + [html.escape(text.render(n)) for n in drv["notes"]])
+        items.append(HTML(f"<p>{intro}</p>"))
         lines = []
         for h in drv["headline"]:
-            unit = "pp" if h["label"].endswith("(%)") else ("months" if h["feature"] == "tenure_months" else cur)
-            lines.append(f"<li>{html.escape(h['label'].replace(' (%)', ''))}: lapsed {h['lapsed']:,.1f} vs retained "
-                         f"{h['retained']:,.1f}, difference {h['difference']:+,.1f} {unit} (95% CI {h['ci_low']:+,.1f} "
-                         f"to {h['ci_high']:+,.1f}); Cohen's d {h['cohens_d']:+.2f}</li>")
+            lines.append(say_html("drivers.numeric", name=text.feature_label(h["feature"], "feature_name"),
+                                  lapsed=h["lapsed"], retained=h["retained"], difference=h["difference"],
+                                  unit=text.feature_unit(h["feature"], cur), ci_low=h["ci_low"], ci_high=h["ci_high"],
+                                  cohens_d=h["cohens_d"]))
         cats = [c for c in drv["categorical"] if c["ci_low"] is not None and (c["ci_low"] > 0 or c["ci_high"] < 0)]
         cats = sorted(cats, key=lambda c: -abs(c["difference"]))[:5]
         for c in cats:
-            lines.append(f"<li>{html.escape(c['label'])} {html.escape(str(c['level']))}: {c['lapsed_share']:.1%} of "
-                         f"lapsed vs {c['retained_share']:.1%} of retained members, {100 * c['difference']:+.1f} pp "
-                         f"(95% CI {100 * c['ci_low']:+.1f} to {100 * c['ci_high']:+.1f})</li>")
+            lines.append(say_html("drivers.categorical", variable=text.label("variable", c["variable"]),
+                                  level=text.level(c["level"]), lapsed_share=c["lapsed_share"],
+                                  retained_share=c["retained_share"], difference=c["difference"],
+                                  ci_low=c["ci_low"], ci_high=c["ci_high"]))
         if lines:
-            items.append(HTML("<p>The largest differences whose 95% confidence interval excludes zero "
-                              "(associations, not proof of cause):</p><ul>" + "".join(lines) + "</ul>"))
+            items.append(HTML(f"<p>{say_html('drivers.largest')}</p><ul>"
+                              + "".join(f"<li>{line}</li>" for line in lines) + "</ul>"))
         items += _image(run, "drivers_chart")
     return items
 
@@ -316,60 +272,56 @@ def satisfaction_section(run: Run) -> list | None:
     items = _unavailable(run, "satisfaction", "satisfaction_drivers", "satisfaction_churn", "comment_themes",
                          "complaints")
     if s["has_surveys"]:
-        items.append(HTML(f"<p>{html.escape(text.headline_text(s['headline']))}</p>"))
-        items.append(_table(text.headline_table(s["headline"])))
+        items.append(HTML(f"<p>{html.escape(sat_text.headline_text(s['headline']))}</p>"))
+        items.append(_table(sat_text.headline_table(s["headline"])))
         items += _image(run, "satisfaction_trend_chart")
         if s["by_store"] and len(s["by_store"]) > 1:
-            items.append(HTML(f"<p>By store in {run.month}, lowest NPS first:</p>"))
-            items.append(_table(text.score_display(s["by_store"], "store_id", "store")))
-        items.append(HTML(f"<p><b>What drives satisfaction.</b> {html.escape(text.drivers_text(s['drivers']))}</p>"))
+            items.append(_p("satisfaction.section.by_store", month=run.month))
+            items.append(_table(sat_text.score_display(s["by_store"], "store_id", "scores.table.store")))
+        items.append(_p("satisfaction.section.drivers", text=sat_text.drivers_text(s["drivers"])))
         items += _image(run, "satisfaction_drivers_chart")
-        items.append(HTML("<p><b>Do dissatisfied members leave?</b> "
-                          f"{html.escape(text.behaviour_text(s['behaviour'], run.config.currency))}</p>"))
+        items.append(_p("satisfaction.section.behaviour",
+                        text=sat_text.behaviour_text(s["behaviour"], run.config.currency)))
         items += _image(run, "satisfaction_churn_chart")
         themes = s["themes"] or {}
         if themes.get("comments"):
-            items.append(HTML(f"<p><b>What customers write about.</b> {_int(themes['comments'])} comments in "
-                              f"{run.month} ({_int(themes['zh'])} in Chinese, {_int(themes['en'])} in English), "
-                              "counted by theme; a comment can touch several themes. The comments themselves "
-                              "stay with the consultant.</p>"))
-            items.append(_table(text.themes_display(themes)))
+            items.append(_p("satisfaction.section.themes", comments=themes["comments"], month=run.month,
+                            zh=themes["zh"], en=themes["en"]))
+            items.append(_table(sat_text.themes_display(themes)))
     if s["has_complaints"]:
-        items.append(HTML(f"<p><b>Complaints.</b> {html.escape(text.complaints_text(s['complaints']))}</p>"))
+        items.append(_p("satisfaction.section.complaints", text=sat_text.complaints_text(s["complaints"])))
         items += _image(run, "complaints_chart")
         stores = s["complaints"]["by_store"]
         if len(stores) > 1:
-            items.append(HTML(f"<p>Complaints by store in {run.month}, highest rate first:</p>"))
-            items.append(_table(text.store_display(stores)))
+            items.append(_p("satisfaction.section.complaints_by_store", month=run.month))
+            items.append(_table(sat_text.store_display(stores)))
     return items
 
 
 # Later issues add their sections here, in reading order; data quality stays last.
 SECTIONS: list[Section] = [
-    Section("key-findings", "Key findings", key_findings_section),
-    Section("kpis", "KPI board", kpi_section),
-    Section("churn-value", "Churn and value", churn_and_value),
-    Section("segments", "Segments, early warning and churn drivers", segments_section),
-    Section("satisfaction", "Satisfaction and complaints", satisfaction_section),
-    Section("actions", "Actions and their results", actions_section),
-    Section("data-quality", "Data quality", data_quality),
+    Section("key-findings", key_findings_section),
+    Section("kpis", kpi_section),
+    Section("churn-value", churn_and_value),
+    Section("segments", segments_section),
+    Section("satisfaction", satisfaction_section),
+    Section("actions", actions_section),
+    Section("data-quality", data_quality),
 ]
 
 
 def build(run: Run) -> list:
     facts = run.read("data_quality_summary")
-    title = f"Customer retention report · {run.month}"
-    head = [HTML(f"<h1>{html.escape(title)}</h1>"
-                 f"<p>{html.escape(run.config.name)} · reporting month {run.month} "
-                 f"(data up to {run.end - pd.Timedelta(days=1):%Y-%m-%d})</p>")]
+    subtitle = say_html("report.subtitle", name=run.config.name, month=run.month,
+                        data_end=run.end - pd.Timedelta(days=1))
+    head = [HTML(f"<h1>{say_html('report.title', month=run.month)}</h1><p>{subtitle}</p>")]
     if facts.get("simulated", run.config.simulated):
-        head.append(HTML('<p class="simulated-banner">SIMULATED DATA: this report is built from the '
-                         'simulated demo store, not from a real client.</p>'))
+        head.append(HTML(f'<p class="simulated-banner">{say_html("report.simulated")}</p>'))
     body, contents = [], []
     for section in SECTIONS:
         items = section.build(run)
         if items:
             contents.append(f'<li><a href="#{section.anchor}">{html.escape(section.title)}</a></li>')
             body += [_heading(section), *items]
-    toc = HTML("<h2>Contents</h2><ol>" + "".join(contents) + "</ol>")
+    toc = HTML(f"<h2>{say_html('report.contents')}</h2><ol>" + "".join(contents) + "</ol>")
     return head + [toc] + body

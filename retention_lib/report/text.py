@@ -1,268 +1,345 @@
 """Every word and formatted number a reader sees, in one place: the seam for a second language.
 
-Analysis modules return numbers, flags and keys; this module turns them into sentences, table
-cells and headers.
+Analysis modules return numbers, flags, keys and `Message`s (a key with its values); this
+module turns them into sentences, table cells, labels and headers.
+
+- `MESSAGES` (from retention_lib.report.catalogue, grouped by section) holds the English
+  templates by key. A template names its values and how each is shown: `{members:count}`,
+  `{share:pct1}`, `{change:pp1}`, `{day:date}`, `{total:cur0}` (money with the currency),
+  `{tier:label:tier}` (the label of a key). The next issue turns it into gettext catalogues
+  (msgid = the key) managed with Babel, chosen by `language`.
+- `say(key, **params)` (or `say(message)`) fills a template, formatting the values with the
+  number helpers below; `say_html` does the same for report HTML, escaping the values (the
+  template's own markup is kept). A message among the values is rendered first.
+- A key that has `.one` and `.other` forms picks one by its `n` value (English plural rule).
 """
 from __future__ import annotations
+
+import html
+import re
+import string
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from retention_lib.analytics.satisfaction.dimensions import MIN_DRIVER_N
-from retention_lib.analytics.satisfaction.month import NO_COMPLAINTS, NO_SURVEYS
-from retention_lib.analytics.satisfaction.scores import MIN_N
+from retention_lib.analytics import kpis, lapse_drivers
+from retention_lib.analytics.satisfaction.complaints import NO_CATEGORY
+from retention_lib.analytics.satisfaction.complaints import NO_STORE as NO_COMPLAINT_STORE
+from retention_lib.analytics.satisfaction.scores import NO_CHANNEL, NO_STORE
+from retention_lib.core import messages
+from retention_lib.core.messages import Message
+from retention_lib.report.catalogue import MESSAGES
+
+# The reader's language; only "en" has a catalogue until the next issue adds zh-CN.
+language = "en"
 
 
-# --------------------------------------------------------------------------- numbers
+# Label namespaces whose keys are client data when the catalogue does not know them (shown as given).
+CLIENT_DATA = frozenset({"level", "missing"})
+# Sentinels analytics use for a missing store, channel or category.
+MISSING = (NO_STORE, NO_CHANNEL, NO_COMPLAINT_STORE, NO_CATEGORY)
+
+
+def _template(key: str) -> str:
+    # The next issue: the gettext catalogue of `language`, msgid = key, English as the fallback.
+    return MESSAGES[key]
+
+
+# --------------------------------------------------------------------------- number helpers
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, (float, np.floating)) and not np.isfinite(v)) or v is pd.NA
+
+
+def count(v) -> str:
+    return _template("missing") if _missing(v) else f"{v:,.0f}"
+
+
+def number(v, digits: int = 2) -> str:
+    return _template("missing") if _missing(v) else f"{v:,.{digits}f}"
+
+
+def signed(v, digits: int = 1) -> str:
+    return _template("missing") if _missing(v) else f"{v:+,.{digits}f}"
+
+
+def percent(v, digits: int = 0) -> str:
+    """A share as a percentage: 0.156 → 15.6% (digits=1)."""
+    return _template("missing") if _missing(v) else f"{v:.{digits}%}"
+
+
+def signed_percent(v, digits: int = 1) -> str:
+    return _template("missing") if _missing(v) else f"{v:+.{digits}%}"
+
+
+def points(v, digits: int = 1) -> str:
+    """A difference of two shares in percentage points, signed: 0.012 → +1.2."""
+    return _template("missing") if _missing(v) else f"{100 * v:+,.{digits}f}"
+
+
+def money(v, digits: int = 0, currency: str = "") -> str:
+    # Rounding to the unit that matters for the currency is a later issue: today's digits stay.
+    if _missing(v):
+        return _template("missing")
+    return f"{v:,.{digits}f} {currency}".strip()
+
+
+def general(v) -> str:
+    return _template("missing") if _missing(v) else f"{v:g}"
+
+
+def significant(v, digits: int = 3) -> str:
+    """A model parameter to `digits` significant digits."""
+    return _template("missing") if _missing(v) else f"{v:.{digits}g}"
+
+
+def date_label(v) -> str:
+    return _template("missing") if _missing(v) or v == "" else f"{pd.Timestamp(v):%Y-%m-%d}"
+
+
+def month_label(v) -> str:
+    return _template("missing") if _missing(v) or v == "" else str(pd.Period(v, "M"))
+
+
+# A template's format spec names its helper, with digits where the helper takes them: {x:pct1}.
+# "cur" is money followed by the template's `currency` value.
+_NUMBERS = {"count": count, "num": number, "signed": signed, "pct": percent, "spct": signed_percent, "pp": points,
+            "money": money, "g": general, "sig": significant, "date": date_label, "month": month_label}
+_SPEC = re.compile(r"(?P<kind>[a-z]+)(?P<digits>\d*)")
+
+
+def _number(spec: str, value, params: Mapping) -> str:
+    m = _SPEC.fullmatch(spec)
+    if m is None or m["kind"] not in {*_NUMBERS, "cur"}:
+        raise ValueError(f"unknown format {spec!r}: use one of {sorted(_NUMBERS)} or cur (with digits), "
+                         "label:<namespace> or labels:<namespace>")
+    digits = (int(m["digits"]),) if m["digits"] else ()
+    if m["kind"] == "cur":
+        return money(value, *(digits or (0,)), params.get("currency", ""))
+    return _NUMBERS[m["kind"]](value, *digits)
+
+
+# --------------------------------------------------------------------------- labels
+def label(namespace: str, key, **params) -> str:
+    """The label of a key: `label("tier", "core")`; a key of client data is shown as it is."""
+    if _is_message(key):
+        return say(key)
+    full = f"{namespace}.{key}"
+    if full in MESSAGES or namespace not in CLIENT_DATA:
+        return say(full, **params)
+    return str(key)
+
+
+def labels(namespace: str, keys) -> str:
+    return _template("list.separator").join(label(namespace, k) for k in keys)
+
+
+def level(value) -> str:
+    """A value of client data (store, channel, category, demographic level), or the label of a
+    sentinel analytics put in its place (a missing store, the pooled other stores)."""
+    if value in MISSING:
+        return label("missing", value)
+    if value == lapse_drivers.OTHER_STORES:
+        return label("level", value)
+    return str(value)
+
+
+def _feature_key(feature: str) -> tuple[str, dict]:
+    if feature.startswith("share_"):
+        return "share", {"category": feature.removeprefix("share_")}
+    return feature, {}
+
+
+def feature_label(feature: str, form: str = "feature") -> str:
+    """A churn-driver feature: "feature" (with its unit, for tables and charts), "feature_name"
+    (without it, at the start of a line) or "feature_inline" (inside a sentence)."""
+    key, params = _feature_key(feature)
+    return say(f"{form}.{key}", **params)
+
+
+def feature_unit(feature: str, currency: str) -> str:
+    if lapse_drivers.is_percentage(feature):
+        return _template("unit.pp")
+    return _template("unit.months") if feature == "tenure_months" else currency
+
+
+def theme_label(theme: str) -> str:
+    return label("dimension", theme) if theme.startswith("dim_") else label("theme", theme)
+
+
+def labelled(frame: pd.DataFrame, column: str | None, namespace: str | Callable[[str], str], into: str | None = None,
+             **params) -> pd.DataFrame:
+    """A copy of `frame` with the keys of `column` (None: the index) shown as labels, in `into`
+    (default: in place), for charts and notebook tables. `namespace` is a label namespace or a
+    function of the key (`level` for client data, `feature_label`, `theme_label`)."""
+    out = frame.copy()
+    if column is not None and column not in frame and frame.empty:  # no rows this month (from empty records)
+        return out
+    keys = frame.index if column is None else frame[column]
+    name = namespace if callable(namespace) else (lambda k: label(namespace, k, **params))
+    shown = [name(k) for k in keys]
+    if into is None and column is None:
+        out.index = pd.Index(shown, name=frame.index.name)
+    elif into is None or into in out:
+        out[into or column] = shown
+    else:  # a new column, beside its keys
+        out.insert(0 if column is None else out.columns.get_loc(column) + 1, into, shown)
+    return out
+
+
+def relabelled(matrix: pd.DataFrame, namespace: str) -> pd.DataFrame:
+    """A matrix (a migration: groups by groups) with its row and column keys shown as labels."""
+    return matrix.rename(index=lambda k: label(namespace, k), columns=lambda k: label(namespace, k))
+
+
+def reasons(keys: str) -> str:
+    """The early-warning reasons of a member (their keys joined by ", ") in words."""
+    return say("warning.reasons", reasons=keys.split(", ") if keys else [])
+
+
+def headers(frame: pd.DataFrame, namespace: str, **params) -> pd.DataFrame:
+    """A copy of `frame` with the columns that have a header in `namespace` renamed to it."""
+    names = {c: say(f"{namespace}.{c}", **params) for c in frame.columns if f"{namespace}.{c}" in MESSAGES}
+    return frame.rename(columns=names)
+
+
+# --------------------------------------------------------------------------- say
+class _Formatter(string.Formatter):
+    def __init__(self, escape: bool):
+        super().__init__()
+        self.escape = escape
+        self.params: Mapping = {}
+
+    def format_field(self, value, spec: str) -> str:
+        out = _field(value, spec, self.params)
+        return html.escape(out) if self.escape else out
+
+
+def _is_message(value) -> bool:
+    return isinstance(value, Message) or (isinstance(value, Mapping) and set(value) == {"key", "params"})
+
+
+def _field(value, spec: str, params: Mapping) -> str:
+    if _is_message(value):
+        value = say(value)
+    if spec == "list":
+        return _template("list.separator").join(str(v) for v in value)
+    if spec.startswith("sigs"):   # a model's parameters by name
+        digits = int(spec.removeprefix("sigs") or 3)
+        return _template("list.separator").join(say("parameter", name=k, value=significant(v, digits))
+                                                for k, v in value.items())
+    if spec.startswith("label:"):
+        return label(spec.removeprefix("label:"), value)
+    if spec.startswith("labels:"):
+        return labels(spec.removeprefix("labels:"), value)
+    if not spec:
+        return _template("missing") if value is None else str(value)
+    return _number(spec, value, params)
+
+
+def _resolve(what, params: Mapping) -> tuple[str, Mapping]:
+    if isinstance(what, Mapping):
+        what = Message.from_dict(what)
+    if isinstance(what, Message):
+        return what.key, {**what.params, **params}
+    return what, params
+
+
+def _fill(what, params: Mapping, escape: bool) -> str:
+    key, params = _resolve(what, params)
+    if key not in MESSAGES and f"{key}.other" in MESSAGES:
+        key = f"{key}.one" if params.get("n") == 1 else f"{key}.other"
+    f = _Formatter(escape)
+    f.params = params
+    return f.vformat(_template(key), (), params)
+
+
+def say(what: str | Message | Mapping, /, **params) -> str:
+    """The sentence of a key (or a Message, or its JSON dict) with its values, as text."""
+    return _fill(what, params, escape=False)
+
+
+def say_html(what: str | Message | Mapping, /, **params) -> str:
+    """As `say`, for HTML: every value is escaped; the template's own markup is kept."""
+    return _fill(what, params, escape=True)
+
+
+def render(value: Message | Mapping | str | None) -> str:
+    """A stored reason or text as the reader reads it: a Message (or its JSON dict) rendered,
+    a plain text (the models' technical messages) as it is, None as ''."""
+    if value is None:
+        return ""
+    if _is_message(value):
+        return say(value)
+    return str(value)
+
+
+messages.set_renderer(say)
+
+
+# --------------------------------------------------------------------------- KPI values
 def format_value(v: float, kind: str, currency: str = "") -> str:
-    if v is None or not np.isfinite(v):
-        return "—"
+    if _missing(v):
+        return _template("missing")
     if kind == "count":
-        return f"{v:,.0f}"
+        return count(v)
     if kind == "rate":
-        return f"{v:.1%}"
+        return percent(v, 1)
     if kind == "money":
-        return f"{v:,.2f} {currency}".strip()
+        return money(v, 2, currency)
     if kind == "score":
-        return f"{v:+.0f}"
-    return f"{v:,.2f}"
+        return signed(v, 0)
+    return number(v, 2)
 
 
 def format_change(a: float, rel: float, kind: str) -> str:
     """'+12 (+3.4%)'; rates in percentage points; '—' without a comparison."""
-    if a is None or not np.isfinite(a):
-        return "—"
+    if _missing(a):
+        return _template("missing")
     if kind == "rate":
-        head = f"{100 * a:+.1f} pp"
+        head = say("change.pp", change=a)
     elif kind == "score":
-        head = f"{a:+.0f} pts"
+        head = say("change.points", change=a)
     elif kind == "count":
-        head = f"{a:+,.0f}"
+        head = signed(a, 0)
     else:
-        head = f"{a:+,.2f}"
-    return head + (f" ({rel:+.1%})" if rel is not None and np.isfinite(rel) else "")
+        head = signed(a, 2)
+    return say("change.relative", head=head, relative=rel) if not _missing(rel) else head
 
 
-def format_board(b: pd.DataFrame, currency: str = "") -> pd.DataFrame:
-    """The board as a readable table: value, previous month, year ago and both changes."""
+def kpi_label(kpi: str) -> str:
+    return label("kpi", kpi)
+
+
+def format_board(b: pd.DataFrame, currency: str = "", names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The board as a readable table: value, previous month, year ago and both changes. `names`
+    labels rows the catalogue does not know, by KPI key (the report's at-risk row)."""
     m, p, y = b["month"].iloc[0], b["previous_month"].iloc[0], b["year_ago_month"].iloc[0]
+    names = names or {}
     return pd.DataFrame({
-        "KPI": b["label"],
+        say("board.kpi"): [names.get(k) or kpi_label(k) for k in b["kpi"]],
         m: [format_value(v, k, currency) for v, k in zip(b["value"], b["kind"])],
         p: [format_value(v, k, currency) for v, k in zip(b["previous"], b["kind"])],
-        "month on month": [format_change(a, r, k) for a, r, k in zip(b["mom_abs"], b["mom_rel"], b["kind"])],
+        say("board.month_on_month"): [format_change(a, r, k) for a, r, k in zip(b["mom_abs"], b["mom_rel"], b["kind"])],
         y: [format_value(v, k, currency) for v, k in zip(b["year_ago"], b["kind"])],
-        "year on year": [format_change(a, r, k) for a, r, k in zip(b["yoy_abs"], b["yoy_rel"], b["kind"])],
+        say("board.year_on_year"): [format_change(a, r, k) for a, r, k in zip(b["yoy_abs"], b["yoy_rel"], b["kind"])],
     })
 
 
-# --------------------------------------------------------------------------- satisfaction
-
-NO_DATA = "This data source has no satisfaction surveys or complaints, so this section is empty."
-
-
-def _ci(lo, hi, fmt: str) -> str:
-    return "—" if lo is None or hi is None else f"{format(lo, fmt)} to {format(hi, fmt)}"
-
-
-def _change_text(c: dict | None, fmt: str, unit: str) -> str:
-    if c is None:
-        return "— (no responses to compare)"
-    verdict = "significant" if c["significant"] else "not significant"
-    small = "; small sample" if c["small_sample"] else ""
-    return f"{format(c['change'], fmt)}{unit} ({_ci(c['lo'], c['hi'], fmt)}), {verdict}{small}"
+def stores_display(stores: pd.DataFrame) -> pd.DataFrame:
+    """kpis.store_table as display text: each KPI formatted by its kind (revenue in whole units),
+    under its header, and the all-stores row named."""
+    kind = {k.name: k.kind for k in kpis.KPIS}
+    shown = pd.DataFrame({c: [count(v) if c == "revenue" else format_value(v, kind[c]) for v in stores[c]]
+                          for c in stores.columns}, index=stores.index)
+    shown = headers(shown, "store").rename(index={kpis.TOTAL: say("store.all")})
+    return shown.rename_axis(say("store.scope"))
 
 
-def headline_table(head: dict) -> pd.DataFrame:
-    """NPS, CSAT (and CES) of the month with intervals and changes, as display text."""
-    now, ch = head["now"], head["changes"]
-    rows = []
-    n, c = now["nps"], now["csat"]
-    rows.append({"measure": "NPS (−100 to 100)", "value": "—" if n["nps"] is None else f"{n['nps']:+.0f}",
-                 "95% CI": _ci(n["lo"], n["hi"], "+.0f"), "responses": n["n"],
-                 f"vs {head['previous_month']}": _change_text(ch["month_on_month"]["nps"], "+.1f", " pts"),
-                 f"vs {head['year_ago_month']}": _change_text(ch["year_on_year"]["nps"], "+.1f", " pts")})
-    pct = {k: (None if c[k] is None else 100 * c[k]) for k in ("csat", "lo", "hi")}
-
-    def pp(x):
-        return None if x is None else {**x, **{k: 100 * x[k] for k in ("change", "lo", "hi")}}
-    rows.append({"measure": "CSAT (% rating 4–5)", "value": "—" if pct["csat"] is None else f"{pct['csat']:.0f}%",
-                 "95% CI": _ci(pct["lo"], pct["hi"], ".0f").replace(" to", "% to") + ("%" if pct["hi"] is not None else ""),
-                 "responses": c["n"],
-                 f"vs {head['previous_month']}": _change_text(pp(ch["month_on_month"]["csat"]), "+.1f", " pts"),
-                 f"vs {head['year_ago_month']}": _change_text(pp(ch["year_on_year"]["csat"]), "+.1f", " pts")})
-    if now.get("ces"):
-        e = now["ces"]
-        rows.append({"measure": "CES (mean, 1–7)", "value": "—" if e["mean"] is None else f"{e['mean']:.2f}",
-                     "95% CI": _ci(e["lo"], e["hi"], ".2f"), "responses": e["n"],
-                     f"vs {head['previous_month']}": "", f"vs {head['year_ago_month']}": ""})
-    return pd.DataFrame(rows)
-
-
-def headline_text(head: dict) -> str:
-    """One paragraph on the month's NPS and CSAT and whether they really changed."""
-    now, month = head["now"], head["month"]
-    if now["n"] == 0:
-        return (f"No survey responses were received in {month}, so there is no NPS or CSAT for the month; "
-                "the trend below shows the months that had responses.")
-    n, c = now["nps"], now["csat"]
-    text = (f"In {month}, {now['n']:,} customers answered the survey. NPS was {n['nps']:+.0f} "
-            f"(95% CI {_ci(n['lo'], n['hi'], '+.0f')}: {n['share_promoters']:.0%} promoters, "
-            f"{n['share_detractors']:.0%} detractors) and CSAT {c['csat']:.0%} "
-            f"(95% CI {_ci(c['lo'], c['hi'], '.0%')}).")
-    mom = head["changes"]["month_on_month"]
-    moves = []
-    for key, name, scale in (("nps", "NPS", 1), ("csat", "CSAT", 100)):
-        d = mom[key]
-        if d is None:
-            continue
-        if d["significant"]:
-            moves.append(f"{name} {'rose' if d['change'] > 0 else 'fell'} by {abs(d['change']) * scale:.1f} points "
-                         f"since {head['previous_month']}, more than chance explains")
-        else:
-            moves.append(f"the change in {name} since {head['previous_month']} ({d['change'] * scale:+.1f} points) "
-                         "is within the noise of sampling")
-    if moves:
-        joined = "; ".join(moves)
-        text += " " + joined[0].upper() + joined[1:] + "."
-    if now["n"] < MIN_N:
-        text += f" Fewer than {MIN_N} responses: read these figures with care."
-    return text
-
-
-def drivers_text(d: dict | None) -> str:
-    if d is None:
-        return (f"Too few complete survey responses (under {MIN_DRIVER_N}) to estimate which dimensions drive "
-                "satisfaction.")
-    dims = {row["dimension"]: row for row in d["dimensions"]}
-    top = dims[d["strongest"]]
-    divider = d["importance_divider"]
-    fix = [dims[k]["label"] + (" (its importance is not clearly above average)"
-                               if dims[k]["importance_lo"] <= divider else "") for k in d["fix_first"]]
-    text = (f"From {d['complete_cases']:,} responses between {d['window_start']} and {d['window_end']} that rated all "
-            f"seven dimensions ({d['incomplete_dropped']:,} with a dimension left blank were set aside), the "
-            f"dimensions explain {d['r2']:.0%} of the variation in the {d['outcome'].upper()} rating. The most important "
-            f"is {top['label'].lower()} ({top['importance']:.0%} of the explained variation, 95% CI "
-            f"{top['importance_lo']:.0%} to {top['importance_hi']:.0%}). ")
-    if fix:
-        text += ("Fix first (above-average importance, below-average rating): " + ", ".join(fix) + ".")
-    else:
-        text += "No dimension is both more important than average and rated below average."
-    near = [row["label"] for row in d["dimensions"] if not row["fix_first"] and row["performance"]
-            < d["performance_divider"] and row["importance_lo"] <= divider <= row["importance_hi"]]
-    if near:
-        text += (" Close to the line (rated below average, importance not clearly below average): "
-                 + ", ".join(near) + ".")
-    return text
-
-
-def behaviour_text(b: dict | None, currency: str) -> str:
-    if b is None:
-        return "No member answered a survey in the months before the churn window, so satisfaction cannot be " \
-               "linked to churn yet."
-    g = {row["group"]: row for row in b["groups"]}
-    d, p = g["detractor"], g["promoter"]
-    if not d["members"] or not p["members"]:
-        return b["definition"] + " There are not both promoters and detractors among them to compare."
-    c = b["detractor_vs_promoter"]
-    verdict = ("a real difference: the interval excludes zero" if c["significant"]
-               else "not a clear difference: the interval includes zero")
-    text = (f"Of {b['members']:,} surveyed members, {d['churn_share']:.0%} of detractors (n={d['members']}) made no "
-            f"purchase in the last {b['window_days']} days, against {p['churn_share']:.0%} of promoters "
-            f"(n={p['members']}): {c['churn_difference'] * 100:+.1f} points (95% CI {c['lo'] * 100:+.1f} to "
-            f"{c['hi'] * 100:+.1f}), {verdict}.")
-    if d["p_alive"] is not None and p["p_alive"] is not None:
-        text += (f" Their mean P(alive) is {d['p_alive']:.0%} against {p['p_alive']:.0%}, and they spent "
-                 f"{d['spend']:,.0f} against {p['spend']:,.0f} {currency} each in those days.")
-    if d["small_sample"] or p["small_sample"]:
-        text += f" One group has fewer than {MIN_N} members: read with care."
-    return text
-
-
-def availability_text(has_surveys: bool, has_complaints: bool) -> str:
-    """What the source lacks, in plain words; empty when it has both surveys and complaints."""
-    if not has_surveys and not has_complaints:
-        return NO_DATA
-    if not has_surveys:
-        return NO_SURVEYS
-    if not has_complaints:
-        return NO_COMPLAINTS
-    return ""
-
-
-def score_display(records: list[dict], key: str, label: str, limit: int = 15) -> pd.DataFrame:
-    """A by-store or by-channel score table as display text: groups with MIN_N or more responses
-    first, lowest NPS first within each, at most `limit` rows."""
-    t = pd.DataFrame(records)
-    if t.empty:
-        return t
-    t = t.assign(_small=t["responses"] < MIN_N).sort_values(["_small", "nps"], na_position="last").head(limit)
-
-    def ci(v, lo, hi, pct):
-        if v is None or pd.isna(v):
-            return "—"
-        s, fmt, unit = (100, ".0f", "%") if pct else (1, "+.0f", "")
-        return f"{format(v * s, fmt)}{unit} ({format(lo * s, fmt)}{unit} to {format(hi * s, fmt)}{unit})"
-    return pd.DataFrame({
-        label: t[key].astype(str),
-        "responses": [f"{n:,}" + (" (small sample)" if n < MIN_N else "") for n in t["responses"]],
-        "NPS (95% CI)": [ci(v, lo, hi, False) for v, lo, hi in zip(t["nps"], t["nps_lo"], t["nps_hi"])],
-        "CSAT (95% CI)": [ci(v, lo, hi, True) for v, lo, hi in zip(t["csat"], t["csat_lo"], t["csat_hi"])],
-    })
-
-
-def themes_display(themes: dict) -> pd.DataFrame:
-    """Comment themes as counts only: never any comment text."""
-    t = pd.DataFrame(themes["themes"])
-    if t.empty:
-        return t
-    return pd.DataFrame({"theme": t["label"], "comments": t["comments"], "in Chinese": t["zh"],
-                         "in English": t["en"], "from detractors": t["from_detractors"],
-                         "from promoters": t["from_promoters"]})
-
-
-# --------------------------------------------------------------------------- complaints
-def store_display(records: list[dict], limit: int = 15) -> pd.DataFrame:
-    """Complaints by store as display text, highest rate first (equal rates by store id), at
-    most `limit` rows."""
-    t = pd.DataFrame(records)
-    if t.empty:
-        return t
-    t = t.assign(_store=t["store_id"].astype(str))
-    t = t.sort_values(["per_1000_baskets", "_store"], ascending=[False, True], na_position="last").head(limit)
-
-    def per(v, lo, hi):
-        return "—" if v is None or pd.isna(v) else f"{v:.2f} ({lo:.2f} to {hi:.2f})"
-    return pd.DataFrame({"store": t["store_id"].astype(str), "complaints": t["complaints"],
-                         "baskets": [f"{b:,}" for b in t["baskets"]],
-                         "per 1,000 baskets (95% CI)": [per(v, lo, hi) for v, lo, hi in
-                                                        zip(t["per_1000_baskets"], t["per_1000_lo"], t["per_1000_hi"])]})
-
-
-def complaints_text(s: dict) -> str:
-    """One paragraph on the month's complaints, from `summary`'s output."""
-    r, res, sl = s["rate"], s["resolution"], s["sla"]
-    if not r["baskets"]:
-        return f"No baskets in {s['month']}, so no complaint rate."
-    text = (f"{r['complaints']:,} complaints were opened in {s['month']}: {r['per_1000_baskets']:.2f} per 1,000 "
-            f"baskets (95% CI {r['per_1000_lo']:.2f} to {r['per_1000_hi']:.2f}).")
-    mom = s["change_month_on_month"]
-    if mom is not None:
-        text += (f" Against {s['previous_month']['complaints']:,} the month before, the change of "
-                 f"{mom['change']:+.2f} per 1,000 is " + ("significant." if mom["significant"]
-                                                          else "within the noise."))
-    if res["closed_resolved"]:
-        text += (f" Of {res['closed']:,} complaints closed this month, {res['closed_resolved']:,} were resolved, "
-                 f"taking {res['median_hours']:.0f} hours at the median and {res['p90_hours']:.0f} hours at the 90th "
-                 "percentile")
-        unresolved = res["closed_unresolved"]
-        text += (f"; {unresolved:,} {'was' if unresolved == 1 else 'were'} closed unresolved." if unresolved else ".")
-    if sl["due"]:
-        text += (f" Of {sl['due']:,} complaints due for their {sl['sla_hours']:g}-hour service level this month, "
-                 f"{sl['breached']:,} ({sl['breach_share']:.0%}, 95% CI {sl['breach_lo']:.0%} to "
-                 f"{sl['breach_hi']:.0%}) were not resolved in time.")
-    text += (f" At the month's end {sl['open_at_end']:,} complaints were open, {sl['backlog_past_sla']:,} of them "
-             f"past the {sl['sla_hours']:g}-hour service level.")
-    if res["small_sample"] or sl["small_sample"]:
-        text += f" Resolution figures rest on fewer than {MIN_N} complaints: read them with care."
-    return text
+# --------------------------------------------------------------------------- intervals
+def ci(lo, hi, kind: str = "signed", digits: int | None = 0) -> str:
+    """'lo to hi' with one number helper; '—' without an interval."""
+    if lo is None or hi is None:
+        return _template("missing")
+    spec = f"{kind}{'' if digits is None else digits}"
+    return say("range", lo=_number(spec, lo, {}), hi=_number(spec, hi, {}))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from retention_lib.analytics.satisfaction.scores import MIN_N, NPS_GROUPS, in_period, nps_group
+from retention_lib.core.messages import Message
 from retention_lib.core.settings import DEFAULTS
 from retention_lib.core.stats import difference_interval, mean_interval, wilson
 
@@ -47,12 +48,12 @@ class BehaviourResult:
     members: int
 
     @property
-    def definition(self) -> str:
-        last = self.cohort_end - pd.Timedelta(days=1)
-        return (f"Members whose last survey was answered between {self.cohort_start:%Y-%m-%d} and {last:%Y-%m-%d}, "
-                f"grouped by that NPS rating. Churned: no purchase in the {self.window_days} days after that, "
-                f"{self.cohort_end:%Y-%m-%d} to {self.end - pd.Timedelta(days=1):%Y-%m-%d}. Spend: net spend in "
-                "those days. P(alive): from the churn model at the month's end.")
+    def definition(self) -> Message:
+        """Who is in the cohort, and what churned, spend and P(alive) mean here."""
+        return Message("behaviour.definition", cohort_start=self.cohort_start.normalize(),
+                       cohort_last=(self.cohort_end - pd.Timedelta(days=1)).normalize(),
+                       window_days=self.window_days, outcome_start=self.cohort_end.normalize(),
+                       outcome_end=(self.end - pd.Timedelta(days=1)).normalize())
 
     def to_dict(self) -> dict:
         return {"window_days": self.window_days, "cohort_start": str(self.cohort_start.date()),

@@ -20,12 +20,12 @@ from functools import lru_cache
 import pandas as pd
 
 from retention_lib.analytics.satisfaction.scores import NPS_GROUPS, nps_group
-from retention_lib.core.schema import DIMENSIONS
 
 MIN_COMMENTS = 5
 TOP_TERMS = 15
 OTHER_THEME = "location"
-THEME_LABELS = {**DIMENSIONS, OTHER_THEME: "Location and convenience"}
+NO_THEME = "none"   # comments that match no theme
+# Themes are keys: the seven dimensions and OTHER_THEME (report.text labels them).
 # Lexicon: a Chinese term matches a jieba token that contains it (so 新鲜 matches 不 / 新鲜 and
 # 烂 matches 有烂); an English term matches a whole lower-cased word.
 THEMES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -147,18 +147,18 @@ def theme_counts(surveys: pd.DataFrame) -> pd.DataFrame:
         for theme in THEMES:
             hit = pd.Series([theme in f for f in found], index=c.index)
             if hit.any():
-                rows.append(_count_row(theme, THEME_LABELS[theme], c[hit]))
+                rows.append(_count_row(theme, c[hit]))
         none = pd.Series([not f for f in found], index=c.index)
         if none.any():
-            rows.append(_count_row("none", "No theme (general remarks)", c[none]))
-    cols = ["theme", "label", "comments", "zh", "en", *(f"from_{g}s" for g in NPS_GROUPS)]
+            rows.append(_count_row(NO_THEME, c[none]))
+    cols = ["theme", "comments", "zh", "en", *(f"from_{g}s" for g in NPS_GROUPS)]
     out = pd.DataFrame(rows, columns=cols)
-    matched = out[out["theme"] != "none"].sort_values("comments", ascending=False, kind="stable")
-    return pd.concat([matched, out[out["theme"] == "none"]], ignore_index=True)
+    matched = out[out["theme"] != NO_THEME].sort_values("comments", ascending=False, kind="stable")
+    return pd.concat([matched, out[out["theme"] == NO_THEME]], ignore_index=True)
 
 
-def _count_row(theme: str, label: str, c: pd.DataFrame) -> dict:
-    return {"theme": theme, "label": label, "comments": len(c), "zh": int((c["lang"] == "zh").sum()),
+def _count_row(theme: str, c: pd.DataFrame) -> dict:
+    return {"theme": theme, "comments": len(c), "zh": int((c["lang"] == "zh").sum()),
             "en": int((c["lang"] == "en").sum()),
             **{f"from_{g}s": int((c["group"] == g).sum()) for g in NPS_GROUPS}}
 

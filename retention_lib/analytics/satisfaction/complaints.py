@@ -8,7 +8,7 @@ as open at the end):
   them; return-only visits are left out). Its 95% interval is the exact Poisson
   (Garwood) interval for the count, divided by the baskets. By category the denominator
   is all the month's baskets; by store, that store's baskets (complaints without a store
-  are shown as "(no store)" without a rate).
+  are counted under NO_STORE, without a rate).
 - Time to resolve: hours from opened_at to closed_at, among complaints *closed and
   resolved* during the month; the median and 90th percentile. Complaints closed with
   resolved = no are counted apart ("closed unresolved").
@@ -29,7 +29,8 @@ from retention_lib.core.settings import DEFAULTS
 from retention_lib.core.stats import difference_interval, poisson_interval, wilson
 
 TREND_MONTHS = 13
-NO_STORE = "(no store)"
+NO_STORE = "(no_store)"          # keys for a complaint without a store or category (report.text labels them)
+NO_CATEGORY = "(no_category)"
 
 
 def prepare(complaints: pd.DataFrame) -> pd.DataFrame:
@@ -72,7 +73,7 @@ def by_category(complaints: pd.DataFrame, baskets: pd.DataFrame, start, end) -> 
     opened = complaints[_between(complaints["opened_at"], start, end)]
     baskets = purchase_baskets(baskets)
     n_baskets = int(_between(baskets["timestamp"], start, end).sum())
-    counts = opened["category"].fillna("(no category)").astype(str).value_counts()
+    counts = opened["category"].fillna(NO_CATEGORY).astype(str).value_counts()
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     rows = [{"category": cat, **_rate_row(int(k), n_baskets), "share": k / len(opened)} for cat, k in ranked]
     return pd.DataFrame(rows, columns=["category", "complaints", "baskets", "per_1000_baskets", "per_1000_lo",

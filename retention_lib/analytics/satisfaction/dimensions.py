@@ -17,9 +17,9 @@ from retention_lib.core.stats import bootstrap, mean_interval, percentile_interv
 
 LOW_RATING_MAX = 2               # a dimension rating of 1 or 2 is a low score
 MIN_DRIVER_N = 70                # 10 complete responses per dimension
-QUADRANTS = {  # (above-average importance, above-average performance) -> name
-    (True, False): "Fix first", (True, True): "Keep up the good work",
-    (False, False): "Lower priority", (False, True): "Possible overkill",
+QUADRANTS = {  # (above-average importance, above-average performance) -> key (report.text: "quadrant.<key>")
+    (True, False): "fix_first", (True, True): "keep_up",
+    (False, False): "lower_priority", (False, True): "possible_overkill",
 }
 
 
@@ -43,12 +43,12 @@ def relative_weights(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 def dimension_performance(surveys: pd.DataFrame) -> pd.DataFrame:
     """Per dimension: responses that rated it, mean rating (t interval), share of 1–2 (Wilson)."""
     rows = []
-    for dim, label in DIMENSIONS.items():
+    for dim in DIMENSIONS:
         x = pd.to_numeric(surveys[dim], errors="coerce").dropna() if dim in surveys else pd.Series(dtype=float)
         m = mean_interval(x)
         low = int((x <= LOW_RATING_MAX).sum())
         lo, hi = wilson(low, len(x))
-        rows.append({"dimension": dim, "label": label, "rated": m["n"], "mean": m["mean"],
+        rows.append({"dimension": dim, "rated": m["n"], "mean": m["mean"],
                      "mean_lo": m["lo"], "mean_hi": m["hi"],
                      "share_low": low / len(x) if len(x) else None,
                      "share_low_lo": float(lo) if len(x) else None, "share_low_hi": float(hi) if len(x) else None})
@@ -131,12 +131,12 @@ def drivers(surveys: pd.DataFrame, outcome: str = "nps", *, n_boot: int = DEFAUL
     top = np.bincount(boot.argmax(axis=1), minlength=len(dims)) / len(boot)
     perf = dimension_performance(window)
     table = pd.DataFrame({
-        "label": [DIMENSIONS[d] for d in dims], "importance": share,
+        "importance": share,
         "importance_lo": importance_lo, "importance_hi": importance_hi,
         "raw_weight": raw, "p_top": top,
     }, index=pd.Index(dims, name="dimension"))
-    table = table.join(perf.drop(columns="label").rename(columns={"mean": "performance", "mean_lo": "performance_lo",
-                                                                  "mean_hi": "performance_hi"}))
+    table = table.join(perf.rename(columns={"mean": "performance", "mean_lo": "performance_lo",
+                                            "mean_hi": "performance_hi"}))
     high_imp = table["importance"] > table["importance"].mean()
     high_perf = table["performance"] > table["performance"].mean()
     table["quadrant"] = [QUADRANTS[(bool(i), bool(p))] for i, p in zip(high_imp, high_perf)]

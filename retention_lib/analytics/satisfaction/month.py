@@ -12,18 +12,15 @@ from retention_lib.analytics.satisfaction.dimensions import (MIN_DRIVER_N, Drive
                                                              drivers)
 from retention_lib.analytics.satisfaction.scores import (MIN_N, NO_CHANNEL, NO_STORE, headline, in_period,
                                                          monthly, score_table)
+from retention_lib.core.messages import Message
 from retention_lib.core.run import jsonable
 from retention_lib.core.settings import DEFAULTS
 
-NO_SURVEYS = ("This data source has no satisfaction surveys, so NPS, CSAT, the dimension drivers, comment "
-              "themes and the link between satisfaction and churn cannot be shown. Map a surveys table in the "
-              "config (NPS 0–10, CSAT 1–5 and the seven dimension ratings) to see them.")
-NO_COMPLAINTS = ("This data source has no complaints, so complaint rates and resolution times cannot be shown. "
-                 "Map a complaints table in the config to see them.")
-TOO_FEW_FOR_DRIVERS = (f"Too few complete survey responses (under {MIN_DRIVER_N}) to estimate which dimensions "
-                       "drive satisfaction.")
-NO_COHORT = ("No member answered a survey in the months before the churn window, so satisfaction cannot be "
-             "linked to churn yet.")
+# Why a part cannot be shown (report.text has the sentences).
+NO_SURVEYS = Message("satisfaction.no_surveys")
+NO_COMPLAINTS = Message("satisfaction.no_complaints")
+TOO_FEW_FOR_DRIVERS = Message("satisfaction.too_few_for_drivers", minimum=MIN_DRIVER_N)
+NO_COHORT = Message("satisfaction.no_cohort")
 
 
 @dataclass
@@ -126,6 +123,6 @@ def save(run, view: SatisfactionMonth) -> None:
     if not view.has_surveys:
         run.unavailable("comment_themes", NO_SURVEYS)
     elif not view.themes["comments"]:
-        run.unavailable("comment_themes", f"No survey comments were written in {view.month}.")
+        run.unavailable("comment_themes", Message("satisfaction.no_comments", month=view.month))
     else:
         run.available("comment_themes")

@@ -21,8 +21,8 @@ MIN_N = 30                       # fewer responses than this: flagged as a small
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 SATISFIED_MIN = 4                # CSAT counts 4 and 5 out of 5
 NPS_GROUPS = ("promoter", "passive", "detractor")
-NO_STORE = "(no store)"
-NO_CHANNEL = "(no channel)"
+NO_STORE = "(no_store)"          # keys for a response without a store or channel (report.text labels them)
+NO_CHANNEL = "(no_channel)"
 
 
 # --- headline scores ------------------------------------------------------------------------

@@ -159,6 +159,7 @@ def test_grocery_summary_edge_customers(grocery):
     assert weeks.loc["E_week", "monetary_value"] == pytest.approx(13.0 + 14.0)
 
 
+@pytest.mark.slow
 def test_null_customer_ids_are_left_out(grocery):
     members = grocery[grocery["customer_id"].notna()]
     assert len(members) < len(grocery)
@@ -190,6 +191,7 @@ def test_purchases_after_observation_end_are_ignored(grocery, freq, mult):
     assert "E_after_only" not in full.index
 
 
+@pytest.mark.slow
 def test_dataframe_and_parquet_path_agree(grocery, tmp_path):
     path = tmp_path / "purchases.parquet"
     grocery.to_parquet(path, index=False)
@@ -204,6 +206,7 @@ def test_dataframe_and_parquet_path_agree(grocery, tmp_path):
         new_in_holdout(grocery, calibration_end=CAL_END, observation_end=OBS_END)
 
 
+@pytest.mark.slow
 def test_summary_and_holdout_do_not_depend_on_row_order(grocery):
     """Spend is summed exactly, so shuffling the log changes no bit (float sums would)."""
     kwargs = {"freq": "D", "multiplier": 7}
@@ -313,6 +316,7 @@ def test_holdout_spend_is_per_purchase_period_not_per_row(cdnow):
     assert not np.allclose(ours.loc[multi, "monetary_value_holdout"], ref.loc[multi, "monetary_value_holdout"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("freq, mult", FREQS)
 @pytest.mark.parametrize("cal_end", [CAL_END, "2024-10-02"])   # a Monday and a Wednesday
 def test_grocery_calibration_and_holdout_equals_reference(grocery, freq, mult, cal_end):

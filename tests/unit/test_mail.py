@@ -5,7 +5,7 @@ import socket
 import pytest
 from conftest import PASSWORD, USER
 
-from retention_lib.delivery import smtp
+from retention_lib.delivery import compose, smtp
 
 
 def env(port, **extra):
@@ -19,7 +19,7 @@ def message(tmp_path, recipients=("manager@example.com",)):
     chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
     report = tmp_path / "report.html"
     report.write_text("<html><body><h1>Full report</h1></body></html>", encoding="utf-8")
-    body = smtp.inline_html("Retention 2025-12", "Demo store", [("Active members", "2,600", "+1.0%", "—")],
+    body = compose.inline_html("Retention 2025-12", "Demo store", [("Active members", "2,600", "+1.0%", "—")],
                             ["Churn fell."], {"trend": "KPI trend chart"}, "simulated")
     return smtp.build_message(subject="Retention report 2025-12", sender="reports@example.com",
                               recipients=recipients, text="Active members: 2,600", html_body=body,

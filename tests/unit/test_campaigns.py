@@ -39,6 +39,7 @@ def store():
     return simulate_store(seed=5, n_customers=3000, months=24)
 
 
+@pytest.mark.slow
 def test_simulated_winback_effect_falls_inside_the_interval(store):
     baskets = baskets_from_lines(store.tables["transactions"])
     table = campaigns.evaluate(store.tables["campaigns"], baskets, pd.Timestamp("2026-01-01"))
@@ -53,6 +54,7 @@ def test_simulated_winback_effect_falls_inside_the_interval(store):
     assert revenue["uplift"] == pytest.approx(rows.loc["spend", "uplift"] * truth["n_treatment"])
 
 
+@pytest.mark.slow
 def test_campaign_without_control_is_not_estimated(store):
     baskets = baskets_from_lines(store.tables["transactions"])
     table = campaigns.evaluate(store.tables["campaigns"], baskets, pd.Timestamp("2026-06-01"))
@@ -62,6 +64,7 @@ def test_campaign_without_control_is_not_estimated(store):
     assert pd.isna(row.get("uplift", pd.Series([np.nan])).iloc[0])
 
 
+@pytest.mark.slow
 def test_incomplete_window_is_not_measured_yet(store):
     baskets = baskets_from_lines(store.tables["transactions"])
     cid = next(c for c, t in store.truth.campaigns.items() if t["has_control"])
@@ -71,6 +74,7 @@ def test_incomplete_window_is_not_measured_yet(store):
     assert len(row) == 1 and "not complete" in row["status"].iloc[0]
 
 
+@pytest.mark.slow
 def test_targeted_vs_untargeted_is_labelled_not_an_effect(store):
     baskets = baskets_from_lines(store.tables["transactions"])
     out = campaigns.targeted_vs_untargeted(store.tables["campaigns"], baskets, pd.Timestamp("2026-06-01"))

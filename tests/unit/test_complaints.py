@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from retention_lib.report import text
+from retention_lib.report import satisfaction_display
 
 from retention_lib.analytics.satisfaction import complaints as cm
 from retention_lib.report import charts
@@ -105,7 +105,7 @@ def test_thirteen_month_trend_with_empty_months():
 
 def test_summary_text_states_the_definitions_numbers():
     s = cm.month_figures(_complaints(), _baskets(), MONTH, sla_hours=48)
-    said = text.complaints_text(s)
+    said = satisfaction_display.complaints_text(s)
     assert "6 complaints were opened in 2025-03" in said and "3.00 per 1,000" in said
     assert "4 (50%" in said and "48-hour" in said and "1 was closed unresolved" in said
     assert s["change_month_on_month"]["change"] == pytest.approx(3.0 - 4.0)
@@ -122,7 +122,7 @@ def test_a_month_without_complaints(tmp_path):
     s = cm.month_figures(c, b, april)
     assert s["rate"]["complaints"] == 0 and s["rate"]["per_1000_baskets"] == 0.0
     assert s["by_category"] == [] and s["resolution"]["median_hours"] is None and s["sla"]["due"] == 0
-    assert "0 complaints were opened in 2025-04" in text.complaints_text(s)
+    assert "0 complaints were opened in 2025-04" in satisfaction_display.complaints_text(s)
     fig = charts.complaints_chart(cm.monthly_trend(c, b, april), pd.DataFrame(s["by_category"]), "2025-04")
     fig.savefig(tmp_path / "complaints.png")
     assert (tmp_path / "complaints.png").stat().st_size > 0

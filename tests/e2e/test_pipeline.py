@@ -1,6 +1,8 @@
 """The month pipeline end to end on a small simulated store: publish, refuse, force, fail."""
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -11,7 +13,7 @@ from conftest import retention_cli
 from retention_lib.app.pipeline import RunFailed, notebooks, run_month
 from retention_lib.report.html import network_references
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 retention = retention_cli
@@ -114,3 +116,33 @@ def test_bad_month_and_month_without_data_exit_non_zero(small_config, tmp_path):
     assert proc.returncode == 2
     assert "month_without_data" in proc.stderr and "2019-03" in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_notebooks_default_config_does_not_depend_on_where_it_is_opened(tmp_path):
+    """The parameters cell as it is, run from another folder, names the project's demo store."""
+    from retention_lib.core.paths import DEFAULT_CONFIG
+
+    for book in notebooks():
+        cell = next(c for c in nbformat.read(book, as_version=4).cells
+                    if "parameters" in c.metadata.get("tags", []))
+        code = cell.source + "\nfrom retention_lib import load_config\nprint(load_config(config or None).path)"
+        proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == str(DEFAULT_CONFIG), book.name
+
+
+def test_a_published_notebook_points_at_its_month_and_reruns_on_a_lab_copy(published):
+    from retention_lib.data.prepare import open_run
+
+    reports, _ = published
+    folder = month_folder(reports)
+    executed = nbformat.read(folder / "03_churn_model.ipynb", as_version=4)
+    assert executed.metadata["papermill"]["parameters"]["run_dir"] == str(folder)
+    [injected] = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert f'run_dir = "{folder}"' in injected.source and ".tmp-" not in injected.source
+    before = (folder / "manifest.json").read_bytes()
+    run = open_run(executed.metadata["papermill"]["parameters"]["config"], None, str(folder))
+    assert run.run_dir == reports / "lab" / f"small-{folder.name}" and "published month" in run.title
+    run.write("kpi_board", {"changed": True})               # a re-run writes to the copy ...
+    assert (folder / "manifest.json").read_bytes() == before  # ... and the published month stays as it is
+    assert json.loads((folder / "artifacts" / "kpi_board.json").read_text())["board"]

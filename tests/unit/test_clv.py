@@ -57,6 +57,7 @@ def lifetimes_purchase_model(model: BTYDModel):
 
 # ------------------------------------------------------------------ Gamma-Gamma: published figures
 
+@pytest.mark.slow
 def test_gamma_gamma_published_from_own_summary(spend, own_money):
     """p=6.25, q=3.74, gamma=15.44 on 946 repeat buyers, every published digit."""
     assert spend.n_customers == 946 == int(((own_money["frequency"] > 0) & (own_money["monetary_value"] > 0)).sum())
@@ -86,6 +87,7 @@ def lifetimes_gamma_gamma(summary):
     return ref, nll
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["own", "lifetimes"])
 def test_gamma_gamma_fit_equals_lifetimes(source, own_money, lifetimes_money):
     """Our fit is lifetimes' maximum likelihood: lifetimes' BFGS stops at gtol 1e-7, ~1e-9 from
@@ -99,6 +101,7 @@ def test_gamma_gamma_fit_equals_lifetimes(source, own_money, lifetimes_money):
     assert nll(ours.p, ours.q, ours.gamma) <= nll(ref.params_["p"], ref.params_["q"], ref.params_["v"]) + 1e-13
 
 
+@pytest.mark.slow
 def test_gamma_gamma_uses_repeat_buyers_with_positive_spend_only(spend, own_money):
     """Customers with zero or negative mean repeat spend (returns) are left out of the fit."""
     noisy = pd.concat([own_money, pd.DataFrame({"frequency": [3, 5, 0], "recency": [10.0, 20.0, 0.0],
@@ -108,6 +111,7 @@ def test_gamma_gamma_uses_repeat_buyers_with_positive_spend_only(spend, own_mone
     assert (again.p, again.q, again.gamma, again.n_customers) == (spend.p, spend.q, spend.gamma, 946)
 
 
+@pytest.mark.slow
 def test_gamma_gamma_is_deterministic_and_order_free(spend, own_money):
     """Same data, bitwise the same parameters; the row order does not matter either (rows are
     compressed into sorted (x, m) weights)."""
@@ -117,6 +121,7 @@ def test_gamma_gamma_is_deterministic_and_order_free(spend, own_money):
         assert (other.p, other.q, other.gamma) == (spend.p, spend.q, spend.gamma)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", ["cdnow", "simulated"])
 def test_gamma_gamma_ignores_rounding_noise(data, own_money):
     """Relative 1e-13 noise in spend (what a different summation order gives) must neither flip
@@ -132,6 +137,7 @@ def test_gamma_gamma_ignores_rounding_noise(data, own_money):
         assert (again.p, again.q, again.gamma) == pytest.approx((base.p, base.q, base.gamma), rel=1e-9)
 
 
+@pytest.mark.slow
 def test_gamma_gamma_budget_says_which_limit(own_money):
     with pytest.raises(ModelUnusable, match=r"Gamma-Gamma did not converge within 1 iteration \(.* s\) on 946 "
                                             r"repeat buyers"):
@@ -140,6 +146,7 @@ def test_gamma_gamma_budget_says_which_limit(own_money):
     assert fit_gamma_gamma(own_money, max_iter=200, max_seconds=60) == fit_gamma_gamma(own_money)
 
 
+@pytest.mark.slow
 def test_expected_spend_equals_lifetimes(spend, own_money):
     ref = lifetimes_spend_model(spend)
     f, m = own_money["frequency"], own_money["monetary_value"]
@@ -151,6 +158,7 @@ def test_expected_spend_equals_lifetimes(spend, own_money):
     assert np.allclose(ours[f.to_numpy() == 0], spend.population_mean_spend, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_gamma_gamma_json_round_trip(spend, tmp_path):
     path = spend.to_json(tmp_path / "gg.json")
     json.loads(path.read_text(encoding="utf-8"))
@@ -201,6 +209,7 @@ def test_gamma_gamma_recovers_simulated_parameters():
 
 # ------------------------------------------------------------------ CLV
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bgnbd", "mbgnbd", "paretonbd"])
 @pytest.mark.parametrize("months", [1, 6, 12])
 def test_clv_equals_lifetimes_convention(kind, months, models, spend, own_money):
@@ -217,6 +226,7 @@ def test_clv_equals_lifetimes_convention(kind, months, models, spend, own_money)
     assert (ours > 0).all()
 
 
+@pytest.mark.slow
 def test_clv_default_convention_written_out(models, spend, own_money):
     """Months of 365.25/12 days, 10% a year compounded monthly, discounted at each month's end."""
     model = models["bgnbd"]
@@ -236,6 +246,7 @@ def test_clv_default_convention_written_out(models, spend, own_money):
     assert WEEKS_PER_MONTH == pytest.approx(ppm, rel=1e-15)
 
 
+@pytest.mark.slow
 def test_clv_per_customer_not_per_row_order(models, spend, own_money):
     """Distinct (x, t_x, T) rows are computed once; the result must follow the input rows."""
     model = models["bgnbd"]
@@ -250,6 +261,7 @@ def test_clv_per_customer_not_per_row_order(models, spend, own_money):
     assert float(clv(model, spend, one).iloc[0]) == float(base.iloc[0])
 
 
+@pytest.mark.slow
 def test_clv_margin_discount_horizon(models, spend, own_money):
     model = models["bgnbd"]
     base = clv(model, spend, own_money)

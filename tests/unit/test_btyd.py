@@ -227,6 +227,7 @@ def half_unit(value: float) -> float:
     return 0.5 * 10.0 ** -decimals
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bgnbd", "paretonbd"])
 def test_published_figures_from_our_own_summary(kind, cdnow_fits, own_summary):
     """Our summary of the raw transactions + our fit reproduce every published digit."""
@@ -239,6 +240,7 @@ def test_published_figures_from_our_own_summary(kind, cdnow_fits, own_summary):
     assert model.n_customers == 2357
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bgnbd", "paretonbd"])
 def test_published_figures_from_lifetimes_summary(kind, cdnow_fits):
     """lifetimes' shipped summary has recency and T rounded to 0.01 week, which moves the BG/NBD
@@ -251,6 +253,7 @@ def test_published_figures_from_lifetimes_summary(kind, cdnow_fits):
     assert model.n_customers == 2357
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("src", ["published", "own"])
 def test_published_conditional_expectation(src, cdnow_fits):
     """E[X(39) | x=2, t_x=30.43, T=38.86] = 1.226 (FHL 2005)."""
@@ -262,6 +265,7 @@ def test_published_conditional_expectation(src, cdnow_fits):
 
 # ------------------------------------------------------------------ 3. against lifetimes: fits
 
+@pytest.mark.slow
 @pytest.mark.parametrize("src", ["published", "own", "simulated"])
 def test_bgnbd_fit_equals_betageofitter(src, published_summary, own_summary, simulated_bgnbd):
     summary = {"published": published_summary, "own": own_summary, "simulated": simulated_bgnbd}[src]
@@ -275,6 +279,7 @@ def test_bgnbd_fit_equals_betageofitter(src, published_summary, own_summary, sim
     assert ours.log_likelihood >= ref_ll - 1e-6
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, tol", [("mbgnbd", 1e-4), ("paretonbd", 1e-3)])
 @pytest.mark.parametrize("src", ["published", "own"])
 def test_mbgnbd_and_paretonbd_fits_match_lifetimes(kind, tol, src, published_summary, own_summary):
@@ -289,6 +294,7 @@ def test_mbgnbd_and_paretonbd_fits_match_lifetimes(kind, tol, src, published_sum
     assert ours.log_likelihood >= lifetimes_loglik_sum(kind, ref.params_, summary) - 1e-6
 
 
+@pytest.mark.slow
 def test_mbgnbd_fit_on_simulated_set_matches_lifetimes(simulated_bgnbd):
     ours = fit(simulated_bgnbd, "mbgnbd")
     ref = lifetimes_fit("mbgnbd", simulated_bgnbd)
@@ -313,6 +319,7 @@ def test_loglik_per_customer_equals_lifetimes(kind, published_summary):
     np.testing.assert_allclose(ours, ref, rtol=1e-11)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bgnbd", "mbgnbd", "paretonbd"])
 def test_compressed_fit_uses_weights(kind, published_summary):
     """Tripling every customer is the same problem: same parameters, three times the likelihood,
@@ -338,6 +345,7 @@ def test_compress_counts_rows():
 
 # ------------------------------------------------------------------ 3. against lifetimes: predictions
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bgnbd", "mbgnbd"])
 def test_p_alive_equals_lifetimes(kind, cdnow_fits):
     params = cdnow_fits[(kind, "published")].params
@@ -350,6 +358,7 @@ def test_p_alive_equals_lifetimes(kind, cdnow_fits):
     np.testing.assert_allclose(ours, written, rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_bgnbd_expected_purchases_equal_lifetimes(cdnow_fits):
     params = cdnow_fits[("bgnbd", "published")].params
     model, ref = BTYDModel("bgnbd", params), lifetimes_model("bgnbd", params)
@@ -360,6 +369,7 @@ def test_bgnbd_expected_purchases_equal_lifetimes(cdnow_fits):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_bgnbd_expected_purchases_equal_quadrature(cdnow_fits):
     params = cdnow_fits[("bgnbd", "published")].params
     model = BTYDModel("bgnbd", params)
@@ -369,6 +379,7 @@ def test_bgnbd_expected_purchases_equal_quadrature(cdnow_fits):
                 ref_expected_bg("bgnbd", params, t, x, t_x, T), rel=1e-8)
 
 
+@pytest.mark.slow
 def test_mbgnbd_expected_purchases_equal_lifetimes_and_quadrature(cdnow_fits):
     """MBG/NBD uses 2F1(r+x, b+x+1; a+b+x; z) (the p posterior is Beta(a, b+x+1)); with b+x the
     result is ~10x off and negative for a < 1."""
@@ -389,6 +400,7 @@ def test_mbgnbd_expected_purchases_equal_lifetimes_and_quadrature(cdnow_fits):
         assert float(grocery.expected_purchases(13.0, x, t_x, T)) >= 0.0
 
 
+@pytest.mark.slow
 def test_paretonbd_predictions_equal_lifetimes_on_cdnow(cdnow_fits, published_summary):
     params = cdnow_fits[("paretonbd", "published")].params
     model, ref = BTYDModel("paretonbd", params), lifetimes_model("paretonbd", params)
@@ -403,6 +415,7 @@ def test_paretonbd_predictions_equal_lifetimes_on_cdnow(cdnow_fits, published_su
         np.testing.assert_allclose(model.expected_purchases(t, x, t_x, T), theirs, rtol=1e-9)
 
 
+@pytest.mark.slow
 def test_paretonbd_p_alive_equals_quadrature(cdnow_fits):
     params = cdnow_fits[("paretonbd", "published")].params
     model = BTYDModel("paretonbd", params)
@@ -545,6 +558,7 @@ def test_paretonbd_large_beta_lapsed_heavy_buyer_is_finite():
 
 # ------------------------------------------------------------------ 5. p_no_purchase
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bgnbd", "mbgnbd"])
 def test_p_no_purchase_bg_exact(kind, cdnow_fits):
     """Dead, or alive with no purchase: 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x)."""
@@ -576,6 +590,7 @@ def _posterior_mc_no_purchase(kind, P, alive, t, x, T, n, seed):
     return np.mean(~is_alive | quiet)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bgnbd", "paretonbd"])
 def test_p_no_purchase_monte_carlo(kind, cdnow_fits):
     params = cdnow_fits[(kind, "published")].params
@@ -590,6 +605,7 @@ def test_p_no_purchase_monte_carlo(kind, cdnow_fits):
         assert float(model.p_no_purchase(t, x, t_x, T)) == pytest.approx(mc, abs=5 * se + 1e-4)
 
 
+@pytest.mark.slow
 def test_paretonbd_p_no_purchase_limits(cdnow_fits):
     for params in (cdnow_fits[("paretonbd", "published")].params, GROCERY["paretonbd"]):
         model = BTYDModel("paretonbd", params)
@@ -604,6 +620,7 @@ def test_paretonbd_p_no_purchase_limits(cdnow_fits):
             assert (1 - none <= model.expected_purchases(ts, x, t_x, T) + 1e-12).all()
 
 
+@pytest.mark.slow
 def test_paretonbd_p_no_purchase_never_grows_with_horizon(cdnow_fits):
     ts = np.array([0.0, 0.1, 0.5, 1, 2, 4, 8, 13, 26, 39, 52, 78, 104, 260])
     for params in (cdnow_fits[("paretonbd", "published")].params, GROCERY["paretonbd"]):
@@ -625,6 +642,7 @@ def test_paretonbd_p_no_purchase_equals_quadrature():
 
 # ------------------------------------------------------------------ 6. JSON round trip
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bgnbd", "mbgnbd", "paretonbd"])
 def test_json_round_trip(kind, cdnow_fits, tmp_path):
     model = cdnow_fits[(kind, "own")]

@@ -13,7 +13,7 @@ from conftest import PASSWORD, USER, write_demo_config
 from retention_lib.delivery.smtp import read_eml
 from retention_lib.app.pipeline import RunFailed, notebooks, run_month
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def retention(*args, env):

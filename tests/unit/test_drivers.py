@@ -8,6 +8,7 @@ from conftest import write_demo_config
 from retention_lib.analytics import lapse_drivers, kpis
 from retention_lib.core.stats import newcombe, welch, wilson
 from retention_lib.data.prepare import open_run
+from retention_lib.report import text
 
 
 def test_wilson_and_newcombe_match_published_values():
@@ -54,14 +55,14 @@ def test_groups_features_and_categories_on_a_hand_built_store():
     g = lapse_drivers.comparison_groups(b, pd.Timestamp("2024-04-01"), 30)
     assert g.lapsed.to_dict() == {"A": False, "B": True}
     assert g.window_start == pd.Timestamp("2023-04-01")          # 12 months to the end; D bought before
-    num, cats, labels = lapse_drivers.features(b, g, lines, customers)
+    num, cats = lapse_drivers.features(b, g, lines, customers)
     assert num.loc["A", "share_fresh produce"] == pytest.approx(50.0)
     assert num.loc["B", "share_fresh produce"] == pytest.approx(0.0)
     assert num.loc["B", "coupon_basket_share"] == pytest.approx(100.0)
     assert num.loc["A", "tenure_months"] == pytest.approx((pd.Timestamp("2024-03-31") - pd.Timestamp("2023-06-01")).days
                                                           / (365.25 / 12))
     assert cats.loc["B", "main_store"] == "S2" and cats.loc["A", "age_band"] == "25-34"
-    assert "Share of spend: fresh produce (%)" in labels.values()
+    assert "Share of spend: fresh produce (%)" in {text.feature_label(f) for f in num}
     cat = lapse_drivers.categorical_effects(cats, g.lapsed).set_index(["variable", "level"])
     assert cat.loc[("main_store", "S2"), "difference"] == pytest.approx(1.0)
 
@@ -75,6 +76,7 @@ def simulated(tmp_path_factory):
     return run, lapse_drivers.for_month(run, lapse.days)
 
 
+@pytest.mark.slow
 def test_simulated_lapsers_buy_less_fresh_produce_and_use_more_coupons(simulated):
     _, result = simulated
     n = result.numeric.set_index("feature")
@@ -84,6 +86,7 @@ def test_simulated_lapsers_buy_less_fresh_produce_and_use_more_coupons(simulated
     assert fresh["n_lapsed"] > 100 and fresh["n_retained"] > 100
 
 
+@pytest.mark.slow
 def test_simulated_categories_and_headline(simulated):
     run, result = simulated
     cat = result.categorical
@@ -95,7 +98,7 @@ def test_simulated_categories_and_headline(simulated):
     assert "share_fresh produce" in top[:3]
     lapse_drivers.save(run, result)
     saved = run.read("drivers")
-    assert saved["lapsed"] == int(result.groups.lapsed.sum()) and "lapsed" in saved["groups"]
+    assert saved["lapsed"] == int(result.groups.lapsed.sum()) and "lapsed" in text.say(saved["groups"])
 
 
 @pytest.mark.parametrize("category", ["absent", "all missing"])
@@ -117,11 +120,13 @@ def test_drivers_without_categories_compare_the_rest_and_say_why(tmp_path, categ
         assert not result.numeric["feature"].str.startswith("share_").any()
         assert {"spend_per_basket", "coupon_basket_share"} <= set(result.numeric["feature"])
         assert result.numeric.set_index("feature").loc["spend_per_basket", "lapsed"] == pytest.approx(42.5)
-        assert any("no product categories" in n and "map a category column in the config" in n for n in result.notes)
+        assert any("no product categories" in text.say(n) and "map a category column in the config" in text.say(n)
+                   for n in result.notes)
 
 
+@pytest.mark.slow
 def test_simulated_drivers_have_categories(simulated):
     run, result = simulated
-    assert result.has_categories and not any("categories" in n for n in result.notes)
+    assert result.has_categories and not any("categories" in text.say(n) for n in result.notes)
     lapse_drivers.save(run, result)
     assert run.read("drivers")["has_categories"] is True

@@ -20,7 +20,7 @@ from retention_lib.core.config import SOURCE_OPTIONS, ConfigError, load_config
 from retention_lib.core.run import Run
 from retention_lib.core.settings import DEFAULTS, SETTINGS, markdown_table
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASE = "tables:\n  transactions: {path: t.csv}\n"
 
 
@@ -184,7 +184,7 @@ def test_boundary_values_are_accepted(tmp_path, name, value, stored):
 
 
 def test_yaml_dates_are_read_as_the_day():
-    cfg = load_config(ROOT / "tests" / "corpus" / "good" / "config.yml")
+    cfg = load_config(ROOT / "tests" / "unit" / "corpus" / "good" / "config.yml")
     assert cfg.data_end == "2024-03-31" == cfg.setting("data_end")
 
 

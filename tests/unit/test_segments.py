@@ -8,7 +8,7 @@ import pytest
 from conftest import stub_charts
 
 from retention_lib.analytics import kpis, segments
-from retention_lib.report import sections
+from retention_lib.report import sections, text
 from retention_lib.data.prepare import open_run
 
 
@@ -84,7 +84,7 @@ def test_value_tiers_follow_the_thresholds():
                                           "low-priority"]
     r = segments.tier_rule(pd.Series(np.arange(1, 101, dtype=float)))
     assert r.core_clv == pytest.approx(80.2) and r.key_clv == pytest.approx(50.5)
-    assert "80% quantile" in r.describe("CNY")
+    assert "80% quantile" in text.say(r.describe("CNY"))
 
 
 def test_migration_counts_and_revenue():
@@ -106,6 +106,7 @@ def cj(tmp_path_factory):
     return run, view
 
 
+@pytest.mark.slow
 def test_complete_journey_segment_counts_add_up_to_the_customer_count(cj):
     run, view = cj
     b = run.table("baskets")
@@ -139,6 +140,7 @@ def small_run(small_config, tmp_path_factory):
     return run
 
 
+@pytest.mark.slow
 def test_report_sections_carry_aggregates_only(small_run):
     run = small_run
     html = "".join(item.data for item in sections.kpi_section(run) + sections.segments_section(run)

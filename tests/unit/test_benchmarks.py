@@ -4,17 +4,19 @@ No timing is asserted here: speed is what the benchmark itself reports.
 """
 from __future__ import annotations
 
+import pytest
 import json
 import math
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NAMES = {"summary_vs_lifetimes", "summary_vs_groupby", "fit_bgnbd_vs_lifetimes", "clv_12m_vs_lifetimes"}
 KEYS = ("ours_s", "ref_s", "speedup", "customers", "lines", "ours_peak_mb")
 
 
+@pytest.mark.slow
 def test_benchmark_entry_point_writes_every_comparison(tmp_path):
     out = tmp_path / "bench.json"
     done = subprocess.run([sys.executable, "-m", "benchmarks", "--customers", "2000", "--repeat", "1",

@@ -79,6 +79,7 @@ def test_iteration_budget_names_the_limit(kind, cdnow):
         fit(cdnow, kind, max_iter=3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_clock_budget_stops_inside_the_optimiser_and_leaves_no_trace(kind, cdnow, monkeypatch):
     """A clock that jumps 10 s at every reading runs out inside scipy's minimize (in the objective
@@ -102,6 +103,7 @@ def test_gamma_gamma_clock_budget(cdnow_money, monkeypatch):
         fit_gamma_gamma(cdnow_money, max_seconds=60)
 
 
+@pytest.mark.slow
 def test_enough_budget_changes_nothing(cdnow):
     """The budget only stops fits: with room to spare the result is bitwise the default one."""
     for kind in KINDS:
@@ -117,6 +119,7 @@ def test_budget_arguments_are_checked(cdnow):
 
 # ------------------------------------------------------------------ a store where nobody has left
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("seed", [2, 3, 4])
 def test_no_dropout_yet_is_said_plainly(kind, seed):
@@ -131,6 +134,7 @@ def test_no_dropout_yet_is_said_plainly(kind, seed):
         fit(store, kind)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_young_store_never_gets_silently_broken_scores(kind):
     """Whatever a young store's fit finds (here seeds 0-7 and 34, which also runs to one shared
@@ -204,6 +208,7 @@ def p_alive_one_dropout_rate(r, alpha, mu, x, t_x, T):
     return 1.0 / (1.0 + val)
 
 
+@pytest.mark.slow
 def test_paretonbd_stops_at_the_one_dropout_rate_edge():
     """Seed 7 of this population drives s and beta towards infinity (a single dropout rate; seeds
     0-6 stop at s of 2-23): the fit stops where the likelihood is flat, inside a small budget,

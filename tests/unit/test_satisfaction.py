@@ -13,7 +13,7 @@ from IPython.display import HTML
 
 from conftest import stub_charts, write_demo_config
 from retention_lib.analytics import churn
-from retention_lib.report import charts, sections
+from retention_lib.report import charts, satisfaction_display, sections
 from retention_lib.analytics import satisfaction as sat
 from retention_lib.core.run import MissingArtifact
 from retention_lib.data.prepare import open_run
@@ -122,6 +122,7 @@ def big_run(tmp_path_factory):
     return run, json.loads((root / "store" / "truth.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_drivers_recover_the_simulators_strongest_dimension(big_run):
     run, truth = big_run
     d = sat.drivers(run.table("surveys"), "nps", n_boot=300, seed=1,
@@ -140,15 +141,18 @@ def test_drivers_recover_the_simulators_strongest_dimension(big_run):
     # freshness matters most yet is rated worst: it is the first thing to fix
     assert t.loc["dim_freshness", "performance"] == t["performance"].min()
     assert d.fix_first[0] == "dim_freshness"
-    ax = charts.importance_performance_chart(t, "2024-07-01 to 2025-06-30").axes[0]
-    labels = {text.get_text() for text in ax.texts}
-    assert set(DIMENSIONS.values()) <= labels and any(lbl.startswith("FIX FIRST") for lbl in labels)
+    ax = charts.importance_performance_chart(text.labelled(t, None, "dimension", into="label"),
+                                             "2024-07-01 to 2025-06-30").axes[0]
+    labels = {t.get_text() for t in ax.texts}
+    assert {text.label("dimension", d) for d in DIMENSIONS} <= labels and any(lbl.startswith("FIX FIRST")
+                                                                              for lbl in labels)
     # complete cases: every dropped response left at least one dimension blank
     window = sat.in_period(run.table("surveys"), d.start, d.end)
     assert d.complete_cases == int(window[list(DIMENSIONS)].notna().all(axis=1).sum())
     assert d.complete_cases + d.incomplete_dropped == len(window)
 
 
+@pytest.mark.slow
 def test_drivers_are_seeded_and_need_enough_responses(big_run):
     run, _ = big_run
     s = run.table("surveys")
@@ -160,6 +164,7 @@ def test_drivers_are_seeded_and_need_enough_responses(big_run):
 
 # --- satisfaction against behaviour ---------------------------------------------------------
 
+@pytest.mark.slow
 def test_detractors_churn_more_and_have_lower_p_alive_than_promoters(big_run):
     run, _ = big_run
     scores = run.read("churn_scores")
@@ -177,6 +182,7 @@ def test_detractors_churn_more_and_have_lower_p_alive_than_promoters(big_run):
         assert t.loc[g, "churn_lo"] <= t.loc[g, "churn_share"] <= t.loc[g, "churn_hi"]
 
 
+@pytest.mark.slow
 def test_later_churn_matches_a_direct_count(big_run):
     run, _ = big_run
     surveys, baskets = run.table("surveys"), run.table("baskets")
@@ -228,6 +234,7 @@ def test_month_analysis_and_report_section_carry_no_personal_data(small_run):
     assert not re.search(r"1[3-9]\d{9}", html)                 # no phone numbers
 
 
+@pytest.mark.slow
 def test_a_month_without_surveys_is_said_plainly(small_run, tmp_path):
     run_dir = tmp_path / "run"
     shutil.copytree(small_run.run_dir, run_dir)
@@ -246,7 +253,7 @@ def test_a_month_without_surveys_is_said_plainly(small_run, tmp_path):
     assert "No survey responses were received in 2024-11" in html
     fig = charts.satisfaction_trend_chart(view.monthly, "2024-11")   # the empty month is drawn as a gap
     fig.savefig(tmp_path / "trend.png")
-    table = text.headline_table(run.read("satisfaction_summary")["headline"])
+    table = satisfaction_display.headline_table(run.read("satisfaction_summary")["headline"])
     assert table.loc[0, "value"] == "—"
 
 

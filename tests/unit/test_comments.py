@@ -3,7 +3,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from retention_lib.analytics.satisfaction import comments
 from retention_lib.data.sources.demo import simulate_store

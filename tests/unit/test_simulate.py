@@ -78,6 +78,7 @@ def test_small_store_is_fast():
 
 # --- canonical tables -------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["small", "default"])
 def test_tables_follow_schema(which, request):
     store = request.getfixturevalue(which)
@@ -209,6 +210,7 @@ def test_default_calendar_is_fixed(default):
 
 # --- models recover the truth -----------------------------------------------------------
 
+@pytest.mark.slow
 def test_bgnbd_recovers_true_parameters(large):
     # Fit before the win-back: revived treated members are the one allowed BG/NBD deviation.
     cut = winback(large).sent_at.iloc[0].normalize()
@@ -227,6 +229,7 @@ def test_bgnbd_recovers_true_parameters(large):
         assert bgf.params_[name] == pytest.approx(true, rel=0.10), name
 
 
+@pytest.mark.slow
 def test_gamma_gamma_recovers_true_parameters(large):
     b = baskets(large).dropna(subset=["customer_id"]).sort_values("timestamp")
     repeat = b[b.groupby("customer_id").cumcount() > 0]  # lifetimes leaves out the first
@@ -242,6 +245,7 @@ def test_gamma_gamma_recovers_true_parameters(large):
     assert implied == pytest.approx(truth["p"] * truth["gamma"] / (truth["q"] - 1), rel=0.05)
 
 
+@pytest.mark.slow
 def test_each_basket_is_a_gamma_draw_with_the_true_shape(large):
     # Profile likelihood of one Gamma shape with a rate per customer; members with 20+
     # baskets keep the small-sample bias of the profiled rates to a few percent.
@@ -272,6 +276,7 @@ def test_satisfaction_is_linked_to_churn(default):
     assert net_promoter(s.nps[s.alive_at_end]) > net_promoter(s.nps[~s.alive_at_end]) + 0.15
 
 
+@pytest.mark.slow
 def test_surveys_only_while_alive_and_from_active_members(default):
     s = default.tables["surveys"]
     tc = default.truth.customers.set_index("customer_id")

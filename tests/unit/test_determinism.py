@@ -14,7 +14,7 @@ import pytest
 from retention_lib.data import aggregate
 from retention_lib.analytics import lapse_drivers, early_warning, kpis, segments
 from retention_lib.analytics.satisfaction.complaints import month_figures as complaints_summary
-from retention_lib.report.text import store_display
+from retention_lib.report.satisfaction_display import store_display
 from retention_lib.models.summary import calibration_and_holdout, summarise
 
 START = pd.Timestamp("2024-01-01")
@@ -97,9 +97,9 @@ def scans(lines: pd.DataFrame, customers: pd.DataFrame, basket_seed: int | None 
     out["rfm"] = segments.rfm(baskets, END)
     out["early_warning"] = early_warning.early_warning(baskets, END)
     groups = lapse_drivers.comparison_groups(baskets, END, LAPSE_DAYS)
-    num, cats, _ = lapse_drivers.features(baskets, groups, lines, customers)
+    num, cats = lapse_drivers.features(baskets, groups, lines, customers)
     out["driver_features"], out["driver_categories"] = num, cats
-    out["driver_effects"] = lapse_drivers.numeric_effects(num, groups.lapsed, {})
+    out["driver_effects"] = lapse_drivers.numeric_effects(num, groups.lapsed)
     return out
 
 
@@ -139,6 +139,7 @@ def test_money_sums_are_exact_not_float_rounded():
     assert aggregate.monthly_membership(b.reset_index())["member_revenue"].iloc[0] == 0.61
 
 
+@pytest.mark.slow
 def test_repeated_runs_with_several_threads_are_bitwise_identical(monkeypatch):
     """A store large enough for DuckDB to split every scan across threads."""
     connect = duckdb.connect

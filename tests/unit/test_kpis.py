@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from retention_lib.report import text
 
-from retention_lib.analytics import kpis
+from retention_lib.analytics import cohorts, kpis
 from retention_lib.core.config import load_config
 from retention_lib.core.run import Run
 from retention_lib.data.prepare import open_run
@@ -171,7 +171,7 @@ def test_lapse_days_derived_from_the_gap_distribution():
     assert kpis.derive_lapse_days(np.array([1.0, 2, 3])).days == kpis.LAPSE_MIN_DAYS
     assert kpis.derive_lapse_days(np.full(10, 500.0)).days == kpis.LAPSE_MAX_DAYS
     assert kpis.derive_lapse_days(np.array([])).source == "fallback"
-    assert "95% quantile" in rule.describe()
+    assert "95% quantile" in text.say(rule.describe())
 
 
 def test_lapse_days_come_from_the_parameter_then_the_config(tmp_path):
@@ -194,14 +194,14 @@ def test_cohort_retention_by_join_month():
     customers = pd.DataFrame({"customer_id": list("ABCDEF"),
                               "join_date": pd.to_datetime(["2024-01-02", "2024-01-05", "2024-01-25",
                                                            "2024-02-10", "2024-01-28", "2024-01-30"])})
-    c, basis = kpis.cohort_retention(STORE, pd.Timestamp("2024-04-01"), customers)
+    c, basis = cohorts.cohort_retention(STORE, pd.Timestamp("2024-04-01"), customers)
     assert basis == "join"
     jan = c[c["cohort"] == "2024-01"].set_index("months_since")["share"]
     assert c.loc[c["cohort"] == "2024-01", "cohort_size"].iloc[0] == 5      # F never bought
     assert jan.to_dict() == pytest.approx({0: 0.8, 1: 0.4, 2: 0.4})
-    m = kpis.cohort_matrix(c, "2024-03")
+    m = cohorts.cohort_matrix(c, "2024-03")
     assert m.loc["2024-02 (n=1)", 1] == 0.0                              # D did not buy in March
-    c2, basis2 = kpis.cohort_retention(STORE, pd.Timestamp("2024-04-01"))
+    c2, basis2 = cohorts.cohort_retention(STORE, pd.Timestamp("2024-04-01"))
     assert basis2 == "first_purchase"
 
 
@@ -212,6 +212,7 @@ def cj_monthly(tmp_path_factory):
     return run, lapse, kpis.for_month(run, lapse)
 
 
+@pytest.mark.slow
 def test_complete_journey_monthly_kpis_are_finite(cj_monthly):
     run, lapse, monthly = cj_monthly
     assert kpis.LAPSE_MIN_DAYS <= lapse.days <= kpis.LAPSE_MAX_DAYS
@@ -229,6 +230,7 @@ def test_complete_journey_monthly_kpis_are_finite(cj_monthly):
     assert stores["active_customers"].sum() > total.loc["2017-06", "active_customers"]
 
 
+@pytest.mark.slow
 def test_complete_journey_active_base_balances_month_to_month(cj_monthly):
     _, _, monthly = cj_monthly
     t = monthly[monthly["scope"] == kpis.TOTAL].set_index("month")

@@ -1,0 +1,178 @@
+"""Satisfaction, complaints and actions, in English."""
+
+MESSAGES: dict[str, str] = {
+    # ---------------------------------------------------------------- satisfaction (analytics/satisfaction)
+    "dimension.dim_variety": "Product variety",
+    "dimension.dim_price": "Price",
+    "dimension.dim_freshness": "Freshness and quality",
+    "dimension.dim_staff": "Staff attitude",
+    "dimension.dim_environment": "Store environment",
+    "dimension.dim_checkout": "Checkout speed",
+    "dimension.dim_after_sales": "After-sales service",
+    "dimension_inline.dim_variety": "product variety",
+    "dimension_inline.dim_price": "price",
+    "dimension_inline.dim_freshness": "freshness and quality",
+    "dimension_inline.dim_staff": "staff attitude",
+    "dimension_inline.dim_environment": "store environment",
+    "dimension_inline.dim_checkout": "checkout speed",
+    "dimension_inline.dim_after_sales": "after-sales service",
+    "quadrant.fix_first": "Fix first",
+    "quadrant.keep_up": "Keep up the good work",
+    "quadrant.lower_priority": "Lower priority",
+    "quadrant.possible_overkill": "Possible overkill",
+    "outcome.nps": "NPS",
+    "outcome.csat": "CSAT",
+    "theme.location": "Location and convenience",
+    "theme.none": "No theme (general remarks)",
+    "missing.(no_store)": "(no store)",
+    "missing.(no_channel)": "(no channel)",
+    "missing.(no_category)": "(no category)",
+    "satisfaction.no_data": "This data source has no satisfaction surveys or complaints, so this section is empty.",
+    "satisfaction.no_surveys": "This data source has no satisfaction surveys, so NPS, CSAT, the dimension drivers, "
+                               "comment themes and the link between satisfaction and churn cannot be shown. Map a "
+                               "surveys table in the config (NPS 0–10, CSAT 1–5 and the seven dimension ratings) "
+                               "to see them.",
+    "satisfaction.no_complaints": "This data source has no complaints, so complaint rates and resolution times cannot "
+                                  "be shown. Map a complaints table in the config to see them.",
+    "satisfaction.too_few_for_drivers": "Too few complete survey responses (under {minimum}) to estimate which "
+                                        "dimensions drive satisfaction.",
+    "satisfaction.no_cohort": "No member answered a survey in the months before the churn window, so satisfaction "
+                              "cannot be linked to churn yet.",
+    "satisfaction.no_comments": "No survey comments were written in {month}.",
+    "satisfaction.no_responses": "No survey responses were received in {month}, so there is no NPS or CSAT for the "
+                                 "month; the trend below shows the months that had responses.",
+    "satisfaction.headline": "In {month}, {responses:count} customers answered the survey. NPS was {nps:signed0} (95% "
+                             "CI {nps_ci}: {promoters:pct0} promoters, {detractors:pct0} detractors) and CSAT "
+                             "{csat:pct0} (95% CI {csat_ci}).",
+    "satisfaction.significant.rose": "{measure} rose by {points:num1} points since {previous_month}, more than chance "
+                                     "explains",
+    "satisfaction.significant.fell": "{measure} fell by {points:num1} points since {previous_month}, more than chance "
+                                     "explains",
+    "satisfaction.noise": "the change in {measure} since {previous_month} ({points:signed1} points) is within the "
+                          "noise of sampling",
+    "satisfaction.noise.first": "The change in {measure} since {previous_month} ({points:signed1} points) is within "
+                                "the noise of sampling",
+    "satisfaction.moves": "{moves}.",
+    "satisfaction.small": "Fewer than {minimum} responses: read these figures with care.",
+    "satisfaction.table.measure": "measure",
+    "satisfaction.table.value": "value",
+    "satisfaction.table.ci": "95% CI",
+    "satisfaction.table.responses": "responses",
+    "satisfaction.table.versus": "vs {month}",
+    "satisfaction.measure.nps": "NPS (−100 to 100)",
+    "satisfaction.measure.csat": "CSAT (% rating 4–5)",
+    "satisfaction.measure.ces": "CES (mean, 1–7)",
+    "satisfaction.change": "{change:signed1} pts ({ci}), {verdict}",
+    "satisfaction.change.small": "{change:signed1} pts ({ci}), {verdict}; small sample",
+    "satisfaction.change.none": "— (no responses to compare)",
+    "satisfaction.significant": "significant",
+    "satisfaction.not_significant": "not significant",
+    "drivers_text.too_few": "Too few complete survey responses (under {minimum}) to estimate which dimensions drive "
+                            "satisfaction.",
+    "drivers_text.main": "From {complete:count} responses between {window_start} and {window_end} that rated all "
+                         "seven dimensions ({dropped:count} with a dimension left blank were set aside), the "
+                         "dimensions explain {r2:pct0} of the variation in the {outcome:label:outcome} rating. The "
+                         "most important is {top:label:dimension_inline} ({importance:pct0} of the explained "
+                         "variation, 95% CI {importance_lo:pct0} to {importance_hi:pct0}).",
+    "drivers_text.fix": "Fix first (above-average importance, below-average rating): {dimensions}.",
+    "drivers_text.fix.unclear": "{dimension:label:dimension} (its importance is not clearly above average)",
+    "drivers_text.no_fix": "No dimension is both more important than average and rated below average.",
+    "drivers_text.near": "Close to the line (rated below average, importance not clearly below average): "
+                         "{dimensions:labels:dimension}.",
+    "behaviour.definition": "Members whose last survey was answered between {cohort_start:date} and "
+                            "{cohort_last:date}, grouped by that NPS rating. Churned: no purchase in the {window_days} "
+                            "days after that, {outcome_start:date} to {outcome_end:date}. Spend: net spend in those "
+                            "days. P(alive): from the churn model at the month's end.",
+    "behaviour.not_both": "{definition} There are not both promoters and detractors among them to compare.",
+    "behaviour.main": "Of {members:count} surveyed members, {detractor_churn:pct0} of detractors (n={detractors}) "
+                      "made no purchase in the last {window_days} days, against {promoter_churn:pct0} of promoters "
+                      "(n={promoters}): {difference:pp1} points (95% CI {lo:pp1} to {hi:pp1}), {verdict}.",
+    "behaviour.real": "a real difference: the interval excludes zero",
+    "behaviour.unclear": "not a clear difference: the interval includes zero",
+    "behaviour.p_alive": "Their mean P(alive) is {detractor_p_alive:pct0} against {promoter_p_alive:pct0}, and they "
+                         "spent {detractor_spend:money0} against {promoter_spend:money0} {currency} each in those "
+                         "days.",
+    "behaviour.small": "One group has fewer than {minimum} members: read with care.",
+    "scores.table.store": "store",
+    "scores.table.responses": "responses",
+    "scores.table.nps": "NPS (95% CI)",
+    "scores.table.csat": "CSAT (95% CI)",
+    "scores.small": "{n:count} (small sample)",
+    "scores.nps": "{value:signed0} ({lo:signed0} to {hi:signed0})",
+    "scores.csat": "{value:pct0} ({lo:pct0} to {hi:pct0})",
+    "themes.table.theme": "theme",
+    "themes.table.comments": "comments",
+    "themes.table.zh": "in Chinese",
+    "themes.table.en": "in English",
+    "themes.table.from_detractors": "from detractors",
+    "themes.table.from_promoters": "from promoters",
+    "satisfaction.section.by_store": "By store in {month}, lowest NPS first:",
+    "satisfaction.section.drivers": "<b>What drives satisfaction.</b> {text}",
+    "satisfaction.section.behaviour": "<b>Do dissatisfied members leave?</b> {text}",
+    "satisfaction.section.themes": "<b>What customers write about.</b> {comments:count} comments in {month} "
+                                   "({zh:count} in Chinese, {en:count} in English), counted by theme; a comment can "
+                                   "touch several themes. The comments themselves stay with the consultant.",
+    "satisfaction.section.complaints": "<b>Complaints.</b> {text}",
+    "satisfaction.section.complaints_by_store": "Complaints by store in {month}, highest rate first:",
+    "notebook.by_store_missing": "No store on the survey responses.",
+    "notebook.comments_in": "**{language}** ({comments:count} comments)",
+    "language.zh": "Chinese",
+    "language.en": "English",
+
+    # ---------------------------------------------------------------- complaints
+    "complaints.table.store": "store",
+    "complaints.table.complaints": "complaints",
+    "complaints.table.baskets": "baskets",
+    "complaints.table.rate": "per 1,000 baskets (95% CI)",
+    "complaints.rate": "{value:num2} ({lo:num2} to {hi:num2})",
+    "complaints.no_baskets": "No baskets in {month}, so no complaint rate.",
+    "complaints.opened": "{complaints:count} complaints were opened in {month}: {rate:num2} per 1,000 baskets (95% CI "
+                         "{lo:num2} to {hi:num2}).",
+    "complaints.change.significant": "Against {previous:count} the month before, the change of {change:signed2} per "
+                                     "1,000 is significant.",
+    "complaints.change.noise": "Against {previous:count} the month before, the change of {change:signed2} per 1,000 "
+                               "is within the noise.",
+    "complaints.resolved": "Of {closed:count} complaints closed this month, {resolved:count} were resolved, taking "
+                           "{median_hours:num0} hours at the median and {p90_hours:num0} hours at the 90th percentile.",
+    "complaints.resolved.unresolved.one": "Of {closed:count} complaints closed this month, {resolved:count} were "
+                                          "resolved, taking {median_hours:num0} hours at the median and "
+                                          "{p90_hours:num0} hours at the 90th percentile; {n:count} was closed "
+                                          "unresolved.",
+    "complaints.resolved.unresolved.other": "Of {closed:count} complaints closed this month, {resolved:count} were "
+                                            "resolved, taking {median_hours:num0} hours at the median and "
+                                            "{p90_hours:num0} hours at the 90th percentile; {n:count} were closed "
+                                            "unresolved.",
+    "complaints.sla": "Of {due:count} complaints due for their {sla_hours:g}-hour service level this month, "
+                      "{breached:count} ({share:pct0}, 95% CI {lo:pct0} to {hi:pct0}) were not resolved in time.",
+    "complaints.backlog": "At the month's end {open:count} complaints were open, {past:count} of them past the "
+                          "{sla_hours:g}-hour service level.",
+    "complaints.small": "Resolution figures rest on fewer than {minimum} complaints: read them with care.",
+
+    # ---------------------------------------------------------------- actions
+    "actions.winback": "<b>Win-back list: {listed:count} members</b> to contact, worth an expected {value:money0} "
+                       "{currency} in {horizon_months}-month CLV. Of {at_risk:count} members at risk, "
+                       "{without_consent:count} have no marketing consent and are left out; {over_budget:count} more "
+                       "are beyond the contact budget of {budget:count}.",
+    "actions.birthdays": "Birthday greetings next month: {listed:count} members.",
+    "actions.holidays": "Holiday care for core and key members: {listed:count}.",
+    "actions.files": "The lists themselves are files for the consultant, not part of this report.",
+    "actions.table.campaign": "campaign",
+    "actions.table.type": "type",
+    "actions.table.sent": "sent",
+    "actions.table.result": "result",
+    "actions.reactivation": "reactivation {treatment:pct1} vs {control:pct1} in control: uplift {uplift:pp1} points "
+                            "(95% CI {low:pp1} to {high:pp1})",
+    "actions.reactivation.not_significant": "reactivation {treatment:pct1} vs {control:pct1} in control: uplift "
+                                            "{uplift:pp1} points (95% CI {low:pp1} to {high:pp1}), not significant",
+    "actions.revenue": "{result}; incremental revenue {uplift:money0} {currency} (95% CI {low:money0} to "
+                       "{high:money0}) over {weeks} weeks",
+    "actions.campaigns": "Campaigns, treatment against a randomised control group:",
+    "actions.no_campaigns": "This data source has no campaigns to evaluate.",
+    "actions.described": "Campaigns without a control group cannot be measured. Their targeted members are described "
+                         "beside untargeted recent shoppers; targeting was not random, so the difference is not an "
+                         "effect of the campaign.",
+    "actions.track_record": "<b>Model track record.</b> For {for_month}, the model forecast {predicted:num0} member "
+                            "purchase days a month ahead; members made {actual:num0} ({error_pct:signed1}%).",
+    "actions.no_track_record": "Model track record: no forecast for this month was recorded yet (the ledger fills as "
+                               "monthly runs are published).",
+}
