@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from retention_lib.data.aggregate import connect, member_purchases, money_sum
@@ -232,7 +231,7 @@ class Drivers:
         n = self.numeric.dropna(subset=["cohens_d"])
         n = n[(n["d_low"] > 0) | (n["d_high"] < 0)]
         n = n.assign(_size=-n["cohens_d"].abs()).sort_values(["_size", "feature"]).drop(columns="_size")
-        return _records(n.head(top))
+        return n.head(top).to_dict('records')
 
 
 def drivers(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int, *, lines=None,
@@ -258,11 +257,6 @@ def for_month(run: Run, lapse_days: int) -> Drivers:
     return drivers(run.table("baskets"), run.end, lapse_days, lines=lines, customers=run.table("customers"))
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
-            for r in frame.to_dict("records")]
-
-
 def save(run: Run, result: Drivers) -> None:
     """The comparison for the report; the parts the data cannot support, with the reason."""
     g = result.groups
@@ -283,6 +277,6 @@ def save(run: Run, result: Drivers) -> None:
         "month": str(run.month), "window_start": g.window_start, "last_day": g.last_day,
         "lapse_days": g.lapse_days, "lapsed": int(g.lapsed.sum()), "retained": int((~g.lapsed).sum()),
         "groups": g.describe(), "notes": result.notes, "has_categories": result.has_categories,
-        "numeric": _records(result.numeric), "categorical": _records(result.categorical),
+        "numeric": result.numeric.to_dict('records'), "categorical": result.categorical.to_dict('records'),
         "headline": result.headline(),
     })

@@ -311,11 +311,6 @@ def tier_moves(counts: pd.DataFrame, revenue: pd.DataFrame) -> dict:
     return {"up": up, "down": down, "down_revenue": down_revenue}
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
-            for r in frame.to_dict("records")]
-
-
 def _matrix(frame: pd.DataFrame) -> dict:
     return {"rows": list(frame.index), "columns": list(frame.columns),
             "values": frame.to_numpy().round(2).tolist()}
@@ -331,7 +326,7 @@ def save(run: Run, view: SegmentView) -> None:
         "month": str(run.month), "previous_month": str(run.month - 1),
         "members": int(len(members)), "currency": run.config.currency,
         "rfm_window_days": RFM_WINDOW_DAYS, "new_days": NEW_DAYS,
-        "segments": _records(seg_summary), "tiers": _records(tiers),
+        "segments": seg_summary.to_dict('records'), "tiers": tiers.to_dict('records'),
         "tier_rule": rule.to_dict() | {"rule": rule.describe(run.config.currency)},
         "rfm_migration": {"counts": _matrix(rfm_moves[0]), "revenue": _matrix(rfm_moves[1])},
         "tier_migration": {"counts": _matrix(tier_migration[0]), "revenue": _matrix(tier_migration[1])},
