@@ -19,7 +19,7 @@ from retention_lib.report import sections, text
 from retention_lib.report.text import MESSAGES, say
 
 ROOT = Path(__file__).resolve().parents[2]
-SAYING = {"say", "say_html", "_p", "Message"}            # first argument: a key
+SAYING = {"say", "say_html", "paragraph", "Message"}            # first argument: a key
 KEY = re.compile(r"[a-z0-9_\-.()']+")                     # (the pipeline's log is also called say)
 # calls that take a label namespace, and at which argument
 NAMESPACE_CALLS = {"label": 0, "labels": 0, "labelled": 2, "relabelled": 1, "headers": 1, "feature_label": 1}

@@ -1,0 +1,81 @@
+"""Churn and value, in English."""
+
+MESSAGES: dict[str, str] = {
+    # ---------------------------------------------------------------- churn (analytics/churn.py)
+    "churn.headline.model": "{model} model fitted on {members:count} members' purchase histories to {month}. "
+                            "<b>{at_risk:count}</b> members have a probability of still being a customer (P(alive)) "
+                            "below {threshold:pct0}; <b>{newly:count}</b> of them crossed that line this month (newly "
+                            "at risk) and {likely_lost:count} others are below {likely_lost_below:pct0} (likely lost). "
+                            "Members are expected to make {expected:num0} purchase visits next month.",
+    "churn.headline.lapse_rule": "<b>Churn by the lapse rule this month.</b> {reason} <b>{at_risk:count}</b> of "
+                                 "{members:count} members have been silent for more than {overdue_factor:g} times "
+                                 "their usual gap between visits (at risk); <b>{newly:count}</b> of them crossed that "
+                                 "line this month and {likely_lost:count} others have not bought for {lapse_days} "
+                                 "days or more (likely lost).",
+    "churn.backtest": "Track record on held-out data: fitted to {calibration_end}, the model expected "
+                      "{predicted:num0} purchase visits in the {holdout_weeks:num0} weeks to {observation_end}; "
+                      "members made {actual:num0} ({error_pct:signed1}%). Per member the mean absolute error was "
+                      "{mae:num2} visits.",
+    "churn.describe.model": "By the {model} model, **{at_risk:count}** of {members:count} members have a probability "
+                            "of still being a customer (P(alive)) below {threshold:pct0}; **{newly:count}** of them "
+                            "crossed that line this month (newly at risk) and {likely_lost:count} others are likely "
+                            "lost (below {likely_lost_below:pct0}).",
+    "churn.describe.lapse_rule": "By the lapse rule (the churn model is not used this month), **{at_risk:count}** of "
+                                 "{members:count} members have been silent for more than {overdue_factor:g} times "
+                                 "their usual gap between visits; **{newly:count}** of them crossed that line this "
+                                 "month (newly at risk) and {likely_lost:count} others are likely lost (silent for "
+                                 "{lapse_days} days or more).",
+    "churn.unusable": "The {model} churn model cannot be used on this data ({error}). The data covers {months} "
+                      "({first:date} to the end of {month}), and {lapsed:count} of {members:count} members have gone "
+                      "{lapse_days} days or more without buying: {advice}.",
+    "churn.unusable.nobody_lapsed": "nobody has lapsed yet, so the model has no one leaving to learn from. At-risk "
+                                    "members are judged by the lapse rule until the history shows members leaving",
+    "churn.unusable.short_history": "the history is too short for the model. At-risk members are judged by the lapse "
+                                    "rule; a longer extract (a year or more) lets the model learn each member's rhythm",
+    "churn.unusable.other": "at-risk members are judged by the lapse rule this month",
+    "churn.backtest_history": "The backtest needs at least {needed} months of history ({calibration} to fit the "
+                              "model, {holdout} held out to test it); the data has {have} ({first:month} to {month}). "
+                              "The model's track record will be measured once the history is long enough.",
+    "churn.backtest_fit": "The {model} model could not be fitted on the months before the holdout (to "
+                          "{calibration_end:date}): {note}",
+    "notebook.churn_not_used": "**The churn model is not used this month.** {reason}",
+    "notebook.model_parameters": "{model} parameters (weeks): {params:sigs4}; fitted on {members:count} members "
+                                 "compressed to {histories:count} distinct histories.",
+
+    # ---------------------------------------------------------------- value (analytics/value.py)
+    "churn_group.not_at_risk": "Not at risk",
+    "churn_group.newly_at_risk": "Newly at risk",
+    "churn_group.at_risk_earlier": "At risk (earlier)",
+    "churn_group.likely_lost": "Likely lost",
+    "clv.convention": "CLV = expected gross margin over the next {horizon_months} months, in {currency}: margin "
+                      "{margin:pct0} of expected spend, discounted monthly at {monthly_rate:pct3} a month "
+                      "({annual_discount_rate:pct0} a year), each month's cash flow at the month's end.",
+    "clv.convention.observed_spend": "{base} Simpler estimate this month: spend per purchase is each member's own "
+                                     "average spend per purchase day, not the Gamma-Gamma model ({reason})",
+    "clv.convention.run_rate": "{base} Simple estimate this month (run rate): each member's purchase days per week "
+                               "over the last {weeks} weeks times their average spend per purchase day; members "
+                               "silent for the lapse rule's days count as 0. The churn model is not used this month "
+                               "({reason})",
+    "clv.spend_model_unusable": "The Gamma-Gamma spend model cannot be used on this data ({error}); CLV uses each "
+                                "member's own average spend per visit instead.",
+    "clv.no_churn_model": "No churn model this month, so no spend model either: CLV is a run-rate estimate (see the "
+                          "CLV section).",
+    "clv.summary": "{convention} Total expected CLV of members: <b>{total_clv:cur0}</b>. The {at_risk:count} members "
+                   "at risk but not yet likely lost carry {at_risk_clv:cur0} of expected CLV, and "
+                   "<b>{at_stake:cur0}</b> more is at stake: what they would add if they stayed ({newly_at_stake:cur0} "
+                   "of it from members newly at risk this month). Winning back the {likely_lost:count} likely lost "
+                   "members would be worth up to {won_back:cur0}, at long odds.",
+    "clv.groups.group": "Members",
+    "clv.groups.members": "count",
+    "clv.groups.clv": "expected CLV ({currency})",
+    "clv.groups.clv_if_alive": "CLV if retained ({currency})",
+    "clv.groups.value_at_stake": "value at stake ({currency})",
+    "notebook.gamma_gamma": "Gamma-Gamma p = {p:sig3}, q = {q:sig3}, γ = {gamma:sig4}, fitted on "
+                            "{repeat_buyers:count} repeat buyers; mean spend per purchase day {mean_spend:num2} "
+                            "{currency}. Correlation of frequency and spend: {correlation:signed2}, so the "
+                            "independence assumption {verdict}.",
+    "notebook.gamma_gamma.holds": "holds",
+    "notebook.gamma_gamma.doubtful": "is doubtful: read CLV with care",
+    "notebook.no_spend_model": "**No spend model this month.** {reason}",
+
+}

@@ -1,0 +1,139 @@
+"""Charts of satisfaction, complaints and comment themes (notebook 06)."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from retention_lib.report.charts.style import HIGHLIGHT, PALETTE, error_bars, use_style
+
+
+def satisfaction_trend_chart(monthly: pd.DataFrame, month: str):
+    """NPS and CSAT per month with 95% intervals; months under 30 responses drawn hollow."""
+    use_style()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
+    labels = list(monthly["month"])
+    x = list(range(len(labels)))
+    small = monthly["responses"] < 30
+    colours = sns.color_palette(PALETTE)
+    for ax, col, scale, colour, ylabel in (
+            (a1, "nps", 1, colours[0], "NPS (points, −100 to 100)"),
+            (a2, "csat", 100, colours[2], "CSAT (% rating 4–5 of 5)")):
+        v = monthly[col].astype(float) * scale
+        err = error_bars(v, monthly[f"{col}_lo"].astype(float) * scale, monthly[f"{col}_hi"].astype(float) * scale)
+        ax.errorbar(x, v, yerr=err, fmt="-", color=colour, ecolor=colour, elinewidth=1, capsize=3, alpha=0.9)
+        ax.scatter([i for i in x if not small.iloc[i]], v[~small], color=colour, zorder=3, label="30+ responses")
+        if small.any():
+            ax.scatter([i for i in x if small.iloc[i]], v[small], facecolor="white", edgecolor=colour, zorder=3,
+                       label="Under 30 responses")
+        if month in labels:
+            i = labels.index(month)
+            ax.axvspan(i - 0.4, i + 0.4, color=HIGHLIGHT, alpha=0.15)
+        ax.set_xticks(x, [m[2:] for m in labels], rotation=90, fontsize=8)
+        ax.set(xlabel="Month", ylabel=ylabel)
+        if small.any():
+            ax.legend(fontsize=8, loc="lower left")
+    a1.set_title(f"NPS by month with 95% intervals, {labels[0]} to {labels[-1]}")
+    a2.set_title(f"CSAT by month with 95% intervals, {labels[0]} to {labels[-1]}")
+    a2.set_ylim(0, 100)
+    return fig
+
+
+def importance_performance_chart(table: pd.DataFrame, period: str, outcome: str = "NPS"):
+    """Derived importance against performance per dimension; dividers at the means."""
+    use_style()
+    fig, ax = plt.subplots(figsize=(8.5, 5.6))
+    imp, perf = table["importance"] * 100, table["performance"].astype(float)
+    imp_div, perf_div = imp.mean(), perf.mean()
+    colours = [HIGHLIGHT if f else sns.color_palette(PALETTE)[0] for f in table["fix_first"]]
+    ax.errorbar(perf, imp, yerr=error_bars(imp, table["importance_lo"] * 100, table["importance_hi"] * 100),
+                xerr=error_bars(perf, table["performance_lo"], table["performance_hi"]),
+                fmt="none", ecolor="grey", elinewidth=1, capsize=2, alpha=0.7)
+    ax.scatter(perf, imp, s=70, color=colours, zorder=3)
+    ax.axvline(perf_div, color="grey", linestyle="--", linewidth=1)
+    ax.axhline(imp_div, color="grey", linestyle="--", linewidth=1)
+    for (_, row), x, y in zip(table.iterrows(), perf, imp):
+        ax.annotate(row["label"], (x, y), xytext=(6, 5), textcoords="offset points", fontsize=9,
+                    fontweight="bold" if row["fix_first"] else "normal")
+    x_lo, x_hi = min(perf.min(), perf_div) - 0.25, max(perf.max(), perf_div) + 0.35
+    y_lo, y_hi = 0, max(imp.max(), (table["importance_hi"] * 100).max()) * 1.15
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    corner = dict(fontsize=9, alpha=0.8, fontstyle="italic")
+    ax.text(x_lo + 0.02, y_hi * 0.97, "FIX FIRST\nimportant, performing below average", va="top",
+            color=HIGHLIGHT, fontweight="bold", **{k: v for k, v in corner.items() if k != "fontstyle"})
+    ax.text(x_hi - 0.02, y_hi * 0.97, "Keep up the good work", va="top", ha="right", **corner)
+    ax.text(x_lo + 0.02, y_hi * 0.02, "Lower priority", va="bottom", **corner)
+    ax.text(x_hi - 0.02, y_hi * 0.02, "Possible overkill", va="bottom", ha="right", **corner)
+    ax.set(title=f"What to fix first: importance vs performance of the seven dimensions, {period}",
+           xlabel="Performance: mean rating (1–5 stars), 95% CI",
+           ylabel=f"Importance: % of explained {outcome} variance, 95% CI")
+    return fig
+
+
+def complaints_chart(trend: pd.DataFrame, categories: pd.DataFrame, month: str):
+    """Complaints per 1,000 purchase baskets by month (95% CI), and by category this month."""
+    use_style()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [1.3, 1]})
+    labels = list(trend["month"])
+    x = list(range(len(labels)))
+    v = trend["per_1000_baskets"].astype(float)
+    a1.bar(x, v, color=[HIGHLIGHT if m == month else sns.color_palette(PALETTE)[0] for m in labels])
+    a1.errorbar(x, v, yerr=error_bars(v, trend["per_1000_lo"], trend["per_1000_hi"]), fmt="none",
+                ecolor="black", elinewidth=1, capsize=3)
+    a1.set_xticks(x, [m[2:] for m in labels], rotation=90, fontsize=8)
+    a1.set(title=f"Complaints per 1,000 baskets, {labels[0]} to {labels[-1]} (95% CI)",
+           xlabel="Month opened", ylabel="Complaints per 1,000 baskets")
+    c = categories.sort_values("per_1000_baskets") if len(categories) else categories
+    if len(c):
+        cv = c["per_1000_baskets"].astype(float)
+        a2.barh(c["category"], cv, color=sns.color_palette(PALETTE)[1])
+        a2.errorbar(cv, range(len(c)), xerr=error_bars(cv, c["per_1000_lo"], c["per_1000_hi"]), fmt="none",
+                    ecolor="black", elinewidth=1, capsize=2)
+    else:
+        a2.text(0.5, 0.5, "No complaints this month", ha="center", va="center", transform=a2.transAxes)
+    a2.set(title=f"By category, {month} (95% CI)", xlabel="Complaints per 1,000 baskets", ylabel="")
+    return fig
+
+
+def satisfaction_churn_chart(table: pd.DataFrame, period: str, currency: str, window_days: int):
+    """Later churn, P(alive) and spend of surveyed members by NPS group, 95% intervals."""
+    use_style()
+    fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.6))
+    t = table.reindex(["detractor", "passive", "promoter"])
+    names = [f"{g.capitalize()}s\n(n={int(n):,})" for g, n in zip(t.index, t["members"].fillna(0))]
+    colours = sns.color_palette(PALETTE)
+    panels = [("churn_share", "churn", 100, f"No purchase in the last {window_days} days", "% of members",
+               colours[3]),
+              ("p_alive", "p_alive", 100, "P(alive) at the month's end", "Mean P(alive) (%)", colours[0]),
+              ("spend", "spend", 1, f"Spend in the last {window_days} days", f"Mean {currency} per member",
+               colours[2])]
+    for ax, (col, ci, scale, title, ylabel, colour) in zip(axes, panels):
+        v = t[col].astype(float) * scale
+        ax.bar(names, v, color=colour)
+        ax.errorbar(range(len(t)), v, yerr=error_bars(v, t[f"{ci}_lo"].astype(float) * scale,
+                                                       t[f"{ci}_hi"].astype(float) * scale),
+                    fmt="none", ecolor="black", elinewidth=1, capsize=4)
+        ax.set(title=title, xlabel="NPS group of the member's last survey", ylabel=ylabel)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.title.set_fontsize(10)
+    fig.suptitle(f"Do detractors leave? Members surveyed {period}, by NPS group (95% CI)",
+                 fontweight="bold", fontsize=12)
+    return fig
+
+
+def comment_themes_chart(themes: pd.DataFrame, month: str):
+    """Comments per theme this month, stacked by the respondent's NPS group."""
+    use_style()
+    t = themes[themes["theme"] != "none"].iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8.5, 0.42 * max(len(t), 1) + 1.6))
+    left = pd.Series(0.0, index=t.index)
+    colours = {"detractors": sns.color_palette(PALETTE)[3], "passives": "lightgrey",
+               "promoters": sns.color_palette(PALETTE)[2]}
+    for group, colour in colours.items():
+        ax.barh(t["label"], t[f"from_{group}"], left=left, color=colour, label=f"From {group}")
+        left += t[f"from_{group}"]
+    ax.set(title=f"Comment themes in {month}, by the respondent's NPS group",
+           xlabel="Comments mentioning the theme (Chinese and English)", ylabel="")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig

@@ -1,0 +1,39 @@
+"""Churn and value: the churn model's headline, its backtest and CLV at stake."""
+from __future__ import annotations
+
+
+import pandas as pd
+
+from retention_lib.core.run import Run
+from retention_lib.report import text
+from retention_lib.report.sections.common import image, paragraph, table, unavailable
+
+
+def churn_and_value(run: Run) -> list | None:
+    churn = run.read("churn_summary")
+    h = churn["headline"]
+    cur = run.config.currency
+    counts = dict(members=h["members_scored"], at_risk=h["at_risk"], newly=h["newly_at_risk"],
+                  likely_lost=h["likely_lost"])
+    if h["method"] == "model":
+        items = [paragraph("churn.headline.model", model=h["model"], month=run.month, threshold=h["threshold"],
+                    likely_lost_below=h["likely_lost_below"], expected=h["expected_purchases_next_month"], **counts)]
+    else:
+        items = [paragraph("churn.headline.lapse_rule", reason=h["reason"], overdue_factor=h["overdue_factor"],
+                    lapse_days=h["lapse_days"], **counts)]
+    bt = run.read("backtest")
+    if bt:
+        m = bt["metrics"]
+        items.append(paragraph("churn.backtest", calibration_end=m["calibration_end"], predicted=m["predicted_purchases"],
+                        holdout_weeks=m["holdout_weeks"], observation_end=m["observation_end"],
+                        actual=m["actual_purchases"], error_pct=m["aggregate_error_pct"], mae=m["mae"]))
+    items += unavailable(run, "backtest", "churn_model") + image(run, "tracking_chart")
+    value = run.read("clv_summary")
+    items.append(paragraph("clv.summary", convention=value["convention"], currency=cur, total_clv=value["total_clv"],
+                    at_risk=value["at_risk_members"], at_risk_clv=value["at_risk_clv"],
+                    at_stake=value["at_risk_value_at_stake"], newly_at_stake=value["newly_at_risk_value_at_stake"],
+                    likely_lost=value["likely_lost_members"], won_back=value["likely_lost_value_if_won_back"]))
+    groups = text.labelled(pd.DataFrame(value["groups"]), "group", "churn_group")
+    groups = groups.round({c: 0 for c in groups.columns[1:]}).astype({c: "int64" for c in groups.columns[1:]})
+    items.append(table(text.headers(groups, "clv.groups", currency=cur)))
+    return items
