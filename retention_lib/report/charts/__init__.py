@@ -1,7 +1,7 @@
 """Every chart of the report and the notebooks, one module per part; `charts.<name>` reaches each."""
 from retention_lib.report.charts.style import HIGHLIGHT, MAX_STORE_LINES, PALETTE, use_style  # noqa: F401
 from retention_lib.report.charts.activity import (  # noqa: F401
-    coverage_chart, membership_chart, kpi_trends_chart, cohort_heatmap)
+    coverage_chart, membership_chart, kpi_trends_chart)
 from retention_lib.report.charts.churn_value import (  # noqa: F401
     period_transactions_chart, p_alive_matrix_chart, tracking_chart, calibration_chart, clv_groups_chart, track_record_chart)
 from retention_lib.report.charts.segments import (  # noqa: F401
@@ -10,3 +10,4 @@ from retention_lib.report.charts.drivers import (  # noqa: F401
     drivers_chart)
 from retention_lib.report.charts.satisfaction import (  # noqa: F401
     satisfaction_trend_chart, importance_performance_chart, complaints_chart, satisfaction_churn_chart, comment_themes_chart)
+from retention_lib.report.charts.cohorts import cohort_heatmap  # noqa: F401
