@@ -16,21 +16,27 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (retention-report)" >/dev/null
 	touch $(STAMP)
 
-install: $(STAMP)
+# The gettext catalogues, compiled with Babel whenever a .po changes.
+PO := $(wildcard retention_lib/report/locale/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+$(MO): %.mo: %.po $(STAMP)
+	$(BIN)/python -m retention_lib.report.language >/dev/null
+
+install: $(STAMP) $(MO)
 
 # A month already built is shown, not rebuilt; make report ARGS=--force rebuilds it.
 # Exit 5 is a published report with some parts unavailable on the data: not a failure.
-report: $(STAMP)
+report: $(STAMP) $(MO)
 	$(BIN)/retention run --if-missing $(ARGS) || [ $$? -eq 5 ]
 
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The unit tier only, without the slow tests: under a minute.
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(MO)
 	$(BIN)/python -m pytest tests/unit -m "not slow" -q $(PYTEST_ARGS)
 
-lab: $(STAMP)
+lab: $(STAMP) $(MO)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 clean:
