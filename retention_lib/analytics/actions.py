@@ -4,7 +4,9 @@ Win-back rule: members at risk (P(alive) below the threshold) ranked by the expe
 of a contact = P(alive) × CLV if retained, i.e. the chance they are still a customer who can
 be won over, times what they are worth if they stay. Members without marketing consent
 (False or unknown: consent is opt-in) are left out and counted; the list is capped at the
-contact budget. Each row carries the member's top categories and usual store, for a
+contact budget. Data without a consent field (no `marketing_consent` column, or one with no
+answer in it) lets no one be contacted: each list then counts who it would hold, and what
+they are worth, if consent were collected (`consent_field` False). Each row carries the member's top categories and usual store, for a
 personal message. The emailed report shows only counts and totals, never these rows.
 """
 from __future__ import annotations
@@ -57,9 +59,15 @@ def favourites(lines: pd.DataFrame, baskets: pd.DataFrame, end: pd.Timestamp, to
     return out
 
 
+def has_consent_field(customers: pd.DataFrame | None) -> bool:
+    """Whether the data records marketing consent at all: a column with at least one answer."""
+    return customers is not None and "marketing_consent" in customers and bool(
+        customers["marketing_consent"].notna().any())
+
+
 def consent_mask(customers: pd.DataFrame | None, ids: pd.Index) -> pd.Series:
     """True only where the member said yes to marketing (opt-in)."""
-    if customers is None or "marketing_consent" not in customers:
+    if not has_consent_field(customers):
         return pd.Series(False, index=ids)
     consent = customers.set_index("customer_id")["marketing_consent"].reindex(ids)
     return consent.fillna(False).astype(bool)
@@ -82,27 +90,33 @@ def winback(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: p
     at_risk = scores[scores["at_risk"]].copy()
     by_model = bool(at_risk["p_alive"].notna().all())
     at_risk["contact_value"] = at_risk["clv_if_alive"] * (at_risk["p_alive"] if by_model else 1.0)
-    consent = consent_mask(customers, at_risk.index)
-    eligible = (at_risk[consent].rename_axis("customer_id").reset_index()
-                .sort_values(["contact_value", "p_alive", "customer_id"], ascending=[False, False, True],
-                             kind="mergesort").set_index("customer_id"))
+    ranked = (at_risk.rename_axis("customer_id").reset_index()
+              .sort_values(["contact_value", "p_alive", "customer_id"], ascending=[False, False, True],
+                           kind="mergesort").set_index("customer_id"))
+    consent = consent_mask(customers, ranked.index)
+    eligible = ranked[consent]
     chosen = eligible.head(budget)
+    # what the list would hold if every member at risk had said yes
+    if_consented = ranked.head(budget)
     rows = (contact_columns(customers, chosen.index)
             .join(favourites_.reindex(chosen.index))
             .join(chosen[["p_alive", "clv_if_alive", "contact_value", "newly_at_risk"]]))
     rows.insert(0, "rank", range(1, len(rows) + 1))
-    counts = {"at_risk": len(at_risk), "without_consent": int((~consent).sum()),
+    counts = {"consent_field": has_consent_field(customers),
+              "at_risk": len(at_risk), "without_consent": int((~consent).sum()),
               "eligible": len(eligible), "over_budget": max(0, len(eligible) - budget),
               "listed": len(rows), "budget": budget,
               "ranked_by": "p_alive_x_clv_if_alive" if by_model else "clv_if_alive",
-              "listed_contact_value": float(chosen["contact_value"].sum())}
+              "listed_contact_value": float(chosen["contact_value"].sum()),
+              "listed_if_consented": len(if_consented),
+              "contact_value_if_consented": float(if_consented["contact_value"].sum())}
     return ActionList("winback", rows.reset_index(), counts)
 
 
 def birthdays(customers: pd.DataFrame | None, month: pd.Period, active: pd.Index) -> ActionList:
     """Consenting, still-active members whose birthday falls in `month`."""
     if customers is None or "birthday" not in customers:
-        return ActionList("birthdays", pd.DataFrame(), {"note": "no birthdays in this data source"})
+        return ActionList("birthdays", pd.DataFrame(), {"unavailable": "no_birthdays"})
     people = customers.set_index("customer_id")
     born = people["birthday"].dt.month == month.month
     in_scope = people.index[born.fillna(False).astype(bool)].intersection(active)
@@ -111,16 +125,18 @@ def birthdays(customers: pd.DataFrame | None, month: pd.Period, active: pd.Index
     rows = contact_columns(customers, chosen).join(people.loc[chosen, ["birthday"]].assign(
         birthday=lambda d: d["birthday"].dt.strftime("%m-%d")))
     return ActionList("birthdays", rows.reset_index(), {
-        "birthdays": len(in_scope), "without_consent": int((~consent).sum()), "listed": len(chosen)})
+        "consent_field": has_consent_field(customers), "birthdays": len(in_scope),
+        "without_consent": int((~consent).sum()), "listed": len(chosen)})
 
 
 def holiday_greetings(customers: pd.DataFrame | None, tiers: pd.Series | None) -> ActionList:
     """Consenting members of the core and key value tiers."""
     if tiers is None:
-        return ActionList("holiday_greetings", pd.DataFrame(), {"note": "value tiers not available"})
+        return ActionList("holiday_greetings", pd.DataFrame(), {"unavailable": "no_tiers"})
     in_scope = tiers.index[tiers.isin(HOLIDAY_TIERS).to_numpy()]
     consent = consent_mask(customers, in_scope)
     chosen = in_scope[consent.to_numpy()]
     rows = contact_columns(customers, chosen).join(tiers.reindex(chosen).rename("tier"))
     return ActionList("holiday_greetings", rows.reset_index(), {
-        "core_and_key": len(in_scope), "without_consent": int((~consent).sum()), "listed": len(chosen)})
+        "consent_field": has_consent_field(customers), "core_and_key": len(in_scope),
+        "without_consent": int((~consent).sum()), "listed": len(chosen)})

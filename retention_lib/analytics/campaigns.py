@@ -6,8 +6,16 @@ difference of the treatment and control means: Newcombe's hybrid score interval 
 reactivation rate, Welch's interval for visits and spend. Incremental revenue is the spend
 uplift times the number treated. Without a randomised control group the effect cannot be
 estimated; the treated are then only described beside untargeted members, and labelled so.
+A campaign sent before the data starts cannot be evaluated at all: its window is not all in
+the data, and neither are the weeks before it.
+
+Campaigns come in reading order: by number when every id is a number, else in natural order
+(digit runs as numbers), ties by the id's text.
 """
 from __future__ import annotations
+
+import re
+from typing import Callable
 
 import pandas as pd
 
@@ -16,6 +24,37 @@ from retention_lib.core.stats import newcombe, welch
 from retention_lib.data.aggregate import member_purchases
 
 MEASURES = ("reactivated", "visits", "spend")
+REVENUE = "incremental revenue"
+# What could be said of a campaign (keys of the catalogue's actions.status.*), most blocking first.
+BEFORE_DATA, NO_CONTROL, WINDOW_OPEN, ESTIMATED = "before_data", "no_control", "window_open", "estimated"
+STATUSES = (BEFORE_DATA, NO_CONTROL, WINDOW_OPEN, ESTIMATED)
+UNEVALUABLE = (BEFORE_DATA, NO_CONTROL)
+LOOKBACK = pd.Timedelta(weeks=8)   # untargeted members: those who bought in these weeks before the send
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def _natural(cid: str) -> tuple:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in re.findall(r"\d+|\D+", cid))
+
+
+def order_key(ids) -> Callable[[str], tuple]:
+    """The sort key of a campaign id among `ids`: numeric when every id is a number, else natural."""
+    ids = {str(i) for i in ids}
+    if ids and all(_NUMBER.fullmatch(i.strip()) for i in ids):
+        return lambda cid: (float(str(cid)), str(cid))
+    return lambda cid: (_natural(str(cid)), str(cid))
+
+
+def data_start(baskets: pd.DataFrame) -> pd.Timestamp | None:
+    """The first day of the data (a send on that day is inside it)."""
+    return baskets["timestamp"].min().normalize() if len(baskets) else None
+
+
+def _sends(campaigns: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """(campaign id, type, its rows) in reading order, ties by type."""
+    key = order_key(campaigns["campaign_id"])
+    groups = [(str(cid), str(ctype), g) for (cid, ctype), g in campaigns.groupby(["campaign_id", "type"], sort=False)]
+    return sorted(groups, key=lambda g: (key(g[0]), g[1]))
 
 
 def _difference(a: pd.DataFrame, b: pd.DataFrame, measure: str) -> tuple[float, float, float]:
@@ -38,54 +77,76 @@ def outcomes(targets: pd.DataFrame, baskets: pd.DataFrame, window_weeks: int) ->
     return out
 
 
+def status(sent: pd.Timestamp, n_treatment: int, n_control: int, start: pd.Timestamp | None,
+           window_end: pd.Timestamp, as_of: pd.Timestamp) -> str:
+    if start is not None and sent < start:
+        return BEFORE_DATA
+    if n_control < 2 or n_treatment < 2:
+        return NO_CONTROL
+    return WINDOW_OPEN if window_end > as_of else ESTIMATED
+
+
 def evaluate(campaigns: pd.DataFrame | None, baskets: pd.DataFrame, as_of: pd.Timestamp,
-             window_weeks: int = DEFAULTS.campaign_window_weeks) -> pd.DataFrame:
-    """One row per campaign and measure, with status saying what could be estimated."""
+             window_weeks: int = DEFAULTS.campaign_window_weeks, start: pd.Timestamp | None = None) -> pd.DataFrame:
+    """One row per campaign (per measure when estimated), in reading order, with its `status`
+    (one of STATUSES). `start`: when the data starts (default: the first basket)."""
     rows = []
     if campaigns is None or campaigns.empty:
         return pd.DataFrame(rows)
-    for (cid, ctype), group in campaigns.groupby(["campaign_id", "type"], sort=True):
+    start = data_start(baskets) if start is None else start
+    for cid, ctype, group in _sends(campaigns):
         sent = group["sent_at"].min()
         ends = sent + pd.Timedelta(weeks=window_weeks)
         base = {"campaign_id": cid, "type": ctype, "sent_at": sent, "window_weeks": window_weeks,
                 "window_end": ends, "n_treatment": int((group["group"] == "treatment").sum()),
                 "n_control": int((group["group"] == "control").sum())}
-        if base["n_control"] < 2 or base["n_treatment"] < 2:
-            rows.append({**base, "status": "no control group: the effect cannot be estimated"})
-            continue
-        if ends > as_of:
-            rows.append({**base, "status": f"measurement window ends {ends:%Y-%m-%d}: not complete yet"})
+        base["status"] = status(sent, base["n_treatment"], base["n_control"], start, ends, as_of)
+        if base["status"] != ESTIMATED:
+            rows.append(base)
             continue
         out = outcomes(group, baskets, window_weeks)
         treated, control = out[out["group"] == "treatment"], out[out["group"] == "control"]
         for measure in MEASURES:
             d, lo, hi = _difference(treated, control, measure)
-            rows.append({**base, "status": "randomised: effect estimated", "measure": measure,
+            rows.append({**base, "measure": measure,
                          "treatment_mean": float(treated[measure].mean()),
                          "control_mean": float(control[measure].mean()),
                          "uplift": float(d), "low": float(lo), "high": float(hi),
                          "significant": bool(lo > 0 or hi < 0)})
         spend = rows[-1]
-        rows.append({**base, "status": "randomised: effect estimated", "measure": "incremental revenue",
+        rows.append({**base, "measure": REVENUE,
                      "uplift": spend["uplift"] * len(treated), "low": spend["low"] * len(treated),
                      "high": spend["high"] * len(treated), "significant": spend["significant"]})
     return pd.DataFrame(rows)
 
 
+def overview(evaluation: pd.DataFrame) -> dict:
+    """Each status's campaigns, in reading order, as {campaign_id, type, sent_at, window_end}:
+    what the report lists as measured, as waiting for its window, and as not evaluable."""
+    out = {s: [] for s in STATUSES}
+    if evaluation.empty:
+        return out
+    for _, row in evaluation.drop_duplicates(["campaign_id", "type"]).iterrows():
+        out[row["status"]].append({k: row[k] for k in ("campaign_id", "type", "sent_at", "window_end")})
+    return out
+
+
 def targeted_vs_untargeted(campaigns: pd.DataFrame, baskets: pd.DataFrame, as_of: pd.Timestamp,
-                           window_weeks: int = DEFAULTS.campaign_window_weeks) -> pd.DataFrame:
-    """For campaigns without a control group: targeted members beside untargeted members who
-    bought in the 8 weeks before the send. Targeting was not random, so the difference
-    describes who was chosen as much as what the campaign did: it is not an effect."""
+                           window_weeks: int = DEFAULTS.campaign_window_weeks,
+                           start: pd.Timestamp | None = None) -> pd.DataFrame:
+    """For campaigns without a control group, sent after the data starts: targeted members beside
+    untargeted members who bought in the 8 weeks before the send. Targeting was not random, so
+    the difference describes who was chosen as much as what the campaign did: it is not an effect."""
     rows = []
     bought = member_purchases(baskets)
-    for (cid, ctype), group in campaigns.groupby(["campaign_id", "type"], sort=True):
+    start = data_start(baskets) if start is None else start
+    for cid, ctype, group in _sends(campaigns):
         if (group["group"] == "control").any():
             continue
         sent = group["sent_at"].min()
-        if sent + pd.Timedelta(weeks=window_weeks) > as_of:
+        if (start is not None and sent < start) or sent + pd.Timedelta(weeks=window_weeks) > as_of:
             continue
-        recent = bought[(bought["timestamp"] < sent) & (bought["timestamp"] >= sent - pd.Timedelta(weeks=8))]
+        recent = bought[(bought["timestamp"] < sent) & (bought["timestamp"] >= sent - LOOKBACK)]
         others = pd.Index(recent["customer_id"].unique()).difference(group["customer_id"])
         pool = pd.concat([group.assign(group="treatment"),
                           pd.DataFrame({"customer_id": others, "group": "untargeted", "sent_at": sent})])
@@ -98,6 +159,5 @@ def targeted_vs_untargeted(campaigns: pd.DataFrame, baskets: pd.DataFrame, as_of
             rows.append({"campaign_id": cid, "type": ctype, "measure": measure, "targeted": len(t),
                          "untargeted": len(u), "targeted_mean": float(t[measure].mean()),
                          "untargeted_mean": float(u[measure].mean()), "difference": float(d),
-                         "low": float(lo), "high": float(hi),
-                         "note": "not an effect: targeting was not random"})
+                         "low": float(lo), "high": float(hi), "not_an_effect": True})
     return pd.DataFrame(rows)

@@ -11,6 +11,12 @@ Two methods, labelled as such wherever the result is shown:
   and at least a week; likely lost = silent for the lapse rule's N days or more.
 Newly at risk, in both: at risk at the month's end and not at the end of the month before
 (members who joined this month cannot be newly at risk).
+
+Words (the report's glossary defines each once): *at risk* is this view's at_risk; *likely lost*
+is its subset below the lower line (P(alive) < LIKELY_LOST, or silent for the lapse rule's N
+days); *lapsed* is the KPI board's rule (no purchase for N days). The headline counts how many
+members at risk are already lapsed and how many bought in the month, so a count that covers
+members long gone says so.
 """
 from __future__ import annotations
 
@@ -60,6 +66,7 @@ class ChurnView:
     lapse_days: int
     model: btyd.BTYDModel | None = None
     reason: Message | None = None  # why the model is not used (lapse rule only)
+    days_in_month: int = 31        # a member silent for fewer days bought in the month
 
     @property
     def at_risk(self) -> pd.DataFrame:
@@ -77,6 +84,9 @@ class ChurnView:
 
     def headline(self) -> dict:
         s = self.scores
+        days = s["days_since_last_purchase"]
+        lapsed = days >= self.lapse_days
+        bought = days < self.days_in_month
         out = {"method": self.method, "model": self.model.name if self.model else None,
                "params": self.model.params if self.model else None, "threshold": self.threshold,
                "likely_lost_below": LIKELY_LOST, "lapse_days": self.lapse_days, "reason": self.reason,
@@ -84,11 +94,25 @@ class ChurnView:
                "at_risk_last_month": int(self.at_risk_last_month().sum()),
                "likely_lost": int((s["likely_lost"] & ~s["newly_at_risk"]).sum()),
                "newly_at_risk": int(s["newly_at_risk"].sum()),
+               "lapsed": int(lapsed.sum()), "at_risk_lapsed": int((s["at_risk"] & lapsed).sum()),
+               "at_risk_bought_this_month": int((s["at_risk"] & bought).sum()),
+               "likely_lost_all": int(s["likely_lost"].sum()),
+               "likely_lost_lapsed": int((s["likely_lost"] & lapsed).sum()),
+               "newly_at_risk_lapsed": int((s["newly_at_risk"] & lapsed).sum()),
                "overdue_factor": OVERDUE_FACTOR if self.method == LAPSE_RULE else None}
         if self.model is not None:
             out |= {"expected_purchases_next_month": float(s["expected_next_month"].sum()),
                     "mean_p_alive": float(s["p_alive"].mean())}
         return out
+
+
+def lapsed_note(h: dict) -> Message | None:
+    """How many of the members at risk are already lapsed by the lapse rule and how many bought in
+    the month (None when nobody is at risk)."""
+    if not h["at_risk"] or "at_risk_lapsed" not in h:
+        return None
+    return Message("churn.lapsed_note", at_risk=h["at_risk"], lapsed=h["at_risk_lapsed"], lapse_days=h["lapse_days"],
+                   bought=h["at_risk_bought_this_month"])
 
 
 def describe(h: dict) -> Message:
@@ -105,8 +129,12 @@ def score_month(run: Run, kind: str = DEFAULTS.model, threshold: float = DEFAULT
 
     Both months are scored with this month's model, so a change in P(alive) reflects the
     customer's behaviour, not a refit. Raises btyd.ModelUnusable when the model cannot be
-    used on this data.
+    used on this data. `lapse_days` None: the run's lapse rule (notebook 02's, else derived).
     """
+    if not lapse_days:
+        from retention_lib.analytics.kpis import run_lapse_rule
+
+        lapse_days = run_lapse_rule(run).days
     now = month_summary(run)
     model = btyd.fit(now, kind, max_seconds=run.setting("fit_budget_s"))
     scores = now.join(model.score(now, HORIZONS))
@@ -117,7 +145,9 @@ def score_month(run: Run, kind: str = DEFAULTS.model, threshold: float = DEFAULT
     scores["likely_lost"] = scores["p_alive"] < LIKELY_LOST
     scores["newly_at_risk"] = scores["at_risk"] & (scores["p_alive_last_month"] >= threshold)
     scores["weeks_since_last_purchase"] = scores["T"] - scores["recency"]
-    return ChurnView(MODEL, scores, threshold, int(lapse_days or 0), model=model)
+    # T and recency are whole days in weeks: their difference × 7 is the days since the last purchase
+    scores["days_since_last_purchase"] = np.rint(7 * scores["weeks_since_last_purchase"]).astype("int64")
+    return ChurnView(MODEL, scores, threshold, int(lapse_days), model=model, days_in_month=_days_in(run))
 
 
 def rhythm(baskets: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -147,7 +177,7 @@ def _lapse_status(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int) -> 
     overdue_after = np.minimum(np.maximum(OVERDUE_FACTOR * r["typical_gap_days"], MIN_OVERDUE_DAYS), lapse_days)
     r["overdue_ratio"] = r["days_since_last_purchase"] / r["typical_gap_days"].clip(lower=1)
     r["likely_lost"] = r["days_since_last_purchase"] >= lapse_days
-    r["at_risk"] = r["days_since_last_purchase"] > overdue_after
+    r["at_risk"] = (r["days_since_last_purchase"] > overdue_after) | r["likely_lost"]   # likely lost ⊂ at risk
     return r
 
 
@@ -166,7 +196,11 @@ def lapse_view(run: Run, lapse_days: int, reason: Message | str,
     scores["weeks_since_last_purchase"] = scores["days_since_last_purchase"] / 7
     for col in ("p_alive", "p_alive_last_month", "expected_next_month", "expected_next_quarter"):
         scores[col] = np.nan
-    return ChurnView(LAPSE_RULE, scores, threshold, int(lapse_days), reason=reason)
+    return ChurnView(LAPSE_RULE, scores, threshold, int(lapse_days), reason=reason, days_in_month=_days_in(run))
+
+
+def _days_in(run: Run) -> int:
+    return int(run.month.days_in_month)
 
 
 def for_month(run: Run, kind: str, threshold: float, lapse_days: int) -> ChurnView:

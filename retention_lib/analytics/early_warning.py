@@ -1,14 +1,20 @@
-"""Early warning: members whose behaviour is turning, each with the reasons that fired.
+"""Early warning: members whose behaviour is turning (*flagged*), each with the reasons that fired.
 
-Who is checked: members with at least one purchase in the last 34 weeks to the month's end
-(the 8-week recent window plus the 26-week baseline before it). Each reason is a boolean
+"Flagged" is this module's word; "at risk" and "likely lost" belong to the churn view, and a
+P(alive) reason here reads the churn view's scores.
+
+**Windows.** An 8-week recent window to the month's end and a 26-week baseline before it. When
+the data before the recent window is shorter than 26 weeks, the baseline is shortened to the
+whole weeks that exist (`Windows`); below MIN_BASELINE_WEEKS the frequency and spend rules are
+unavailable this month, with the reason, and are not checked. Who is checked: members with at
+least one purchase in the windows actually used (recent + baseline). Each reason is a boolean
 column with one rule:
 
 - **falling_frequency** — purchase days in the last 8 weeks are at most half of what the
   member's own baseline rate predicts, and that few is unlikely by chance: P(X ≤ observed)
   < 0.05 for X ~ Poisson(baseline rate × 8 weeks). The baseline rate is purchase days per
-  week in the 26 weeks before the recent window, from the member's first purchase if later;
-  it needs at least 13 weeks of baseline and 3 purchase days in it.
+  week in the baseline weeks before the recent window, from the member's first purchase if
+  later; it needs at least 13 weeks of baseline and 3 purchase days in it.
 - **falling_spend** — the member still comes (≥ 2 purchase days in the last 8 weeks) but
   spends less per visit: mean spend per purchase day at most 70% of the baseline mean, and
   a one-sided Welch t-test of recent against baseline days gives p < 0.05 (≥ 3 baseline days).
@@ -23,6 +29,8 @@ The list is customer level and stays in the run folder (early_warning.csv); the 
 shows only the counts by reason.
 """
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -49,6 +57,57 @@ LOOKBACK_DAYS = 90
 REASONS: tuple[str, ...] = ("falling_frequency", "falling_spend", "p_alive_drop", "low_survey_score",
                             "open_complaint")
 ANY_REASON = "any"
+
+BEHAVIOUR_REASONS = ("falling_frequency", "falling_spend")   # the reasons that need the baseline
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The recent and baseline weeks used at a month's end, the baseline shortened to the data."""
+    recent_weeks: int
+    baseline_weeks: int
+    data_start: pd.Timestamp | None = None   # the first day of data, when it shortened the baseline
+
+    @property
+    def shortened(self) -> bool:
+        return self.baseline_weeks < BASELINE_WEEKS
+
+    @property
+    def behaviour_available(self) -> bool:
+        return self.baseline_weeks >= MIN_BASELINE_WEEKS
+
+    def reason(self) -> Message | None:
+        """Why the frequency and spend rules are not checked this month (None when they are)."""
+        if self.behaviour_available:
+            return None
+        return Message("warning.short_history", weeks=self.baseline_weeks, min_weeks=MIN_BASELINE_WEEKS,
+                       recent_weeks=self.recent_weeks, first=self.data_start)
+
+    def describe(self) -> Message:
+        """The windows the frequency and spend rules used, or why they were not checked."""
+        if not self.behaviour_available:
+            return Message("warning.windows.unavailable", reason=self.reason())
+        if self.shortened:
+            return Message("warning.windows.shortened", recent_weeks=self.recent_weeks,
+                           baseline_weeks=self.baseline_weeks, first=self.data_start, usual_weeks=BASELINE_WEEKS)
+        return Message("warning.windows.full", recent_weeks=self.recent_weeks, baseline_weeks=self.baseline_weeks)
+
+    def to_dict(self) -> dict:
+        first = None if self.data_start is None else f"{self.data_start:%Y-%m-%d}"
+        return asdict(self) | {"data_start": first, "shortened": self.shortened,
+                               "behaviour_available": self.behaviour_available, "rule": self.describe()}
+
+
+def windows(baskets: pd.DataFrame, end: pd.Timestamp, recent_weeks: int = RECENT_WEEKS,
+            baseline_weeks: int = BASELINE_WEEKS) -> Windows:
+    """The baseline shortened to the whole weeks of data before the recent window (at least 0)."""
+    recent_start = pd.Timestamp(end).normalize() - pd.Timedelta(weeks=recent_weeks)
+    first = pd.Timestamp(pd.to_datetime(baskets["date"]).min()).normalize() if len(baskets) else recent_start
+    have = max((recent_start - first).days // 7, 0)
+    if have >= baseline_weeks:
+        return Windows(recent_weeks, baseline_weeks)
+    return Windows(recent_weeks, int(have), first)
+
 
 # Spend per purchase day stays an exact DECIMAL; its mean and variance come from exact sums
 # and counts (aggregate.money_mean/money_var_samp), so no float sum depends on row order.
@@ -114,23 +173,25 @@ def spend_flags(b: pd.DataFrame) -> pd.Series:
 
 def early_warning(baskets: pd.DataFrame, end: pd.Timestamp, *, churn_scores: pd.DataFrame | None = None,
                   surveys: pd.DataFrame | None = None, complaints: pd.DataFrame | None = None,
-                  clv_scores: pd.DataFrame | None = None) -> pd.DataFrame:
+                  clv_scores: pd.DataFrame | None = None, used: Windows | None = None) -> pd.DataFrame:
     """Every checked member with the five reason columns, the keys of those that fired (`reasons`)
     and the evidence.
 
     Ordered by number of reasons (most first), then CLV (highest first, missing last; when
     `clv_scores` are given), then customer id, so ties never depend on the input's order.
     `end` is exclusive (the first instant after the month). Reasons whose source is
-    missing (no churn scores, surveys or complaints) are False and listed as unavailable
-    by `counts_by_reason`.
+    missing (no churn scores, surveys or complaints, or too short a history for the baseline:
+    `used`, default `windows(baskets, end)`) are False and listed as unavailable by
+    `counts_by_reason`.
     """
     end = pd.Timestamp(end)
-    b = behaviour(baskets, end)
+    used = used or windows(baskets, end)
+    b = behaviour(baskets, end, used.recent_weeks, used.baseline_weeks)
     out = b[["first_purchase", "last_purchase", "baseline_visits_per_week", "recent_visits_per_week",
              "baseline_spend", "recent_spend"]].rename(columns={
                  "baseline_spend": "baseline_spend_per_visit", "recent_spend": "recent_spend_per_visit"})
-    out["falling_frequency"] = frequency_flags(b)
-    out["falling_spend"] = spend_flags(b)
+    out["falling_frequency"] = frequency_flags(b) if used.behaviour_available else False
+    out["falling_spend"] = spend_flags(b) if used.behaviour_available else False
 
     out["p_alive_drop"] = False
     if churn_scores is not None:
@@ -169,8 +230,10 @@ def early_warning(baskets: pd.DataFrame, end: pd.Timestamp, *, churn_scores: pd.
     return out.sort_values(keys, ascending=[False] * (len(keys) - 1) + [True], na_position="last")
 
 
-def available_reasons(churn_scores=None, surveys=None, complaints=None) -> dict[str, bool]:
-    return {"falling_frequency": True, "falling_spend": True, "p_alive_drop": churn_scores is not None,
+def available_reasons(churn_scores=None, surveys=None, complaints=None, used: Windows | None = None
+                      ) -> dict[str, bool]:
+    behaviour_ok = used is None or used.behaviour_available
+    return {"falling_frequency": behaviour_ok, "falling_spend": behaviour_ok, "p_alive_drop": churn_scores is not None,
             "low_survey_score": surveys is not None and "customer_id" in surveys,
             "open_complaint": complaints is not None and "customer_id" in complaints}
 
@@ -188,14 +251,21 @@ def counts_by_reason(table: pd.DataFrame, available: dict[str, bool] | None = No
     return pd.DataFrame(rows)
 
 
+def month_windows(run: Run) -> Windows:
+    return windows(run.table("baskets"), run.end)
+
+
 def for_month(run: Run, churn_scores: pd.DataFrame | None, clv_scores: pd.DataFrame | None = None) -> pd.DataFrame:
     return early_warning(run.table("baskets"), run.end, churn_scores=churn_scores, surveys=run.table("surveys"),
-                         complaints=run.table("complaints"), clv_scores=clv_scores)
+                         complaints=run.table("complaints"), clv_scores=clv_scores, used=month_windows(run))
 
 
-def save(run: Run, table: pd.DataFrame, available: dict[str, bool]) -> None:
+def save(run: Run, table: pd.DataFrame, available: dict[str, bool], used: Windows | None = None) -> None:
     """The customer-level list (flagged members only) as CSV and Parquet in the run folder;
-    the counts by reason as JSON for the report."""
+    the counts by reason and the windows used as JSON for the report."""
+    used = used or month_windows(run)
+    available = {**available, **{r: bool(available.get(r, True)) and used.behaviour_available
+                                 for r in BEHAVIOUR_REASONS}}
     flagged = table[table["n_reasons"] > 0]
     run.write("early_warning", flagged)
     # the consultant reads the reasons in words (rendered by the report layer's catalogue)
@@ -204,7 +274,8 @@ def save(run: Run, table: pd.DataFrame, available: dict[str, bool]) -> None:
     counts = counts_by_reason(table, available)
     run.write("early_warning_summary", {
         "month": str(run.month), "checked_members": int(len(table)), "flagged_members": int(len(flagged)),
-        "recent_weeks": RECENT_WEEKS, "baseline_weeks": BASELINE_WEEKS, "lookback_days": LOOKBACK_DAYS,
+        "recent_weeks": used.recent_weeks, "baseline_weeks": used.baseline_weeks, "lookback_days": LOOKBACK_DAYS,
+        "windows": used.to_dict(),
         "counts": counts.to_dict("records"),
         "multiple_reasons": int((table["n_reasons"] >= 2).sum()),
     })

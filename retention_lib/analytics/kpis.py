@@ -5,8 +5,8 @@ Definitions (DESIGN §2; the notebook and the report repeat them):
 - A *purchase* is a member basket whose lines net to more than zero (`is_purchase`); a
   member's *purchase days* are the distinct days with a purchase.
 - **Active** in month M: a member with at least one purchase basket in M.
-- **New**: a member whose first purchase in the data falls in M. In the first months of a
-  data set this includes existing customers seen for the first time (the data cannot tell).
+- **New**: a member whose first purchase in the data falls in M. In the warm-up months (below)
+  that includes existing customers seen for the first time, so new and returning are left empty.
 - **Returning**: active and not new. Split into *retained* (in the active base at the month
   start) and *reactivated* (already lapsed at the month start and bought again in M).
 - **Lapse rule**: a member is lapsed once N days have passed without a purchase. Their
@@ -22,8 +22,8 @@ Definitions (DESIGN §2; the notebook and the report repeat them):
 - **Churn rate** = members of the active base at M's start who lapsed in M ÷ that base.
   **Retention rate** = 1 − churn rate: the share of the base still not lapsed at M's end.
   A member who lapsed and came back within M is not churned. Both need N days of history
-  before M; in the first months of a data set (the *warm-up*) they, the base, lapsed and
-  reactivated counts are left empty rather than shown too low.
+  before M; in the first months of a data set (the *warm-up*) they, the base, lapsed, new,
+  returning and reactivated counts are left empty rather than shown wrong.
 - **Repurchase rate**: of the members active in M−1, the share who bought again in M.
 - **Visits per active member** = member purchase baskets in M ÷ active members.
 - **Average basket value** = revenue ÷ purchase baskets, members and non-members together;
@@ -37,11 +37,11 @@ Definitions (DESIGN §2; the notebook and the report repeat them):
 - **NPS** = % promoters (9–10) − % detractors (0–6) among survey responses submitted in M;
   **CSAT** = % of responses rating 4 or 5 on the 1–5 scale (when the source has surveys).
 
-Per store, every figure is computed on that store's baskets as if the store were the
-business: a member counts in each store they bought at, is *new* at a store the first time
-they buy there, and *lapses* at a store after N days without buying there. Store customer
-counts therefore do not add up to the total (a member who shops at two stores is one
-member in the total); revenue and basket counts do.
+Per store, member figures (active, new, base, lapsed, churn, repurchase) count each member in
+their *home store* only (`member_counts`: most purchase baskets in the 12 months to the month's
+end), so they add up to the total; baskets, revenue, members' share and complaints are counted
+where they happened. Visits and revenue per active member, which would divide the one by the
+other, are left empty per store.
 
 The scans run in DuckDB as plain SQL over named relations, like `aggregate`, with money summed
 exactly (`aggregate.money_sum`), so the board is the same bit for bit on every run.
@@ -54,6 +54,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from retention_lib.analytics.member_counts import COUNTS, HOME_STORE_MONTHS, member_counts
 from retention_lib.data.aggregate import connect, money_sum
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
@@ -98,9 +99,10 @@ KPIS: tuple[KPI, ...] = (
     KPI("csat", "rate", "surveys"),
 )
 KPI_BY_NAME = {k.name: k for k in KPIS}
-# Columns left empty in warm-up months (they need N days of history before the month).
-NEEDS_HISTORY = ("active_base_start", "lapsed_customers", "lapsed_from_base", "retained_active",
-                 "reactivated_customers", "churn_rate", "retention_rate")
+# Columns left empty in warm-up months (they need N days of history before the month; a "new"
+# member there may be an existing customer whose last visit was before the data starts).
+NEEDS_HISTORY = ("new_customers", "returning_customers", "active_base_start", "lapsed_customers",
+                 "lapsed_from_base", "retained_active", "reactivated_customers", "churn_rate", "retention_rate")
 
 
 # --------------------------------------------------------------------------- lapse rule
@@ -175,65 +177,6 @@ def month_frame(first: pd.Period, last: pd.Period) -> pd.DataFrame:
     })
 
 
-CUSTOMER_SQL = """
-CREATE OR REPLACE TEMP TABLE pdays AS
-WITH p AS (SELECT DISTINCT CAST(store_id AS VARCHAR) AS store_id, customer_id, CAST("date" AS DATE) AS d
-           FROM baskets WHERE is_member AND is_purchase AND customer_id IS NOT NULL)
-SELECT store_id AS scope, customer_id, d FROM p
-UNION ALL
-SELECT DISTINCT '{total}' AS scope, customer_id, d FROM p;
-
-CREATE OR REPLACE TEMP TABLE iv AS
-SELECT scope, customer_id, d,
-       lead(d) OVER (PARTITION BY scope, customer_id ORDER BY d) AS nxt,
-       min(d) OVER (PARTITION BY scope, customer_id)            AS first_d
-FROM pdays;
-
-CREATE OR REPLACE TEMP TABLE active_months AS
-SELECT DISTINCT iv.scope, iv.customer_id, m.month_idx, iv.first_d >= m.m_start AS is_new
-FROM iv JOIN months m ON iv.d BETWEEN m.m_start AND m.m_end;
-"""
-
-CUSTOMER_KPIS_SQL = """
-WITH active AS (
-    SELECT month_idx, scope, count(*) AS active_customers,
-           count(*) FILTER (WHERE is_new) AS new_customers
-    FROM active_months GROUP BY ALL),
-base AS (
-    SELECT m.month_idx, iv.scope, count(*) AS active_base_start,
-           count(*) FILTER (WHERE iv.nxt <= m.m_end) AS retained_active
-    FROM iv JOIN months m
-      ON iv.d < m.m_start AND iv.d + {n} >= m.m_start AND (iv.nxt IS NULL OR iv.nxt >= m.m_start)
-    GROUP BY ALL),
-lapsed AS (
-    SELECT m.month_idx, iv.scope, count(*) AS lapsed_customers,
-           count(*) FILTER (WHERE iv.d < m.m_start) AS lapsed_from_base
-    FROM iv JOIN months m
-      ON iv.d + {n} BETWEEN m.m_start AND m.m_end AND (iv.nxt IS NULL OR iv.nxt > m.m_end)
-    GROUP BY ALL),
-rep AS (
-    SELECT a.month_idx + 1 AS month_idx, a.scope, count(*) AS previous_active,
-           count(b.customer_id) AS repurchasers
-    FROM active_months a LEFT JOIN active_months b
-      ON a.scope = b.scope AND a.customer_id = b.customer_id AND b.month_idx = a.month_idx + 1
-    GROUP BY ALL)
-SELECT m.month_idx, s.scope,
-       coalesce(active.active_customers, 0) AS active_customers,
-       coalesce(active.new_customers, 0)    AS new_customers,
-       coalesce(base.active_base_start, 0)  AS active_base_start,
-       coalesce(base.retained_active, 0)    AS retained_active,
-       coalesce(lapsed.lapsed_customers, 0) AS lapsed_customers,
-       coalesce(lapsed.lapsed_from_base, 0) AS lapsed_from_base,
-       coalesce(rep.previous_active, 0)     AS previous_active,
-       coalesce(rep.repurchasers, 0)        AS repurchasers
-FROM months m CROSS JOIN (SELECT DISTINCT scope FROM iv) s
-LEFT JOIN active USING (month_idx, scope)
-LEFT JOIN base   USING (month_idx, scope)
-LEFT JOIN lapsed USING (month_idx, scope)
-LEFT JOIN rep    USING (month_idx, scope)
-ORDER BY m.month_idx, s.scope
-"""
-
 MONEY_SQL = f"""
 SELECT m.month_idx,
        CASE WHEN grouping(b.store_id) = 1 THEN '{{total}}' ELSE CAST(b.store_id AS VARCHAR) END AS scope,
@@ -284,14 +227,16 @@ def monthly_kpis(baskets: pd.DataFrame, lapse_days: int, *, through: pd.Period |
     con = connect()
     con.register("baskets", baskets)
     con.register("months", months)
-    con.execute(CUSTOMER_SQL.format(total=TOTAL))
-    customers = con.execute(CUSTOMER_KPIS_SQL.format(n=n)).df()
+    customers = member_counts(con, n, TOTAL)
     money = con.execute(MONEY_SQL.format(total=TOTAL)).df()
     con.close()
 
-    out = money.merge(customers, on=["month_idx", "scope"], how="left")
-    counts = [c for c in customers.columns if c not in ("month_idx", "scope")]
-    out[counts] = out[counts].fillna(0)
+    # A store with home members but no basket this month (or baskets but no home member) has zeros;
+    # a month without any basket (a missing extract) stays empty everywhere.
+    customers = customers[customers["month_idx"].isin(money["month_idx"])]
+    out = money.merge(customers, on=["month_idx", "scope"], how="outer")
+    zero = list(COUNTS) + [c for c in money.columns if c not in ("month_idx", "scope")]
+    out[zero] = out[zero].fillna(0)
     comp = _by_month_and_store(complaints, "opened_at", months, {"complaints": ("complaint_id", "size")})
     surv = None
     if surveys is not None:
@@ -329,6 +274,8 @@ def monthly_kpis(baskets: pd.DataFrame, lapse_days: int, *, through: pd.Period |
     out["avg_basket_value"] = ratio("revenue", "baskets")
     out["revenue_per_active"] = ratio("member_revenue", "active_customers")
     out["member_revenue_share"] = (out["member_revenue"] / out["revenue"]).where(out["revenue"] > 0)
+    # A store's baskets are where they happened, its members are home members: no ratio of the two.
+    out.loc[out["scope"] != TOTAL, ["visits_per_active", "revenue_per_active"]] = np.nan
     if complaints is not None:
         out["complaint_rate"] = 1000 * ratio("complaints", "baskets")
     if surv is not None:
@@ -393,26 +340,54 @@ def board(monthly: pd.DataFrame, month: str | pd.Period, scope: str = TOTAL) -> 
                                     year_ago_month=names["year_ago"])
 
 
-def store_boards(monthly: pd.DataFrame, month: str | pd.Period) -> pd.DataFrame:
-    scopes = [TOTAL] + sorted(s for s in monthly["scope"].unique() if s != TOTAL)
-    return pd.concat([board(monthly, month, s) for s in scopes], ignore_index=True)
+STORE_COLUMNS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "baskets", "revenue",
+                 "avg_basket_value", "member_revenue_share")
+MORE_STORES = "more_stores"   # the store table's row that sums the stores after the top ones
+_SUMMED = ("active_customers", "new_customers", "lapsed_customers", "lapsed_from_base", "active_base_start",
+           "baskets", "revenue", "member_revenue")
 
 
-STORE_COLUMNS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "repurchase_rate",
-                 "avg_basket_value", "revenue", "member_revenue_share")
+def _summed_row(rows: pd.DataFrame) -> dict:
+    """Several stores as one: counts and money summed, the rates recomputed from the sums."""
+    s = rows[list(_SUMMED)].sum(min_count=1)
+
+    def ratio(a, b):
+        return float(s[a] / s[b]) if pd.notna(s[a]) and pd.notna(s[b]) and s[b] > 0 else float("nan")
+    return {**s.to_dict(), "churn_rate": ratio("lapsed_from_base", "active_base_start"),
+            "avg_basket_value": ratio("revenue", "baskets"), "member_revenue_share": ratio("member_revenue", "revenue")}
 
 
 def store_table(monthly: pd.DataFrame, month: str | pd.Period, top: int | None = 15) -> pd.DataFrame:
-    """The month's main KPIs per store (largest revenue first, `top` of them) under the total.
+    """The month's main KPIs: all stores, then each store (largest revenue first, `top` of them),
+    then one row (MORE_STORES) summing the other stores, if any.
 
-    Stores with equal revenue are ordered by store id. Store customer counts do not add up to
-    the total: a member counts in every store they bought at.
+    Stores with equal revenue are ordered by store id. A store is listed when it had a basket in
+    the month or is home to a member counted in it. Member figures are by home store, so the
+    store rows (with the summed row) add up to the total. Column `stores`: stores in the row.
+    Without any non-member basket in the month the members' share (100% everywhere) is left out.
     """
-    rows = monthly[monthly["month"] == str(month)]
+    rows = monthly[(monthly["month"] == str(month)) & monthly["active_customers"].notna()]
     stores = rows[rows["scope"] != TOTAL].sort_values(["revenue", "scope"], ascending=[False, True])
-    stores = stores.head(top) if top else stores
-    out = pd.concat([rows[rows["scope"] == TOTAL], stores])
-    return out.set_index("scope")[list(STORE_COLUMNS)]
+    shown, rest = (stores.head(top), stores.iloc[top:]) if top else (stores, stores.iloc[:0])
+    parts = [rows[rows["scope"] == TOTAL].assign(stores=len(stores)), shown.assign(stores=1)]
+    if len(rest):
+        parts.append(pd.DataFrame([{**_summed_row(rest), "scope": MORE_STORES, "stores": len(rest)}]))
+    columns = [c for c in STORE_COLUMNS if c != "member_revenue_share" or rows["non_member_baskets"].sum() > 0]
+    return pd.concat(parts, ignore_index=True).set_index("scope")[["stores", *columns]]
+
+
+def store_facts(monthly: pd.DataFrame, month: str | pd.Period, top: int | None) -> dict:
+    """The report's store table (`store_table`) and what its note says: the home-store rule and
+    how many stores had baskets in the month, were home to members only, or appear in the data."""
+    month = pd.Period(month, "M")
+    rows = monthly[(monthly["scope"] != TOTAL) & monthly["active_customers"].notna()]
+    now = rows[rows["month"] == str(month)]
+    table = store_table(monthly, month, top)
+    return {"month": str(month), "month_end": month.end_time.date(), "home_store_months": HOME_STORE_MONTHS,
+            "stores_with_baskets": int((now["all_baskets"] > 0).sum()),
+            "stores_home_only": int((now["all_baskets"] == 0).sum()),
+            "stores_in_data": int(rows.loc[rows["all_baskets"] > 0, "scope"].nunique()),
+            "top": top, "rows": table.reset_index().to_dict("records")}
 
 
 def trend(monthly: pd.DataFrame, month: str | pd.Period, months: int = TREND_MONTHS,
@@ -426,14 +401,16 @@ def trend(monthly: pd.DataFrame, month: str | pd.Period, months: int = TREND_MON
 
 # --------------------------------------------------------------------------- artifacts
 def headline(monthly: pd.DataFrame, month: str | pd.Period, lapse: LapseRule) -> dict:
-    """The JSON the report reads: the all-stores board, the lapse rule, store count."""
+    """The JSON the report reads: the all-stores board, the lapse rule, the stores with baskets in
+    the month, the first month of data and whether the month is a warm-up month."""
     b = board(monthly, month)
     rows = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
             for r in b.to_dict("records")]
     row = monthly[(monthly["scope"] == TOTAL) & (monthly["month"] == str(month))]
+    stores = monthly[(monthly["scope"] != TOTAL) & (monthly["month"] == str(month))]
     return {"month": str(month), "previous_month": str(pd.Period(month, "M") - 1),
-            "year_ago_month": str(pd.Period(month, "M") - 12),
-            "lapse": lapse.to_dict(), "stores": int(monthly.loc[monthly["scope"] != TOTAL, "scope"].nunique()),
+            "year_ago_month": str(pd.Period(month, "M") - 12), "data_from": str(monthly["month"].min()),
+            "lapse": lapse.to_dict(), "stores_with_baskets": int((stores["all_baskets"] > 0).sum()),
             "warm_up": bool(row["warm_up"].iloc[0]) if len(row) else None,
             "board": rows}
 
@@ -446,3 +423,4 @@ def save(run: Run, monthly: pd.DataFrame, lapse: LapseRule, cohorts: pd.DataFram
         run.write("cohort_retention", cohorts, index=False)
         payload["cohort_basis"] = cohort_basis
     run.write("kpi_board", payload)
+    run.write("kpi_stores", store_facts(monthly, run.month, run.setting("store_table_top")))

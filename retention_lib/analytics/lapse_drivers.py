@@ -9,9 +9,10 @@ Groups and window (M is the reported month, E its last day, N the lapse rule's d
 - Features come from each member's purchases in the window: share of spend by category
   (positive lines), discounts as a share of spend before discounts, share of baskets with a
   coupon (all three in %, so their differences are in percentage points), spend per purchase
-  basket; tenure = months from joining (join date, else first
-  purchase) to E; main store = the store with most of their spend in the window;
-  demographics where the customers table has them.
+  basket; tenure = months from joining to E, from real join dates only (a member without one
+  is left out of it; a source whose join dates are substituted, core.schema.SUBSTITUTED, has
+  no tenure, and a note says why); main store = the store with most of their spend in the
+  window; demographics where the customers table has them (never a substituted column).
 
 Statistics (lapsed minus retained):
 - numeric features: difference in means with a Welch 95% CI, and Cohen's d (pooled SD) with
@@ -19,17 +20,24 @@ Statistics (lapsed minus retained):
 - categories (store, age band, …): for each level, the share of lapsed members minus the
   share of retained members in that level, with Newcombe's hybrid-score 95% CI built on
   Wilson intervals. Members with the value missing are left out of that variable.
+
+One significance rule, for the chart, the text and the findings alike (`significant`): the 95%
+interval of the difference (Welch for means, Newcombe for shares) excludes 0 and each group has
+at least `min_group_n` members with the value (settings.min_group_n). Every row carries its n.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from retention_lib.data.aggregate import connect, member_purchases, money_sum
+from retention_lib.data.aggregate import connect, money_sum
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
+from retention_lib.core.schema import substituted
+from retention_lib.core.settings import DEFAULTS
 from retention_lib.core.stats import newcombe, welch
 
 WINDOW_MONTHS = 12
@@ -159,12 +167,11 @@ def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.Da
     if (per["coupon_baskets"].fillna(0) > 0).any():
         num["coupon_basket_share"] = 100 * per["coupon_baskets"] / per["baskets"]
     num["spend_per_basket"] = per["spend"] / per["baskets"]
-    join = None
-    if customers is not None and "join_date" in customers:
+    filled = substituted(customers)
+    if customers is not None and "join_date" in customers and "join_date" not in filled \
+            and customers["join_date"].notna().any():
         join = pd.to_datetime(customers.set_index("customer_id")["join_date"]).reindex(ids)
-    first = pd.to_datetime(member_purchases(baskets).groupby("customer_id")["date"].min()).reindex(ids)
-    join = first if join is None else join.fillna(first)
-    num["tenure_months"] = (groups.last_day - join).dt.days / (365.25 / 12)
+        num["tenure_months"] = (groups.last_day - join).dt.days / (365.25 / 12)
 
     cats = pd.DataFrame(index=ids)
     # Main store: most spend, ties to the first store id; the MAX_STORES stores that are most
@@ -177,26 +184,56 @@ def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.Da
     if customers is not None:
         c = customers.set_index("customer_id").reindex(ids)
         for col in DEMOGRAPHICS:
-            if col in c and c[col].notna().any():
+            if col in c and col not in filled and c[col].notna().any():
                 cats[col] = c[col].astype("string")
     return num, cats
 
 
-def numeric_effects(num: pd.DataFrame, lapsed: pd.Series) -> pd.DataFrame:
+def significant(ci_low, ci_high, n_lapsed, n_retained, min_group_n: int) -> bool:
+    """The one significance rule: the 95% interval excludes 0 and both groups have min_group_n members."""
+    if not (pd.notna(ci_low) and pd.notna(ci_high)):
+        return False
+    return bool((ci_low > 0 or ci_high < 0) and n_lapsed >= min_group_n and n_retained >= min_group_n)
+
+
+def _pooled_sd(a: pd.Series, b: pd.Series) -> float:
+    """The pooled standard deviation of Cohen's d (NaN when it is 0 or undefined)."""
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(a) < 2 or len(b) < 2:
+        return float("nan")
+    sd = float(np.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2)))
+    return sd if sd > 0 else float("nan")
+
+
+def numeric_effects(num: pd.DataFrame, lapsed: pd.Series, min_group_n: int = DEFAULTS.min_group_n) -> pd.DataFrame:
+    """Per feature: n with the value of all the group's members (of_lapsed, of_retained), means,
+    the Welch difference and interval, Cohen's d with its interval, the Welch interval in pooled
+    standard deviations (scaled_low/high: what the chart draws, so a bar crosses 0 exactly when
+    the Welch interval does) and `significant`."""
     rows = []
+    of1, of2 = int(lapsed.sum()), int((~lapsed).sum())
     for col in num.columns:
         x = num[col].astype(float)
         w = welch(x[lapsed], x[~lapsed])
-        rows.append({"feature": col, "n_lapsed": w.n1, "n_retained": w.n2,
+        pooled = _pooled_sd(x[lapsed], x[~lapsed])
+        rows.append({"feature": col, "n_lapsed": w.n1, "n_retained": w.n2, "of_lapsed": of1, "of_retained": of2,
                      "lapsed": w.mean1, "retained": w.mean2, "difference": w.difference, "ci_low": w.lo,
                      "ci_high": w.hi, "cohens_d": w.cohens_d, "d_low": w.d_lo, "d_high": w.d_hi,
-                     "p_value": w.p_value})
-    out = pd.DataFrame(rows)
-    return out
+                     "scaled_low": w.lo / pooled, "scaled_high": w.hi / pooled, "p_value": w.p_value,
+                     "significant": significant(w.lo, w.hi, w.n1, w.n2, min_group_n)})
+    return pd.DataFrame(rows)
 
 
-def categorical_effects(cats: pd.DataFrame, lapsed: pd.Series) -> pd.DataFrame:
+CATEGORICAL_COLUMNS = ["variable", "level", "lapsed_share", "retained_share", "difference", "ci_low", "ci_high",
+                       "k_lapsed", "k_retained", "n_lapsed", "n_retained", "of_lapsed", "of_retained", "significant"]
+
+
+def categorical_effects(cats: pd.DataFrame, lapsed: pd.Series, min_group_n: int = DEFAULTS.min_group_n
+                        ) -> pd.DataFrame:
+    """Per variable and level: k members in the level of n with the value known, of all the group's
+    members (coverage: n of of_lapsed), the shares, their Newcombe difference and `significant`."""
     rows = []
+    of1, of2 = int(lapsed.sum()), int((~lapsed).sum())
     for col in cats.columns:
         x = cats[col]
         known = x.notna()
@@ -209,9 +246,10 @@ def categorical_effects(cats: pd.DataFrame, lapsed: pd.Series) -> pd.DataFrame:
             d, lo, hi = newcombe(k1, n1, k2, n2)
             rows.append({"variable": col, "level": str(level),
                          "lapsed_share": k1 / n1, "retained_share": k2 / n2, "difference": d,
-                         "ci_low": lo, "ci_high": hi, "n_lapsed": n1, "n_retained": n2})
-    return pd.DataFrame(rows, columns=["variable", "level", "lapsed_share", "retained_share",
-                                       "difference", "ci_low", "ci_high", "n_lapsed", "n_retained"])
+                         "ci_low": lo, "ci_high": hi, "k_lapsed": k1, "k_retained": k2, "n_lapsed": n1,
+                         "n_retained": n2, "of_lapsed": of1, "of_retained": of2,
+                         "significant": significant(lo, hi, n1, n2, min_group_n)})
+    return pd.DataFrame(rows, columns=CATEGORICAL_COLUMNS)
 
 
 @dataclass
@@ -220,6 +258,7 @@ class Drivers:
     numeric: pd.DataFrame
     categorical: pd.DataFrame
     notes: list[Message] = field(default_factory=list)
+    min_group_n: int = DEFAULTS.min_group_n
 
     @property
     def has_categories(self) -> bool:
@@ -227,34 +266,45 @@ class Drivers:
         return bool(self.numeric.get("feature", pd.Series(dtype=str)).str.startswith("share_").any())
 
     def headline(self, top: int = 5) -> list[dict]:
-        """The numeric features with the largest |Cohen's d| whose CI excludes 0 (ties by feature name)."""
+        """The significant numeric features with the largest |Cohen's d| (ties by feature name)."""
         n = self.numeric.dropna(subset=["cohens_d"])
-        n = n[(n["d_low"] > 0) | (n["d_high"] < 0)]
+        n = n[n["significant"]]
         n = n.assign(_size=-n["cohens_d"].abs()).sort_values(["_size", "feature"]).drop(columns="_size")
         return n.head(top).to_dict('records')
 
+    def categorical_headline(self, top: int = 5) -> list[dict]:
+        """The significant category levels with the largest |difference| (ties by variable, level)."""
+        c = self.categorical[self.categorical["significant"]]
+        c = c.assign(_size=-c["difference"].abs()).sort_values(["_size", "variable", "level"]).drop(columns="_size")
+        return c.head(top).to_dict('records')
+
 
 def drivers(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int, *, lines=None,
-            customers: pd.DataFrame | None = None, window_months: int = WINDOW_MONTHS) -> Drivers:
+            customers: pd.DataFrame | None = None, window_months: int = WINDOW_MONTHS,
+            min_group_n: int = DEFAULTS.min_group_n) -> Drivers:
     """Lapsed against retained members; see the module docstring for groups and statistics."""
     groups = comparison_groups(baskets, end, lapse_days, window_months)
     notes = []
     if groups.lapsed.sum() < 2 or (~groups.lapsed).sum() < 2:
         notes.append(Message("drivers.too_few"))
     num, cats = features(baskets, groups, lines, customers)
+    if "tenure_months" not in num:
+        notes.append(Message("drivers.no_tenure.substituted" if "join_date" in substituted(customers)
+                             else "drivers.no_tenure"))
     if not any(c.startswith("share_") for c in num):
         notes.append(NO_CATEGORIES)
     if "discount_share" not in num:
         notes.append(Message("drivers.no_discounts"))
     if "coupon_basket_share" not in num:
         notes.append(Message("drivers.no_coupons"))
-    return Drivers(groups, numeric_effects(num, groups.lapsed), categorical_effects(cats, groups.lapsed),
-                   notes)
+    return Drivers(groups, numeric_effects(num, groups.lapsed, min_group_n),
+                   categorical_effects(cats, groups.lapsed, min_group_n), notes, min_group_n)
 
 
 def for_month(run: Run, lapse_days: int) -> Drivers:
     lines = run.path("transactions")
-    return drivers(run.table("baskets"), run.end, lapse_days, lines=lines, customers=run.table("customers"))
+    return drivers(run.table("baskets"), run.end, lapse_days, lines=lines, customers=run.table("customers"),
+                   min_group_n=int(run.setting("min_group_n")))
 
 
 def save(run: Run, result: Drivers) -> None:
@@ -277,6 +327,7 @@ def save(run: Run, result: Drivers) -> None:
         "month": str(run.month), "window_start": g.window_start, "last_day": g.last_day,
         "lapse_days": g.lapse_days, "lapsed": int(g.lapsed.sum()), "retained": int((~g.lapsed).sum()),
         "groups": g.describe(), "notes": result.notes, "has_categories": result.has_categories,
+        "min_group_n": result.min_group_n,
         "numeric": result.numeric.to_dict('records'), "categorical": result.categorical.to_dict('records'),
-        "headline": result.headline(),
+        "headline": result.headline(), "categorical_headline": result.categorical_headline(),
     })

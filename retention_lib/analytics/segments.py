@@ -1,23 +1,32 @@
 """RFM segments, value tiers and how members moved between them since last month.
 
 **RFM** (scored at a month's end, for every member with at least one purchase so far):
-- R = days since the last purchase (fewer is better), F = purchase days in the last 365 days,
-  M = net spend of purchase baskets in the last 365 days.
-- Each is scored 1–5 by quintile of rank, 5 best: rank(method="first") after a stable sort,
-  so every quintile has the same size (±1) and ties are broken deterministically — R ties by
-  F, then M; F ties by M, then R; M ties by F, then R; remaining ties by customer id.
-- FM = ⌈(F + M) / 2⌉. Segments, first rule that matches:
+- R = days since the last purchase, against the lapse rule's N days (the KPI board's
+  `lapse.days`, one N for every month of a run, so last month's segments use the same N):
+  *recent* = a purchase in the last N days, or any purchase in the month itself (a member who
+  bought this month is always recent, whatever N); *lapsed* = no purchase for N to 2N − 1 days;
+  *long lapsed* = no purchase for 2N days or more. Recency is never a quantile: on grocery data
+  nearly everyone bought in the last weeks, so a quintile of recency names as "gone" members
+  who bought this month.
+- F = purchase days in the last 365 days, M = net spend of purchase baskets in the last 365
+  days, each scored 1–5 by quintile of rank, 5 best: rank(method="first") after a stable sort,
+  so every quintile has the same size (±1) and ties are broken deterministically — F ties by
+  M, then recency; M ties by F, then recency; remaining ties by customer id. FM = ⌈(F + M) / 2⌉.
+- High/low flags on the member table (for the 8-cell CRM grid, R × F × M): `r_high` = recent;
+  `f_high` and `m_high` = the upper half by the same ranks (exactly half of the members, ±1).
+
+Segments, first rule that matches (no name reuses the churn words "at risk", "likely lost" or
+"flagged"; each name is true of every member in it):
 
   | segment | rule |
   |---|---|
-  | champions | R ≥ 4 and FM ≥ 4 |
-  | new | R ≥ 3 and first purchase in the last 60 days |
-  | loyal | R ≥ 3 and FM ≥ 3 |
-  | potential | R ≥ 3 (recent, but low frequency and spend) |
-  | can't lose | R ≤ 2 and FM = 5 |
-  | at risk | R ≤ 2 and FM ≥ 3 |
-  | hibernating | R = 2 |
-  | lost | R = 1 |
+  | champions | recent and FM ≥ 4 |
+  | new | recent and first purchase in the last 60 days (and N days or more after the data starts) |
+  | loyal | recent and FM = 3 |
+  | occasional | recent (FM ≤ 2: buying rarely or for little) |
+  | best customers gone quiet | lapsed and FM ≥ 4 |
+  | gone quiet | lapsed |
+  | dormant | long lapsed |
 
 **Value tiers** (DESIGN §2) from the month's CLV and P(alive), thresholds set by the CLV
 distribution of the month's scored members:
@@ -32,10 +41,10 @@ distribution of the month's scored members:
 CLV-if-alive is what the member would be worth if surely still a customer (CLV ÷ P(alive)):
 developable members would be worth at least a key member's CLV if they kept buying.
 
-**Migration** from M−1 to M: RFM is rescored at M−1's end on M−1's data; tiers at M−1 use
-P(alive) and CLV of the M−1 summary scored with this month's models and this month's
-thresholds, so a move reflects the member's behaviour, not a refit. Revenue in a cell is the
-members' net spend in month M.
+**Migration** from M−1 to M: RFM is rescored at M−1's end on M−1's data with the same N;
+tiers at M−1 use P(alive) and CLV of the M−1 summary scored with this month's models and this
+month's thresholds, so a move reflects the member's behaviour, not a refit. Revenue in a cell
+is the members' net spend in month M.
 """
 from __future__ import annotations
 
@@ -44,7 +53,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from retention_lib.analytics import churn, value
+from retention_lib.analytics import churn, kpis, value
 from retention_lib.data.aggregate import connect, money_sum
 from retention_lib.analytics.churn import LIKELY_LOST
 from retention_lib.models.clv import GammaGamma
@@ -54,9 +63,15 @@ from retention_lib.core.settings import DEFAULTS
 
 RFM_WINDOW_DAYS = 365
 NEW_DAYS = 60
+LONG_LAPSE_FACTOR = 2          # long lapsed: silent for this many times the lapse rule's days
+RECENT, LAPSED, LONG_LAPSED = "recent", "lapsed", "long_lapsed"
 # Keys, best first; report.text has their names ("segment.<key>", "tier.<key>"), the segments'
 # descriptions ("segment_description.<key>") and the tiers' actions ("tier_action.<key>").
-SEGMENTS: tuple[str, ...] = ("champions", "loyal", "new", "potential", "can't lose", "at risk", "hibernating", "lost")
+SEGMENTS: tuple[str, ...] = ("champions", "loyal", "new", "occasional", "best_gone_quiet", "gone_quiet",
+                             "dormant")
+# The recency status every member of a segment has (the chart colours segments by it).
+SEGMENT_STATUS = {"champions": RECENT, "loyal": RECENT, "new": RECENT, "occasional": RECENT,
+                  "best_gone_quiet": LAPSED, "gone_quiet": LAPSED, "dormant": LONG_LAPSED}
 TIERS: tuple[str, ...] = ("core", "key", "developable", "low-priority")
 NOT_YET = "not_yet"   # the row of members who were not customers yet last month
 
@@ -87,11 +102,11 @@ def rfm_table(baskets: pd.DataFrame, end: pd.Timestamp, window_days: int = RFM_W
     return out.sort_values("customer_id").set_index("customer_id")
 
 
-def quintile(keys: list, ids) -> np.ndarray:
-    """Scores 1–5 by quintile of rank; `keys` are goodness arrays, most important first.
+def ranked_bins(keys: list, ids, bins: int = 5) -> np.ndarray:
+    """Scores 1…bins by equal-sized bins of rank; `keys` are goodness arrays, most important first.
 
     The rows are sorted by the keys (ascending: larger is better), then by id, and ranked
-    with method="first": equal-sized quintiles and deterministic tie-breaking.
+    with method="first": equal-sized bins and deterministic tie-breaking.
     """
     ids = np.asarray(ids).astype(str)
     n = len(ids)
@@ -103,37 +118,86 @@ def quintile(keys: list, ids) -> np.ndarray:
     position = np.empty(n)
     position[order] = np.arange(1, n + 1)
     rank = pd.Series(position).rank(method="first").to_numpy()
-    return (1 + np.floor((rank - 1) * 5 / n)).astype(int)
+    return (1 + np.floor((rank - 1) * bins / n)).astype(int)
 
 
-def name_segments(r: np.ndarray, fm: np.ndarray, is_new: np.ndarray) -> np.ndarray:
+def quintile(keys: list, ids) -> np.ndarray:
+    """Scores 1–5 by quintile of rank (see `ranked_bins`)."""
+    return ranked_bins(keys, ids, 5)
+
+
+@dataclass(frozen=True)
+class RecencyRule:
+    """Recency in days against the lapse rule: recent, lapsed, long lapsed (module docstring)."""
+    lapse_days: int
+    long_lapse_days: int
+
+    @classmethod
+    def of(cls, lapse_days: int) -> "RecencyRule":
+        return cls(int(lapse_days), LONG_LAPSE_FACTOR * int(lapse_days))
+
+    def status(self, recency_days: pd.Series, bought_this_month: pd.Series) -> np.ndarray:
+        days = recency_days.to_numpy()
+        recent = (days < self.lapse_days) | bought_this_month.to_numpy()
+        return np.select([recent, days < self.long_lapse_days], [RECENT, LAPSED], LONG_LAPSED)
+
+    def params(self) -> dict:
+        """The values the rule's sentence and the segments' descriptions name."""
+        return {"lapse_days": self.lapse_days, "last_quiet_day": self.long_lapse_days - 1,
+                "long_days": self.long_lapse_days, "new_days": NEW_DAYS}
+
+    def describe(self) -> Message:
+        return Message("segments.recency_rule", **self.params())
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"rule": self.describe()}
+
+
+def name_segments(status: np.ndarray, fm: np.ndarray, is_new: np.ndarray) -> np.ndarray:
+    recent, lapsed = status == RECENT, status == LAPSED
     conditions = [
-        (r >= 4) & (fm >= 4),
-        (r >= 3) & is_new,
-        (r >= 3) & (fm >= 3),
-        r >= 3,
-        fm == 5,
-        fm >= 3,
-        r == 2,
+        recent & (fm >= 4),
+        recent & is_new,
+        recent & (fm == 3),
+        recent,
+        lapsed & (fm >= 4),
+        lapsed,
     ]
-    return np.select(conditions, ["champions", "new", "loyal", "potential", "can't lose", "at risk",
-                                  "hibernating"], "lost")
+    return np.select(conditions, ["champions", "new", "loyal", "occasional", "best_gone_quiet",
+                                  "gone_quiet"], "dormant")
 
 
-def rfm(baskets: pd.DataFrame, end: pd.Timestamp, window_days: int = RFM_WINDOW_DAYS,
-        new_days: int = NEW_DAYS) -> pd.DataFrame:
-    """RFM scores and named segments at `end` (exclusive); see the module docstring."""
+def default_lapse_days(baskets: pd.DataFrame, end: pd.Timestamp) -> int:
+    """The lapse rule's N as the KPI board derives it from the data before `end`."""
+    return kpis.derive_lapse_days(kpis.purchase_gaps(baskets[baskets["date"] < pd.Timestamp(end)])).days
+
+
+def rfm(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int | None = None,
+        window_days: int = RFM_WINDOW_DAYS, new_days: int = NEW_DAYS) -> pd.DataFrame:
+    """Recency status, F and M scores, high/low flags and named segments at `end` (exclusive);
+    `lapse_days` is the run's lapse rule (None: derived from the data as the KPI board does).
+    See the module docstring."""
+    end = pd.Timestamp(end).normalize()
+    rule = RecencyRule.of(lapse_days if lapse_days else default_lapse_days(baskets, end))
     t = rfm_table(baskets, end, window_days)
     recent, freq, spend = -t["recency_days"].to_numpy(), t["frequency"].to_numpy(), t["monetary"].to_numpy()
     ids = t.index.to_numpy()
-    t["r"] = quintile([recent, freq, spend], ids)
+    last_day = end - pd.Timedelta(days=1)
+    month_start = last_day.to_period("M").start_time
+    t["bought_this_month"] = pd.to_datetime(t["last_purchase"]) >= month_start
+    t["recency_status"] = rule.status(t["recency_days"], t["bought_this_month"])
     t["f"] = quintile([freq, spend, recent], ids)
     t["m"] = quintile([spend, freq, recent], ids)
     t["fm"] = np.ceil((t["f"] + t["m"]) / 2).astype(int)
-    t["rfm"] = t["r"].astype(str) + t["f"].astype(str) + t["m"].astype(str)
-    last_day = pd.Timestamp(end).normalize() - pd.Timedelta(days=1)
-    is_new = (last_day - pd.to_datetime(t["first_purchase"])).dt.days < new_days
-    t["segment"] = name_segments(t["r"].to_numpy(), t["fm"].to_numpy(), is_new.to_numpy())
+    t["r_high"] = t["recency_status"] == RECENT
+    t["f_high"] = ranked_bins([freq, spend, recent], ids, 2) == 2
+    t["m_high"] = ranked_bins([spend, freq, recent], ids, 2) == 2
+    # New: first purchase in the last `new_days` days, and at least N days after the data starts: a
+    # first purchase earlier than that may be an existing customer's first visit in the extract.
+    first = pd.to_datetime(t["first_purchase"])
+    data_start = pd.Timestamp(pd.to_datetime(baskets["date"]).min()).normalize()
+    is_new = ((last_day - first).dt.days < new_days) & (first >= data_start + pd.Timedelta(days=rule.lapse_days))
+    t["segment"] = name_segments(t["recency_status"].to_numpy(), t["fm"].to_numpy(), is_new.to_numpy())
     t["segment"] = pd.Categorical(t["segment"], categories=list(SEGMENTS))
     return t
 
@@ -231,6 +295,7 @@ class SegmentView:
     rule: TierRule
     revenue: pd.Series       # members' net spend in the month
     scores: pd.DataFrame     # churn and CLV scores at the month's end
+    recency: RecencyRule     # the days both months' segments are judged by
 
     def members(self) -> pd.DataFrame:
         """Customer level (stays in the run folder): segment and tier now and a month ago."""
@@ -254,11 +319,14 @@ class SegmentView:
         return migration(self.tiers_before, self.tiers_now, list(TIERS), self.revenue)
 
 
-def for_month(run: Run, *, core_quantile: float | None = None, key_quantile: float | None = None) -> SegmentView:
+def for_month(run: Run, *, core_quantile: float | None = None, key_quantile: float | None = None,
+              lapse_days: int | None = None) -> SegmentView:
     """RFM segments and value tiers at the end of the month and of the month before, from the
     churn and CLV scores notebooks 03 and 04 saved (computed with the config's settings when
-    they have not run)."""
+    they have not run). Recency is judged by the run's lapse rule (notebook 02's, unless
+    `lapse_days` overrides it), the same N at both months' ends."""
     baskets = run.table("baskets")
+    recency = RecencyRule.of(kpis.run_lapse_rule(run, lapse_days).days)
     churned = churn.saved(run)
     now = value.saved(run, churned)
     h = churned.headline
@@ -266,19 +334,22 @@ def for_month(run: Run, *, core_quantile: float | None = None, key_quantile: flo
                      run.setting("tier_key_quantile", key_quantile), h["method"], h["threshold"])
     before = previous_month_scores(run, churned, run.read("clv_summary"))
     return SegmentView(
-        rfm_now=rfm(baskets, run.end), rfm_before=rfm(baskets, run.start),
+        rfm_now=rfm(baskets, run.end, recency.lapse_days), rfm_before=rfm(baskets, run.start, recency.lapse_days),
         tiers_now=value_tiers(now, rule), tiers_before=value_tiers(before, rule), rule=rule,
-        revenue=month_revenue(baskets, run.start, run.end), scores=now)
+        revenue=month_revenue(baskets, run.start, run.end), scores=now, recency=recency)
 
 
 # --------------------------------------------------------------------------- summaries
 def segment_summary(seg: pd.DataFrame, revenue: pd.Series) -> pd.DataFrame:
-    """Members, share, revenue in the month and typical R/F/M by RFM segment."""
+    """Members, share, revenue in the month, members who bought in it and typical R/F/M by RFM segment."""
     f = seg.assign(revenue=revenue.reindex(seg.index).fillna(0.0))
     out = f.groupby("segment", observed=False).agg(
-        members=("r", "size"), revenue=("revenue", "sum"), median_days_since_purchase=("recency_days", "median"),
+        members=("recency_days", "size"), bought_this_month=("bought_this_month", "sum"),
+        min_days_since_purchase=("recency_days", "min"), max_days_since_purchase=("recency_days", "max"),
+        revenue=("revenue", "sum"), median_days_since_purchase=("recency_days", "median"),
         median_purchase_days_12m=("frequency", "median"), median_spend_12m=("monetary", "median"))
     out["share_of_members"] = out["members"] / out["members"].sum()
+    out.insert(0, "recency_status", [SEGMENT_STATUS[k] for k in out.index])
     total = out["revenue"].sum()
     out["share_of_revenue"] = out["revenue"] / total if total else np.nan
     return out.reset_index()
@@ -325,7 +396,7 @@ def save(run: Run, view: SegmentView) -> None:
     run.write("segments_summary", {
         "month": str(run.month), "previous_month": str(run.month - 1),
         "members": int(len(members)), "currency": run.config.currency,
-        "rfm_window_days": RFM_WINDOW_DAYS, "new_days": NEW_DAYS,
+        "rfm_window_days": RFM_WINDOW_DAYS, "new_days": NEW_DAYS, "recency": view.recency.to_dict(),
         "segments": seg_summary.to_dict('records'), "tiers": tiers.to_dict('records'),
         "tier_rule": rule.to_dict() | {"rule": rule.describe(run.config.currency)},
         "rfm_migration": {"counts": _matrix(rfm_moves[0]), "revenue": _matrix(rfm_moves[1])},

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import textwrap
 from pathlib import Path
 
 from retention_lib.core.config import ConfigError
@@ -33,10 +34,9 @@ def _send_hint(args, month: str) -> str:
 
 
 def _run(args) -> int:
-    from retention_lib.core import stages
     from retention_lib.delivery.smtp import MailError
-    from retention_lib.report import text
-    from retention_lib.app.pipeline import BadMonth, RunFailed, RunInterrupted, RunLocked, RunRefused, check_month, run_month
+    from retention_lib.app.pipeline import (BadMonth, RunFailed, RunInterrupted, RunLocked, RunRefused, check_month,
+                                            run_month, timestamped, unavailable_summary)
 
     try:
         check_month(args.month)
@@ -67,11 +67,9 @@ def _run(args) -> int:
         kept = f"; the run is kept in {exc.failed_dir}" if exc.failed_dir else ""
         print(f"interrupted by {exc}{kept}", file=sys.stderr)
         return 128 + exc.signum
-    if result.unavailable:
-        print(text.say("unavailable.console"))
-        for titles, reason in stages.by_reason(result.unavailable):
-            print(f"  - {'; '.join(titles)}: {text.render(reason)}")
-    print(f"Report for {result.month}: {result.report}")
+    for line in unavailable_summary(result.unavailable):
+        print(timestamped(line))
+    print(timestamped(f"Report for {result.month}: {result.report}"))
     return EXIT_PARTIAL if result.unavailable else EXIT_OK
 
 
@@ -87,7 +85,7 @@ def _verify(args) -> int:
 
 def _send(args) -> int:
     from retention_lib.delivery.smtp import OUTBOX, MailError, SmtpSettings, send_outbox
-    from retention_lib.app.pipeline import BadMonth, check_month
+    from retention_lib.app.pipeline import BadMonth, check_month, timestamped
 
     try:
         check_month(args.month)
@@ -104,23 +102,28 @@ def _send(args) -> int:
         if settings is None:
             print("error: no SMTP configured (set RETENTION_SMTP_HOST and friends)", file=sys.stderr)
             return EXIT_MAIL
-        sent = send_outbox(outbox, settings, log=lambda line: print(line, flush=True))
+        sent = send_outbox(outbox, settings, log=lambda line: print(timestamped(line), flush=True))
     except MailError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MAIL
-    print(f"sent {len(sent)} message(s) from {outbox}")
-    return 0
+    print(timestamped(f"sent {len(sent)} message(s) from {outbox}"))
+    return EXIT_OK
 
 
 class _Help(argparse.RawDescriptionHelpFormatter):
-    pass
+    """Keeps the epilog's lines (examples, the exit-code table) as written; wraps the description."""
+
+    def _fill_text(self, text, width, indent):
+        return textwrap.fill(text, min(width, 88), initial_indent=indent, subsequent_indent=indent) \
+            if "\n" not in text else super()._fill_text(text, width, indent)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="retention", description="Monthly customer-retention report", formatter_class=_Help,
         epilog="examples:\n  retention run\n  retention run --config data/completejourney.yml --month 2017-06\n"
-               "  retention send --month 2025-12\n  retention verify-models\n\n" + EXIT_CODES)
+               "  retention send --month 2025-12\n  retention verify-models\n\n"
+               + EXIT_CODES.replace("exit codes:", "exit codes of retention run:", 1))
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
         "run", help="run every notebook for a month and publish reports/<YYYY-MM>/", formatter_class=_Help,

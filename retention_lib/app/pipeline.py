@@ -36,6 +36,7 @@ from retention_lib.core import stages
 from retention_lib.core.config import Config, load_config
 from retention_lib.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from retention_lib.data.loading import data_end_of
+from retention_lib.report import text
 from retention_lib.report.html import export_html
 from retention_lib.data.prepare import prepare_run
 from retention_lib.app.manifest import build_manifest
@@ -48,7 +49,7 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 HEARTBEAT_S = 60
 
 __all__ = ["BadMonth", "RunFailed", "RunInterrupted", "RunLocked", "RunRefused", "RunResult", "build_manifest",
-           "check_month", "notebooks", "run_month"]
+           "check_month", "notebooks", "run_month", "timestamped", "unavailable_summary"]
 
 
 class RunRefused(RuntimeError):
@@ -71,6 +72,19 @@ class RunResult:
     folder: Path
     report: Path
     unavailable: dict[str, str] = field(default_factory=dict)   # part -> reason
+
+
+def timestamped(line: str) -> str:
+    """A progress line as run.log and the console show it: the local time first."""
+    return f"{datetime.now():%Y-%m-%d %H:%M:%S} {line}"
+
+
+def unavailable_summary(unavailable: dict[str, str]) -> list[str]:
+    """The parts unavailable this month, grouped by reason, one line each under a heading."""
+    if not unavailable:
+        return []
+    return [text.say("unavailable.console")] + [f"  - {'; '.join(titles)}: {text.render(reason)}"
+                                               for titles, reason in stages.by_reason(unavailable)]
 
 
 def notebooks(directory: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -100,7 +114,7 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
     log_lines: list[str] = []
 
     def say(line: str) -> None:
-        stamped = f"{datetime.now():%Y-%m-%d %H:%M:%S} {line}"
+        stamped = timestamped(line)
         log_lines.append(stamped)
         progress(stamped)
 
@@ -205,9 +219,8 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
         failed = _fail_folder(tmp, reports_dir, month, stamp)
         _write_log(failed, log_lines)
         raise
-    if unavailable:
-        say(f"Published with {len(unavailable)} part(s) unavailable: "
-            + " ".join(f"[{'; '.join(titles)}] {reason}" for titles, reason in stages.by_reason(unavailable)))
+    # the console gets these lines from the caller (`retention run` prints them last, before the report's path)
+    log_lines += [timestamped(line) for line in unavailable_summary(unavailable)]
     _write_log(tmp, log_lines)
     _publish(tmp, final)
     _point_notebooks_at(final)

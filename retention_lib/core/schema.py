@@ -144,6 +144,18 @@ CAMPAIGNS = Table(
     time_columns=("sent_at", "redeemed_at"),
 )
 
+# A source that fills a canonical column it does not have (the Complete Journey's join dates are
+# each household's first purchase) declares it as {"table.column": what stands in}. The run's
+# Parquet tables carry their own part in DataFrame.attrs[SUBSTITUTED] = {column: what stands in},
+# so every stage that reads a table sees it; a substituted field is never a finding.
+SUBSTITUTED = "substituted"
+
+
+def substituted(frame) -> dict[str, str]:
+    """The columns of a table that its source filled from something else (none for None)."""
+    return dict(frame.attrs.get(SUBSTITUTED, {})) if frame is not None else {}
+
+
 TABLES: dict[str, Table] = {
     t.name: t for t in (TRANSACTIONS, CUSTOMERS, SURVEYS, COMPLAINTS, CAMPAIGNS)
 }

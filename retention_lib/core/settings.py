@@ -136,6 +136,8 @@ class Settings:
                        low=0, high=1, low_open=True)
     lapse_days: int | None = _s(None, INT, "days without a purchase after which a member is lapsed; "
                                 "null: derived from the data", "days", low=7, high=365)
+    store_table_top: int = _s(15, INT, "stores the report's store table lists one by one, largest revenue "
+                              "first; one line sums the rest", "stores", low=1)
     cohort_basis: str = _s("auto", CHOICE, "cohorts by join month or month of first purchase; auto: join "
                            "month when the data has join dates", choices=("auto", "join", "first_purchase"))
     tier_core_quantile: float = _s(0.8, NUMBER, "CLV quantile from which a live member is core", "quantile",
@@ -154,6 +156,9 @@ class Settings:
                                 "days", low=1)
     cohort_months: int = _s(6, INT, "members surveyed in this many months before the churn window", "months",
                             low=1)
+    min_group_n: int = _s(30, INT, "fewest members in each group of a comparison (lapsed and retained, "
+                          "detractors and promoters, the two months of a score) for a difference to be called "
+                          "significant or become a finding", "members", low=2)
     max_reject_share: float = _s(0.05, NUMBER, "largest share of a table's rows one rule may set aside before "
                                  "the load stops", "share of rows", low=0, high=1)
     data_end: str | None = _s(None, DATE, "day the client's extract was taken: later timestamps are future; "

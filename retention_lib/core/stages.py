@@ -83,7 +83,9 @@ STAGES: tuple[Stage, ...] = (
         Part("kpis", (
             _a("kpis_monthly", "artifacts/kpis_monthly.parquet", INTERNAL, "every KPI per store and month"),
             _a("kpi_board", "artifacts/kpi_board.json", EMAIL, "the month's KPIs with changes, and the lapse rule"),
-            _a("kpi_trends_chart", "artifacts/kpi_trends.png", EMAIL, "13-month KPI trends"),
+            _a("kpi_stores", "artifacts/kpi_stores.json", REPORT,
+               "the month's KPIs per store (members by home store, baskets where they happened)"),
+            _a("kpi_trends_chart", "artifacts/kpi_trends.png", REPORT, "13-month KPI trends"),
         )),
         Part("cohorts", (
             _a("cohort_retention", "artifacts/cohort_retention.parquet", INTERNAL, "share of each cohort active"),
@@ -115,7 +117,7 @@ STAGES: tuple[Stage, ...] = (
         Part("clv", (
             _a("clv_scores", "artifacts/clv_scores.parquet", CUSTOMER, "CLV per member"),
             _a("clv_summary", "artifacts/clv_summary.json", REPORT, "CLV by churn status and its convention"),
-            _a("clv_chart", "artifacts/clv_groups.png", EMAIL, "CLV and value at stake by churn status"),
+            _a("clv_chart", "artifacts/clv_groups.png", REPORT, "CLV and value at stake by churn status"),
         )),
     )),
     Stage("segments", "05_segments.ipynb", "Segments, early warning and churn drivers",
@@ -185,7 +187,14 @@ STAGES: tuple[Stage, ...] = (
                "forecasts against outcomes, once two months are recorded", required=False),
         )),
     )),
-    Stage("report", "08_report.ipynb", "Report", (), ()),
+    Stage("report", "08_report.ipynb", "Report", ("kpis_monthly",), (
+        Part("email_charts", (
+            _a("email_trend_chart", "artifacts/email_trend.png", EMAIL,
+               "revenue and active members per month, each against a year earlier"),
+            _a("email_churn_chart", "artifacts/email_churn.png", EMAIL,
+               "churn rate per month with its Wilson 95% interval, once a month has one", required=False),
+        )),
+    )),
 )
 
 # Files of a published month that are not artifacts of a stage.

@@ -139,13 +139,16 @@ def daily_coverage(baskets: pd.DataFrame, con: duckdb.DuckDBPyConnection | None 
 
 
 def monthly_membership(baskets: pd.DataFrame, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
-    """Member and non-member baskets and revenue per month."""
+    """Member and non-member baskets per month, of them purchases (net amount above zero: what the
+    KPI board counts), and revenue."""
     con = con or connect()
     con.register("baskets", baskets)
     out = con.execute("""
         SELECT strftime(date_trunc('month', "date"), '%Y-%m') AS month,
-               count(*) FILTER (WHERE is_member)            AS member_baskets,
-               count(*) FILTER (WHERE NOT is_member)        AS non_member_baskets,
+               count(*) FILTER (WHERE is_member)                     AS member_baskets,
+               count(*) FILTER (WHERE is_member AND is_purchase)     AS member_purchases,
+               count(*) FILTER (WHERE NOT is_member)                 AS non_member_baskets,
+               count(*) FILTER (WHERE NOT is_member AND is_purchase) AS non_member_purchases,
                {member}                                     AS member_revenue,
                {non_member}                                 AS non_member_revenue
         FROM baskets GROUP BY 1 ORDER BY 1

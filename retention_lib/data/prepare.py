@@ -13,6 +13,7 @@ from retention_lib.core import stages
 from retention_lib.core.config import Config, load_config
 from retention_lib.core.paths import LAB_DIR, REPORTS_DIR
 from retention_lib.core.run import Run
+from retention_lib.core.schema import SUBSTITUTED
 from retention_lib.core.spreadsheets import write_csv
 from retention_lib.data import aggregate
 from retention_lib.data.loading import load_source
@@ -21,6 +22,14 @@ from retention_lib.data.validation import ValidationError
 # The time column that decides which month a row belongs to.
 TIME_COLUMN = {"transactions": "timestamp", "customers": "join_date", "surveys": "submitted_at",
                "complaints": "opened_at", "campaigns": "sent_at"}
+
+
+def substituted_fields(cfg: Config) -> dict[str, str]:
+    """{"table.column": what stands in} for the canonical fields the source fills from something else."""
+    if cfg.source == "completejourney":
+        from retention_lib.data.sources.completejourney import SUBSTITUTED as declared
+        return dict(declared)
+    return {}
 
 
 def last_complete_month(last_timestamp: pd.Timestamp) -> pd.Period:
@@ -82,6 +91,7 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
             f"no transactions in {period}; the data covers {lines['timestamp'].min():%Y-%m-%d} "
             f"to {lines['timestamp'].max():%Y-%m-%d}")
 
+    substituted = {f: by for f, by in sorted(substituted_fields(cfg).items()) if f.split(".")[0] in loaded.tables}
     after_month = {}
     for name, frame in loaded.tables.items():
         col = TIME_COLUMN[name]
@@ -90,6 +100,10 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
         frame = frame.loc[~late].reset_index(drop=True)
         if name == "complaints":
             frame = _as_of(frame, run.end)
+        # The table carries its substituted columns, so every stage that reads it knows (core.schema).
+        own = {f.split(".", 1)[1]: by for f, by in substituted.items() if f.split(".")[0] == name}
+        if own:
+            frame.attrs[SUBSTITUTED] = own
         frame.to_parquet(run.path(name), index=False)
     kept_lines = lines.loc[lines["timestamp"] < run.end]
     aggregate.baskets_from_lines(kept_lines).to_parquet(run.path("baskets"), index=False)
@@ -113,6 +127,7 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
         "first_timestamp": lines["timestamp"].min(),
         "last_timestamp": lines["timestamp"].max(),
         "member_ids_not_in_customers": unknown,
+        "substituted": substituted,
     })
     run.path("prepared").write_text(json.dumps({"config": str(cfg.path), "month": str(period)}),
                                     encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from retention_lib.data import aggregate
+from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 
 
@@ -42,7 +43,7 @@ def rejects_by_reason(run: Run) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     grouped = rejects.fillna({"column": ""}).groupby(["table", "column", "rule", "reason"], sort=False)
     out = grouped["row"].agg(rows="size", example_rows=lambda r: ", ".join(r.head(5))).reset_index()
-    return out.rename(columns={"example_rows": "example rows"}).sort_values("rows", ascending=False)
+    return out.rename(columns={"example_rows": "example rows"}).sort_values("rows", ascending=False, kind="stable")
 
 
 def month_coverage(run: Run) -> pd.DataFrame:
@@ -85,4 +86,6 @@ def facts(run: Run) -> dict:
         # Transaction lines whose customer id was a placeholder (NULL, N/A, ...): non-member baskets.
         "null_like_customer_ids": dq["tables"]["transactions"].get("null_like_ids", {}),
         "data_from": dq["first_timestamp"], "data_to": dq["last_timestamp"],
+        # What each field the source filled from something else means for the report (a note per field).
+        "substituted": [Message(f"dq.substituted.{f}", stands_in=by) for f, by in dq.get("substituted", {}).items()],
     }

@@ -62,8 +62,10 @@ class SmtpSettings:
 
 
 def build_message(*, subject: str, sender: str, recipients: Iterable[str], text: str, html_body: str,
-                  images: dict[str, Path], attachment: Path | None) -> EmailMessage:
-    """multipart/mixed: (text | related(html + CID images)) + the report attached.
+                  images: dict[str, Path], attachment: Path | None,
+                  attachment_name: str | None = None) -> EmailMessage:
+    """multipart/mixed: (text | related(html + CID images)) + the report attached, named
+    `attachment_name` (default: the file's own name).
 
     `html_body` refers to each image as cid:{key}; keys are replaced by real content ids.
     """
@@ -85,7 +87,7 @@ def build_message(*, subject: str, sender: str, recipients: Iterable[str], text:
     if attachment is not None:
         # bytes in base64 keep the file exactly as written; the charset lets clients decode it
         msg.add_attachment(Path(attachment).read_bytes(), maintype="text", subtype="html",
-                           params={"charset": "utf-8"}, filename=Path(attachment).name)
+                           params={"charset": "utf-8"}, filename=attachment_name or Path(attachment).name)
     return msg
 
 

@@ -6,7 +6,8 @@ import pandas as pd
 
 from retention_lib.analytics.satisfaction.dimensions import MIN_DRIVER_N
 from retention_lib.analytics.satisfaction.scores import MIN_N
-from retention_lib.report.text import ci, count, headers, label, level, number, percent, say, signed, theme_label
+from retention_lib.report.text import (MISSING, ci, count, headers, label, level, listing, number, percent, say,
+                                      signed, theme_label)
 
 
 def _change_text(c: dict | None, points_scale: float) -> str:
@@ -76,12 +77,12 @@ def drivers_text(d: dict | None) -> str:
     top = dims[d["strongest"]]
     divider = d["importance_divider"]
     fix = [say("drivers_text.fix.unclear", dimension=k) if dims[k]["importance_lo"] <= divider
-           else label("dimension", k) for k in d["fix_first"]]
+           else label("dimension_inline", k) for k in d["fix_first"]]
     text = say("drivers_text.main", complete=d["complete_cases"], window_start=d["window_start"],
                window_end=d["window_end"], dropped=d["incomplete_dropped"], r2=d["r2"], outcome=d["outcome"],
                top=d["strongest"], importance=top["importance"], importance_lo=top["importance_lo"],
                importance_hi=top["importance_hi"])
-    text += " " + (say("drivers_text.fix", dimensions=say("list.separator").join(fix)) if fix
+    text += " " + (say("drivers_text.fix", dimensions=listing(fix)) if fix
                    else say("drivers_text.no_fix"))
     near = [row["dimension"] for row in d["dimensions"] if not row["fix_first"] and row["performance"]
             < d["performance_divider"] and row["importance_lo"] <= divider <= row["importance_hi"]]
@@ -153,6 +154,12 @@ def themes_display(themes: dict) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- complaints
+def category_label(category) -> str:
+    """A complaint category by the name of its survey dimension where it has one ("checkout
+    wait" is "Checkout speed"), a missing one by its label, any other as the data has it."""
+    return level(category) if category in MISSING else label("complaint_category", category)
+
+
 def store_display(records: list[dict], limit: int = 15) -> pd.DataFrame:
     """Complaints by store as display text, highest rate first (equal rates by store id), at
     most `limit` rows."""

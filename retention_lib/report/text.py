@@ -6,8 +6,14 @@ module turns them into sentences, table cells, labels and headers.
 - `MESSAGES` (from retention_lib.report.catalogue, grouped by section) holds the English
   templates by key. A template names its values and how each is shown: `{members:count}`,
   `{share:pct1}`, `{change:pp1}`, `{day:date}`, `{total:cur0}` (money with the currency),
-  `{tier:label:tier}` (the label of a key). The next issue turns it into gettext catalogues
-  (msgid = the key) managed with Babel, chosen by `language`.
+  `{tier:label:tier}` (the label of a key), `{dims:and:dimension}` (labels written as a list, "a,
+  b and c"). A month passed without a format (a Period or "2017-06") is shown by `month_label`.
+  The next issue turns it into gettext catalogues (msgid = the key) managed with Babel, chosen by
+  `language`.
+- The number rules, defined once here: thousands separators on every number; a value that rounds
+  to zero has no sign; money of MONEY_WHOLE_FROM or more in whole units, smaller money with 2
+  decimals (`money_digits`; a table column or a board row takes one precision); a change shows its
+  relative part only when neither part rounds to zero (`format_change`).
 - `say(key, **params)` (or `say(message)`) fills a template, formatting the values with the
   number helpers below; `say_html` does the same for report HTML, escaping the values (the
   template's own markup is kept). A message among the values is rendered first.
@@ -36,7 +42,7 @@ language = "en"
 
 
 # Label namespaces whose keys are client data when the catalogue does not know them (shown as given).
-CLIENT_DATA = frozenset({"level", "missing"})
+CLIENT_DATA = frozenset({"level", "missing", "complaint_category", "campaign_type"})
 # Sentinels analytics use for a missing store, channel or category.
 MISSING = (NO_STORE, NO_CHANNEL, NO_COMPLAINT_STORE, NO_CATEGORY)
 
@@ -48,63 +54,108 @@ def _template(key: str) -> str:
 
 # --------------------------------------------------------------------------- number helpers
 def _missing(v) -> bool:
-    return v is None or (isinstance(v, (float, np.floating)) and not np.isfinite(v)) or v is pd.NA
+    return v is None or (isinstance(v, (float, np.floating)) and not np.isfinite(v)) or v is pd.NA or v is pd.NaT
+
+
+# Money at or above this size is shown in whole units (cents are noise there); below it, with 2
+# decimals (a basket, a spend per visit).
+MONEY_WHOLE_FROM = 10_000
+
+
+def _fixed(v, digits: int, sign: bool = False, scale: float = 1) -> str:
+    """`v × scale` to `digits` decimals with thousands separators; a value that rounds to zero
+    is shown as 0, without a sign (never "-0" or "+0.00")."""
+    x = round(float(v) * scale, digits)
+    x = 0.0 if x == 0 else x
+    return f"{x:{'+' if sign and x else ''},.{digits}f}"
 
 
 def count(v) -> str:
-    return _template("missing") if _missing(v) else f"{v:,.0f}"
+    return _template("missing") if _missing(v) else _fixed(v, 0)
 
 
 def number(v, digits: int = 2) -> str:
-    return _template("missing") if _missing(v) else f"{v:,.{digits}f}"
+    return _template("missing") if _missing(v) else _fixed(v, digits)
 
 
 def signed(v, digits: int = 1) -> str:
-    return _template("missing") if _missing(v) else f"{v:+,.{digits}f}"
+    return _template("missing") if _missing(v) else _fixed(v, digits, sign=True)
 
 
 def percent(v, digits: int = 0) -> str:
     """A share as a percentage: 0.156 → 15.6% (digits=1)."""
-    return _template("missing") if _missing(v) else f"{v:.{digits}%}"
+    return _template("missing") if _missing(v) else f"{_fixed(v, digits, scale=100)}%"
 
 
 def signed_percent(v, digits: int = 1) -> str:
-    return _template("missing") if _missing(v) else f"{v:+.{digits}%}"
+    return _template("missing") if _missing(v) else f"{_fixed(v, digits, sign=True, scale=100)}%"
 
 
 def points(v, digits: int = 1) -> str:
     """A difference of two shares in percentage points, signed: 0.012 → +1.2."""
-    return _template("missing") if _missing(v) else f"{100 * v:+,.{digits}f}"
+    return _template("missing") if _missing(v) else _fixed(v, digits, sign=True, scale=100)
 
 
-def money(v, digits: int = 0, currency: str = "") -> str:
-    # Rounding to the unit that matters for the currency is a later issue: today's digits stay.
+def money_digits(*values) -> int:
+    """Decimals for money of this size: 0 when any value is MONEY_WHOLE_FROM or more in size, else 2."""
+    return 0 if any(not _missing(v) and abs(v) >= MONEY_WHOLE_FROM for v in values) else 2
+
+
+def money(v, digits: int | None = None, currency: str = "") -> str:
+    """Money with its currency; `digits` None: by size (money_digits)."""
     if _missing(v):
         return _template("missing")
-    return f"{v:,.{digits}f} {currency}".strip()
+    return f"{_fixed(v, money_digits(v) if digits is None else digits)} {currency}".strip()
+
+
+def money_cells(values, currency: str = "") -> list[str]:
+    """A column of money at one precision, chosen by its largest value (money_digits)."""
+    values = list(values)
+    digits = money_digits(*values)
+    return [money(v, digits, currency) for v in values]
+
+
+def signed_money(v, digits: int | None = None, currency: str = "") -> str:
+    if _missing(v):
+        return _template("missing")
+    return f"{_fixed(v, money_digits(v) if digits is None else digits, sign=True)} {currency}".strip()
 
 
 def general(v) -> str:
-    return _template("missing") if _missing(v) else f"{v:g}"
+    return _template("missing") if _missing(v) else f"{v or 0:g}"   # -0.0 is 0
 
 
 def significant(v, digits: int = 3) -> str:
     """A model parameter to `digits` significant digits."""
-    return _template("missing") if _missing(v) else f"{v:.{digits}g}"
+    return _template("missing") if _missing(v) else f"{v or 0:.{digits}g}"
 
 
 def date_label(v) -> str:
     return _template("missing") if _missing(v) or v == "" else f"{pd.Timestamp(v):%Y-%m-%d}"
 
 
+# A month is shown one way everywhere (prose, tables, charts): ISO "2017-06". The next issue
+# formats it per locale with Babel, here.
+MONTH = re.compile(r"\d{4}-\d{2}")
+
+
 def month_label(v) -> str:
     return _template("missing") if _missing(v) or v == "" else str(pd.Period(v, "M"))
+
+
+def listing(items) -> str:
+    """Names written as a list: "freshness, quality and price"."""
+    items = [str(i) for i in items]
+    if len(items) < 2:
+        return "".join(items)
+    return say("list.and", head=_template("list.separator").join(items[:-1]), last=items[-1])
 
 
 # A template's format spec names its helper, with digits where the helper takes them: {x:pct1}.
 # "cur" is money followed by the template's `currency` value.
 _NUMBERS = {"count": count, "num": number, "signed": signed, "pct": percent, "spct": signed_percent, "pp": points,
-            "money": money, "g": general, "sig": significant, "date": date_label, "month": month_label}
+            "money": money, "smoney": signed_money, "g": general, "sig": significant, "date": date_label,
+            "month": month_label}
 _SPEC = re.compile(r"(?P<kind>[a-z]+)(?P<digits>\d*)")
 
 
@@ -112,10 +163,10 @@ def _number(spec: str, value, params: Mapping) -> str:
     m = _SPEC.fullmatch(spec)
     if m is None or m["kind"] not in {*_NUMBERS, "cur"}:
         raise ValueError(f"unknown format {spec!r}: use one of {sorted(_NUMBERS)} or cur (with digits), "
-                         "label:<namespace> or labels:<namespace>")
+                         "label:<namespace>, labels:<namespace>, and or and:<namespace>")
     digits = (int(m["digits"]),) if m["digits"] else ()
-    if m["kind"] == "cur":
-        return money(value, *(digits or (0,)), params.get("currency", ""))
+    if m["kind"] == "cur":   # without digits: by size (money_digits)
+        return money(value, *(digits or (None,)), params.get("currency", ""))
     return _NUMBERS[m["kind"]](value, *digits)
 
 
@@ -157,10 +208,22 @@ def feature_label(feature: str, form: str = "feature") -> str:
     return say(f"{form}.{key}", **params)
 
 
-def feature_unit(feature: str, currency: str) -> str:
+def feature_value(feature: str, value, currency: str) -> str:
+    """A churn-driver feature's value with its unit: "23.4%", "4.8 months", "45.67 CNY"."""
     if lapse_drivers.is_percentage(feature):
-        return _template("unit.pp")
-    return _template("unit.months") if feature == "tenure_months" else currency
+        return say("value.percent", value=value)
+    if feature == "tenure_months":
+        return say("value.months", value=value)
+    return money(value, None, currency)
+
+
+def feature_change(feature: str, change, currency: str) -> str:
+    """A difference of a churn-driver feature with its unit: "+1.2 pp", "-0.7 months", "+3.40 CNY"."""
+    if lapse_drivers.is_percentage(feature):
+        return say("change.feature_pp", change=change)
+    if feature == "tenure_months":
+        return say("change.months", change=change)
+    return signed_money(change, None, currency)
 
 
 def theme_label(theme: str) -> str:
@@ -224,6 +287,10 @@ def _field(value, spec: str, params: Mapping) -> str:
         value = say(value)
     if spec == "list":
         return _template("list.separator").join(str(v) for v in value)
+    if spec == "and":
+        return listing(value)
+    if spec.startswith("and:"):   # labels of keys, as a list: {dimensions:and:dimension}
+        return listing(label(spec.removeprefix("and:"), k) for k in value)
     if spec.startswith("sigs"):   # a model's parameters by name
         digits = int(spec.removeprefix("sigs") or 3)
         return _template("list.separator").join(say("parameter", name=k, value=significant(v, digits))
@@ -233,6 +300,8 @@ def _field(value, spec: str, params: Mapping) -> str:
     if spec.startswith("labels:"):
         return labels(spec.removeprefix("labels:"), value)
     if not spec:
+        if isinstance(value, pd.Period) or (isinstance(value, str) and MONTH.fullmatch(value)):
+            return month_label(value)   # a month, however it was passed
         return _template("missing") if value is None else str(value)
     return _number(spec, value, params)
 
@@ -278,7 +347,8 @@ messages.set_renderer(say)
 
 
 # --------------------------------------------------------------------------- KPI values
-def format_value(v: float, kind: str, currency: str = "") -> str:
+def format_value(v: float, kind: str, currency: str = "", digits: int | None = None) -> str:
+    """A KPI value by its kind; money to `digits` decimals (None: by its size, money_digits)."""
     if _missing(v):
         return _template("missing")
     if kind == "count":
@@ -286,25 +356,33 @@ def format_value(v: float, kind: str, currency: str = "") -> str:
     if kind == "rate":
         return percent(v, 1)
     if kind == "money":
-        return money(v, 2, currency)
+        return money(v, digits, currency)
     if kind == "score":
         return signed(v, 0)
     return number(v, 2)
 
 
-def format_change(a: float, rel: float, kind: str) -> str:
-    """'+12 (+3.4%)'; rates in percentage points; '—' without a comparison."""
+def format_change(a: float, rel: float, kind: str, digits: int | None = None) -> str:
+    """'+12 (+3.4%)'; rates in percentage points; '—' without a comparison. Money changes have
+    `digits` decimals (None: those of the value they change from). The relative part is shown
+    only when neither part rounds to zero, so the two never disagree in sign."""
     if _missing(a):
         return _template("missing")
     if kind == "rate":
-        head = say("change.pp", change=a)
+        head, shown = say("change.pp", change=a), round(100 * a, 1)
     elif kind == "score":
-        head = say("change.points", change=a)
+        head, shown = say("change.points", change=a), round(a)
     elif kind == "count":
-        head = signed(a, 0)
+        head, shown = signed(a, 0), round(a)
     else:
-        head = signed(a, 2)
-    return say("change.relative", head=head, relative=rel) if not _missing(rel) else head
+        if kind != "money":
+            digits = 2
+        elif digits is None:
+            digits = money_digits(a, a / rel) if not _missing(rel) and rel else money_digits(a)
+        head, shown = signed(a, digits), round(a, digits)
+    if _missing(rel) or shown == 0 or round(100 * rel, 1) == 0:
+        return head
+    return say("change.relative", head=head, relative=rel)
 
 
 def kpi_label(kpi: str) -> str:
@@ -314,25 +392,41 @@ def kpi_label(kpi: str) -> str:
 def format_board(b: pd.DataFrame, currency: str = "", names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The board as a readable table: value, previous month, year ago and both changes. `names`
     labels rows the catalogue does not know, by KPI key (the report's at-risk row)."""
-    m, p, y = b["month"].iloc[0], b["previous_month"].iloc[0], b["year_ago_month"].iloc[0]
+    m, p, y = (month_label(b[c].iloc[0]) for c in ("month", "previous_month", "year_ago_month"))
     names = names or {}
-    return pd.DataFrame({
+    # one precision per row, by the largest of its money values
+    d = [money_digits(*vs) for vs in zip(b["value"], b["previous"], b["year_ago"])]
+    out = pd.DataFrame({
         say("board.kpi"): [names.get(k) or kpi_label(k) for k in b["kpi"]],
-        m: [format_value(v, k, currency) for v, k in zip(b["value"], b["kind"])],
-        p: [format_value(v, k, currency) for v, k in zip(b["previous"], b["kind"])],
-        say("board.month_on_month"): [format_change(a, r, k) for a, r, k in zip(b["mom_abs"], b["mom_rel"], b["kind"])],
-        y: [format_value(v, k, currency) for v, k in zip(b["year_ago"], b["kind"])],
-        say("board.year_on_year"): [format_change(a, r, k) for a, r, k in zip(b["yoy_abs"], b["yoy_rel"], b["kind"])],
+        m: [format_value(v, k, currency, i) for v, k, i in zip(b["value"], b["kind"], d)],
+        p: [format_value(v, k, currency, i) for v, k, i in zip(b["previous"], b["kind"], d)],
+        say("board.month_on_month"): [format_change(a, r, k, i) for a, r, k, i in
+                                      zip(b["mom_abs"], b["mom_rel"], b["kind"], d)],
+        y: [format_value(v, k, currency, i) for v, k, i in zip(b["year_ago"], b["kind"], d)],
+        say("board.year_on_year"): [format_change(a, r, k, i) for a, r, k, i in
+                                    zip(b["yoy_abs"], b["yoy_rel"], b["kind"], d)],
     })
+    # A comparison month with no data at all (before the data starts) is left out, not a column of "—",
+    # and so is a KPI without any value (churn in the first weeks of data).
+    values = b[["value", "previous", "year_ago"]].apply(pd.to_numeric, errors="coerce")
+    empty = [[p, say("board.month_on_month")]] if values["previous"].isna().all() else []
+    if values["year_ago"].isna().all():
+        empty.append([y, say("board.year_on_year")])
+    out = out[values.notna().any(axis=1).to_numpy()].reset_index(drop=True)
+    return out.drop(columns=[c for pair in empty for c in pair])
 
 
-def stores_display(stores: pd.DataFrame) -> pd.DataFrame:
-    """kpis.store_table as display text: each KPI formatted by its kind (revenue in whole units),
-    under its header, and the all-stores row named."""
+def stores_display(stores: pd.DataFrame, currency: str = "") -> pd.DataFrame:
+    """kpis.store_table as display text: each KPI with a value by its kind (money at one precision
+    per column, the currency in its header), the all-stores row and the row summing the rest named."""
     kind = {k.name: k.kind for k in kpis.KPIS}
-    shown = pd.DataFrame({c: [count(v) if c == "revenue" else format_value(v, kind[c]) for v in stores[c]]
-                          for c in stores.columns}, index=stores.index)
-    shown = headers(shown, "store").rename(index={kpis.TOTAL: say("store.all")})
+    cols = [c for c in stores.columns if c in kind and stores[c].notna().any()]   # no column of "—"
+    shown = pd.DataFrame({c: money_cells(stores[c]) if kind[c] == "money"
+                          else [format_value(v, kind[c]) for v in stores[c]] for c in cols}, index=stores.index)
+    rows = {kpis.TOTAL: say("store.all")}
+    if kpis.MORE_STORES in stores.index:
+        rows[kpis.MORE_STORES] = say("store.more", n=int(stores.at[kpis.MORE_STORES, "stores"]))
+    shown = headers(shown, "store", currency=currency).rename(index=rows)
     return shown.rename_axis(say("store.scope"))
 
 

@@ -51,7 +51,7 @@ def test_failed_send_is_kept_then_sent_and_nothing_private_leaves(small_config, 
 
     text = msg.get_body(preferencelist=("plain",)).get_content()
     body = msg.get_body(preferencelist=("html",)).get_content()
-    [report] = [p.get_content() for p in msg.iter_attachments() if p.get_filename() == "report.html"]
+    [report] = [p.get_content() for p in msg.iter_attachments() if p.get_filename() == "small-2025-01-report.html"]
     assert report == (month / "report.html").read_text(encoding="utf-8")
     assert "<style" not in body.lower() and "data:" not in body
     cids = [p["Content-ID"].strip("<>") for p in msg.walk() if p.get_content_type() == "image/png"]

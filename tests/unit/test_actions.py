@@ -1,8 +1,10 @@
 """Win-back and care lists on small hand-built tables: ranking, consent and budget."""
 import openpyxl
 import pandas as pd
+import pytest
 
 from retention_lib.analytics import actions
+from retention_lib.report import actions_display as shown
 
 
 def scores():
@@ -54,11 +56,60 @@ def test_no_consent_column_means_nobody_is_contacted():
     assert out.rows.empty and out.counts["without_consent"] == 5
 
 
+def _would_be(budget):
+    """The list if everyone at risk had consented, computed from the scores by hand."""
+    s = scores()[scores()["at_risk"]]
+    value = (s["p_alive"] * s["clv_if_alive"]).sort_values(ascending=False)
+    return min(budget, len(value)), float(value.head(budget).sum())
+
+
+@pytest.mark.parametrize("strip", [
+    lambda c: c.drop(columns="marketing_consent"),                                    # no such column
+    lambda c: c.assign(marketing_consent=pd.array([pd.NA] * len(c), dtype="boolean")),  # a column with no answer
+    lambda c: None,                                                                   # no customers table
+])
+def test_without_a_consent_field_the_list_says_what_it_would_hold(strip):
+    out = actions.winback(scores(), strip(customers([True] * 6)), favs(), budget=2)
+    assert out.rows.empty and out.counts["consent_field"] is False and out.counts["listed"] == 0
+    assert (out.counts["listed_if_consented"], out.counts["contact_value_if_consented"]) == pytest.approx(_would_be(2))
+    summary = {"winback": out.counts, "birthdays": {}, "holiday_greetings": {}}
+    [sentence] = shown.list_sentences(summary, "USD", 12, html=False)
+    assert "this data has no consent field, so no one can be contacted" in sentence
+    assert "no marketing consent and are left out" not in sentence
+    listed, value = _would_be(2)
+    assert f"would hold {listed} of the 5 members at risk" in sentence and f"{value:,.0f} USD" in sentence
+
+
+def test_with_a_consent_field_the_list_keeps_its_wording_and_counts_the_left_out():
+    out = actions.winback(scores(), customers([True, False, None, True, True, True]), favs(), budget=10)
+    assert out.counts["consent_field"] is True
+    [sentence] = shown.list_sentences({"winback": out.counts, "birthdays": {}, "holiday_greetings": {}}, "USD", 12,
+                                      html=False)
+    assert "Win-back list: 3 members" in sentence and "2 have no marketing consent and are left out" in sentence
+    assert "no consent field" not in sentence
+
+
+def test_care_lists_without_a_consent_field_say_who_would_qualify():
+    people = customers([True] * 6).drop(columns="marketing_consent")
+    born = actions.birthdays(people, pd.Period("2025-01", "M"), active=pd.Index(["A", "C", "E"]))
+    tiers = pd.Series(["core", "key", "developable", "low-priority", "core", "key"],
+                      index=pd.Index(list("ABCDEF"), name="customer_id"))
+    greet = actions.holiday_greetings(people, tiers)
+    assert born.rows.empty and greet.rows.empty
+    assert born.counts["consent_field"] is False and greet.counts["consent_field"] is False
+    win = actions.winback(scores(), people, favs(), budget=10)
+    _, birthdays, holidays = shown.list_sentences(
+        {"winback": win.counts, "birthdays": born.counts, "holiday_greetings": greet.counts}, "USD", 12, html=False)
+    # A, C and E are born in January and active; four of six are core or key
+    assert "none without a consent field (3 members have a birthday then)" in birthdays
+    assert "none without a consent field (4 core and key members" in holidays
+
+
 def test_birthdays_next_month_among_active_consenting_members():
     c = customers([True, True, False, True, True, True])
     out = actions.birthdays(c, pd.Period("2025-01", "M"), active=pd.Index(["A", "C", "E"]))
     assert sorted(out.rows["customer_id"]) == ["A", "E"]  # C has no consent; F has no birthday
-    assert out.counts == {"birthdays": 3, "without_consent": 1, "listed": 2}
+    assert out.counts == {"consent_field": True, "birthdays": 3, "without_consent": 1, "listed": 2}
 
 
 def test_holiday_greetings_for_core_and_key_tiers():
@@ -103,3 +154,24 @@ def test_winback_files_from_a_hostile_customers_table_hold_no_formula(tmp_path):
     assert listed["customer_id"].tolist() == ["C", "B", "F", "A", "D"]  # same ranking as before
     assert listed["name"].str[0].eq("'").all() and (listed["usual_store"] == "'@S1").all()
     assert pd.api.types.is_float_dtype(listed["contact_value"])
+
+
+def test_the_notebook_shows_the_list_as_display_text():
+    out = actions.winback(scores(), customers([True] * 6), favs().assign(last_purchase=pd.NaT), budget=3)
+    table = shown.winback_table(out.rows, "CNY")
+    cells = table.to_numpy().ravel().tolist()
+    assert all(isinstance(c, str) for c in cells) and not [c for c in cells if c.lower() in ("nan", "nat", "none")]
+    assert "name" not in table and "phone" not in table and "n" + "C" not in cells
+    first = table.iloc[0]
+    # C: P(alive) 0.20, CLV if retained 900 -> contact value 180
+    assert (first["member"], first["P(alive)"], first["CLV if retained (CNY)"], first["contact value (CNY)"]) == (
+        "C", "20%", "900", "180")
+    assert first["last purchase"] == "—"
+
+
+def test_the_track_record_is_shown_as_display_text():
+    record = pd.DataFrame([{"for_month": "2025-02", "made_in": "2025-01", "members": 1234, "predicted_purchases": 4021.37,
+                            "actual_purchases": 3890.0, "aggregate_error_pct": 3.3771, "mae": 0.812345,
+                            "predicted_active": 950.4, "actual_active": 911.0, "brier_active": 0.1623456}])
+    row = shown.track_record_table(record).iloc[0].tolist()
+    assert row == ["2025-02", "2025-01", "1,234", "4,021", "3,890", "+3.4%", "0.81", "950", "911", "0.162"]

@@ -145,7 +145,8 @@ def test_lapse_view_judges_each_member_against_their_own_rhythm(run):
         since = (last_day - days[cid][-1]).days
         typical = own[cid] if np.isfinite(own[cid]) else pooled
         assert s.at[cid, "likely_lost"] == (since >= lapse_days), cid
-        assert s.at[cid, "at_risk"] == (since > min(max(2 * typical, 7), lapse_days)), cid
+        # likely lost is part of at risk, also on the day silence reaches the lapse rule's N
+        assert s.at[cid, "at_risk"] == (since > min(max(2 * typical, 7), lapse_days) or since >= lapse_days), cid
     assert s["p_alive"].isna().all() and view.method == churn.LAPSE_RULE
     assert view.headline()["at_risk"] == int(s["at_risk"].sum()) > 0
     # newly at risk: at risk now, not at last month's end (judged on the data to then)
@@ -184,3 +185,26 @@ def test_observed_spend_replaces_only_the_spend_term(view, run):
     own = value.spend_per_purchase_day(run.table("baskets"), view.scores.index)
     ratio = simple.scores["clv"] / full.scores["clv"]
     assert np.allclose(ratio, own / full.scores["expected_spend"], rtol=1e-9)
+
+
+# ------------------------------------------------------------------ one vocabulary: what "at risk" covers
+
+@pytest.mark.parametrize("method", ["model", "lapse_rule"])
+def test_the_headline_says_how_many_at_risk_members_have_already_lapsed(run, method):
+    lapse_days = 35
+    v = (churn.score_month(run, lapse_days=lapse_days) if method == "model"
+         else churn.lapse_view(run, lapse_days, reason="test"))
+    s, h = v.scores, v.headline()
+    days = _purchase_days(run)
+    last_day = run.end - pd.Timedelta(days=1)
+    since = days.map(lambda d: (last_day - d[-1]).days).reindex(s.index)
+    assert (s["days_since_last_purchase"] == since).all()              # from the purchases themselves
+    at_risk = s["at_risk"]
+    assert h["lapsed"] == int((since >= lapse_days).sum())
+    assert h["at_risk_lapsed"] == int((at_risk & (since >= lapse_days)).sum())
+    assert h["at_risk_bought_this_month"] == int((at_risk & (since < run.month.days_in_month)).sum())
+    assert h["likely_lost_all"] == int(s["likely_lost"].sum()) and (s["at_risk"] | ~s["likely_lost"]).all()
+    assert h["likely_lost_lapsed"] <= h["likely_lost_all"] <= h["at_risk"]
+    note = text.say(churn.lapsed_note(h))
+    assert f"Of the {h['at_risk']:,} members at risk, {h['at_risk_bought_this_month']:,} bought this month" in note
+    assert f"<b>{h['at_risk_lapsed']:,}</b> have not bought for 35 days or more" in note

@@ -126,3 +126,19 @@ def test_a_month_without_complaints(tmp_path):
     fig = charts.complaints_chart(cm.monthly_trend(c, b, april), pd.DataFrame(s["by_category"]), "2025-04")
     fig.savefig(tmp_path / "complaints.png")
     assert (tmp_path / "complaints.png").stat().st_size > 0
+
+
+def test_a_complaint_category_that_is_a_survey_dimension_takes_the_dimensions_name():
+    from retention_lib.core.schema import DIMENSIONS
+    from retention_lib.data.sources.demo_people import COMPLAINT_CATEGORIES
+    from retention_lib.report import text
+
+    dimension_names = {text.label("dimension", d) for d in DIMENSIONS}
+    shown = {c: satisfaction_display.category_label(c) for c in COMPLAINT_CATEGORIES}
+    # checkout, staff, environment, price and after-sales are dimensions by another wording
+    same = {"checkout wait": "dim_checkout", "staff": "dim_staff", "environment": "dim_environment",
+            "price": "dim_price", "refund/after-sales": "dim_after_sales"}
+    assert {c: shown[c] for c in same} == {c: text.label("dimension", d) for c, d in same.items()}
+    assert all(shown[c] in dimension_names or shown[c] != c for c in COMPLAINT_CATEGORIES)   # none raw
+    assert satisfaction_display.category_label("parking") == "parking"       # unknown client data: as given
+    assert satisfaction_display.category_label(cm.NO_CATEGORY) == text.level(cm.NO_CATEGORY)

@@ -123,6 +123,8 @@ BAD_VALUES = [
     ("compare_models", "paretonbd", "a list drawn from bgnbd, mbgnbd, paretonbd"),
     ("at_risk_threshold", 1.5, "a number from 0 to 1"),
     ("holdout_months", 0, "a whole number ≥ 1 (months)"),
+    ("min_group_n", 1, "a whole number ≥ 2 (members)"),
+    ("store_table_top", 0, "a whole number ≥ 1 (stores)"),
     ("holdout_months", 2.5, "a whole number ≥ 1"),
     ("holdout_months", "3", "a whole number ≥ 1"),
     ("horizon_months", True, "a whole number ≥ 1"),

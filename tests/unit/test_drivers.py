@@ -130,3 +130,115 @@ def test_simulated_drivers_have_categories(simulated):
     assert result.has_categories and not any("categories" in text.say(n) for n in result.notes)
     lapse_drivers.save(run, result)
     assert run.read("drivers")["has_categories"] is True
+
+
+# ------------------------------------------------------------------ one significance rule, chart and text
+def _exact(mean: float, sd: float, n: int, seed: int) -> np.ndarray:
+    """n values with exactly this mean and sample SD."""
+    z = np.random.default_rng(seed).normal(size=n)
+    return mean + sd * (z - z.mean()) / z.std(ddof=1)
+
+
+def _disagreeing_drivers(min_group_n: int = 30) -> lapse_drivers.Drivers:
+    """60 lapsed against 900 retained members, with features built so that the rules can differ:
+    apples: the lapsed vary 4× as much, so Cohen's d interval excludes 0 but Welch's does not
+    (the Complete Journey's meat & seafood); bread: a clear difference; cheese: a large one
+    known for only 20 lapsed members; spend per basket: none."""
+    n1, n2 = 60, 900
+    ids = [f"L{i:03d}" for i in range(n1)] + [f"R{i:03d}" for i in range(n2)]
+    lapsed = pd.Series([True] * n1 + [False] * n2, index=pd.Index(ids, name="customer_id"), name="lapsed")
+    cheese = np.concatenate([_exact(40, 5, 20, 3), np.full(n1 - 20, np.nan), _exact(20, 5, n2, 4)])
+    num = pd.DataFrame({
+        "share_apples": np.concatenate([_exact(20.7, 4, n1, 1), _exact(20, 1, n2, 2)]),
+        "share_bread": np.concatenate([_exact(15, 3, n1, 5), _exact(10, 3, n2, 6)]),
+        "share_cheese": cheese,
+        "spend_per_basket": np.concatenate([_exact(30, 5, n1, 7), _exact(30, 5, n2, 8)]),
+    }, index=lapsed.index)
+    # main store: S2 holds 50% of lapsed, 10% of retained; household size 1: all 20 known lapsed, 10% of retained
+    cats = pd.DataFrame({
+        "main_store": ["S2"] * 30 + ["S1"] * 30 + ["S2"] * 90 + ["S1"] * 810,
+        "household_size": ["1"] * 20 + [None] * 40 + ["1"] * 90 + ["2"] * 810,
+    }, index=lapsed.index)
+    groups = lapse_drivers.Groups(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-06-30"), 30, lapsed)
+    return lapse_drivers.Drivers(groups, lapse_drivers.numeric_effects(num, lapsed, min_group_n),
+                                 lapse_drivers.categorical_effects(cats, lapsed, min_group_n), [], min_group_n), num
+
+
+def _expected_significant(num: pd.DataFrame, lapsed: pd.Series, min_group_n: int) -> dict[str, bool]:
+    """The rule computed apart: scipy's Welch interval excludes 0 and each group has min_group_n values."""
+    out = {}
+    for f in num:
+        a, b = num.loc[lapsed, f].dropna(), num.loc[~lapsed, f].dropna()
+        ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+        out[f] = bool((ci.low > 0 or ci.high < 0) and len(a) >= min_group_n and len(b) >= min_group_n)
+    return out
+
+
+def test_the_fixture_separates_the_rules():
+    result, num = _disagreeing_drivers()
+    n = result.numeric.set_index("feature")
+    assert n.loc["share_apples", "d_low"] > 0 and n.loc["share_apples", "ci_low"] < 0   # d says yes, Welch no
+    assert n.loc["share_cheese", "ci_low"] > 0 and n.loc["share_cheese", "n_lapsed"] == 20
+
+
+def _chart_colours(numeric: pd.DataFrame, run=None) -> dict[str, tuple]:
+    """Each feature's colour in the drivers chart, read from the drawn points (and the chart written to run)."""
+    from matplotlib.colors import to_rgba
+    from retention_lib.report import charts
+
+    labelled = text.labelled(numeric, "feature", text.feature_label, into="label")
+    fig = charts.drivers_chart(labelled, "2024-06", "2024-01-01 to 2024-06-30", 30)
+    ax = fig.axes[0]
+    points = ax.collections[1].get_facecolors()
+    bars = ax.collections[0].get_colors()            # the interval bars carry the same colour as their points
+    assert [tuple(c) for c in bars] == [tuple(c) for c in points]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    by_label = dict(zip(labels, (tuple(c) for c in points)))
+    if run is not None:
+        run.write("drivers_chart", fig)
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    shown = {text.feature_label(f).replace(" (%)", ""): f for f in numeric["feature"]}
+    return {shown[lab]: colour for lab, colour in by_label.items()}, to_rgba(charts.HIGHLIGHT)
+
+
+def test_chart_colour_text_listing_and_flag_are_one_rule(tmp_path):
+    from retention_lib.core.config import load_config
+    from retention_lib.core.run import Run
+    from retention_lib.report.sections.drivers import drivers_items
+
+    result, num = _disagreeing_drivers()
+    expected = _expected_significant(num, result.groups.lapsed, 30)
+    assert expected == {"share_apples": False, "share_bread": True, "share_cheese": False, "spend_per_basket": False}
+    flags = result.numeric.set_index("feature")["significant"].to_dict()
+    assert flags == expected
+
+    cfg = tmp_path / "c.yml"
+    cfg.write_text("tables: {transactions: {path: t.csv}}\n", encoding="utf-8")
+    run = Run(load_config(cfg), pd.Period("2024-06", "M"), tmp_path)
+    lapse_drivers.save(run, result)
+    colours, highlight = _chart_colours(result.numeric, run)
+    assert {f: c == highlight for f, c in colours.items()} == expected
+
+    saved = run.read("drivers")
+    assert {r["feature"]: r["significant"] for r in saved["numeric"]} == expected
+    html_out = " ".join(i.data for i in drivers_items(run) if isinstance(getattr(i, "data", None), str))
+    listed = html_out.split("<ul>")[1].split("</ul>")[0]
+    for f, sig in expected.items():
+        assert (f"<li>{text.feature_label(f, 'feature_name')}:" in listed) == sig, f
+    # Categories: the same rule; household size 1 rests on 20 known lapsed members and is left out.
+    cat = result.categorical.set_index(["variable", "level"])
+    assert cat.loc[("household_size", "1"), "ci_low"] > 0 and not cat.loc[("household_size", "1"), "significant"]
+    assert cat.loc[("main_store", "S2"), "significant"]
+    assert "Main store S2:" in listed and "Household size" not in listed
+    # every listed comparison carries its n: 60 lapsed and 900 retained members
+    assert listed.count("60 lapsed and 900 retained members") == listed.count("<li>")
+    # and the variable known for only some members states its coverage, and why it is not compared
+    assert "Household size: known for only 20 of 60 lapsed and 900 of 900 retained members, fewer than 30" in html_out
+
+
+def test_a_comparison_under_the_minimum_is_never_significant():
+    result, num = _disagreeing_drivers(min_group_n=61)      # more than the 60 lapsed members
+    assert not result.numeric["significant"].any() and not result.categorical["significant"].any()
+    assert result.headline() == [] and result.categorical_headline() == []
+    assert _expected_significant(num, result.groups.lapsed, 61) == dict.fromkeys(num, False)

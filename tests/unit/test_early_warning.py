@@ -128,3 +128,57 @@ def test_order_is_reasons_then_clv_then_customer_id_whatever_the_input_order():
         t = ew.early_warning(b, END, clv_scores=clv)
         assert list(t.index) == expected
         assert t["n_reasons"].tolist() == [1, 1, 0, 0, 0]
+
+
+# ------------------------------------------------------------------ short history: the windows used
+
+def test_the_baseline_is_shortened_to_the_data_and_the_sentence_says_so():
+    from retention_lib.report import text
+
+    # Data from Mar 1: 18 whole weeks before the recent window (from Jul 7), not 26.
+    rows = (weekly("F", "2024-03-01", "2024-07-06") + weekly("S", "2024-03-01", "2024-08-31")
+            + [("Y", pd.Timestamp("2024-03-02 10:00"), 30.0)])
+    b = baskets(rows)
+    used = ew.windows(b, END)
+    whole_weeks = (pd.Timestamp("2024-07-07") - pd.Timestamp("2024-03-01")).days // 7
+    assert (used.recent_weeks, used.baseline_weeks) == (8, whole_weeks) == (8, 18)
+    assert used.shortened and used.behaviour_available
+    t = ew.early_warning(b, END)
+    # checked: bought in the 26 weeks actually covered (from Mar 3); Y's only purchase, Mar 2, is before them
+    assert sorted(t.index) == ["F", "S"]
+    assert t.loc["F", "falling_frequency"] and not t.loc["S", "falling_frequency"]
+    said = text.say(used.describe())
+    assert "last 8 weeks" in said and "previous 18 weeks" in said and "2024-03-01" in said and "26" in said
+
+
+def test_too_short_a_history_leaves_frequency_and_spend_unchecked_with_the_reason():
+    from retention_lib.report import text
+
+    rows = weekly("F", "2024-05-01", "2024-07-06") + weekly("S", "2024-05-01", "2024-08-31")
+    b = baskets(rows)
+    used = ew.windows(b, END)
+    assert used.baseline_weeks == 9 and not used.behaviour_available
+    t = ew.early_warning(b, END)
+    assert not t[["falling_frequency", "falling_spend"]].any().any()
+    assert sorted(t.index) == ["F", "S"]                       # still checked for the other reasons
+    avail = ew.available_reasons(used=used)
+    assert not avail["falling_frequency"] and not avail["falling_spend"]
+    counts = ew.counts_by_reason(t, avail).set_index("reason")
+    assert pd.isna(counts.loc["falling_frequency", "members"]) and not counts.loc["falling_spend", "available"]
+    said = text.say(used.describe())
+    assert "not checked" in said and "9 weeks" in said and "13 weeks" in said and "2024-05-01" in said
+
+
+def test_the_saved_summary_states_the_windows_used(tmp_path):
+    from retention_lib.core.run import Run
+
+    rows = weekly("F", "2024-03-01", "2024-07-06") + weekly("S", "2024-03-01", "2024-08-31")
+    b = baskets(rows)
+    used = ew.windows(b, END)
+    run = Run(None, pd.Period("2024-08", "M"), tmp_path)
+    table = ew.early_warning(b, END, used=used)
+    ew.save(run, table, ew.available_reasons(), used)       # availability follows the windows too
+    saved = run.read("early_warning_summary")
+    assert (saved["recent_weeks"], saved["baseline_weeks"]) == (8, 18)
+    assert saved["windows"]["shortened"] and saved["windows"]["data_start"] == "2024-03-01"
+    assert saved["flagged_members"] == int((table["n_reasons"] > 0).sum()) == 1

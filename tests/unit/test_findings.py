@@ -21,7 +21,8 @@ def test_findings_state_the_numbers(tmp_path):
         kpi("active_customers", "Active members", "count", 2000, -50, -0.024, 100, 0.05)]})
     write(tmp_path, "satisfaction_summary.json", {"has_surveys": True, "headline": {
         "now": {"nps": {"nps": 12.0}}, "changes": {"month_on_month": {"nps": {
-            "change": -15.0, "lo": -25.0, "hi": -5.0, "significant": True}}}}, "drivers": None, "behaviour": None})
+            "change": -15.0, "lo": -25.0, "hi": -5.0, "significant": True, "n_now": 240, "n_before": 260}}}},
+        "drivers": None, "behaviour": None})
     found = key_findings(tmp_path, "CNY")
     assert found[0].startswith("NPS fell 15 points to +12")
     assert any(f.startswith("Churn rose to 15.0% (+3.0 pp on last month): 300 members lapsed under the 35-day rule")
@@ -36,3 +37,51 @@ def test_a_source_without_surveys_campaigns_or_kpis_gives_what_it_can(tmp_path):
     write(tmp_path, "actions_summary.json", {"campaigns": [], "track_record": []})
     assert key_findings(tmp_path, "USD") == []
     assert headline_rows(tmp_path, "USD") == []
+
+
+# ------------------------------------------------------------------ comparisons: n shown, a minimum enforced
+def satisfaction(n_detractors, n_promoters, n_now, n_before):
+    """A month whose NPS fell significantly and whose detractors churned significantly more."""
+    return {"has_surveys": True, "drivers": None,
+            "headline": {"now": {"nps": {"nps": 12.0}}, "changes": {"month_on_month": {"nps": {
+                "change": -15.0, "lo": -25.0, "hi": -5.0, "significant": True, "n_now": n_now,
+                "n_before": n_before}}}},
+            "behaviour": {"groups": [{"group": "detractor", "members": n_detractors, "churn_share": 0.4},
+                                     {"group": "promoter", "members": n_promoters, "churn_share": 0.1}],
+                          "detractor_vs_promoter": {"churn_difference": 0.3, "lo": 0.1, "hi": 0.5,
+                                                    "significant": True}}}
+
+
+def drivers_artifact(n_lapsed, n_retained, lapsed=387, retained=1987):
+    row = {"feature": "coupon_basket_share", "lapsed": 8.0, "retained": 10.0, "difference": -2.0, "ci_low": -3.0,
+           "ci_high": -1.0, "cohens_d": -0.2, "n_lapsed": n_lapsed, "n_retained": n_retained, "of_lapsed": lapsed,
+           "of_retained": retained, "significant": True}
+    return {"lapsed": lapsed, "retained": retained, "headline": [row], "min_group_n": 30}
+
+
+def test_a_comparison_under_the_minimum_n_never_becomes_a_finding(tmp_path):
+    write(tmp_path, "satisfaction_summary.json", satisfaction(20, 400, 25, 300))
+    write(tmp_path, "drivers.json", drivers_artifact(20, 1987))
+    assert key_findings(tmp_path, "USD", min_group_n=30) == []
+    # the same numbers pass a lower minimum: the minimum, not the data, kept them out
+    assert len(key_findings(tmp_path, "USD", min_group_n=20)) == 3
+
+
+def test_every_finding_that_compares_groups_carries_its_n(tmp_path):
+    write(tmp_path, "satisfaction_summary.json", satisfaction(45, 410, 240, 260))
+    write(tmp_path, "drivers.json", drivers_artifact(380, 1987))
+    found = key_findings(tmp_path, "USD")
+    nps = next(f for f in found if f.startswith("NPS fell"))
+    assert "240 responses this month" in nps and "260 last month" in nps
+    detractors = next(f for f in found if f.startswith("Detractors churn more"))
+    assert "45 detractors" in detractors and "410 promoters" in detractors
+    drivers = next(f for f in found if f.startswith("Lapsed members differ most"))
+    assert "known for 380 of 387 lapsed and 1,987 of 1,987 retained members" in drivers
+    assert "8.0%" in drivers and "10.0%" in drivers     # values with their unit
+
+
+def test_a_driver_without_the_flag_is_not_a_finding(tmp_path):
+    artifact = drivers_artifact(387, 1987)
+    artifact["headline"][0]["significant"] = False
+    write(tmp_path, "drivers.json", artifact)
+    assert key_findings(tmp_path, "USD") == []

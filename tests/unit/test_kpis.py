@@ -103,13 +103,18 @@ def test_complaints_and_surveys(monthly):
     assert np.isnan(at(monthly, "2024-03")["nps"])  # no answers in March: no NPS, not zero
 
 
-def test_per_store_counts_do_not_add_up_to_the_total(monthly):
+def test_per_store_member_counts_are_by_home_store(monthly):
+    # D bought at S2 (Feb 10) and S1 (Feb 12), one basket each: the later visit makes S1 D's home.
     s1, s2, total = (at(monthly, "2024-02", s) for s in ("S1", "S2", kpis.TOTAL))
-    assert (s1["active_customers"], s1["new_customers"]) == (2, 1)    # A, D (new at S1)
-    assert (s2["active_customers"], s2["new_customers"]) == (2, 1)    # D (new at S2), E
-    assert s1["active_customers"] + s2["active_customers"] > total["active_customers"]
-    assert s2["lapsed_customers"] == 1                               # D at S2 on Feb 20
-    assert s1["revenue"] + s2["revenue"] == pytest.approx(total["revenue"])
+    assert (s1["active_customers"], s1["new_customers"]) == (2, 1)    # A, D
+    assert (s2["active_customers"], s2["new_customers"]) == (1, 0)    # E
+    assert (s1["active_base_start"], s2["active_base_start"]) == (1, 1)   # C at S1, E at S2
+    assert (s1["lapsed_customers"], s2["lapsed_customers"]) == (3, 0)     # C, A and D, all at S1
+    assert s1["churn_rate"] == pytest.approx(1.0) and s2["churn_rate"] == pytest.approx(0.0)
+    for col in ("active_customers", "new_customers", "lapsed_customers", "active_base_start"):
+        assert s1[col] + s2[col] == total[col], col
+    assert s1["revenue"] + s2["revenue"] == pytest.approx(total["revenue"])   # where it happened
+    assert s1["revenue"] == pytest.approx(100 - 10 + 60 + 50)                  # A, D's S1 basket, a non-member
 
 
 def test_store_table_orders_by_revenue_then_store_id():
@@ -119,15 +124,20 @@ def test_store_table_orders_by_revenue_then_store_id():
         monthly = kpis.monthly_kpis(b.sample(frac=1.0, random_state=seed), N)
         table = kpis.store_table(monthly, "2024-01")
         assert list(table.index) == [kpis.TOTAL, "S2", "S1", "S3", "S4"]
-        assert list(kpis.store_table(monthly, "2024-01", top=2).index) == [kpis.TOTAL, "S2", "S1"]
+        top = kpis.store_table(monthly, "2024-01", top=2)
+        assert list(top.index) == [kpis.TOTAL, "S2", "S1", kpis.MORE_STORES]
+        assert (top.at[kpis.MORE_STORES, "stores"], top.at[kpis.MORE_STORES, "revenue"]) == (2, 80)
 
 
 def test_warm_up_months_leave_churn_empty(monthly):
     jan = at(monthly, "2024-01")
     assert bool(jan["warm_up"]) and not bool(at(monthly, "2024-02")["warm_up"])
-    assert (jan["active_customers"], jan["new_customers"]) == (4, 4)
-    for col in ("churn_rate", "retention_rate", "lapsed_customers", "active_base_start", "repurchase_rate"):
+    assert jan["active_customers"] == 4
+    # Everyone is "new" in the first month of data: existing customers too, so new is not shown.
+    for col in ("churn_rate", "retention_rate", "lapsed_customers", "active_base_start", "repurchase_rate",
+                "new_customers", "returning_customers"):
         assert np.isnan(jan[col]), col
+    assert at(monthly, "2024-02")["new_customers"] == 1
 
 
 def test_month_on_month_and_year_on_year_are_empty_without_data(monthly):
@@ -140,8 +150,13 @@ def test_month_on_month_and_year_on_year_are_empty_without_data(monthly):
     s3 = kpis.board(monthly, "2024-03", "S3").set_index("kpi")        # S3 has no February data
     assert s3["previous"].isna().all() and s3["mom_abs"].isna().all()
     table = text.format_board(kpis.board(monthly, "2024-03"), "CNY").set_index("KPI")
-    assert table.at["Active members", "year on year"] == "—"
+    # 2023-03 is before the data: its columns are left out rather than filled with "—"
+    assert list(table.columns) == ["2024-03", "2024-02", "month on month"]
     assert table.at["Churn rate", "month on month"] == "+50.0 pp (+100.0%)"
+    first = text.format_board(kpis.board(monthly, "2024-01"), "CNY").set_index("KPI")
+    # the first month: no comparison column, and no row for what it cannot measure (new, churn)
+    assert list(first.columns) == ["2024-01"] and first.at["Active members", "2024-01"] == "4"
+    assert not {"New members", "Churn rate", "Lapsed this month"} & set(first.index)
 
 
 def test_relative_change_against_zero_is_empty_not_infinite():
@@ -200,7 +215,7 @@ def test_cohort_retention_by_join_month():
     assert c.loc[c["cohort"] == "2024-01", "cohort_size"].iloc[0] == 5      # F never bought
     assert jan.to_dict() == pytest.approx({0: 0.8, 1: 0.4, 2: 0.4})
     m = cohorts.cohort_matrix(c, "2024-03")
-    assert m.loc["2024-02 (n=1)", 1] == 0.0                              # D did not buy in March
+    assert m.xs("2024-02", level="cohort").loc[(1, False), 1] == 0.0     # D (n=1) did not buy in March
     c2, basis2 = cohorts.cohort_retention(STORE, pd.Timestamp("2024-04-01"))
     assert basis2 == "first_purchase"
 
@@ -224,10 +239,11 @@ def test_complete_journey_monthly_kpis_are_finite(cj_monthly):
     cols = [k.name for k in kpis.available_kpis(monthly)]
     assert np.isfinite(measured[cols].to_numpy(dtype=float)).all()
     assert ((measured["churn_rate"] > 0) & (measured["churn_rate"] < 0.5)).all()
-    assert total.loc["2017-01", "active_customers"] == total.loc["2017-01", "new_customers"]
+    assert np.isnan(total.loc["2017-01", "new_customers"])          # every shopper is "new" in January
     stores = monthly[(monthly["scope"] != kpis.TOTAL) & (monthly["month"] == "2017-06")]
     assert stores["revenue"].sum() == pytest.approx(total.loc["2017-06", "revenue"])
-    assert stores["active_customers"].sum() > total.loc["2017-06", "active_customers"]
+    for col in ("active_customers", "new_customers", "lapsed_customers", "lapsed_from_base", "active_base_start"):
+        assert stores[col].sum() == total.loc["2017-06", col], col    # home stores: each member once
 
 
 @pytest.mark.slow

@@ -272,3 +272,22 @@ def test_a_source_without_surveys_or_complaints_says_so(small_run, tmp_path):
     (run_dir / "artifacts" / "satisfaction_summary.json").unlink()
     with pytest.raises(MissingArtifact, match="06_satisfaction"):   # notebook 06 not run: a bug, not a gap
         sections.satisfaction_section(run)
+
+
+def test_dimension_names_read_unambiguously_in_a_list():
+    # "freshness and quality and price" read as three things; a name with no "and" keeps a list of two a list of two
+    for form in ("dimension", "dimension_inline"):
+        names = [text.label(form, d) for d in DIMENSIONS]
+        assert not [n for n in names if " and " in n], names
+        assert text.listing(names[:2]).count(" and ") == 1
+
+
+def test_the_fix_first_dimensions_are_written_as_a_list():
+    d = {"dimensions": [{"dimension": k, "importance": 0.3, "importance_lo": 0.25, "importance_hi": 0.35,
+                         "fix_first": True, "performance": 3.0} for k in ("dim_freshness", "dim_price", "dim_staff")],
+         "strongest": "dim_freshness", "importance_divider": 1 / 7, "performance_divider": 3.5,
+         "fix_first": ["dim_freshness", "dim_price", "dim_staff"], "complete_cases": 100, "window_start": "2025-01",
+         "window_end": "2025-12", "incomplete_dropped": 3, "r2": 0.8, "outcome": "nps"}
+    said = satisfaction_display.drivers_text(d)
+    names = [text.label("dimension_inline", k) for k in d["fix_first"]]   # inside a sentence
+    assert f"{names[0]}, {names[1]} and {names[2]}." in said

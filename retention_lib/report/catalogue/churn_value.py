@@ -12,6 +12,9 @@ MESSAGES: dict[str, str] = {
                                  "their usual gap between visits (at risk); <b>{newly:count}</b> of them crossed that "
                                  "line this month and {likely_lost:count} others have not bought for {lapse_days} "
                                  "days or more (likely lost).",
+    "churn.lapsed_note": "Of the {at_risk:count} members at risk, {bought:count} bought this month and "
+                         "<b>{lapsed:count}</b> have not bought for {lapse_days} days or more: the lapse rule already "
+                         "counts those as lapsed, so winning them back means reactivating, not retaining.",
     "churn.backtest": "Track record on held-out data: fitted to {calibration_end}, the model expected "
                       "{predicted:num0} purchase visits in the {holdout_weeks:num0} weeks to {observation_end}; "
                       "members made {actual:num0} ({error_pct:signed1}%). Per member the mean absolute error was "

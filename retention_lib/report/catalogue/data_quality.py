@@ -9,5 +9,10 @@ MESSAGES: dict[str, str] = {
                   "brought {member_share:pct0} of revenue. Days in the month with no basket at all: "
                   "{days_without} of {days_in_month}.",
     "dq.none": "none",
+    # a field the source filled from something else (data/sources: SUBSTITUTED), one note each
+    "dq.substituted.customers.join_date": "This source has no join dates: a member's join date is their first "
+                                          "purchase in the data. Time since joining is therefore not compared, and "
+                                          "cohorts are by month of first purchase, the first month of data holding "
+                                          "every existing customer.",
 
 }

@@ -28,6 +28,9 @@ MESSAGES: dict[str, str] = {
                       "{lapse_days} days) against {retained:count} retained (bought in the last {lapse_days} days). "
                       "Features from their purchases from {window_start:date} to {last_day:date}.",
     "drivers.too_few": "Too few lapsed or retained members to compare.",
+    "drivers.no_tenure": "The data has no join dates, so time since joining is not compared.",
+    "drivers.no_tenure.substituted": "This data has no join dates (the join date it gives is each member's first "
+                                     "purchase in the data), so time since joining is not compared.",
     "drivers.no_categories": "The data has no product categories, so the category mix of lapsed and retained members "
                              "cannot be compared; map a category column in the config to see it.",
     "drivers.no_discounts": "No discounts recorded in the data, so discount use cannot be compared; map a discount "
@@ -39,12 +42,41 @@ MESSAGES: dict[str, str] = {
                                   "members have lapsed.",
     "drivers.none_lapsed": "No lapsed members to compare yet.",
     "drivers.intro": "<b>Why members leave.</b> {groups}",
-    "drivers.largest": "The largest differences whose 95% confidence interval excludes zero (associations, not proof "
-                       "of cause):",
-    "drivers.numeric": "{name}: lapsed {lapsed:num1} vs retained {retained:num1}, difference {difference:signed1} "
-                       "{unit} (95% CI {ci_low:signed1} to {ci_high:signed1}); Cohen's d {cohens_d:signed2}",
+    "drivers.largest": "The largest significant differences: the 95% confidence interval excludes zero and each "
+                       "group has at least {min_group_n:count} members with the value (associations, not proof of "
+                       "cause):",
+    "drivers.none_significant": "No difference between lapsed and retained members is significant: none has a 95% "
+                                "confidence interval that excludes zero with at least {min_group_n:count} members "
+                                "with the value in each group.",
+    "drivers.numeric": "{name}: lapsed {lapsed} vs retained {retained}, difference {difference} "
+                       "(95% CI {ci_low} to {ci_high}); Cohen's d {cohens_d:signed2}; {groups}",
     "drivers.categorical": "{variable} {level}: {lapsed_share:pct1} of lapsed vs {retained_share:pct1} of retained "
-                           "members, {difference:pp1} pp (95% CI {ci_low:pp1} to {ci_high:pp1})",
+                           "members, {difference:pp1} pp (95% CI {ci_low:pp1} to {ci_high:pp1}); {groups}",
+    "drivers.n": "{n_lapsed:count} lapsed and {n_retained:count} retained members",
+    "drivers.n.coverage": "known for {n_lapsed:count} of {of_lapsed:count} lapsed and {n_retained:count} of "
+                          "{of_retained:count} retained members",
+    "drivers.coverage": "{variables}: known for {n_lapsed:count} of {of_lapsed:count} lapsed and {n_retained:count} "
+                        "of {of_retained:count} retained members, and compared on those.",
+    "drivers.coverage.too_few": "{variables}: known for only {n_lapsed:count} of {of_lapsed:count} lapsed and "
+                                "{n_retained:count} of {of_retained:count} retained members, fewer than "
+                                "{min_group_n:count} in a group, so no difference in them is called significant.",
+    "drivers.chart.title": "How lapsed members differ from retained ones, {window}",
+    "drivers.chart.xlabel": "Lapsed − retained in standard deviations (Cohen's d), with the Welch 95% CI\n"
+                            "coloured: significant (CI excludes 0, at least {min_group_n:count} members in each group)",
+    "drivers.chart.xlabel_any": "Lapsed − retained in standard deviations (Cohen's d), with the Welch 95% CI\n"
+                                "coloured: significant (CI excludes 0, enough members in each group)",
+    # ---------------------------------------------------------------- cohort heatmap (report/charts/cohorts.py)
+    "cohort.row": "{cohort:month} (n={members:count})",
+    "cohort.row.existing": "{cohort:month} (existing customers, n={members:count})",
+    "cohort.chart.title.join": "Cohort retention by join month: % of members who bought in each later month, to "
+                               "{month:month}",
+    "cohort.chart.title.first_purchase": "Cohort retention by month of first purchase: % of members who bought in "
+                                         "each later month, to {month:month}",
+    "cohort.chart.xlabel.join": "Months since joining (0 = the joining month)",
+    "cohort.chart.xlabel.first_purchase": "Months since the first purchase (0 = that month)",
+    "cohort.chart.ylabel.join": "Cohort (join month, members)",
+    "cohort.chart.ylabel.first_purchase": "Cohort (month of first purchase, members)",
+    "cohort.chart.colour": "% of cohort who bought",
     "notebook.no_categorical": "No categorical variables to compare.",
     "drivers.table.lapsed_share": "lapsed %",
     "drivers.table.retained_share": "retained %",

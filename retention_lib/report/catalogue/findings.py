@@ -8,27 +8,33 @@ MESSAGES: dict[str, str] = {
                           "under the {lapse_days}-day rule.",
     "finding.at_risk": "{newly:count} members became at risk this month ({how}); keeping them would be worth "
                        "{at_stake:cur0} of {horizon_months}-month CLV.",
+    "finding.at_risk.lapsed": "{newly:count} members became at risk this month ({how}; {lapsed:count} of them have "
+                              "not bought for {lapse_days} days or more); keeping them would be worth "
+                              "{at_stake:cur0} of {horizon_months}-month CLV.",
     "finding.at_risk.model": "P(alive) fell below {threshold:pct0}",
     "finding.at_risk.lapse_rule": "silent for over {overdue_factor:g} times their usual gap between visits",
     "finding.nps.rose": "NPS rose {points:num0} points to {nps:signed0} (95% CI {lo:signed0} to {hi:signed0} for the "
-                        "change), more than sampling noise explains.",
+                        "change; {n_now:count} responses this month, {n_before:count} last month), more than "
+                        "sampling noise explains.",
     "finding.nps.fell": "NPS fell {points:num0} points to {nps:signed0} (95% CI {lo:signed0} to {hi:signed0} for the "
-                        "change), more than sampling noise explains.",
+                        "change; {n_now:count} responses this month, {n_before:count} last month), more than "
+                        "sampling noise explains.",
     "finding.fix_first": "Fix first: {dimensions} — above-average importance to NPS but below-average ratings "
                          "({top:label:dimension} explains {importance:pct0} of NPS variation, rated "
                          "{performance:num1} of 5).",
-    "finding.and": " and ",
-    "finding.detractors": "Detractors churn more: {detractors:pct0} stopped buying against {promoters:pct0} of "
-                          "promoters (difference {difference:pp0} points, 95% CI {lo:pp0} to {hi:pp0}).",
+    "finding.detractors": "Detractors churn more: {detractors:pct0} of {n_detractors:count} detractors stopped buying "
+                          "against {promoters:pct0} of {n_promoters:count} promoters (difference {difference:pp0} "
+                          "points, 95% CI {lo:pp0} to {hi:pp0}).",
     "finding.campaign.worked": "Campaign {campaign} ({type}) worked: {uplift:pp1} points of reactivation against its "
-                               "control group (95% CI {low:pp1} to {high:pp1}){extra}.",
+                               "randomised control group ({n_treatment:count} treated, {n_control:count} in control; "
+                               "95% CI {low:pp1} to {high:pp1}){extra}.",
     "finding.campaign.no_effect": "Campaign {campaign} ({type}) showed no clear effect: {uplift:pp1} points of "
-                                  "reactivation against its control group (95% CI {low:pp1} to {high:pp1}){extra}.",
+                                  "reactivation against its randomised control group ({n_treatment:count} treated, "
+                                  "{n_control:count} in control; 95% CI {low:pp1} to {high:pp1}){extra}.",
     "finding.campaign.revenue": ", about {revenue:cur0} of extra revenue",
-    "finding.drivers": "Lapsed members differ most in {name}: {lapsed:num1} against {retained:num1} for retained "
-                       "members ({difference:signed1}{unit}, 95% CI {ci_low:signed1} to {ci_high:signed1}), an "
-                       "association rather than proof of cause.",
-    "finding.drivers.pp": " pp",
+    "finding.drivers": "Lapsed members differ most in {name}: {lapsed} against {retained} for retained "
+                       "members ({difference}, 95% CI {ci_low} to {ci_high}; "
+                       "{groups}), an association rather than proof of cause.",
     "finding.track_record": "The churn model forecast {predicted:num0} member purchase days for {for_month} a month "
                             "ahead; members made {actual:num0} ({error_pct:signed1}%).",
 

@@ -4,14 +4,14 @@ MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- satisfaction (analytics/satisfaction)
     "dimension.dim_variety": "Product variety",
     "dimension.dim_price": "Price",
-    "dimension.dim_freshness": "Freshness and quality",
+    "dimension.dim_freshness": "Freshness & quality",   # no "and": the name sits in lists
     "dimension.dim_staff": "Staff attitude",
     "dimension.dim_environment": "Store environment",
     "dimension.dim_checkout": "Checkout speed",
     "dimension.dim_after_sales": "After-sales service",
     "dimension_inline.dim_variety": "product variety",
     "dimension_inline.dim_price": "price",
-    "dimension_inline.dim_freshness": "freshness and quality",
+    "dimension_inline.dim_freshness": "freshness & quality",
     "dimension_inline.dim_staff": "staff attitude",
     "dimension_inline.dim_environment": "store environment",
     "dimension_inline.dim_checkout": "checkout speed",
@@ -75,10 +75,10 @@ MESSAGES: dict[str, str] = {
                          "most important is {top:label:dimension_inline} ({importance:pct0} of the explained "
                          "variation, 95% CI {importance_lo:pct0} to {importance_hi:pct0}).",
     "drivers_text.fix": "Fix first (above-average importance, below-average rating): {dimensions}.",
-    "drivers_text.fix.unclear": "{dimension:label:dimension} (its importance is not clearly above average)",
+    "drivers_text.fix.unclear": "{dimension:label:dimension_inline} (its importance is not clearly above average)",
     "drivers_text.no_fix": "No dimension is both more important than average and rated below average.",
     "drivers_text.near": "Close to the line (rated below average, importance not clearly below average): "
-                         "{dimensions:labels:dimension}.",
+                         "{dimensions:and:dimension_inline}.",
     "behaviour.definition": "Members whose last survey was answered between {cohort_start:date} and "
                             "{cohort_last:date}, grouped by that NPS rating. Churned: no purchase in the {window_days} "
                             "days after that, {outcome_start:date} to {outcome_end:date}. Spend: net spend in those "
@@ -120,6 +120,15 @@ MESSAGES: dict[str, str] = {
     "language.en": "English",
 
     # ---------------------------------------------------------------- complaints
+    # Complaint categories are client data; the ones that are a survey dimension take its name
+    # (a category the catalogue does not know is shown as the data has it).
+    "complaint_category.checkout wait": "Checkout speed",
+    "complaint_category.staff": "Staff attitude",
+    "complaint_category.environment": "Store environment",
+    "complaint_category.price": "Price",
+    "complaint_category.refund/after-sales": "After-sales service",
+    "complaint_category.freshness": "Freshness",
+    "complaint_category.product quality": "Product quality",
     "complaints.table.store": "store",
     "complaints.table.complaints": "complaints",
     "complaints.table.baskets": "baskets",

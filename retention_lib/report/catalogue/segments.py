@@ -5,20 +5,19 @@ MESSAGES: dict[str, str] = {
     "segment.champions": "champions",
     "segment.loyal": "loyal",
     "segment.new": "new",
-    "segment.potential": "potential",
-    "segment.can't lose": "can't lose",
-    "segment.at risk": "at risk",
-    "segment.hibernating": "hibernating",
-    "segment.lost": "lost",
+    "segment.occasional": "occasional",
+    "segment.best_gone_quiet": "best customers gone quiet",
+    "segment.gone_quiet": "gone quiet",
+    "segment.dormant": "dormant",
     "segment.not_yet": "(not a customer yet)",
-    "segment_description.champions": "bought recently, often and for a lot",
-    "segment_description.loyal": "recent, with middling or better frequency and spend",
-    "segment_description.new": "first purchase in the last {new_days} days",
-    "segment_description.potential": "recent, but buying rarely or for little",
-    "segment_description.can't lose": "were among the best buyers, now silent",
-    "segment_description.at risk": "good buyers who have gone quiet",
-    "segment_description.hibernating": "rare, low-spending and quiet for a while",
-    "segment_description.lost": "longest silence, little frequency or spend",
+    "segment_description.champions": "recent; high frequency and spend (FM 4–5)",
+    "segment_description.loyal": "recent; middling frequency and spend (FM 3)",
+    "segment_description.new": "recent; first purchase in the last {new_days} days",
+    "segment_description.occasional": "recent, but buying rarely or for little (FM 1–2)",
+    "segment_description.best_gone_quiet": "high frequency and spend (FM 4–5), but no purchase for {lapse_days} to "
+                                           "{last_quiet_day} days",
+    "segment_description.gone_quiet": "no purchase for {lapse_days} to {last_quiet_day} days",
+    "segment_description.dormant": "no purchase for {long_days} days or more",
     "tier.core": "core",
     "tier.key": "key",
     "tier.developable": "developable",
@@ -39,15 +38,38 @@ MESSAGES: dict[str, str] = {
                              "would be worth at least {key_clv:cur0} if they surely stayed (at their rate while "
                              "active). Low-priority: everyone else.",
     "tiers.key_quantile": ", {quantile:pct0} quantile",
-    "segments.rfm": "<b>RFM segments</b> of the {members:count} members with a purchase so far, scored at the end of "
-                    "{month}: recency, frequency and spend over the last {window_days} days, each in quintiles (5 "
-                    "best). Revenue is the members' net spend this month.",
+    "segments.rfm": "<b>RFM segments</b> of the {members:count} members with a purchase so far, at the end of "
+                    "{month}. {recency} Frequency (purchase days) and spend over the last {window_days} days are "
+                    "scored in quintiles (5 best); FM is their average, rounded up. Revenue is the members' net "
+                    "spend this month.",
+    "segments.recency_rule": "Recent: a purchase in the last {lapse_days} days (the lapse rule) or in the month "
+                             "itself; gone quiet: no purchase for {lapse_days} to {last_quiet_day} days; dormant: "
+                             "none for {long_days} days or more.",
     "segments.table.segment": "segment",
     "segments.table.members": "members",
     "segments.table.share_of_members": "share of members",
+    "segments.table.bought_this_month": "bought this month",
     "segments.table.revenue": "revenue this month ({currency})",
     "segments.table.share_of_revenue": "share of revenue",
     "segments.table.description": "who they are",
+    "segments.chart.members": "Members by RFM segment, end of {month}",
+    "segments.chart.members_axis": "Members",
+    "segments.chart.segment_axis": "RFM segment",
+    "segments.chart.revenue": "Members' revenue in {month} by segment",
+    "segments.chart.revenue_axis": "{currency} thousands",
+    "segments.chart.status.recent": "recent: bought in the last {lapse_days} days or this month",
+    "segments.chart.status.lapsed": "gone quiet: {lapse_days}–{last_quiet_day} days without a purchase",
+    "segments.chart.status.long_lapsed": "dormant: {long_days} days or more",
+    "tiers.chart.members": "Members by value tier, end of {month}",
+    "tiers.chart.tier_axis": "Value tier",
+    "tiers.chart.clv": "{horizon}-month CLV by tier, {month}",
+    "tiers.chart.clv_axis": "{currency} thousands (discounted)",
+    "migration.what.segment": "RFM segment",
+    "migration.what.tier": "Value tier",
+    "migration.chart.title": "{what}: members moving from the end of {previous} to the end of {month}",
+    "migration.chart.rows": "{what} at the end of {previous}",
+    "migration.chart.columns": "{what} at the end of {month}",
+    "migration.chart.colour": "% of the row's members",
     "tiers.intro": "<b>Value tiers</b> from each member's CLV and P(alive). {rule}",
     "tiers.table.tier": "tier",
     "tiers.table.action": "action",
@@ -79,13 +101,25 @@ MESSAGES: dict[str, str] = {
     "warning_inline.open_complaint": "open or unresolved complaint",
     "warning.reasons": "{reasons:labels:warning_inline}",
     "warning.summary": "<b>Early warning.</b> Of {checked:count} members who bought in the last {weeks} weeks, "
-                       "<b>{flagged:count}</b> show at least one sign of turning away ({multiple:count} show two or "
-                       "more). Frequency and spend compare the last {recent_weeks} weeks with each member's own "
-                       "previous {baseline_weeks} weeks; survey and complaint signs look back {lookback_days} days. "
-                       "The list of members is a file for the consultant, not part of this report.",
+                       "<b>{flagged:count}</b> are flagged: they show at least one sign of turning away "
+                       "({multiple:count} show two or more). {windows} Survey and complaint signs look back "
+                       "{lookback_days} days. The list of flagged members is a file for the consultant, not part of "
+                       "this report.",
+    "warning.windows.full": "Frequency and spend compare the last {recent_weeks} weeks with each member's own "
+                            "previous {baseline_weeks} weeks.",
+    "warning.windows.shortened": "Frequency and spend compare the last {recent_weeks} weeks with each member's own "
+                                 "previous {baseline_weeks} weeks: the data starts on {first:date}, too late for the "
+                                 "usual {usual_weeks}-week baseline.",
+    "warning.windows.unavailable": "Falling frequency and spend are not checked this month: {reason}",
+    "warning.short_history": "the data starts on {first:date}, leaving {weeks} weeks before the last {recent_weeks} "
+                             "weeks, fewer than the {min_weeks} weeks of each member's own history they compare "
+                             "against.",
+    "warning.chart.title": "Early warning at the end of {month}: members flagged by reason (of {checked:count} "
+                           "checked)",
+    "warning.chart.axis": "Members flagged",
     "warning.table.reason": "reason",
     "warning.table.members": "members",
     "warning.table.share": "share of checked",
-    "warning.no_data": "no data",
+    "warning.no_data": "not checked",
 
 }

@@ -1,76 +1,133 @@
-"""Charts of the data and the KPI board: daily coverage, membership and KPI trends (notebooks 01 and 02)."""
+"""Charts of the data and the KPI board: daily coverage, membership and KPI trends (notebooks 01 and 02).
+
+Legends sit outside the plotting area, so they never cover a point, and value axes leave room
+above the highest point.
+"""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import FuncFormatter
 
+from retention_lib.report import text
 from retention_lib.report.charts.style import HIGHLIGHT, MAX_STORE_LINES, PALETTE, highlight_month, use_style
+from retention_lib.report.text import say
+
+HEADROOM = 1.12   # the value axis ends this far above the highest point
+
+
+def _legend_above(ax, ncols: int = 4, **options) -> None:
+    """The legend in one band between the title and the plotting area."""
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=ncols, frameon=False, borderaxespad=0.3,
+              **options)
+
+
+def _legend_beside(ax, **options) -> None:
+    """The legend to the right of the plotting area, one entry a line."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, borderaxespad=0, **options)
+
+
+def _counts_axis(ax) -> None:
+    """Counts on the value axis with thousands separators, as in the tables."""
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: text.count(v)))
 
 
 def coverage_chart(daily: pd.DataFrame, month: str):
-    """Baskets per day and store over the month; days with no data stand out at zero."""
+    """Baskets per day and store over the month; days with no data stand out at zero.
+
+    `daily` holds every store with a basket in the month (data/quality.month_coverage), so the
+    store count in the title is the KPI section's "stores with baskets in the month".
+    """
     use_style()
-    fig, ax = plt.subplots(figsize=(9, 3.2))
-    if daily["store_id"].nunique() <= MAX_STORE_LINES:
-        sns.lineplot(data=daily, x="date", y="baskets", hue="store_id", marker="o", ax=ax)
-        ax.set(title=f"Baskets per day and store, {month}")
-        ax.legend(title="Store", loc="lower left", ncols=4)
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    stores = daily["store_id"].nunique()
+    if stores <= MAX_STORE_LINES:
+        shown = daily.assign(store_id=daily["store_id"].astype(str))
+        sns.lineplot(data=shown, x="date", y="baskets", hue="store_id", marker="o", ax=ax)
+        ax.set_title(say("activity_chart.coverage.stores", month=month))
+        _legend_beside(ax, title=say("activity_chart.coverage.store"), alignment="left")
+        top = float(shown["baskets"].max())
     else:  # a chain: one line for all stores
         total = daily.groupby("date", as_index=False)["baskets"].sum()
         sns.lineplot(data=total, x="date", y="baskets", marker="o", ax=ax)
-        ax.set(title=f"Baskets per day, all {daily['store_id'].nunique()} stores, {month}")
-    ax.set(xlabel="Day", ylabel="Baskets per day")
-    ax.set_ylim(bottom=0)
+        ax.set_title(say("activity_chart.coverage.chain", n=stores, month=month))
+        top = float(total["baskets"].max())
+    ax.set(xlabel=say("activity_chart.coverage.xlabel"), ylabel=say("activity_chart.coverage.ylabel"))
+    ax.set_ylim(0, max(top, 1.0) * HEADROOM)
+    _counts_axis(ax)
     fig.autofmt_xdate()
     return fig
 
 
 def membership_chart(monthly: pd.DataFrame, month: str):
-    """Member and non-member baskets per month, the reported month highlighted."""
+    """Member and non-member baskets per month, the reported month outlined."""
     use_style()
-    fig, ax = plt.subplots(figsize=(9, 3.2))
+    fig, ax = plt.subplots(figsize=(9, 3.6))
     x = range(len(monthly))
-    ax.bar(x, monthly["member_baskets"], label="Member baskets")
-    ax.bar(x, monthly["non_member_baskets"], bottom=monthly["member_baskets"], label="Non-member baskets")
+    ax.bar(x, monthly["member_baskets"], label=say("activity_chart.membership.members"))
+    ax.bar(x, monthly["non_member_baskets"], bottom=monthly["member_baskets"],
+           label=say("activity_chart.membership.non_members"))
     if month in set(monthly["month"]):
         i = list(monthly["month"]).index(month)
         ax.axvspan(i - 0.45, i + 0.45, fill=False, edgecolor=HIGHLIGHT, linewidth=2, label=f"{month}")
     ax.set_xticks(list(x), monthly["month"], rotation=45, ha="right")
-    ax.set(title=f"Baskets per month, members and non-members (13 months to {month})",
-           xlabel="Month", ylabel="Baskets per month")
-    ax.legend(loc="lower left")
+    ax.set_title(say("activity_chart.membership.title", first=monthly["month"].iloc[0], month=month), pad=22)
+    ax.set(xlabel=say("activity_chart.month"), ylabel=say("activity_chart.membership.ylabel"))
+    top = float((monthly["member_baskets"] + monthly["non_member_baskets"]).max())
+    ax.set_ylim(0, max(top, 1.0) * HEADROOM)
+    _counts_axis(ax)
+    _legend_above(ax, ncols=3)
     return fig
 
 
-def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days: int):
-    """Small multiples of the headline KPIs over the 13 months to `month`, that month shaded.
+def _panels(trend: pd.DataFrame, currency: str, lapse_days: int) -> list:
+    """(title, y label, [(column, series label, how)]) of every panel with data in `trend`.
 
-    Months without data are gaps, not zeros.
+    A series without any value is left out, and so is a panel left with none; the members'
+    share of revenue is left out when no month has a non-member basket (it is 100% by construction).
+    """
+    panels = [
+        ("active", "members", [("active_customers", "active", "bar")]),
+        ("flows", "members", [("new_customers", "new", "line"), ("reactivated_customers", "reactivated", "line"),
+                              ("lapsed_customers", "lapsed", "line")]),
+        ("rates", "pct_members", [("churn_rate", "churn", "pct"), ("repurchase_rate", "repurchase", "pct")]),
+        ("avg_basket", "per_basket", [("avg_basket_value", "avg_basket", "line")]),
+        ("revenue_per_active", "per_member", [("revenue_per_active", "revenue_per_active", "line")]),
+        ("member_share", "pct_revenue", [("member_revenue_share", "member_share", "pct")]),
+        ("complaints", "complaints", [("complaint_rate", "complaint_rate", "line")]),
+        ("satisfaction", "satisfaction", [("nps", "nps", "line"), ("csat", "csat", "pct")]),
+    ]
+    shown = []
+    for name, ylabel, series in panels:
+        if name == "member_share" and not (trend["non_member_baskets"].fillna(0) > 0).any():
+            continue
+        kept = [(col, say(f"activity_chart.series.{key}", lapse_days=lapse_days), how)
+                for col, key, how in series if col in trend and trend[col].notna().any()]
+        if kept:
+            shown.append((say(f"activity_chart.panel.{name}"),
+                          say(f"activity_chart.ylabel.{ylabel}", currency=currency), kept))
+    return shown
+
+
+def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days: int):
+    """Small multiples of the headline KPIs over the months to `month` that have data (at most
+    13), that month shaded; panels without any data are left out.
+
+    Months without data inside the span are gaps, not zeros. Warm-up months (the first N days of
+    data) are hatched: churn, new and returning members are not measured there.
     """
     use_style()
-    labels = list(trend["month"])
+    with_data = trend.index[trend["baskets"].notna()]
+    trend = trend.loc[with_data.min():].reset_index(drop=True) if len(with_data) else trend
+    labels = [str(m) for m in trend["month"]]
     x = list(range(len(labels)))
-    panels = [
-        ("Active members", "Members", [("active_customers", "Active", "bar")]),
-        ("New, reactivated and lapsed members", "Members",
-         [("new_customers", "New", "line"), ("reactivated_customers", "Reactivated", "line"),
-          ("lapsed_customers", f"Lapsed ({lapse_days}-day rule)", "line")]),
-        ("Churn and repurchase rate", "% of members",
-         [("churn_rate", "Churn rate", "pct"), ("repurchase_rate", "Repurchase rate", "pct")]),
-        ("Average basket value", f"{currency} per basket", [("avg_basket_value", "Average basket", "line")]),
-        ("Revenue per active member", f"{currency} per member", [("revenue_per_active", "Revenue per member", "line")]),
-        ("Members' share of revenue", "% of revenue", [("member_revenue_share", "Members' share", "pct")]),
-    ]
-    if "complaint_rate" in trend:
-        panels.append(("Complaints per 1,000 baskets", "Complaints per 1,000 baskets",
-                       [("complaint_rate", "Complaint rate", "line")]))
-    if "nps" in trend:
-        panels.append(("NPS and CSAT", "NPS (−100 to 100) / CSAT (%)",
-                       [("nps", "NPS", "line"), ("csat", "CSAT (% 4–5)", "pct")]))
+    panels = _panels(trend, currency, lapse_days)
     cols = 4 if len(panels) > 6 else 3
-    fig, axes = plt.subplots(2, cols, figsize=(4.2 * cols, 7.2), squeeze=False)
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.9 * rows + 0.6), squeeze=False)
     colours = sns.color_palette(PALETTE)
+    warm = trend["warm_up"].eq(True) if "warm_up" in trend else pd.Series(False, index=trend.index)
     for ax, (title, ylabel, series) in zip(axes.flat, panels):
         for j, (col, name, how) in enumerate(series):
             y = trend[col].astype(float) * (100 if how == "pct" else 1)
@@ -78,36 +135,34 @@ def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days:
                 ax.bar(x, y, color=[HIGHLIGHT if m == month else colours[0] for m in labels], label=name)
             else:
                 ax.plot(x, y, marker="o", markersize=3.5, color=colours[j], label=name)
-                if month in labels:
+                if month in labels and pd.notna(y.iloc[labels.index(month)]):
                     i = labels.index(month)
                     ax.plot([i], [y.iloc[i]], marker="o", markersize=9, markerfacecolor="none",
                             markeredgecolor="black", markeredgewidth=1.5, zorder=5)
         highlight_month(ax, labels, month)
-        ax.set_title(title)
-        ax.set(xlabel="Month", ylabel=ylabel)
+        ax.set_title(title, pad=20 if len(series) > 1 else 6)
+        ax.set(xlabel=say("activity_chart.month"), ylabel=ylabel)
         ax.set_xticks(x, labels, rotation=90, fontsize=8)
         # Axes start at zero (NPS may go below) so small month-to-month moves are not magnified.
-        known = [c for c, _, _ in series if trend[c].notna().any()]
-        low = min([0.0] + [float(trend[c].min()) for c in known])
-        high = max([1.0] + [float(trend[c].max()) * (100 if how == "pct" else 1) for c, _, how in series if c in known])
+        scaled = [trend[c].astype(float) * (100 if how == "pct" else 1) for c, _, how in series]
+        low = min([0.0] + [float(s.min()) for s in scaled])
+        high = max([1.0] + [float(s.max()) for s in scaled])
         pct_only = all(how == "pct" for _, _, how in series)
-        ax.set_ylim(low, 105 if pct_only else high * 1.12)
-        for i, w in enumerate(trend.get("warm_up", pd.Series(False, index=trend.index))):
-            if w is True or w == 1:
-                ax.axvspan(i - 0.5, i + 0.5, facecolor="none", edgecolor="grey", hatch="//", linewidth=0, zorder=0)
-        missing = [i for i, b in enumerate(trend["baskets"]) if pd.isna(b)]
-        for i in missing:
+        ax.set_ylim(low, 100 * HEADROOM if pct_only else high * HEADROOM)
+        for i in (i for i, w in enumerate(warm) if w):
+            ax.axvspan(i - 0.5, i + 0.5, facecolor="none", edgecolor="grey", hatch="//", linewidth=0, zorder=0)
+        for i in (i for i, b in enumerate(trend["baskets"]) if pd.isna(b)):
             ax.axvspan(i - 0.5, i + 0.5, color="lightgrey", alpha=0.35, linewidth=0, zorder=0)
-        if missing:
-            ax.text((missing[0] + missing[-1]) / 2, sum(ax.get_ylim()) / 2, "no data", ha="center",
-                    va="center", color="grey", fontsize=9)
         ax.set_xlim(-0.5, len(labels) - 0.5)
+        if all(col.endswith("_customers") for col, _, _ in series):   # member counts
+            _counts_axis(ax)
         if len(series) > 1:
-            ax.legend(fontsize=8, loc="best")
+            _legend_above(ax, ncols=len(series), fontsize=8)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    warm = " Hatched: first months of data (churn not measurable; new members include existing ones)." \
-        if trend.get("warm_up", pd.Series(dtype=bool)).eq(True).any() else ""
-    fig.suptitle(f"Monthly KPIs, all stores, {labels[0]} to {labels[-1]} ({month} shaded).{warm}",
-                 fontweight="bold", fontsize=12 if warm else 13)
+    title = say("activity_chart.trends.title", first=labels[0], last=labels[-1], month=month)
+    if warm.any():
+        title = say("activity_chart.trends.title_warm_up", title=title)
+    fig.suptitle(title, fontweight="bold", fontsize=12)
     return fig
+

@@ -4,8 +4,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import FuncFormatter
 
-from retention_lib.report.charts.style import use_style
+from retention_lib.report.charts.style import PALETTE, use_style
+from retention_lib.report.text import count, month_label
 
 
 def period_transactions_chart(table: pd.DataFrame, model_name: str, as_of: str):
@@ -17,6 +19,7 @@ def period_transactions_chart(table: pd.DataFrame, model_name: str, as_of: str):
     ax.set(title=f"Members by number of repeat purchases, actual vs {model_name}, history to {as_of}",
            xlabel="Repeat purchases (purchase days after the first)", ylabel="Members")
     ax.tick_params(axis="x", rotation=45)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: count(y)))
     ax.legend(title=None)
     return fig
 
@@ -37,11 +40,13 @@ def tracking_chart(track: pd.DataFrame, model_name: str, calibration_end: str):
     ax.plot(track["week_end"], track["actual"], label="Actual")
     ax.plot(track["week_end"], track["predicted"], linestyle="--", label=f"{model_name} expected")
     ax.axvline(pd.Timestamp(calibration_end), color="grey", linestyle=":", label="End of calibration")
-    period = f"{track['week_end'].iloc[0]:%b %Y}–{track['week_end'].iloc[-1]:%b %Y}"
+    period = f"{month_label(track['week_end'].iloc[0])} to {month_label(track['week_end'].iloc[-1])}"
     ax.set(title=f"Weekly repeat purchases of the calibration cohort, actual vs model, {period}",
            xlabel="Week ending", ylabel="Repeat purchases per week")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="lower left")
+    ax.set_title(ax.get_title(), pad=24)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: count(y)))
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=3, frameon=False, fontsize=9)   # above the lines
     return fig
 
 
@@ -56,17 +61,39 @@ def calibration_chart(rel: pd.DataFrame, holdout_weeks: float):
     return fig
 
 
+# The groups whose value at stake the report's at-risk figure adds up (analytics.value headline),
+# and the likely lost, whose "value if won back" is a long shot, drawn apart.
+AT_RISK_GROUPS = ("newly_at_risk", "at_risk_earlier")
+LIKELY_LOST = "likely_lost"
+
+
 def clv_groups_chart(table: pd.DataFrame, currency: str, horizon: int, month: str):
-    """Expected CLV and the further value at stake, by churn status, in thousands."""
+    """Expected CLV by churn status (left) and, on its own scale, the further value at stake if the
+    members at risk were retained (right; the likely lost if won back, in grey): beside the
+    CLV of everyone it would be a sliver. `table`: analytics.value.groups with a `label` column."""
     use_style()
-    fig, ax = plt.subplots(figsize=(8, 3.4))
-    long = table.melt(id_vars="group", value_vars=["clv", "value_at_stake"], var_name="measure", value_name="value")
-    long["measure"] = long["measure"].map({"clv": "Expected CLV", "value_at_stake": "Further value at stake if retained"})
-    long["value"] = long["value"] / 1000
-    sns.barplot(data=long, x="group", y="value", hue="measure", ax=ax)
-    ax.set(title=f"{horizon}-month CLV by churn status of members, {month} ({currency} thousands, discounted)",
-           xlabel="", ylabel=f"{currency} thousands")
-    ax.legend(title=None)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [1.2, 1]})
+    colours = sns.color_palette(PALETTE)
+    names = table["label"] if "label" in table else table["group"]
+    stake = table["group"].isin([*AT_RISK_GROUPS, LIKELY_LOST])
+    panels = ((a1, table["clv"], names, [colours[0]] * len(table), f"Expected {horizon}-month CLV"),
+              (a2, table.loc[stake, "value_at_stake"], names[stake],
+               ["lightgrey" if g == LIKELY_LOST else colours[3] for g in table.loc[stake, "group"]],
+               f"Value at stake if retained ({horizon} months)"))
+    for ax, values, x, colour, title in panels:
+        v = values.astype(float)   # in full units, ticks with separators: in thousands a small group reads "0"
+        bars = ax.bar([n.replace(" (", "\n(") for n in x], v, color=colour)
+        ax.bar_label(bars, labels=[count(y) for y in v], padding=2, fontsize=9)
+        ax.set(title=title, xlabel="", ylabel=f"{currency}, discounted")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: count(y)))
+        ax.set_ylim(0, (v.max() if len(v) else 0) * 1.15 or 1)
+        ax.title.set_fontsize(11)
+        ax.tick_params(axis="x", labelsize=9)
+    if stake.any() and (table.loc[stake, "group"] == LIKELY_LOST).any():
+        a2.text(0.99, 0.97, "grey: if won back, at long odds", transform=a2.transAxes, ha="right", va="top",
+                fontsize=8, color="dimgrey")
+    fig.suptitle(f"CLV and value at stake by churn status of members, {month_label(month)}", fontweight="bold",
+                 fontsize=12)
     return fig
 
 
@@ -81,7 +108,9 @@ def track_record_chart(record: pd.DataFrame):
     ax.set(title="Model track record: member purchase days per month, forecast vs actual",
            xlabel="Month forecast", ylabel="Purchase days per month")
     ax.set_ylim(0, 1.1 * max(record["actual_purchases"].max(), record["predicted_purchases"].max()))
-    ax.legend(loc="lower left")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: count(y)))
+    ax.set_title(ax.get_title(), pad=24)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=2, frameon=False, fontsize=9)   # above the lines
     return fig
 
 

@@ -5,21 +5,25 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from retention_lib.report.charts.style import HIGHLIGHT, use_style
+from retention_lib.report.text import say
+
+GREY = "grey"
 
 
-def drivers_chart(numeric: pd.DataFrame, month: str, window: str):
-    """Cohen's d of lapsed against retained members, with 95% CIs, per feature."""
+def drivers_chart(numeric: pd.DataFrame, month: str, window: str, min_group_n: int | None = None):
+    """Lapsed minus retained in pooled standard deviations (Cohen's d) per feature, with the Welch
+    95% interval on the same scale; a feature is coloured exactly when its `significant` flag
+    (analytics.lapse_drivers: the one rule the text and findings use) is set."""
     use_style()
     d = numeric.dropna(subset=["cohens_d"]).iloc[::-1]
     fig, ax = plt.subplots(figsize=(8.5, 0.38 * len(d) + 1.6))
     y = list(range(len(d)))
-    excl = (d["d_low"] > 0) | (d["d_high"] < 0)
-    colours = [HIGHLIGHT if e else "grey" for e in excl]
-    ax.hlines(y, d["d_low"], d["d_high"], colors=colours, linewidth=2)
+    colours = [HIGHLIGHT if bool(flag) else GREY for flag in d["significant"]]
+    ax.hlines(y, d["scaled_low"], d["scaled_high"], colors=colours, linewidth=2)
     ax.scatter(d["cohens_d"], y, color=colours, zorder=3)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, [s.replace(" (%)", "") for s in d["label"]])
-    ax.set(title=f"How lapsed members differ from retained ones, {window}",
-           xlabel="Cohen's d, lapsed − retained (standard deviations), 95% CI; coloured: CI excludes 0",
-           ylabel="")
+    ax.set(title=say("drivers.chart.title", window=window),
+           xlabel=say("drivers.chart.xlabel", min_group_n=min_group_n) if min_group_n is not None
+           else say("drivers.chart.xlabel_any"), ylabel="")
     return fig

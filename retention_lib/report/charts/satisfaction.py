@@ -6,6 +6,7 @@ import pandas as pd
 import seaborn as sns
 
 from retention_lib.report.charts.style import HIGHLIGHT, PALETTE, error_bars, use_style
+from retention_lib.report.text import month_label
 
 
 def satisfaction_trend_chart(monthly: pd.DataFrame, month: str):
@@ -29,12 +30,15 @@ def satisfaction_trend_chart(monthly: pd.DataFrame, month: str):
         if month in labels:
             i = labels.index(month)
             ax.axvspan(i - 0.4, i + 0.4, color=HIGHLIGHT, alpha=0.15)
-        ax.set_xticks(x, [m[2:] for m in labels], rotation=90, fontsize=8)
+        ax.set_xticks(x, [month_label(m) for m in labels], rotation=90, fontsize=8)
         ax.set(xlabel="Month", ylabel=ylabel)
-        if small.any():
-            ax.legend(fontsize=8, loc="lower left")
-    a1.set_title(f"NPS by month with 95% intervals, {labels[0]} to {labels[-1]}")
-    a2.set_title(f"CSAT by month with 95% intervals, {labels[0]} to {labels[-1]}")
+        if small.any():   # above the plot, where it cannot cover a point
+            ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1, 1), ncol=2, frameon=False,
+                      borderaxespad=0.2)
+    span = f"{month_label(labels[0])} to {month_label(labels[-1])}"
+    pad = 22 if small.any() else 6
+    a1.set_title(f"NPS by month with 95% intervals, {span}", pad=pad)
+    a2.set_title(f"CSAT by month with 95% intervals, {span}", pad=pad)
     a2.set_ylim(0, 100)
     return fig
 
@@ -81,8 +85,8 @@ def complaints_chart(trend: pd.DataFrame, categories: pd.DataFrame, month: str):
     a1.bar(x, v, color=[HIGHLIGHT if m == month else sns.color_palette(PALETTE)[0] for m in labels])
     a1.errorbar(x, v, yerr=error_bars(v, trend["per_1000_lo"], trend["per_1000_hi"]), fmt="none",
                 ecolor="black", elinewidth=1, capsize=3)
-    a1.set_xticks(x, [m[2:] for m in labels], rotation=90, fontsize=8)
-    a1.set(title=f"Complaints per 1,000 baskets, {labels[0]} to {labels[-1]} (95% CI)",
+    a1.set_xticks(x, [month_label(m) for m in labels], rotation=90, fontsize=8)
+    a1.set(title=f"Complaints per 1,000 baskets, {month_label(labels[0])} to {month_label(labels[-1])} (95% CI)",
            xlabel="Month opened", ylabel="Complaints per 1,000 baskets")
     c = categories.sort_values("per_1000_baskets") if len(categories) else categories
     if len(c):
@@ -92,7 +96,7 @@ def complaints_chart(trend: pd.DataFrame, categories: pd.DataFrame, month: str):
                     ecolor="black", elinewidth=1, capsize=2)
     else:
         a2.text(0.5, 0.5, "No complaints this month", ha="center", va="center", transform=a2.transAxes)
-    a2.set(title=f"By category, {month} (95% CI)", xlabel="Complaints per 1,000 baskets", ylabel="")
+    a2.set(title=f"By category, {month_label(month)} (95% CI)", xlabel="Complaints per 1,000 baskets", ylabel="")
     return fig
 
 
@@ -133,7 +137,7 @@ def comment_themes_chart(themes: pd.DataFrame, month: str):
     for group, colour in colours.items():
         ax.barh(t["label"], t[f"from_{group}"], left=left, color=colour, label=f"From {group}")
         left += t[f"from_{group}"]
-    ax.set(title=f"Comment themes in {month}, by the respondent's NPS group",
+    ax.set(title=f"Comment themes in {month_label(month)}, by the respondent's NPS group",
            xlabel="Comments mentioning the theme (Chinese and English)", ylabel="")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)   # beside the bars
     return fig

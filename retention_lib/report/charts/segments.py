@@ -1,23 +1,38 @@
 """Charts of RFM segments, value tiers, their migration and the early warning (notebook 05)."""
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.patches import Patch
 
 from retention_lib.report.charts.style import HIGHLIGHT, PALETTE, use_style
+from retention_lib.report.text import count, say
 
 
-def segments_chart(summary: pd.DataFrame, month: str, currency: str):
-    """Members and the month's revenue by RFM segment."""
+def segments_chart(summary: pd.DataFrame, month: str, currency: str, recency: dict):
+    """Members and the month's revenue by RFM segment, each bar coloured by its members' recency
+    (recent, gone quiet, dormant: `recency` is RecencyRule.params()); the legend sits under the bars."""
     use_style()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
+    colours = sns.color_palette(PALETTE)
+    colour_of = {"recent": colours[0], "lapsed": colours[1], "long_lapsed": colours[7]}
     y = summary["segment"].astype(str)
-    a1.barh(y, summary["members"])
-    a1.set(title=f"Members by RFM segment, end of {month}", xlabel="Members", ylabel="RFM segment")
+    bar_colours = [colour_of[st] for st in summary["recency_status"]]
+    bars = a1.barh(y, summary["members"], color=bar_colours)
+    a1.bar_label(bars, labels=[count(v) for v in summary["members"]], padding=2, fontsize=9)
+    a1.set_xlim(0, max(float(summary["members"].max()), 1) * 1.15)   # room for the labels
+    a1.set(title=say("segments.chart.members", month=month), xlabel=say("segments.chart.members_axis"),
+           ylabel=say("segments.chart.segment_axis"))
     a1.invert_yaxis()
-    a2.barh(y, summary["revenue"] / 1000, color=sns.color_palette(PALETTE)[1])
-    a2.set(title=f"Members' revenue in {month} by segment", xlabel=f"{currency} thousands", ylabel="")
+    a2.barh(y, summary["revenue"] / 1000, color=bar_colours)
+    a2.set(title=say("segments.chart.revenue", month=month),
+           xlabel=say("segments.chart.revenue_axis", currency=currency), ylabel="")
+    handles = [Patch(color=colour_of[st], label=say(f"segments.chart.status.{st}", **recency)) for st in colour_of]
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0), fontsize=9)
+    fig.set_layout_engine("tight", rect=(0, 0.08, 1, 1))
     return fig
 
 
@@ -27,24 +42,29 @@ def tiers_chart(summary: pd.DataFrame, month: str, currency: str, horizon: int):
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.2), sharey=True)
     y = summary["tier"].astype(str)
     a1.barh(y, summary["members"])
-    a1.set(title=f"Members by value tier, end of {month}", xlabel="Members", ylabel="Value tier")
+    a1.set(title=say("tiers.chart.members", month=month), xlabel=say("segments.chart.members_axis"),
+           ylabel=say("tiers.chart.tier_axis"))
     a1.invert_yaxis()
     a2.barh(y, summary["clv"] / 1000, color=sns.color_palette(PALETTE)[2])
-    a2.set(title=f"{horizon}-month CLV by tier, {month}", xlabel=f"{currency} thousands (discounted)", ylabel="")
+    a2.set(title=say("tiers.chart.clv", month=month, horizon=horizon),
+           xlabel=say("tiers.chart.clv_axis", currency=currency), ylabel="")
     return fig
 
 
 def migration_chart(counts: pd.DataFrame, month: str, previous: str, what: str):
-    """Members by group at the end of the previous month (rows) and of this month (columns)."""
+    """Members by group at the end of the previous month (rows) and of this month (columns);
+    `what` names the groups (a label: "RFM segment", "value tier")."""
     use_style()
     n_rows, n_cols = counts.shape
-    fig, ax = plt.subplots(figsize=(max(6, 0.95 * n_cols + 3), max(3.2, 0.5 * n_rows + 1.5)))
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * n_cols + 3), max(3.2, 0.5 * n_rows + 1.5)))
     shares = counts.div(counts.sum(axis=1).where(lambda s: s > 0), axis=0) * 100
     sns.heatmap(shares, annot=counts, fmt=",d", cmap="Blues", vmin=0, vmax=100,
-                cbar_kws={"label": "% of the row's members"}, annot_kws={"fontsize": 8}, ax=ax)
-    ax.set(title=f"{what}: members moving from the end of {previous} to the end of {month}",
-           xlabel=f"{what} at the end of {month}", ylabel=f"{what} at the end of {previous}")
-    ax.tick_params(axis="x", rotation=30)
+                cbar_kws={"label": say("migration.chart.colour")}, annot_kws={"fontsize": 8}, ax=ax)
+    ax.set(title=say("migration.chart.title", what=what, previous=previous, month=month),
+           xlabel=say("migration.chart.columns", what=what, month=month),
+           ylabel=say("migration.chart.rows", what=what, previous=previous))
+    # wrapped, level column names: long names ("best customers gone quiet") do not run into each other
+    ax.set_xticklabels([textwrap.fill(str(c), 11) for c in counts.columns], rotation=0, fontsize=9)
     return fig
 
 
@@ -53,11 +73,11 @@ def early_warning_chart(counts: pd.DataFrame, month: str, checked: int):
     use_style()
     c = counts[counts["available"]]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(c) + 1.4))
-    colours = [HIGHLIGHT if r == "Any reason" else sns.color_palette(PALETTE)[0] for r in c["reason"]]
+    colours = [HIGHLIGHT if r == say("warning.any") else sns.color_palette(PALETTE)[0] for r in c["reason"]]
     ax.barh(c["reason"], c["members"].astype(float), color=colours)
     ax.invert_yaxis()
     for i, v in enumerate(c["members"].astype(float)):
         ax.text(v, i, f" {v:,.0f}", va="center", fontsize=9)
-    ax.set(title=f"Early warning at the end of {month}: members flagged by reason (of {checked:,} checked)",
-           xlabel="Members flagged", ylabel="")
+    ax.set_xlim(0, max(float(c["members"].astype(float).max() or 0), 1) * 1.15)   # room for the labels
+    ax.set(title=say("warning.chart.title", month=month, checked=checked), xlabel=say("warning.chart.axis"), ylabel="")
     return fig

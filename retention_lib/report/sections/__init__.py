@@ -16,6 +16,7 @@ from retention_lib.core.run import Run
 from retention_lib.report.sections.actions import actions_section
 from retention_lib.report.sections.churn_value import churn_and_value
 from retention_lib.report.sections.data_quality import data_quality
+from retention_lib.report.sections.glossary import glossary_section
 from retention_lib.report.sections.kpis import kpi_section
 from retention_lib.report.sections.satisfaction import satisfaction_section
 from retention_lib.report.sections.segments import segments_section
@@ -45,6 +46,7 @@ SECTIONS: list[Section] = [
     Section("segments", segments_section),
     Section("satisfaction", satisfaction_section),
     Section("actions", actions_section),
+    Section("glossary", glossary_section),   # the terms close the analysis; the data-quality footnote stays last
     Section("data-quality", data_quality),
 ]
 

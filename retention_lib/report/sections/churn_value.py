@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from retention_lib.analytics import churn
 from retention_lib.core.run import Run
 from retention_lib.report import text
 from retention_lib.report.sections.common import image, paragraph, table, unavailable
 
 
 def churn_and_value(run: Run) -> list | None:
-    churn = run.read("churn_summary")
-    h = churn["headline"]
+    h = run.read("churn_summary")["headline"]
     cur = run.config.currency
     counts = dict(members=h["members_scored"], at_risk=h["at_risk"], newly=h["newly_at_risk"],
                   likely_lost=h["likely_lost"])
@@ -21,6 +21,9 @@ def churn_and_value(run: Run) -> list | None:
     else:
         items = [paragraph("churn.headline.lapse_rule", reason=h["reason"], overdue_factor=h["overdue_factor"],
                     lapse_days=h["lapse_days"], **counts)]
+    note = churn.lapsed_note(h)
+    if note is not None:
+        items.append(paragraph(note.key, **note.params))
     bt = run.read("backtest")
     if bt:
         m = bt["metrics"]
@@ -34,6 +37,9 @@ def churn_and_value(run: Run) -> list | None:
                     at_stake=value["at_risk_value_at_stake"], newly_at_stake=value["newly_at_risk_value_at_stake"],
                     likely_lost=value["likely_lost_members"], won_back=value["likely_lost_value_if_won_back"]))
     groups = text.labelled(pd.DataFrame(value["groups"]), "group", "churn_group")
-    groups = groups.round({c: 0 for c in groups.columns[1:]}).astype({c: "int64" for c in groups.columns[1:]})
-    items.append(table(text.headers(groups, "clv.groups", currency=cur)))
-    return items
+    # counts and money as the reader reads them (separators; the currency is in the headers)
+    shown = groups.assign(members=groups["members"].map(text.count),
+                          **{c: groups[c].map(lambda v: text.money(v, 0))
+                             for c in ("clv", "clv_if_alive", "value_at_stake")})
+    items.append(table(text.headers(shown, "clv.groups", currency=cur)))
+    return items + image(run, "clv_chart")

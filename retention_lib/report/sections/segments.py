@@ -18,14 +18,19 @@ def segments_section(run: Run) -> list | None:
     items = unavailable(run, "segments", "early_warning")
     if seg:
         s = pd.DataFrame(seg["segments"])
+        recency = seg["recency"]
+        described = dict(lapse_days=recency["lapse_days"], last_quiet_day=recency["long_lapse_days"] - 1,
+                         long_days=recency["long_lapse_days"])
         items.append(paragraph("segments.rfm", members=seg["members"], month=seg["month"],
-                        window_days=seg["rfm_window_days"]))
+                               window_days=seg["rfm_window_days"], recency=recency["rule"]))
         items.append(table(text.headers(pd.DataFrame({
             "segment": [text.label("segment", k) for k in s["segment"]], "members": s["members"].map(text.count),
             "share_of_members": s["share_of_members"].map(lambda x: text.percent(x, 1)),
-            "revenue": s["revenue"].map(text.money),
+            "bought_this_month": s["bought_this_month"].map(text.count),
+            "revenue": s["revenue"].map(lambda v: text.money(v, 0)),
             "share_of_revenue": s["share_of_revenue"].map(lambda x: text.percent(x, 1)),
-            "description": [say(f"segment_description.{k}", new_days=seg["new_days"]) for k in s["segment"]]}),
+            "description": [say(f"segment_description.{k}", new_days=seg["new_days"], **described)
+                            for k in s["segment"]]}),
             "segments.table", currency=cur)))
         items += image(run, "rfm_chart")
         t = pd.DataFrame(seg["tiers"])
@@ -34,7 +39,8 @@ def segments_section(run: Run) -> list | None:
             "tier": [text.label("tier", k) for k in t["tier"]],
             "action": [text.label("tier_action", k) for k in t["tier"]], "members": t["members"].map(text.count),
             "share_of_members": t["share_of_members"].map(lambda x: text.percent(x, 1)),
-            "clv": t["clv"].map(text.money), "share_of_clv": t["share_of_clv"].map(lambda x: text.percent(x, 1)),
+            "clv": t["clv"].map(lambda v: text.money(v, 0)),
+            "share_of_clv": t["share_of_clv"].map(lambda x: text.percent(x, 1)),
             "mean_p_alive": t["mean_p_alive"].map(lambda x: text.number(x, 2))}), "tiers.table", currency=cur)))
         moves = seg["tier_moves"]
         items.append(paragraph("tiers.moves", previous_month=seg["previous_month"], month=seg["month"], up=moves["up"],
@@ -48,10 +54,11 @@ def segments_section(run: Run) -> list | None:
         items += image(run, "rfm_migration_chart")
     if warn:
         c = pd.DataFrame(warn["counts"])
+        w = warn["windows"]
         items.append(paragraph("warning.summary", checked=warn["checked_members"],
-                        weeks=warn["recent_weeks"] + warn["baseline_weeks"], flagged=warn["flagged_members"],
-                        multiple=warn["multiple_reasons"], recent_weeks=warn["recent_weeks"],
-                        baseline_weeks=warn["baseline_weeks"], lookback_days=warn["lookback_days"]))
+                               weeks=w["recent_weeks"] + w["baseline_weeks"], flagged=warn["flagged_members"],
+                               multiple=warn["multiple_reasons"], windows=w["rule"],
+                               lookback_days=warn["lookback_days"]))
         items.append(table(pd.DataFrame({
             say("warning.table.reason"): [text.label("warning", r) for r in c["reason"]],
             say("warning.table.members"): [(say("warning.no_data") if not a else text.count(n))

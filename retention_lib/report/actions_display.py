@@ -1,0 +1,201 @@
+"""The action lists, campaigns and track record as a reader sees them, in the report and in
+notebook 07: the lists' sentences, the campaign lines and tables as display text (numbers
+formatted with their units, campaign types as labels, no row numbers, no NaN)."""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from retention_lib.analytics import campaigns
+from retention_lib.report.text import (ci, count, date_label, headers, label, money, month_label, number, percent, say,
+                                       say_html, signed)
+
+RUN = 3   # consecutive numeric ids shown as a range from this many on
+
+
+# ---------------------------------------------------------------- labels
+def id_list(ids: Iterable[str]) -> list[str]:
+    """Campaign ids in reading order, runs of consecutive whole numbers shown as a range (1–10)."""
+    ids = list(dict.fromkeys(str(i) for i in ids))
+    ids.sort(key=campaigns.order_key(ids))
+    if not ids or not all(i.isdigit() for i in ids):
+        return ids
+    out, run = [], [ids[0]]
+    for i in ids[1:]:
+        if int(i) == int(run[-1]) + 1:
+            run.append(i)
+            continue
+        out += _run(run)
+        run = [i]
+    return out + _run(run)
+
+
+def _run(run: list[str]) -> list[str]:
+    return [say("actions.id_range", first=run[0], last=run[-1])] if len(run) >= RUN else run
+
+
+def _types(entries: list[dict]) -> list[str]:
+    return sorted({label("campaign_type", e["type"]) for e in entries}, key=lambda t: (t.casefold(), t))
+
+
+# ---------------------------------------------------------------- the lists
+def list_sentences(summary: dict, currency: str, horizon_months: int, html: bool = True) -> list[str]:
+    """The win-back, birthday and holiday lists in a sentence each. Without a consent field in
+    the data no one can be contacted: the win-back sentence says what the list would hold."""
+    fill: Callable = say_html if html else say
+    wb, bd, hg = summary["winback"], summary["birthdays"], summary["holiday_greetings"]
+    if wb.get("consent_field", True):
+        out = [fill("actions.winback", listed=wb["listed"], value=wb["listed_contact_value"], currency=currency,
+                    horizon_months=horizon_months, at_risk=wb["at_risk"], without_consent=wb["without_consent"],
+                    over_budget=wb["over_budget"], budget=wb["budget"])]
+    else:
+        out = [fill("actions.winback.no_consent_field", listed=wb["listed_if_consented"],
+                    value=wb["contact_value_if_consented"], currency=currency, horizon_months=horizon_months,
+                    at_risk=wb["at_risk"], budget=wb["budget"])]
+    if "listed" in bd:
+        out.append(fill("actions.birthdays", listed=bd["listed"]) if bd.get("consent_field", True)
+                   else fill("actions.birthdays.no_consent_field", members=bd["birthdays"]))
+    if "listed" in hg:
+        out.append(fill("actions.holidays", listed=hg["listed"]) if hg.get("consent_field", True)
+                   else fill("actions.holidays.no_consent_field", members=hg["core_and_key"]))
+    return out
+
+
+def unavailable_list(counts: dict) -> str | None:
+    """Why a care list has no counts this month, when it has none."""
+    return say(f"actions.unavailable.{counts['unavailable']}") if "unavailable" in counts else None
+
+
+def winback_table(rows: pd.DataFrame, currency: str, top: int = 10) -> pd.DataFrame:
+    """The first rows of the win-back list as display text (without names and phone numbers)."""
+    head = rows.head(top)
+    shown = pd.DataFrame({
+        "rank": [count(v) for v in head["rank"]],
+        "customer_id": head["customer_id"].astype(str).tolist(),
+        **({"top_categories": head["top_categories"].fillna(say("missing")).tolist()}
+           if "top_categories" in head else {}),
+        "usual_store": head["usual_store"].fillna(say("missing")).astype(str).tolist(),
+        "last_purchase": [date_label(v) for v in head["last_purchase"]],
+        "p_alive": [percent(v, 0) for v in head["p_alive"]],
+        "clv_if_alive": [money(v, 0) for v in head["clv_if_alive"]],
+        "contact_value": [money(v, 0) for v in head["contact_value"]],
+        "newly_at_risk": [say("actions.yes" if bool(v) else "actions.no") for v in head["newly_at_risk"]],
+    })
+    return headers(shown, "actions.list", currency=currency)
+
+
+# ---------------------------------------------------------------- campaigns
+def _means(measure: str, v) -> str:
+    if measure == "reactivated":
+        return percent(v, 1)
+    return money(v, 2) if measure == "spend" else number(v, 2)
+
+
+def _difference(measure: str, v) -> str:
+    if measure == "reactivated":
+        return say("actions.value.pp", value=v)
+    return signed(v, 0 if measure == campaigns.REVENUE else 2)
+
+
+def _interval(measure: str, lo, hi) -> str:
+    if measure == "reactivated":
+        return say("actions.interval.pp", low=lo, high=hi)
+    return ci(lo, hi, "signed", 0 if measure == campaigns.REVENUE else 2)
+
+
+def status_text(row: dict) -> str:
+    return say(f"actions.status.{row['status']}", weeks=row["window_weeks"], end=row["window_end"])
+
+
+def report_rows(records: list[dict], currency: str) -> pd.DataFrame:
+    """The report's table: campaigns with a randomised control group (measured, or waiting for
+    their window to close), one row each, in reading order. Campaigns that cannot be evaluated
+    are in `unevaluable_sentence`, never here."""
+    rows = []
+    for c in records:
+        if c["status"] == campaigns.WINDOW_OPEN:
+            result = status_text(c)
+        elif c["status"] != campaigns.ESTIMATED or c.get("measure") not in ("reactivated", campaigns.REVENUE):
+            continue
+        elif c["measure"] == "reactivated":
+            result = say("actions.reactivation" if c["significant"] else "actions.reactivation.not_significant",
+                         treatment=c["treatment_mean"], control=c["control_mean"], uplift=c["uplift"],
+                         low=c["low"], high=c["high"])
+        else:
+            rows[-1]["result"] = say("actions.revenue", result=rows[-1]["result"], uplift=c["uplift"],
+                                     currency=currency, low=c["low"], high=c["high"], weeks=c["window_weeks"])
+            continue
+        rows.append({"campaign": c["campaign_id"], "type": label("campaign_type", c["type"]), "sent": date_label(c["sent_at"]),
+                     "result": result})
+    return headers(pd.DataFrame(rows, columns=["campaign", "type", "sent", "result"]), "actions.table")
+
+
+def unevaluable_sentence(overview: dict, start, html: bool = True) -> str | None:
+    """One line for the campaigns that cannot be evaluated (sent before the data starts, or
+    without a control group): how many, their ids and types."""
+    fill: Callable = say_html if html else say
+    before, none = overview.get(campaigns.BEFORE_DATA, []), overview.get(campaigns.NO_CONTROL, [])
+    if before and none:
+        return fill("actions.unevaluable.both", n=len(before) + len(none), before=len(before), start=start,
+                    before_ids=id_list(e["campaign_id"] for e in before), no_control=len(none),
+                    no_control_ids=id_list(e["campaign_id"] for e in none), no_control_types=_types(none))
+    if before:
+        return fill("actions.unevaluable.before_data", n=len(before), start=start,
+                    ids=id_list(e["campaign_id"] for e in before), types=_types(before))
+    if none:
+        return fill("actions.unevaluable.no_control", n=len(none), ids=id_list(e["campaign_id"] for e in none),
+                    types=_types(none))
+    return None
+
+
+def evaluation_table(evaluation: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """notebook 07: every campaign with its status, and per measure the means, uplift and interval."""
+    rows = []
+    for c in evaluation.to_dict("records"):
+        measure = c.get("measure") if isinstance(c.get("measure"), str) else None
+        estimated = measure is not None
+        rows.append({
+            "campaign": c["campaign_id"], "type": label("campaign_type", c["type"]), "sent": date_label(c["sent_at"]),
+            "status": status_text(c), "n_treatment": count(c["n_treatment"]), "n_control": count(c["n_control"]),
+            "measure": say(f"actions.measure.{measure}", currency=currency) if estimated else say("missing"),
+            "treatment_mean": _means(measure, c.get("treatment_mean")) if estimated else say("missing"),
+            "control_mean": _means(measure, c.get("control_mean")) if estimated else say("missing"),
+            "uplift": _difference(measure, c["uplift"]) if estimated else say("missing"),
+            "interval": _interval(measure, c["low"], c["high"]) if estimated else say("missing"),
+            "significant": say("actions.yes" if c["significant"] else "actions.no") if estimated else say("missing"),
+        })
+    frame = pd.DataFrame(rows)
+    # a month where nothing could be estimated shows no columns of dashes
+    empty = [c for c in frame if (frame[c] == say("missing")).all()]
+    return headers(frame.drop(columns=empty), "actions.eval")
+
+
+def described_table(described: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """notebook 07: targeted members beside untargeted recent shoppers (not an effect)."""
+    rows = [{"campaign": d["campaign_id"], "type": label("campaign_type", d["type"]),
+             "measure": say(f"actions.measure.{d['measure']}", currency=currency),
+             "targeted": count(d["targeted"]), "untargeted": count(d["untargeted"]),
+             "targeted_mean": _means(d["measure"], d["targeted_mean"]),
+             "untargeted_mean": _means(d["measure"], d["untargeted_mean"]),
+             "difference": _difference(d["measure"], d["difference"]),
+             "interval": _interval(d["measure"], d["low"], d["high"])}
+            for d in described.to_dict("records")]
+    return headers(headers(pd.DataFrame(rows), "actions.described"), "actions.eval")
+
+
+# ---------------------------------------------------------------- the model's track record
+def track_record_table(record: pd.DataFrame) -> pd.DataFrame:
+    shown = pd.DataFrame({
+        "for_month": [month_label(v) for v in record["for_month"]],
+        "made_in": [month_label(v) for v in record["made_in"]],
+        "members": [count(v) for v in record["members"]],
+        "predicted_purchases": [number(v, 0) for v in record["predicted_purchases"]],
+        "actual_purchases": [number(v, 0) for v in record["actual_purchases"]],
+        "aggregate_error_pct": [say("actions.value.percent", value=v) for v in record["aggregate_error_pct"]],
+        "mae": [number(v, 2) for v in record["mae"]],
+        "predicted_active": [number(v, 0) for v in record["predicted_active"]],
+        "actual_active": [number(v, 0) for v in record["actual_active"]],
+        "brier_active": [number(v, 3) for v in record["brier_active"]],
+    })
+    return headers(shown, "actions.record")
