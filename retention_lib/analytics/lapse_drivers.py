@@ -11,8 +11,8 @@ Groups and window (M is the reported month, E its last day, N the lapse rule's d
   coupon (all three in %, so their differences are in percentage points), spend per purchase
   basket; tenure = months from joining to E, from real join dates only (a member without one
   is left out of it; a source whose join dates are substituted, core.schema.SUBSTITUTED, has
-  no tenure, and a note says why); main store = the store with most of their spend in the
-  window; demographics where the customers table has them (never a substituted column).
+  no tenure, and a note says why); home store = the store with most of their purchase baskets in
+  the window (ties: the latest visit, then the store id), as the store table counts it; demographics where the customers table has them (never a substituted column).
 
 Statistics (lapsed minus retained):
 - numeric features: difference in means with a Welch 95% CI, and Cohen's d (pooled SD) with
@@ -105,9 +105,15 @@ SELECT customer_id, {money_sum("amount")} AS spend, {money_sum("gross_amount")} 
 FROM window_baskets GROUP BY customer_id ORDER BY customer_id
 """
 
-STORE_SPEND_SQL = f"""
-SELECT customer_id, CAST(store_id AS VARCHAR) AS store_id, {money_sum("amount")} AS spend
-FROM window_baskets GROUP BY ALL ORDER BY 1, 2
+# The home store, as the store table counts it (analytics/member_counts): most purchase baskets in
+# the window, ties to the store visited most recently, then the lower store id.
+HOME_STORE_SQL = """
+SELECT customer_id, CAST(store_id AS VARCHAR) AS store_id FROM window_baskets
+WHERE store_id IS NOT NULL
+GROUP BY customer_id, store_id
+QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, max("timestamp") DESC,
+                                                             CAST(store_id AS VARCHAR)) = 1
+ORDER BY 1
 """
 
 NO_CATEGORIES = Message("drivers.no_categories")
@@ -149,7 +155,7 @@ def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.Da
     con = connect()
     con.register("window_baskets", b)
     per = con.execute(BASKET_FEATURES_SQL).df().set_index("customer_id").reindex(ids)
-    store_spend = con.execute(STORE_SPEND_SQL).df()
+    home = con.execute(HOME_STORE_SQL).df().set_index("customer_id")["store_id"].reindex(ids)
     con.close()
     num = pd.DataFrame(index=ids)
     cat = _category_spend(lines, ids, start, end) if lines is not None else None
@@ -174,13 +180,10 @@ def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.Da
         num["tenure_months"] = (groups.last_day - join).dt.days / (365.25 / 12)
 
     cats = pd.DataFrame(index=ids)
-    # Main store: most spend, ties to the first store id; the MAX_STORES stores that are most
-    # members' main store are kept (ties again by store id), the rest pooled.
-    main = (store_spend.sort_values(["customer_id", "spend", "store_id"], ascending=[True, False, True])
-            .drop_duplicates("customer_id").set_index("customer_id")["store_id"]).reindex(ids)
-    counts = main.value_counts()
+    # The MAX_STORES stores that are home to most members are kept (ties by store id), the rest pooled.
+    counts = home.value_counts()
     top = sorted(counts.index, key=lambda store: (-counts[store], store))[:MAX_STORES]
-    cats["main_store"] = main.where(main.isin(top) | main.isna(), OTHER_STORES)
+    cats["home_store"] = home.where(home.isin(top) | home.isna(), OTHER_STORES)
     if customers is not None:
         c = customers.set_index("customer_id").reindex(ids)
         for col in DEMOGRAPHICS:

@@ -18,11 +18,12 @@ from pathlib import Path
 from retention_lib.analytics import campaigns
 from retention_lib.core import stages
 from retention_lib.core.settings import DEFAULTS
+from retention_lib.core.stats import newcombe
 from retention_lib.report import text
 from retention_lib.report.comparisons import enough, group_sizes
 from retention_lib.report.text import format_change, format_value, say
 
-HEADLINE_KPIS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "retention_rate",
+HEADLINE_KPIS = ("revenue", "active_customers", "new_customers", "lapsed_customers", "churn_rate", "retention_rate",
                  "avg_basket_value", "revenue_per_active", "member_revenue_share", "nps", "csat")
 MAX_FINDINGS = 5
 
@@ -57,10 +58,18 @@ def _churn(folder, cur, min_n):
     row = board and _kpi(board, "churn_rate")
     if not row or row.get("mom_abs") is None or row["mom_abs"] != row["mom_abs"]:
         return None
-    lapsed = _kpi(board, "lapsed_customers")
-    weight = abs(row["mom_abs"]) * 100
-    return weight, say("finding.churn.rose" if row["mom_abs"] > 0 else "finding.churn.fell", rate=row["value"],
-                       change=row["mom_abs"], lapsed=lapsed["value"], lapse_days=board["lapse"]["days"])
+    lapsed, base = _kpi(board, "lapsed_customers"), _kpi(board, "active_base_start")
+    if not base or not enough(base["value"], base.get("previous"), min_n=min_n):
+        return None
+    # the month's churn against last month's, each a share of its own starting base (Newcombe)
+    n_now, n_before = base["value"], base["previous"]
+    _, lo, hi = newcombe(round(row["value"] * n_now), n_now, round(row["previous"] * n_before), n_before)
+    params = dict(rate=row["value"], change=row["mom_abs"], lo=lo, hi=hi, lapsed=lapsed["value"],
+                  lapse_days=board["lapse"]["days"], base=n_now)
+    if lo <= 0 <= hi:
+        return 1.0, say("finding.churn.steady", **params)
+    return abs(row["mom_abs"]) * 100, say("finding.churn.rose" if row["mom_abs"] > 0 else "finding.churn.fell",
+                                          **params)
 
 
 def _at_risk(folder, cur, min_n):

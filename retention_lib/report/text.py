@@ -217,13 +217,24 @@ def feature_value(feature: str, value, currency: str) -> str:
     return money(value, None, currency)
 
 
+def _telling_digits(v, digits: int, most: int = 3) -> int:
+    """`digits`, or more (up to `most`) when a non-zero value would otherwise print as 0: an interval
+    bound of +0.03 must not read as touching zero."""
+    if _missing(v) or v == 0:
+        return digits
+    shown = next((d for d in range(digits, most + 1) if round(abs(v), d) != 0), digits)
+    return shown
+
+
 def feature_change(feature: str, change, currency: str) -> str:
-    """A difference of a churn-driver feature with its unit: "+1.2 pp", "-0.7 months", "+3.40 CNY"."""
+    """A difference of a churn-driver feature with its unit: "+1.2 pp", "-0.7 months", "+3.40 CNY";
+    a non-zero difference (or interval bound) never prints as 0."""
     if lapse_drivers.is_percentage(feature):
-        return say("change.feature_pp", change=change)
+        return say("change.feature_pp", change=signed(change, _telling_digits(change, 1)))
     if feature == "tenure_months":
-        return say("change.months", change=change)
-    return signed_money(change, None, currency)
+        return say("change.months", change=signed(change, _telling_digits(change, 1)))
+    digits = money_digits(change) if not _missing(change) else 2
+    return signed_money(change, _telling_digits(change, digits), currency)
 
 
 def theme_label(theme: str) -> str:
@@ -371,7 +382,7 @@ def format_change(a: float, rel: float, kind: str, digits: int | None = None) ->
     if kind == "rate":
         head, shown = say("change.pp", change=a), round(100 * a, 1)
     elif kind == "score":
-        head, shown = say("change.points", change=a), round(a)
+        head, shown = say("change.points", change=a), round(a, 1)
     elif kind == "count":
         head, shown = signed(a, 0), round(a)
     else:

@@ -61,10 +61,10 @@ def test_groups_features_and_categories_on_a_hand_built_store():
     assert num.loc["B", "coupon_basket_share"] == pytest.approx(100.0)
     assert num.loc["A", "tenure_months"] == pytest.approx((pd.Timestamp("2024-03-31") - pd.Timestamp("2023-06-01")).days
                                                           / (365.25 / 12))
-    assert cats.loc["B", "main_store"] == "S2" and cats.loc["A", "age_band"] == "25-34"
+    assert cats.loc["B", "home_store"] == "S2" and cats.loc["A", "age_band"] == "25-34"
     assert "Share of spend: fresh produce (%)" in {text.feature_label(f) for f in num}
     cat = lapse_drivers.categorical_effects(cats, g.lapsed).set_index(["variable", "level"])
-    assert cat.loc[("main_store", "S2"), "difference"] == pytest.approx(1.0)
+    assert cat.loc[("home_store", "S2"), "difference"] == pytest.approx(1.0)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_simulated_lapsers_buy_less_fresh_produce_and_use_more_coupons(simulated
 def test_simulated_categories_and_headline(simulated):
     run, result = simulated
     cat = result.categorical
-    assert {"main_store", "age_band", "gender"} <= set(cat["variable"])
+    assert {"home_store", "age_band", "gender"} <= set(cat["variable"])
     for _, g in cat.groupby("variable"):
         assert g["lapsed_share"].sum() == pytest.approx(1.0) and g["retained_share"].sum() == pytest.approx(1.0)
     assert (cat["ci_low"] <= cat["difference"]).all() and (cat["difference"] <= cat["ci_high"]).all()
@@ -156,7 +156,7 @@ def _disagreeing_drivers(min_group_n: int = 30) -> lapse_drivers.Drivers:
     }, index=lapsed.index)
     # main store: S2 holds 50% of lapsed, 10% of retained; household size 1: all 20 known lapsed, 10% of retained
     cats = pd.DataFrame({
-        "main_store": ["S2"] * 30 + ["S1"] * 30 + ["S2"] * 90 + ["S1"] * 810,
+        "home_store": ["S2"] * 30 + ["S1"] * 30 + ["S2"] * 90 + ["S1"] * 810,
         "household_size": ["1"] * 20 + [None] * 40 + ["1"] * 90 + ["2"] * 810,
     }, index=lapsed.index)
     groups = lapse_drivers.Groups(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-06-30"), 30, lapsed)
@@ -229,8 +229,8 @@ def test_chart_colour_text_listing_and_flag_are_one_rule(tmp_path):
     # Categories: the same rule; household size 1 rests on 20 known lapsed members and is left out.
     cat = result.categorical.set_index(["variable", "level"])
     assert cat.loc[("household_size", "1"), "ci_low"] > 0 and not cat.loc[("household_size", "1"), "significant"]
-    assert cat.loc[("main_store", "S2"), "significant"]
-    assert "Main store S2:" in listed and "Household size" not in listed
+    assert cat.loc[("home_store", "S2"), "significant"]
+    assert "Home store S2:" in listed and "Household size" not in listed
     # every listed comparison carries its n: 60 lapsed and 900 retained members
     assert listed.count("60 lapsed and 900 retained members") == listed.count("<li>")
     # and the variable known for only some members states its coverage, and why it is not compared

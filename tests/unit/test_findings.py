@@ -1,6 +1,8 @@
 """Key findings come from the numbers in the artifacts, and a missing source is not an error."""
 import json
 
+import pytest
+
 from retention_lib.report.findings import headline_rows, key_findings
 
 
@@ -11,13 +13,14 @@ def write(folder, name, payload):
 
 def kpi(name, label, kind, value, mom_abs, mom_rel, yoy_abs=None, yoy_rel=None):
     return {"kpi": name, "label": label, "kind": kind, "value": value, "mom_abs": mom_abs, "mom_rel": mom_rel,
-            "yoy_abs": yoy_abs, "yoy_rel": yoy_rel}
+            "previous": value - mom_abs, "yoy_abs": yoy_abs, "yoy_rel": yoy_rel}
 
 
 def test_findings_state_the_numbers(tmp_path):
     write(tmp_path, "kpi_board.json", {"lapse": {"days": 35}, "board": [
         kpi("churn_rate", "Churn rate", "rate", 0.15, 0.03, 0.25),
         kpi("lapsed_customers", "Lapsed this month", "count", 300, 60, 0.25),
+        kpi("active_base_start", "Active base at month start", "count", 2000, 50, 0.026),
         kpi("active_customers", "Active members", "count", 2000, -50, -0.024, 100, 0.05)]})
     write(tmp_path, "satisfaction_summary.json", {"has_surveys": True, "headline": {
         "now": {"nps": {"nps": 12.0}}, "changes": {"month_on_month": {"nps": {
@@ -25,10 +28,25 @@ def test_findings_state_the_numbers(tmp_path):
         "drivers": None, "behaviour": None})
     found = key_findings(tmp_path, "CNY")
     assert found[0].startswith("NPS fell 15 points to +12")
-    assert any(f.startswith("Churn rose to 15.0% (+3.0 pp on last month): 300 members lapsed under the 35-day rule")
-               for f in found)
+    assert any(f.startswith("Churn rose to 15.0% (+3.0 pp on last month, 95% CI +0.9 to +5.1 pp): 300 of the "
+                            "2,000 members active at the month's start lapsed under the 35-day rule") for f in found)
     rows = headline_rows(tmp_path, "CNY")
     assert rows[0] == ("Active members", "2,000", "-50 (-2.4%)", "+100 (+5.0%)")
+
+
+@pytest.mark.parametrize("before_rate, rose", [(0.12, True), (0.145, False)])
+def test_a_churn_move_within_the_noise_is_not_called_a_rise(tmp_path, before_rate, rose):
+    """300 of 2,000 against before_rate of 1,950: a rise only when the 95% interval of the difference
+    excludes 0 (checked here with the normal approximation, which Newcombe's interval tracks at this n)."""
+    write(tmp_path, "kpi_board.json", {"lapse": {"days": 35}, "board": [
+        kpi("churn_rate", "Churn rate", "rate", 0.15, 0.15 - before_rate, 0.1),
+        kpi("lapsed_customers", "Lapsed this month", "count", 300, 10, 0.1),
+        kpi("active_base_start", "Active base at month start", "count", 2000, 50, 0.026)]})
+    se = (0.15 * 0.85 / 2000 + before_rate * (1 - before_rate) / 1950) ** 0.5
+    assert (0.15 - before_rate - 1.96 * se > 0) == rose          # the independent check
+    [finding] = key_findings(tmp_path, "CNY")
+    assert finding.startswith("Churn rose to 15.0%" if rose else "Churn was 15.0%, about as last month")
+    assert key_findings(tmp_path, "CNY", min_group_n=2001) == []      # the base is the group
 
 
 def test_a_source_without_surveys_campaigns_or_kpis_gives_what_it_can(tmp_path):

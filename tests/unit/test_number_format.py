@@ -115,9 +115,12 @@ def test_a_month_has_one_form_however_it_is_passed(month):
 
 @pytest.mark.parametrize("feature, value, change, shown, shown_change", [
     ("share_meat", 23.456, 1.25, "23.5%", "+1.2 pp"),
-    ("discount_share", 4.0, -0.04, "4.0%", "0.0 pp"),
+    ("discount_share", 4.0, -0.04, "4.0%", "-0.04 pp"),      # never 0.0: an interval bound would touch zero
+    ("discount_share", 4.0, 0.0, "4.0%", "0.0 pp"),
+    ("discount_share", 4.0, -0.0001, "4.0%", "0.0 pp"),     # beyond 3 decimals it is zero to a reader
     ("tenure_months", 4.84, -0.7, "4.8 months", "-0.7 months"),
     ("spend_per_basket", 31.2, 2.5, "31.20 USD", "+2.50 USD"),
+    ("spend_per_basket", 31.2, 0.003, "31.20 USD", "+0.003 USD"),
 ])
 def test_a_driver_value_carries_its_unit(feature, value, change, shown, shown_change):
     assert text.feature_value(feature, value, "USD") == shown

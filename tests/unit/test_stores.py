@@ -161,3 +161,17 @@ def test_a_month_without_any_basket_is_empty_not_zero_in_every_store():
     assert len(march) == 3 and march[["active_customers", "lapsed_customers", "revenue"]].isna().all().all()
     feb = monthly[(monthly["month"] == "2024-02")].set_index("scope")
     assert feb.loc["S1", "lapsed_customers"] == 0 and feb.loc["S2", "active_customers"] == 1
+
+
+def test_the_churn_drivers_use_the_same_home_store_as_the_store_table(chain):
+    """One rule: a compared member's home store in the drivers is the one the store table counts
+    them in (the drivers' window is the same 12 months to the month's end)."""
+    from retention_lib.analytics import lapse_drivers
+
+    _, b, _ = chain
+    groups = lapse_drivers.comparison_groups(b, pd.Timestamp("2025-02-01"), N)
+    assert groups.window_start == pd.Timestamp("2024-02-01")
+    _, cats = lapse_drivers.features(b, groups)
+    expected = home_by_pandas(b, "2025-01").reindex(cats.index)
+    assert cats["home_store"].nunique() == 4            # four stores: none pooled
+    assert (cats["home_store"].astype(str) == expected).all()

@@ -107,7 +107,7 @@ def test_every_namespace_and_key_family_the_code_builds_has_entries():
     ("quadrant", list(dimensions.QUADRANTS.values())),
     ("outcome", ["nps", "csat"]),
     ("theme", [comments.OTHER_THEME, comments.NO_THEME]),
-    ("variable", ["main_store", *lapse_drivers.DEMOGRAPHICS]),
+    ("variable", ["home_store", *lapse_drivers.DEMOGRAPHICS]),
     ("level", [lapse_drivers.OTHER_STORES]),
     ("missing", list(text.MISSING)),
     ("email.chart", list(compose.EMAIL_CHARTS)),
@@ -202,7 +202,7 @@ def test_kpi_values_and_changes():
     assert text.format_value(83901.58, "money", "CNY") == "83,902 CNY"     # ≥ 10,000: whole units
     assert text.format_value(45.678, "money", "CNY") == "45.68 CNY"        # a basket: cents
     assert text.format_change(-0.0033, -0.02, "rate") == "-0.3 pp (-2.0%)"
-    assert text.format_change(-41.0, float("nan"), "score") == "-41 pts"
+    assert text.format_change(-41.0, float("nan"), "score") == "-41.0 pts"
     assert text.format_change(151, None, "count") == "+151"
 
 

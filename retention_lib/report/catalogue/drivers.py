@@ -17,7 +17,7 @@ MESSAGES: dict[str, str] = {
     "feature_inline.coupon_basket_share": "share of baskets with a coupon",
     "feature_inline.spend_per_basket": "spend per purchase basket",
     "feature_inline.tenure_months": "months since joining",
-    "variable.main_store": "Main store",
+    "variable.home_store": "Home store",
     "variable.age_band": "Age band",
     "variable.income_band": "Income band",
     "variable.household_size": "Household size",

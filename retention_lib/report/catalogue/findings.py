@@ -2,10 +2,15 @@
 
 MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- key findings (report/findings.py)
-    "finding.churn.rose": "Churn rose to {rate:pct1} ({change:pp1} pp on last month): {lapsed:count} members lapsed "
-                          "under the {lapse_days}-day rule.",
-    "finding.churn.fell": "Churn fell to {rate:pct1} ({change:pp1} pp on last month): {lapsed:count} members lapsed "
-                          "under the {lapse_days}-day rule.",
+    "finding.churn.rose": "Churn rose to {rate:pct1} ({change:pp1} pp on last month, 95% CI {lo:pp1} to {hi:pp1} pp): "
+                          "{lapsed:count} of the {base:count} members active at the month's start lapsed under the "
+                          "{lapse_days}-day rule.",
+    "finding.churn.fell": "Churn fell to {rate:pct1} ({change:pp1} pp on last month, 95% CI {lo:pp1} to {hi:pp1} pp): "
+                          "{lapsed:count} of the {base:count} members active at the month's start lapsed under the "
+                          "{lapse_days}-day rule.",
+    "finding.churn.steady": "Churn was {rate:pct1}, about as last month ({change:pp1} pp, within month-to-month "
+                            "noise: 95% CI {lo:pp1} to {hi:pp1} pp); {lapsed:count} of the {base:count} members "
+                            "active at the month's start lapsed under the {lapse_days}-day rule.",
     "finding.at_risk": "{newly:count} members became at risk this month ({how}); keeping them would be worth "
                        "{at_stake:cur0} of {horizon_months}-month CLV.",
     "finding.at_risk.lapsed": "{newly:count} members became at risk this month ({how}; {lapsed:count} of them have "

@@ -51,7 +51,8 @@ MESSAGES: dict[str, str] = {
                     "lapsed this month: churn rate {churn:pct1}, retention rate {retention:pct1}.",
     "kpis.summary.warm_up": "In {month}, <b>{active:count}</b> members shopped.",
     "kpis.at_risk.model": "Beside the lapse count, the {model} churn model puts <b>{at_risk:count}</b> members at risk "
-                          "(P(alive) below {threshold:pct0}), {newly:count} of them newly. The two measure different "
+                          "(P(alive) below {threshold:pct0}), {newly:count} of them newly; {lapsed:count} of them have not bought "
+                          "for {lapse_days} days or more. The two measure different "
                           "things: the lapse rule counts members already silent for that long; the model judges from "
                           "each member's own buying rhythm who has probably left.",
     "kpis.at_risk.lapse_rule": "The churn model is not used this month (see Churn and value); by the lapse rule "

@@ -57,7 +57,7 @@ def kpi_section(run: Run) -> list | None:
         "mom_abs": mom, "mom_rel": mom_rel})
     if h["method"] == "model":
         at_risk_text = say_html("kpis.at_risk.model", model=h["model"], at_risk=h["at_risk"], threshold=h["threshold"],
-                                newly=h["newly_at_risk"])
+                                newly=h["newly_at_risk"], lapsed=h["at_risk_lapsed"], lapse_days=h["lapse_days"])
     else:
         at_risk_text = say_html("kpis.at_risk.lapse_rule", at_risk=h["at_risk"], newly=h["newly_at_risk"])
     board = pd.DataFrame(rows).assign(month=facts["month"], previous_month=facts["previous_month"],
