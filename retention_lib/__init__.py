@@ -8,7 +8,17 @@ satisfaction, actions) < report (findings, wording, charts, HTML) < delivery (em
 """
 from retention_lib.core.config import Config, load_config
 from retention_lib.core.run import Run
-from retention_lib.data.prepare import open_run
+from retention_lib.data import prepare
+from retention_lib.report import language
+
+
+def open_run(config=None, month: str | None = None, run_dir=None, **options) -> Run:
+    """The month's run (data/prepare.open_run), with the reader's language set to the run's, so a
+    notebook speaks the report's language."""
+    run = prepare.open_run(config, month, run_dir, **options)
+    language.use(run.config.language)
+    return run
+
 
 __all__ = ["Config", "Run", "load_config", "open_run"]
 __version__ = "0.1.0"

@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from retention_lib.core.config import ConfigError
+from retention_lib.core.config import LANGUAGES, ConfigError
 from retention_lib.core.paths import REPORTS_DIR
 from retention_lib.data.readers import ReadError
 from retention_lib.data.validation import ValidationError
@@ -35,6 +35,7 @@ def _send_hint(args, month: str) -> str:
 
 def _run(args) -> int:
     from retention_lib.delivery.smtp import MailError
+    from retention_lib.report import text
     from retention_lib.app.pipeline import (BadMonth, RunFailed, RunInterrupted, RunLocked, RunRefused, check_month,
                                             run_month, timestamped, unavailable_summary)
 
@@ -42,7 +43,7 @@ def _run(args) -> int:
         check_month(args.month)
         result = run_month(args.config, args.month, reports_dir=args.reports_dir, force=args.force,
                            progress=lambda line: print(line, flush=True), email=args.email,
-                           if_missing=args.if_missing)
+                           if_missing=args.if_missing, language=args.lang)
     except BadMonth as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -69,7 +70,7 @@ def _run(args) -> int:
         return 128 + exc.signum
     for line in unavailable_summary(result.unavailable):
         print(timestamped(line))
-    print(timestamped(f"Report for {result.month}: {result.report}"))
+    print(timestamped(text.say("console.report_for", month=result.month, path=str(result.report))))
     return EXIT_PARTIAL if result.unavailable else EXIT_OK
 
 
@@ -132,10 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "to the month's outbox and send it when RETENTION_SMTP_HOST is set.",
         epilog="examples:\n  retention run                                   # demo store, last complete month\n"
                "  retention run --config data/completejourney.yml --month 2017-12\n"
-               "  retention run --month 2025-11 --force --email manager@example.com\n\n" + EXIT_CODES)
+               "  retention run --month 2025-11 --force --email manager@example.com\n"
+               "  retention run --month 2025-11 --lang en --reports-dir /tmp/english   # the same month in English\n\n"
+               + EXIT_CODES)
     run.add_argument("--month", help="YYYY-MM; default: the last complete month in the data")
     run.add_argument("--config", help="data source config (default: data/demo.yml)")
     run.add_argument("--force", action="store_true", help="replace an existing month")
+    run.add_argument("--lang", choices=LANGUAGES, help="the report's language (default: the config's "
+                     "report.language, else en)")
     run.add_argument("--reports-dir", help="where month folders go (default: reports/)")
     run.add_argument("--email", action="append", default=[], metavar="ADDRESS",
                      help="also email the report to ADDRESS (repeatable; adds to the config's recipients)")

@@ -30,7 +30,8 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.engines import NBClientEngine, papermill_engines
 
-from retention_lib.delivery import compose, smtp
+from retention_lib.delivery import compose, smtp, store_emails
+from retention_lib.report import language as reader
 from retention_lib.analytics import ledger
 from retention_lib.core import stages
 from retention_lib.core.config import Config, load_config
@@ -100,15 +101,18 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
               reports_dir: Path | None = None, force: bool = False,
               notebooks_dir: Path = NOTEBOOKS_DIR, kernel_name: str = KERNEL_NAME,
               progress: Callable[[str], None] = print, email: list[str] | None = None,
-              env=None, if_missing: bool = False, heartbeat_s: float = HEARTBEAT_S) -> RunResult:
+              env=None, if_missing: bool = False, heartbeat_s: float = HEARTBEAT_S,
+              language: str | None = None) -> RunResult:
     """Run, publish, then write (and send, when SMTP is configured) the email.
 
     A failed email leaves the published month in place and its message in the outbox;
     smtp.MailError is raised so the caller can exit non-zero. With `if_missing`, a month
-    that is already published is returned as it is (for schedulers and `make report`).
+    that is already published is returned as it is (for schedulers and `make report`). `language`
+    overrides the config's report.language (`retention run --lang`).
     """
     check_month(month)
-    cfg = config if isinstance(config, Config) else load_config(config)
+    cfg = (config if isinstance(config, Config) else load_config(config)).in_language(language)
+    reader.use(cfg.language)   # the email and any failure notice speak the report's language
     reports_dir = Path(reports_dir or REPORTS_DIR)
     reports_dir.mkdir(parents=True, exist_ok=True)
     log_lines: list[str] = []
@@ -140,7 +144,7 @@ def _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel_name, say,
     tmp = reports_dir / f"{TMP_PREFIX}{stamp}-{os.getpid()}"
     now = data_end_of(cfg)
     try:
-        say(f"Loading and validating {cfg.name} ({cfg.path.name})")
+        say(text.say("console.loading", name=cfg.name, file=cfg.path.name))
         run = prepare_run(cfg, month, tmp, now=now)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -176,7 +180,7 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
     try:
         for i, book in enumerate(books, 1):
             t0 = time.monotonic()
-            say(f"[{i}/{len(books)}] {book.name} ...")
+            say(text.say("console.notebook", i=i, n=len(books), notebook=book.name))
             try:
                 with _heartbeat(book.name, say, heartbeat_s) as tracker:
                     _execute_notebook(book, tmp / book.name, params, kernel_name, notebooks_dir, timeout, tracker,
@@ -195,14 +199,17 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
             _check_stage(stage, run, tmp, book.name, reports_dir, stamp, say, log_lines, cfg, env)
             stage_log.append({"name": stage.name if stage else book.stem, "notebook": book.name,
                               "seconds": round(seconds, 1)})
-            say(f"[{i}/{len(books)}] {book.name} done in {seconds:.1f} s" + _unavailable_note(run, stage))
+            say(text.say("console.notebook_done", i=i, n=len(books), notebook=book.name, seconds=seconds)
+                + _unavailable_note(run, stage))
         book = None
-        report = export_html(tmp / REPORT_NOTEBOOK, run.path("report_html"), title=f"Retention report {month}")
-        say(f"report.html written ({report.stat().st_size / 1e6:.1f} MB)")
+        report = export_html(tmp / REPORT_NOTEBOOK, run.path("report_html"), title=text.say("report.title", month=month),
+                             language=cfg.language)
+        say(text.say("console.report_written", mb=report.stat().st_size / 1e6))
         unavailable = run.unavailable_parts()
         manifest = build_manifest(run, cfg, stage_log, started, now, unavailable)
         run.path("manifest").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         compose.write_email(tmp, cfg, month, email, env=env, unavailable=unavailable)
+        store_emails.write_emails(tmp, cfg, month, env=env, log=say)
     except RunInterrupted as exc:
         where = f"during {book.name}" if book else "while publishing"
         failed = _fail_folder(tmp, reports_dir, month, stamp)
@@ -228,6 +235,7 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
         ledger.record(final / stages.artifact("forecasts").path, ledger.ledger_path(final.parent, cfg.slug))
     try:
         compose.send_email(final, cfg, month, env=env, log=say)
+        store_emails.send_emails(final, cfg, month, env=env, log=say)
     except smtp.MailError as exc:
         exc.month = month  # for the retry hint
         raise
@@ -240,7 +248,7 @@ def _unavailable_note(run, stage) -> str:
     if stage is None:
         return ""
     gone = [p.name for p in stage.parts if run.reason(p.name)]
-    return f" ({len(gone)} part(s) unavailable: {', '.join(gone)})" if gone else ""
+    return text.say("console.parts_unavailable", n=len(gone), parts=gone) if gone else ""
 
 
 def _check_stage(stage, run, tmp, notebook, reports_dir, stamp, say, log_lines, cfg, env) -> None:
@@ -371,7 +379,7 @@ def _fail(where: str, error: str, tmp, reports_dir, month, stamp, say, log_lines
 
 
 def _existing(final: Path, say: Callable[[str], None]) -> RunResult:
-    say(f"{final.name} is already published; nothing to do (use --force to rebuild it)")
+    say(text.say("console.already_published", month=final.name))
     return RunResult(final.name, final, final / stages.artifact("report_html").path)
 
 

@@ -21,7 +21,11 @@ from retention_lib.core.schema import TABLES
 from retention_lib.core.settings import CHOICE, DEFAULTS, SETTINGS, Settings
 
 SOURCES = ("files", "demo", "completejourney")
-TOP_KEYS = ("name", "source", "simulated", "source_options", "currency", "tables", "settings", "email")
+TOP_KEYS = ("name", "source", "simulated", "source_options", "currency", "tables", "settings", "email", "report")
+REPORT_KEYS = ("language",)
+# The report's languages (report/language has their catalogues); a config without one gets English.
+LANGUAGES = ("zh-CN", "en")
+DEFAULT_LANGUAGE = "en"
 TABLE_KEYS = ("path", "columns", "encoding", "sheet", "timestamp_format", "decimal")
 EMAIL_KEYS = ("recipients", "ops", "stores")
 DECIMAL_MARKS = (".", ",")
@@ -63,6 +67,7 @@ class Config:
     ops_email: str | None = None
     settings: Settings = DEFAULTS    # the config's settings, checked; defaults for the rest
     store_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)  # email.stores
+    language: str = DEFAULT_LANGUAGE   # report.language: the reader's language
 
     def setting(self, name: str) -> Any:
         """The configured value of a setting, else its default (retention_lib.core.settings)."""
@@ -70,6 +75,15 @@ class Config:
             near = difflib.get_close_matches(name, list(SETTINGS), n=1)
             raise KeyError(f"unknown setting {name!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
         return getattr(self.settings, name)
+
+    def in_language(self, language: str | None) -> "Config":
+        """The same config read in `language` (None: as configured), e.g. `retention run --lang`."""
+        if language is None:
+            return self
+        wrong = check_language(language)
+        if wrong:
+            raise ConfigError(f"the language {wrong}")
+        return replace(self, language=language)
 
     def with_settings(self, **values) -> "Config":
         """The same config with some settings replaced (None unsets one)."""
@@ -157,7 +171,7 @@ def check_settings(raw: Mapping) -> tuple[dict[str, Any], list[str]]:
 # (retention_lib.data.sources.demo.simulate_store; a test keeps the two in step).
 SOURCE_OPTIONS = {"files": (), "completejourney": (),
                   "demo": ("seed", "n_customers", "start", "months", "n_stores", "non_member_share", "dropout",
-                           "campaigns")}
+                           "campaigns", "data_language")}
 
 
 def _source_option_names(source: str) -> tuple[str, ...]:
@@ -231,6 +245,26 @@ def _check_table(name: str, spec: Any, base: Path, problems: list[str]) -> Table
         columns=columns, encoding=encoding, sheet=sheet, timestamp_format=fmt, decimal=decimal)
 
 
+def check_language(language) -> str | None:
+    """None when `language` is one the report speaks, else what is wrong (with the nearest one)."""
+    if language in LANGUAGES:
+        return None
+    near = difflib.get_close_matches(str(language), LANGUAGES, n=1)
+    return (f"is {_show(language)}; allowed: {', '.join(LANGUAGES)}"
+            + (f"; did you mean '{near[0]}'?" if near else ""))
+
+
+def _check_report(raw: Mapping, problems: list[str]) -> str:
+    report = _mapping(raw, "report", problems)
+    problems += _unknown_keys(report, REPORT_KEYS, "report")
+    language = report.get("language", DEFAULT_LANGUAGE)
+    wrong = check_language(language)
+    if wrong:
+        problems.append(f"'report.language' {wrong}")
+        return DEFAULT_LANGUAGE
+    return language
+
+
 def load_config(path: str | Path | None = None) -> Config:
     path = Path(path) if path else DEFAULT_CONFIG
     if not path.is_absolute() and not path.exists() and (PROJECT_ROOT / path).exists():
@@ -273,6 +307,7 @@ def load_config(path: str | Path | None = None) -> Config:
     settings, setting_problems = check_settings(_mapping(raw, "settings", problems))
     problems += setting_problems
     recipients, ops, stores = _check_email(raw, problems)
+    language = _check_report(raw, problems)
     if problems:
         raise ConfigError("\n".join(f"{path}: {p}" for p in problems), problems)
     return Config(
@@ -287,4 +322,5 @@ def load_config(path: str | Path | None = None) -> Config:
         ops_email=ops,
         settings=Settings(**settings),
         store_recipients=stores,
+        language=language,
     )

@@ -187,7 +187,12 @@ STAGES: tuple[Stage, ...] = (
                "forecasts against outcomes, once two months are recorded", required=False),
         )),
     )),
-    Stage("report", "08_report.ipynb", "Report", ("kpis_monthly",), (
+    Stage("report", "08_report.ipynb", "Report", ("kpis_monthly", "kpi_stores", "churn_scores", "churn_summary",
+                                                   "clv_scores", "satisfaction_summary", "baskets", "complaints"), (
+        Part("store_pages", (
+            _a("store_pages", "artifacts/store_pages.json", REPORT,
+               "each store's KPIs, at-risk value, complaints and actions (aggregates only)"),
+        )),
         Part("email_charts", (
             _a("email_trend_chart", "artifacts/email_trend.png", EMAIL,
                "revenue and active members per month, each against a year earlier"),

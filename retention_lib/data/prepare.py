@@ -59,13 +59,15 @@ def open_run(config: str | Path | Config | None = None, month: str | None = None
         if marker.exists():
             meta = json.loads(marker.read_text(encoding="utf-8"))
             if meta["config"] == str(cfg.path) and (not month or meta["month"] == str(month)):
-                return Run(cfg, pd.Period(meta["month"], "M"), Path(run_dir))
+                # the run's language (retention run --lang), not only the config's
+                return Run(cfg.in_language(meta.get("language")), pd.Period(meta["month"], "M"), Path(run_dir))
     return prepare_run(cfg, month, run_dir, now=now)
 
 
 def _lab_copy(cfg: Config, published: Path) -> Run:
     meta = json.loads((published / stages.RUN_FILES["prepared"].path).read_text(encoding="utf-8"))
     month = pd.Period(meta["month"], "M")
+    cfg = cfg.in_language(meta.get("language"))
     lab = published.resolve().parent / LAB_DIR / f"{cfg.slug}-{month}"   # beside the published months
     if not (lab / stages.RUN_FILES["prepared"].path).exists():
         shutil.rmtree(lab, ignore_errors=True)
@@ -129,7 +131,7 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
         "member_ids_not_in_customers": unknown,
         "substituted": substituted,
     })
-    run.path("prepared").write_text(json.dumps({"config": str(cfg.path), "month": str(period)}),
+    run.path("prepared").write_text(json.dumps({"config": str(cfg.path), "month": str(period), "language": cfg.language}),
                                     encoding="utf-8")
     return run
 

@@ -47,7 +47,7 @@ def compose(folder: Path, cfg: Config, month: str, recipients: Iterable[str], se
         raise FileNotFoundError(f"the email's charts are missing: {missing}")
     images = {key: p for key, p in images.items() if p.exists()}
     attachment = attachment_name(cfg, month)
-    title = say("email.subject.simulated" if cfg.simulated else "email.subject", month=month)
+    title = say("email.subject.simulated" if cfg.simulated else "email.subject", month=month, name=cfg.name)
     intro = say("email.intro", name=cfg.name, month=month, attachment=attachment)
     gaps = say("email.gaps", titles="; ".join(t for titles, _ in stages.by_reason(unavailable) for t in titles)) \
         if unavailable else ""

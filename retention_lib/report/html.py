@@ -23,7 +23,7 @@ class DropStderr(Preprocessor):
         return cell, resources
 
 
-def export_html(notebook: Path, target: Path, title: str | None = None) -> Path:
+def export_html(notebook: Path, target: Path, title: str | None = None, language: str = "en") -> Path:
     nb = nbformat.read(notebook, as_version=4)
     # the parameter cells show nothing in a report; papermill gives its cell a random id, and
     # the same data must give the same file
@@ -33,6 +33,7 @@ def export_html(notebook: Path, target: Path, title: str | None = None) -> Path:
     if title:
         nb.metadata["title"] = title
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
+                            language_code=language.split("-")[0],   # nbconvert takes ISO 639-1 only: zh
                             exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     exporter.register_preprocessor(DropStderr, enabled=True)

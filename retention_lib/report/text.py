@@ -8,16 +8,13 @@ module turns them into sentences, table cells, labels and headers.
   `{share:pct1}`, `{change:pp1}`, `{day:date}`, `{total:cur0}` (money with the currency),
   `{tier:label:tier}` (the label of a key), `{dims:and:dimension}` (labels written as a list, "a,
   b and c"). A month passed without a format (a Period or "2017-06") is shown by `month_label`.
-  The next issue turns it into gettext catalogues (msgid = the key) managed with Babel, chosen by
-  `language`.
-- The number rules, defined once here: thousands separators on every number; a value that rounds
-  to zero has no sign; money of MONEY_WHOLE_FROM or more in whole units, smaller money with 2
-  decimals (`money_digits`; a table column or a board row takes one precision); a change shows its
-  relative part only when neither part rounds to zero (`format_change`).
+  Other languages are gettext catalogues (msgid = the key, report/language).
+- Numbers, money, dates and months follow report/numbers (Babel, in the reader's language); a
+  change shows its relative part only when neither part rounds to zero (`format_change`).
 - `say(key, **params)` (or `say(message)`) fills a template, formatting the values with the
   number helpers below; `say_html` does the same for report HTML, escaping the values (the
   template's own markup is kept). A message among the values is rendered first.
-- A key that has `.one` and `.other` forms picks one by its `n` value (English plural rule).
+- A key that has `.one` and `.other` forms picks one by its `n` value (the language's plural rule).
 """
 from __future__ import annotations
 
@@ -26,7 +23,6 @@ import re
 import string
 from typing import Callable, Mapping
 
-import numpy as np
 import pandas as pd
 
 from retention_lib.analytics import kpis, lapse_drivers
@@ -36,10 +32,10 @@ from retention_lib.analytics.satisfaction.scores import NO_CHANNEL, NO_STORE
 from retention_lib.core import messages
 from retention_lib.core.messages import Message
 from retention_lib.report.catalogue import MESSAGES
-
-# The reader's language; only "en" has a catalogue until the next issue adds zh-CN.
-language = "en"
-
+from retention_lib.report import language
+from retention_lib.report.numbers import (  # noqa: F401  (text is where callers reach them)
+    MONEY_WHOLE_FROM, MONTH, _missing, count, date_label, general, money, money_cells,
+    money_digits, month_label, number, percent, points, signed, signed_money, signed_percent, significant)
 
 # Label namespaces whose keys are client data when the catalogue does not know them (shown as given).
 CLIENT_DATA = frozenset({"level", "missing", "complaint_category", "campaign_type"})
@@ -48,99 +44,8 @@ MISSING = (NO_STORE, NO_CHANNEL, NO_COMPLAINT_STORE, NO_CATEGORY)
 
 
 def _template(key: str) -> str:
-    # The next issue: the gettext catalogue of `language`, msgid = key, English as the fallback.
-    return MESSAGES[key]
-
-
-# --------------------------------------------------------------------------- number helpers
-def _missing(v) -> bool:
-    return v is None or (isinstance(v, (float, np.floating)) and not np.isfinite(v)) or v is pd.NA or v is pd.NaT
-
-
-# Money at or above this size is shown in whole units (cents are noise there); below it, with 2
-# decimals (a basket, a spend per visit).
-MONEY_WHOLE_FROM = 10_000
-
-
-def _fixed(v, digits: int, sign: bool = False, scale: float = 1) -> str:
-    """`v × scale` to `digits` decimals with thousands separators; a value that rounds to zero
-    is shown as 0, without a sign (never "-0" or "+0.00")."""
-    x = round(float(v) * scale, digits)
-    x = 0.0 if x == 0 else x
-    return f"{x:{'+' if sign and x else ''},.{digits}f}"
-
-
-def count(v) -> str:
-    return _template("missing") if _missing(v) else _fixed(v, 0)
-
-
-def number(v, digits: int = 2) -> str:
-    return _template("missing") if _missing(v) else _fixed(v, digits)
-
-
-def signed(v, digits: int = 1) -> str:
-    return _template("missing") if _missing(v) else _fixed(v, digits, sign=True)
-
-
-def percent(v, digits: int = 0) -> str:
-    """A share as a percentage: 0.156 → 15.6% (digits=1)."""
-    return _template("missing") if _missing(v) else f"{_fixed(v, digits, scale=100)}%"
-
-
-def signed_percent(v, digits: int = 1) -> str:
-    return _template("missing") if _missing(v) else f"{_fixed(v, digits, sign=True, scale=100)}%"
-
-
-def points(v, digits: int = 1) -> str:
-    """A difference of two shares in percentage points, signed: 0.012 → +1.2."""
-    return _template("missing") if _missing(v) else _fixed(v, digits, sign=True, scale=100)
-
-
-def money_digits(*values) -> int:
-    """Decimals for money of this size: 0 when any value is MONEY_WHOLE_FROM or more in size, else 2."""
-    return 0 if any(not _missing(v) and abs(v) >= MONEY_WHOLE_FROM for v in values) else 2
-
-
-def money(v, digits: int | None = None, currency: str = "") -> str:
-    """Money with its currency; `digits` None: by size (money_digits)."""
-    if _missing(v):
-        return _template("missing")
-    return f"{_fixed(v, money_digits(v) if digits is None else digits)} {currency}".strip()
-
-
-def money_cells(values, currency: str = "") -> list[str]:
-    """A column of money at one precision, chosen by its largest value (money_digits)."""
-    values = list(values)
-    digits = money_digits(*values)
-    return [money(v, digits, currency) for v in values]
-
-
-def signed_money(v, digits: int | None = None, currency: str = "") -> str:
-    if _missing(v):
-        return _template("missing")
-    return f"{_fixed(v, money_digits(v) if digits is None else digits, sign=True)} {currency}".strip()
-
-
-def general(v) -> str:
-    return _template("missing") if _missing(v) else f"{v or 0:g}"   # -0.0 is 0
-
-
-def significant(v, digits: int = 3) -> str:
-    """A model parameter to `digits` significant digits."""
-    return _template("missing") if _missing(v) else f"{v or 0:.{digits}g}"
-
-
-def date_label(v) -> str:
-    return _template("missing") if _missing(v) or v == "" else f"{pd.Timestamp(v):%Y-%m-%d}"
-
-
-# A month is shown one way everywhere (prose, tables, charts): ISO "2017-06". The next issue
-# formats it per locale with Babel, here.
-MONTH = re.compile(r"\d{4}-\d{2}")
-
-
-def month_label(v) -> str:
-    return _template("missing") if _missing(v) or v == "" else str(pd.Period(v, "M"))
+    """The template of `key` in the reader's language (report/language)."""
+    return language.template(key, MESSAGES[key])
 
 
 def listing(items) -> str:
@@ -327,8 +232,9 @@ def _resolve(what, params: Mapping) -> tuple[str, Mapping]:
 
 def _fill(what, params: Mapping, escape: bool) -> str:
     key, params = _resolve(what, params)
-    if key not in MESSAGES and f"{key}.other" in MESSAGES:
-        key = f"{key}.one" if params.get("n") == 1 else f"{key}.other"
+    if key not in MESSAGES and f"{key}.other" in MESSAGES:   # the language's plural rule (Babel)
+        form = language.locale().plural_form(params.get("n", 0))
+        key = f"{key}.{form}" if f"{key}.{form}" in MESSAGES else f"{key}.other"
     f = _Formatter(escape)
     f.params = params
     return f.vformat(_template(key), (), params)

@@ -76,7 +76,7 @@ def test_no_smtp_writes_the_outbox_and_says_so(published):
     reports, proc = published
     [eml] = list((reports / "2025-02" / "outbox").glob("*.eml"))
     assert any("no SMTP configured" in line and str(eml) in line for line in proc.stdout.splitlines())
-    assert read_eml(eml)["Subject"] == "Customer retention report 2025-02 (SIMULATED DATA)"
+    assert read_eml(eml)["Subject"] == "Customer retention report 2025-02 · Small test store (simulated) (SIMULATED DATA)"
 
 
 def test_failed_run_writes_a_notice_for_operations(tmp_path):

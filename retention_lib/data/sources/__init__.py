@@ -5,16 +5,19 @@ from retention_lib.core.config import Config
 
 
 def ensure_source_files(config: Config) -> None:
-    """Generate the files of a built-in source when they are missing (first use)."""
-    missing = [t.path for t in config.tables.values() if not t.path.exists()]
-    if not missing or config.source == "files":
+    """Generate the files of a built-in source when they are missing (first use); the demo's also
+    when they were made with other source_options (a changed seed or data_language), never reused stale."""
+    if config.source == "files" or not config.tables:
         return
-    directory = missing[0].parent
+    paths = [t.path for t in config.tables.values()]
+    missing = [p for p in paths if not p.exists()]
+    directory = (missing or paths)[0].parent
     if config.source == "demo":
-        from retention_lib.data.sources.demo import write_demo
+        from retention_lib.data.sources.demo import made_with, write_demo
 
-        write_demo(directory, **config.source_options)
-    elif config.source == "completejourney":
+        if missing or not made_with(directory, config.source_options):
+            write_demo(directory, **config.source_options)
+    elif missing and config.source == "completejourney":
         from retention_lib.data.sources.completejourney import write_canonical
 
         write_canonical(directory)

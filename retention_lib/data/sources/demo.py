@@ -7,7 +7,9 @@ probability *after* it is drawn, so churn drivers show in the data while the pop
 exactly BG/NBD. Everything is vectorised over purchases; nothing loops per basket or customer.
 
 This module puts the store together; demo_purchases makes the purchases, baskets and lines,
-demo_people the members, their surveys, complaints and campaigns.
+demo_people the members, their surveys, complaints and campaigns. The client data are written in
+English codes (stores S01, S02 …) or, with data_language="zh-CN", as a Chinese community
+supermarket's exports write them (和平路店, 蔬菜水果 …): the labels are the only difference.
 """
 from __future__ import annotations
 
@@ -19,15 +21,27 @@ import numpy as np
 import pandas as pd
 
 from retention_lib.core.schema import CATEGORIES, DATE, TABLES, TIMESTAMP
-from retention_lib.data.sources.demo_people import (COMMENTS, DIMENSION_WEIGHTS, GENERIC_COMMENTS, WINBACK_COUPON,
-                                                    WINBACK_LEAD_DAYS, _campaigns, _complaints, _demographics,
-                                                    _members, _surveys, _winback, _winback_truth)
-from retention_lib.data.sources.demo_purchases import (BGNBD, GAMMA_GAMMA, HOME_STORE_SHARE, SECOND_VISIT_RATE,
-                                                       WEEKDAY_WEIGHTS, _basket_lines, _path_frame,
+from retention_lib.data.sources.demo_people import (CAMPAIGN_PREFIXES_ZH, CHANNELS_ZH, COMMENTS, COMMENTS_ZH,
+                                                    COMPLAINT_CATEGORIES_ZH, CUSTOMER_LABELS_ZH, DIMENSION_WEIGHTS,
+                                                    GENERIC_COMMENTS, WINBACK_COUPON, WINBACK_LEAD_DAYS, _campaigns,
+                                                    _complaints, _demographics, _members, _surveys, _winback,
+                                                    _winback_truth)
+from retention_lib.data.sources.demo_purchases import (BGNBD, CATEGORIES_ZH, GAMMA_GAMMA, HOME_STORE_SHARE,
+                                                       SECOND_VISIT_RATE, WEEKDAY_WEIGHTS, _basket_lines, _path_frame,
                                                        _seconds_of_day, _spend)
 
-__all__ = ["BGNBD", "COMMENTS", "DIMENSION_WEIGHTS", "DemoStore", "GAMMA_GAMMA", "GENERIC_COMMENTS", "GroundTruth",
-           "simulate_store", "write_demo"]
+__all__ = ["BGNBD", "COMMENTS", "DATA_LANGUAGES", "DIMENSION_WEIGHTS", "DemoStore", "GAMMA_GAMMA", "GENERIC_COMMENTS",
+           "GroundTruth", "STORE_NAMES_ZH", "made_with", "simulate_store", "store_ids", "write_demo"]
+
+# The languages the client data can be written in: "en" (store ids S01, S02 …, English categories and
+# codes) or "zh-CN", a Chinese community supermarket's exports (its stores by name, Chinese categories,
+# complaint categories, channels, demographics and comments). Only the labels differ: the same seed
+# gives the same members, baskets, amounts and ground truth in either.
+DATA_LANGUAGES = ("en", "zh-CN")
+# Store names as a Chinese POS export's 门店 column writes them, largest store first. They sort as S01,
+# S02 … do, so every ordering and tie broken by store id (a member's home store) is the same as in English.
+STORE_NAMES_ZH = ("和平路店", "幸福里店", "建设路店", "文化路店", "新华路店", "朝阳路店", "胜利路店", "解放路店",
+                  "锦绣路店", "长江路店", "青年路店", "龙湖店")
 
 
 @dataclass
@@ -66,13 +80,17 @@ class DemoStore:
 def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024-01-01",
                    months: int = 24, n_stores: int = 2,
                    non_member_share: float = 0.25, dropout: bool = True,
-                   campaigns: bool = True) -> DemoStore:
+                   campaigns: bool = True, data_language: str = "en") -> DemoStore:
     """Simulate a community supermarket; see the module docstring and DESIGN §4.
 
     `dropout=False` makes a young store where no member ever leaves (every p = 0), and
     `campaigns=False` leaves out the win-back and holiday campaigns (and their table), which a
-    history shorter than six months has no room for.
+    history shorter than six months has no room for. `data_language="zh-CN"` writes the client
+    data as a Chinese supermarket's exports do (DATA_LANGUAGES), with nothing else changed.
     """
+    if data_language not in DATA_LANGUAGES:
+        raise ValueError(f"data_language must be one of {', '.join(DATA_LANGUAGES)}, got {data_language!r}")
+    chinese = data_language == "zh-CN"
     if months < 1:
         raise ValueError("months must be at least 1")
     if campaigns and months < 6:
@@ -87,7 +105,7 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     dates = pd.date_range(start_ts, end_ts, freq="D")
     clock = (WEEKDAY_WEIGHTS / WEEKDAY_WEIGHTS.mean())[dates.day_of_week]
     cum_clock = np.concatenate([[0.0], np.cumsum(clock)])
-    store_ids = np.array([f"S{i:02d}" for i in range(1, n_stores + 1)], dtype=object)
+    stores = np.array(store_ids(n_stores, data_language), dtype=object)
     store_weights = 1 / (1 + 0.5 * np.arange(n_stores))
     store_weights /= store_weights.sum()
 
@@ -175,9 +193,9 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
         "basket_id": basket_ids[line_b],
         "timestamp": baskets.timestamp.to_numpy()[line_b],
         "amount": amount,
-        "store_id": store_ids[baskets.store.to_numpy()[line_b]],
+        "store_id": stores[baskets.store.to_numpy()[line_b]],
         "product_id": product_vocab[product],
-        "category": np.array(CATEGORIES, dtype=object)[cat],
+        "category": np.array([CATEGORIES_ZH[c] if chinese else c for c in CATEGORIES], dtype=object)[cat],
         "quantity": quantity,
         "discount": discount,
         "coupon_discount": coupon_discount,
@@ -192,13 +210,13 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     customers = pd.DataFrame({
         "customer_id": customer_ids, "join_date": join_date,
         "tier": np.select([rank > 0.9, rank > 0.65], ["gold", "silver"], "standard"),
-        **_demographics(rng, members, end_ts, store_ids),
+        **_demographics(rng, members, end_ts, stores, all_chinese=chinese),
     })
     customers = customers[[c for c in TABLES["customers"].names if c in customers]]
 
-    surveys = _surveys(rng, baskets, members, start_ts, n_days, store_ids, customer_ids)
+    surveys = _surveys(rng, baskets, members, start_ts, n_days, stores, customer_ids)
     last_moment = end_ts + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
-    complaints = _complaints(rng, baskets, members, last_moment, store_ids, customer_ids,
+    complaints = _complaints(rng, baskets, members, last_moment, stores, customer_ids,
                              n_days, start_ts)
     campaign_rows = None
     if campaigns:
@@ -213,7 +231,7 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
         "alive_at_end": ~members.dropped.to_numpy(),
         "nu": members.nu, "satisfaction": members.satisfaction,
         "fresh_share": members.fresh_share, "coupon_affinity": members.coupon_affinity,
-        "home_store_id": store_ids[members.home.to_numpy()], "revived": members.revived,
+        "home_store_id": stores[members.home.to_numpy()], "revived": members.revived,
     })
     truth = GroundTruth(
         seed=seed, start=start_ts, end=end_ts, bgnbd=dict(BGNBD), gamma_gamma=dict(GAMMA_GAMMA),
@@ -225,6 +243,8 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
               "complaints": complaints}
     if campaign_rows is not None:
         tables["campaigns"] = campaign_rows
+    if chinese:
+        _in_chinese(tables, truth)
     for name, df in tables.items():  # one time resolution across tables
         for col in TABLES[name].columns:
             if col.kind in (TIMESTAMP, DATE) and col.name in df:
@@ -232,13 +252,60 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     return DemoStore(tables=tables, truth=truth)
 
 
+def store_ids(n_stores: int, data_language: str = "en") -> list[str]:
+    """The simulated stores' ids, largest store first: S01, S02 … or, in Chinese data, their names."""
+    if data_language == "zh-CN":
+        return [STORE_NAMES_ZH[i] if i < len(STORE_NAMES_ZH) else f"{i + 1}号店" for i in range(n_stores)]
+    return [f"S{i:02d}" for i in range(1, n_stores + 1)]
+
+
+def _in_chinese(tables: dict[str, pd.DataFrame], truth: GroundTruth) -> None:
+    """Relabel the coded client data in place as a Chinese supermarket's exports write it (stores and
+    categories are named so from the start): every value maps one-to-one, nothing else changes."""
+    surveys, complaints, customers = tables["surveys"], tables["complaints"], tables["customers"]
+    surveys["comment"] = surveys["comment"].replace(COMMENTS_ZH)
+    surveys["channel"] = surveys["channel"].replace(CHANNELS_ZH)
+    complaints["category"] = complaints["category"].replace(COMPLAINT_CATEGORIES_ZH)
+    for column, labels in CUSTOMER_LABELS_ZH.items():
+        customers[column] = customers[column].replace(labels)
+
+    def campaign_id(cid: str) -> str:   # WB202509 -> 沉睡唤醒202509
+        [prefix] = [p for p in CAMPAIGN_PREFIXES_ZH if cid.startswith(p)]
+        return CAMPAIGN_PREFIXES_ZH[prefix] + cid.removeprefix(prefix)
+
+    if "campaigns" in tables:
+        ids = tables["campaigns"]["campaign_id"]
+        tables["campaigns"]["campaign_id"] = ids.replace({cid: campaign_id(cid) for cid in ids.unique()})
+    truth.campaigns = {campaign_id(cid): t for cid, t in truth.campaigns.items()}
+
+
+def _plain(options: dict) -> dict:
+    """Options as truth.json keeps them (a YAML date as its ISO text)."""
+    return {str(k): v if v is None or isinstance(v, (bool, int, float, str)) else str(v)
+            for k, v in sorted(options.items())}
+
+
 def write_demo(directory, **kwargs) -> DemoStore:
-    """Simulate a store and write <directory>/<table>.parquet plus truth.json."""
+    """Simulate a store and write <directory>/<table>.parquet plus truth.json (with the options)."""
     store = simulate_store(**kwargs)
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     for name, df in store.tables.items():
         df.to_parquet(out / f"{name}.parquet", index=False)
-    (out / "truth.json").write_text(json.dumps(store.truth.to_dict(), ensure_ascii=False, indent=1),
-                                    encoding="utf-8")
+    truth = {"options": _plain(kwargs), **store.truth.to_dict()}
+    (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return store
+
+
+def made_with(directory, options: dict) -> bool:
+    """Whether the demo files in `directory` were written with these options (files written before
+    truth.json kept its options, or with others, were not): a config's changed source_options make
+    the files again rather than run on stale ones."""
+    path = Path(directory) / "truth.json"
+    if not path.exists():
+        return False
+    try:
+        made = json.loads(path.read_text(encoding="utf-8")).get("options")
+    except (OSError, ValueError):
+        return False
+    return made == _plain(options)

@@ -66,6 +66,37 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "
 EN_FIRST = ["James", "Emma", "David", "Sophie", "Michael", "Olivia", "Daniel", "Grace",
             "Thomas", "Lucy", "Kevin", "Amy"]
 EN_LAST = ["Smith", "Brown", "Wilson", "Taylor", "Johnson", "Walker", "Wright", "Green"]
+# The Chinese labels of the client data (simulate_store(data_language="zh-CN")): each English value as a
+# Chinese community supermarket's POS, survey and CRM exports write it. Every map is one-to-one, and a
+# translated comment touches the same themes (analytics.satisfaction.comments) as the English one.
+COMMENTS_ZH = {
+    "Not enough choice": "可选择的商品不多", "Often out of stock": "经常缺货",
+    "Great range of products": "品种很丰富",
+    "Prices are higher than online": "比网购价格高", "Too expensive": "东西太贵",
+    "Good value for money": "买得很划算",
+    "Vegetables were not fresh": "青菜不够新鲜", "Found mouldy fruit": "买到发霉的水果",
+    "Always fresh produce": "果蔬每次都很新鲜",
+    "Staff were rude": "服务员说话很冲", "Staff were very friendly": "员工服务很周到",
+    "Store was messy": "货架摆得很乱", "Clean and tidy store": "店里卫生很好",
+    "Checkout queue too long": "结账要排很久的队", "Quick checkout": "买单很快",
+    "Refund took too long": "退款等了很久", "Easy returns": "退换很省心",
+    "OK overall": "总体还可以", "Convenient location": "位置很方便",
+}
+CHANNELS_ZH = {"wechat": "微信", "sms": "短信", "in-store": "店内扫码", "app": "小程序"}
+COMPLAINT_CATEGORIES_ZH = {
+    "freshness": "商品不新鲜", "product quality": "商品质量", "checkout wait": "结账排队",
+    "price": "价格问题", "staff": "服务态度", "refund/after-sales": "退换货售后", "environment": "购物环境",
+}
+CUSTOMER_LABELS_ZH = {
+    "tier": {"gold": "金卡会员", "silver": "银卡会员", "standard": "普通会员"},
+    "gender": {"F": "女", "M": "男"},
+    "age_band": {"18-24": "18-24岁", "25-34": "25-34岁", "35-44": "35-44岁", "45-54": "45-54岁",
+                 "55-64": "55-64岁", "65+": "65岁及以上"},
+    "household_size": {"1": "1人", "2": "2人", "3": "3人", "4": "4人", "5+": "5人及以上"},
+    "income_band": {"<5k": "5千以下", "5k-10k": "5千-1万", "10k-20k": "1万-2万", "20k+": "2万以上"},
+}
+WINBACK_PREFIX, FLYER_PREFIX = "WB", "HF"   # campaign ids: prefix and the month sent
+CAMPAIGN_PREFIXES_ZH = {WINBACK_PREFIX: "沉睡唤醒", FLYER_PREFIX: "节日促销"}
 PHONE_PREFIXES = ["138", "139", "135", "136", "137", "150", "151", "152", "158", "159",
                   "186", "187", "188", "189"]
 
@@ -103,7 +134,9 @@ def _members(rng, n, cum_clock, n_stores, store_weights):
     }).iloc[order].reset_index(drop=True)
 
 
-def _demographics(rng, members, end, store_ids):
+def _demographics(rng, members, end, store_ids, all_chinese=False):
+    """Demographics and contact data; `all_chinese` gives every member the Chinese name drawn for
+    them (the draws are the same either way)."""
     n = len(members)
     # Older shoppers churn a little less (younger ones drift to group-buying apps).
     age = np.round(47 - 5 * members.churny.to_numpy() + 14 * rng.standard_normal(n))
@@ -126,7 +159,7 @@ def _demographics(rng, members, end, store_ids):
                                   p=[0.25, 0.4, 0.25, 0.1]),
         "marketing_consent": members.consent.to_numpy(),
         "home_store_id": store_ids[members.home.to_numpy()],
-        "name": np.where(english, en.astype(object), zh.astype(object)),
+        "name": np.where(english & ~all_chinese, en.astype(object), zh.astype(object)),
         "phone": phone.astype(object),
     })
 
@@ -282,7 +315,7 @@ def _winback_truth(baskets, arm, sent_at):
 
     r0, v0, s0 = outcomes(in_window[~extra])
     r1, v1, s1 = outcomes(in_window)
-    campaign_id = f"WB{sent_at:%Y%m}"
+    campaign_id = f"{WINBACK_PREFIX}{sent_at:%Y%m}"
     truth = {campaign_id: {
         "type": "winback_coupon", "has_control": True, "window_weeks": WINDOW_WEEKS,
         "true_uplift_reactivation": float((r1 - r0).mean()),
@@ -308,7 +341,7 @@ def _campaigns(baskets, members, arm, sent_at, start_ts, n_days, customer_ids, t
     seen = baskets[(baskets.owner >= 0) & (baskets.timestamp < flyer_at)
                    & (baskets.timestamp >= flyer_at - pd.Timedelta(days=90))].owner.unique()
     seen = np.sort(seen[members.consent.to_numpy()[seen]])
-    flyer_id = f"HF{flyer_at:%Y%m}"
+    flyer_id = f"{FLYER_PREFIX}{flyer_at:%Y%m}"
     flyer = pd.DataFrame({
         "campaign_id": flyer_id, "customer_id": customer_ids[seen], "group": "treatment",
         "sent_at": flyer_at, "type": "holiday_flyer", "redeemed_at": pd.NaT,

@@ -18,6 +18,13 @@ BGNBD = {"r": 2.0, "alpha": 2.2, "a": 0.5, "b": 15.0}
 # Mean basket p*gamma/(q-1) = ¥112.5; basket CV 1/sqrt(p) ≈ 0.63 within a customer.
 GAMMA_GAMMA = {"p": 2.5, "q": 5.0, "gamma": 180.0}
 
+# The Chinese POS name of each simulated category (simulate_store(data_language="zh-CN")), one-to-one.
+CATEGORIES_ZH = {
+    "fresh produce": "蔬菜水果", "meat & seafood": "肉禽水产", "dairy & eggs": "乳品蛋类", "bakery": "烘焙面包",
+    "grains & oil": "粮油调味", "snacks": "休闲零食", "beverages": "酒水饮料", "frozen": "冷冻食品",
+    "household goods": "日用百货", "personal care": "日化用品",
+}
+
 OPEN_HOUR = 7  # opening hours 07:00–22:00
 HOUR_WEIGHTS = np.array([3, 5, 6, 6, 5, 4, 4, 4, 4, 5, 7, 8, 7, 5, 3], float)  # 07h … 21h
 # Relative busyness Monday … Sunday. Purchases run on a clock where busy days last longer;

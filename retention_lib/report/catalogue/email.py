@@ -4,8 +4,8 @@ MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- the email (delivery/compose.py)
     "email.chart.email_trend_chart": "Revenue and active members per month, against a year earlier",
     "email.chart.email_churn_chart": "Churn rate per month with its 95% interval",
-    "email.subject": "Customer retention report {month}",
-    "email.subject.simulated": "Customer retention report {month} (SIMULATED DATA)",
+    "email.subject": "Customer retention report {month} · {name}",
+    "email.subject.simulated": "Customer retention report {month} · {name} (SIMULATED DATA)",
     "email.intro": "{name}: the report for {month:month} is attached ({attachment}, opens in any browser).",
     "email.gaps": "Not available this month on this data (the report says why): {titles}.",
     "email.footer": "Figures are for members (loyalty card holders) unless stated. Customer-level lists stay with "

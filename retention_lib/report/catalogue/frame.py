@@ -39,6 +39,14 @@ MESSAGES: dict[str, str] = {
     "part.actions": "the action lists",
     "unavailable.html": "<b>Not available this month: {titles}.</b> {reason}",
     "unavailable.console": "Parts unavailable on this data (see manifest.json):",
+    # ---------------------------------------------------------------- console lines about the report (app/)
+    "console.loading": "Loading and validating {name} ({file})",
+    "console.notebook": "[{i}/{n}] {notebook} ...",
+    "console.notebook_done": "[{i}/{n}] {notebook} done in {seconds:num1} s",
+    "console.parts_unavailable": " ({n} part(s) unavailable: {parts:list})",
+    "console.report_written": "report.html written ({mb:num1} MB)",
+    "console.report_for": "Report for {month}: {path}",
+    "console.already_published": "{month} is already published; nothing to do (use --force to rebuild it)",
     "notebook.unavailable": "**Not available this month ({titles}):** {reason}",
 
     # ---------------------------------------------------------------- notebooks

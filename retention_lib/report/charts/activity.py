@@ -8,10 +8,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import FuncFormatter
 
 from retention_lib.report import text
-from retention_lib.report.charts.style import HIGHLIGHT, MAX_STORE_LINES, PALETTE, highlight_month, use_style
+from retention_lib.report.charts.style import (HIGHLIGHT, MAX_STORE_LINES, PALETTE, count_axis, date_axis,
+                                               highlight_month, month_ticks, use_style)
 from retention_lib.report.text import say
 
 HEADROOM = 1.12   # the value axis ends this far above the highest point
@@ -26,11 +26,6 @@ def _legend_above(ax, ncols: int = 4, **options) -> None:
 def _legend_beside(ax, **options) -> None:
     """The legend to the right of the plotting area, one entry a line."""
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, borderaxespad=0, **options)
-
-
-def _counts_axis(ax) -> None:
-    """Counts on the value axis with thousands separators, as in the tables."""
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: text.count(v)))
 
 
 def coverage_chart(daily: pd.DataFrame, month: str):
@@ -55,7 +50,8 @@ def coverage_chart(daily: pd.DataFrame, month: str):
         top = float(total["baskets"].max())
     ax.set(xlabel=say("activity_chart.coverage.xlabel"), ylabel=say("activity_chart.coverage.ylabel"))
     ax.set_ylim(0, max(top, 1.0) * HEADROOM)
-    _counts_axis(ax)
+    count_axis(ax.yaxis)
+    date_axis(ax.xaxis)
     fig.autofmt_xdate()
     return fig
 
@@ -70,13 +66,14 @@ def membership_chart(monthly: pd.DataFrame, month: str):
            label=say("activity_chart.membership.non_members"))
     if month in set(monthly["month"]):
         i = list(monthly["month"]).index(month)
-        ax.axvspan(i - 0.45, i + 0.45, fill=False, edgecolor=HIGHLIGHT, linewidth=2, label=f"{month}")
-    ax.set_xticks(list(x), monthly["month"], rotation=45, ha="right")
+        ax.axvspan(i - 0.45, i + 0.45, fill=False, edgecolor=HIGHLIGHT, linewidth=2,
+                   label=text.month_label(month))
+    month_ticks(ax, list(monthly["month"]), rotation=45, ha="right")
     ax.set_title(say("activity_chart.membership.title", first=monthly["month"].iloc[0], month=month), pad=22)
     ax.set(xlabel=say("activity_chart.month"), ylabel=say("activity_chart.membership.ylabel"))
     top = float((monthly["member_baskets"] + monthly["non_member_baskets"]).max())
     ax.set_ylim(0, max(top, 1.0) * HEADROOM)
-    _counts_axis(ax)
+    count_axis(ax.yaxis)
     _legend_above(ax, ncols=3)
     return fig
 
@@ -142,7 +139,7 @@ def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days:
         highlight_month(ax, labels, month)
         ax.set_title(title, pad=20 if len(series) > 1 else 6)
         ax.set(xlabel=say("activity_chart.month"), ylabel=ylabel)
-        ax.set_xticks(x, labels, rotation=90, fontsize=8)
+        month_ticks(ax, labels, rotation=90, fontsize=8)
         # Axes start at zero (NPS may go below) so small month-to-month moves are not magnified.
         scaled = [trend[c].astype(float) * (100 if how == "pct" else 1) for c, _, how in series]
         low = min([0.0] + [float(s.min()) for s in scaled])
@@ -155,7 +152,7 @@ def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days:
             ax.axvspan(i - 0.5, i + 0.5, color="lightgrey", alpha=0.35, linewidth=0, zorder=0)
         ax.set_xlim(-0.5, len(labels) - 0.5)
         if all(col.endswith("_customers") for col, _, _ in series):   # member counts
-            _counts_axis(ax)
+            count_axis(ax.yaxis)
         if len(series) > 1:
             _legend_above(ax, ncols=len(series), fontsize=8)
     for ax in list(axes.flat)[len(panels):]:

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from retention_lib.report.charts.style import HIGHLIGHT, use_style
-from retention_lib.report.text import say
+from retention_lib.report.text import feature_label, say
 
 GREY = "grey"
 
@@ -13,7 +13,8 @@ GREY = "grey"
 def drivers_chart(numeric: pd.DataFrame, month: str, window: str, min_group_n: int | None = None):
     """Lapsed minus retained in pooled standard deviations (Cohen's d) per feature, with the Welch
     95% interval on the same scale; a feature is coloured exactly when its `significant` flag
-    (analytics.lapse_drivers: the one rule the text and findings use) is set."""
+    (analytics.lapse_drivers: the one rule the text and findings use) is set. Each feature is named
+    without its unit: the axis is in standard deviations."""
     use_style()
     d = numeric.dropna(subset=["cohens_d"]).iloc[::-1]
     fig, ax = plt.subplots(figsize=(8.5, 0.38 * len(d) + 1.6))
@@ -22,7 +23,7 @@ def drivers_chart(numeric: pd.DataFrame, month: str, window: str, min_group_n: i
     ax.hlines(y, d["scaled_low"], d["scaled_high"], colors=colours, linewidth=2)
     ax.scatter(d["cohens_d"], y, color=colours, zorder=3)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(y, [s.replace(" (%)", "") for s in d["label"]])
+    ax.set_yticks(y, [feature_label(f, "feature_name") for f in d["feature"]])
     ax.set(title=say("drivers.chart.title", window=window),
            xlabel=say("drivers.chart.xlabel", min_group_n=min_group_n) if min_group_n is not None
            else say("drivers.chart.xlabel_any"), ylabel="")

@@ -3,25 +3,24 @@ a phone. The report keeps the full KPI board (`kpi_trends_chart`); these show th
 manager opens the email with: is the business growing, and are members leaving faster?"""
 from __future__ import annotations
 
-import textwrap
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
 from retention_lib.analytics.kpis import TOTAL, TREND_MONTHS
 from retention_lib.core import stats
 from retention_lib.report import text
-from retention_lib.report.charts.style import HIGHLIGHT, PALETTE, use_style
+from retention_lib.report.charts.style import (HIGHLIGHT, PALETTE, count_axis, month_ticks, percent_axis, use_style,
+                                               wrap)
 from retention_lib.report.text import say
 
 # 6 in at the report's 110 dpi is 660 px: shown at 600 px, or ~370 px on a phone, 15 pt stays
 # about 13 px high.
 WIDTH_IN = 6.0
 FONT = 15
-NOTE_CHARS = 62  # a note under a chart wraps at this many characters
+NOTE_CHARS = 62  # a note under a chart wraps at this many columns (a CJK character takes two)
 
 
 def email_trend(monthly: pd.DataFrame, month: str | pd.Period, months: int = TREND_MONTHS) -> pd.DataFrame:
@@ -63,13 +62,13 @@ def _month_ticks(ax, labels: list[str]) -> None:
     (last) month is always labelled."""
     n = len(labels)
     step = 1 if n <= 5 else 2 if n <= 9 else 3
-    ax.set_xticks(range(n), [m if (n - 1 - i) % step == 0 else "" for i, m in enumerate(labels)])
+    month_ticks(ax, [m if (n - 1 - i) % step == 0 else "" for i, m in enumerate(labels)])
     ax.set_xlim(-0.5, n - 0.5)
 
 
 def _thousands(ax) -> None:
     ax.yaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 2.5, 5, 10]))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: text.count(v)))
+    count_axis(ax.yaxis)
 
 
 def _title_and_legend(ax, title: str) -> None:
@@ -82,7 +81,7 @@ def _title_and_legend(ax, title: str) -> None:
 
 
 def _note(fig, message: str) -> None:
-    fig.text(0.01, 0.0, textwrap.fill(message, NOTE_CHARS, break_on_hyphens=False), fontsize=FONT - 3, color="dimgrey", ha="left", va="top")
+    fig.text(0.01, 0.0, wrap(message, NOTE_CHARS), fontsize=FONT - 3, color="dimgrey", ha="left", va="top")
 
 
 def _series(ax, x, now, ago, colour, label_now, label_ago, show) -> None:
@@ -148,7 +147,7 @@ def churn_chart(trend: pd.DataFrame):
                  colour)
     ax.set_ylim(0, max(float(np.nanmax(hi)) * 1.3, 1.0))
     ax.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10], integer=True))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    percent_axis(ax.yaxis)
     ax.set(xlabel="", ylabel="")
     _month_ticks(ax, labels)
     _title_and_legend(ax, say("email_chart.churn.title"))

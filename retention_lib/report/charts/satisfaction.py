@@ -5,47 +5,51 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from retention_lib.report.charts.style import HIGHLIGHT, PALETTE, error_bars, use_style
-from retention_lib.report.text import month_label
+from retention_lib.report.charts.style import HIGHLIGHT, PALETTE, error_bars, month_ticks, use_style
+from retention_lib.report.text import say
+
+FEW_RESPONSES = 30   # a month with fewer responses is drawn hollow
 
 
 def satisfaction_trend_chart(monthly: pd.DataFrame, month: str):
-    """NPS and CSAT per month with 95% intervals; months under 30 responses drawn hollow."""
+    """NPS and CSAT per month with 95% intervals; months under FEW_RESPONSES responses drawn hollow."""
     use_style()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
     labels = list(monthly["month"])
     x = list(range(len(labels)))
-    small = monthly["responses"] < 30
+    small = monthly["responses"] < FEW_RESPONSES
     colours = sns.color_palette(PALETTE)
     for ax, col, scale, colour, ylabel in (
-            (a1, "nps", 1, colours[0], "NPS (points, −100 to 100)"),
-            (a2, "csat", 100, colours[2], "CSAT (% rating 4–5 of 5)")):
+            (a1, "nps", 1, colours[0], say("chart.satisfaction_trend.nps_axis")),
+            (a2, "csat", 100, colours[2], say("chart.satisfaction_trend.csat_axis"))):
         v = monthly[col].astype(float) * scale
         err = error_bars(v, monthly[f"{col}_lo"].astype(float) * scale, monthly[f"{col}_hi"].astype(float) * scale)
         ax.errorbar(x, v, yerr=err, fmt="-", color=colour, ecolor=colour, elinewidth=1, capsize=3, alpha=0.9)
-        ax.scatter([i for i in x if not small.iloc[i]], v[~small], color=colour, zorder=3, label="30+ responses")
+        ax.scatter([i for i in x if not small.iloc[i]], v[~small], color=colour, zorder=3,
+                   label=say("chart.satisfaction_trend.enough", n=FEW_RESPONSES))
         if small.any():
             ax.scatter([i for i in x if small.iloc[i]], v[small], facecolor="white", edgecolor=colour, zorder=3,
-                       label="Under 30 responses")
+                       label=say("chart.satisfaction_trend.few", n=FEW_RESPONSES))
         if month in labels:
             i = labels.index(month)
             ax.axvspan(i - 0.4, i + 0.4, color=HIGHLIGHT, alpha=0.15)
-        ax.set_xticks(x, [month_label(m) for m in labels], rotation=90, fontsize=8)
-        ax.set(xlabel="Month", ylabel=ylabel)
+        month_ticks(ax, labels, rotation=90, fontsize=8)
+        ax.set(xlabel=say("chart.satisfaction_trend.xlabel"), ylabel=ylabel)
         if small.any():   # above the plot, where it cannot cover a point
             ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1, 1), ncol=2, frameon=False,
                       borderaxespad=0.2)
-    span = f"{month_label(labels[0])} to {month_label(labels[-1])}"
     pad = 22 if small.any() else 6
-    a1.set_title(f"NPS by month with 95% intervals, {span}", pad=pad)
-    a2.set_title(f"CSAT by month with 95% intervals, {span}", pad=pad)
+    a1.set_title(say("chart.satisfaction_trend.nps_title", first=labels[0], last=labels[-1]), pad=pad)
+    a2.set_title(say("chart.satisfaction_trend.csat_title", first=labels[0], last=labels[-1]), pad=pad)
     a2.set_ylim(0, 100)
     return fig
 
 
-def importance_performance_chart(table: pd.DataFrame, period: str, outcome: str = "NPS"):
-    """Derived importance against performance per dimension; dividers at the means."""
+def importance_performance_chart(table: pd.DataFrame, period: str, outcome: str | None = None):
+    """Derived importance against performance per dimension; dividers at the means. `outcome`: the
+    outcome's label (default NPS's)."""
     use_style()
+    outcome = say("outcome.nps") if outcome is None else outcome
     fig, ax = plt.subplots(figsize=(8.5, 5.6))
     imp, perf = table["importance"] * 100, table["performance"].astype(float)
     imp_div, perf_div = imp.mean(), perf.mean()
@@ -64,14 +68,13 @@ def importance_performance_chart(table: pd.DataFrame, period: str, outcome: str 
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
     corner = dict(fontsize=9, alpha=0.8, fontstyle="italic")
-    ax.text(x_lo + 0.02, y_hi * 0.97, "FIX FIRST\nimportant, performing below average", va="top",
+    ax.text(x_lo + 0.02, y_hi * 0.97, say("chart.importance.fix_first"), va="top",
             color=HIGHLIGHT, fontweight="bold", **{k: v for k, v in corner.items() if k != "fontstyle"})
-    ax.text(x_hi - 0.02, y_hi * 0.97, "Keep up the good work", va="top", ha="right", **corner)
-    ax.text(x_lo + 0.02, y_hi * 0.02, "Lower priority", va="bottom", **corner)
-    ax.text(x_hi - 0.02, y_hi * 0.02, "Possible overkill", va="bottom", ha="right", **corner)
-    ax.set(title=f"What to fix first: importance vs performance of the seven dimensions, {period}",
-           xlabel="Performance: mean rating (1–5 stars), 95% CI",
-           ylabel=f"Importance: % of explained {outcome} variance, 95% CI")
+    ax.text(x_hi - 0.02, y_hi * 0.97, say("quadrant.keep_up"), va="top", ha="right", **corner)
+    ax.text(x_lo + 0.02, y_hi * 0.02, say("quadrant.lower_priority"), va="bottom", **corner)
+    ax.text(x_hi - 0.02, y_hi * 0.02, say("quadrant.possible_overkill"), va="bottom", ha="right", **corner)
+    ax.set(title=say("chart.importance.title", period=period), xlabel=say("chart.importance.xlabel"),
+           ylabel=say("chart.importance.ylabel", outcome=outcome))
     return fig
 
 
@@ -85,9 +88,9 @@ def complaints_chart(trend: pd.DataFrame, categories: pd.DataFrame, month: str):
     a1.bar(x, v, color=[HIGHLIGHT if m == month else sns.color_palette(PALETTE)[0] for m in labels])
     a1.errorbar(x, v, yerr=error_bars(v, trend["per_1000_lo"], trend["per_1000_hi"]), fmt="none",
                 ecolor="black", elinewidth=1, capsize=3)
-    a1.set_xticks(x, [month_label(m) for m in labels], rotation=90, fontsize=8)
-    a1.set(title=f"Complaints per 1,000 baskets, {month_label(labels[0])} to {month_label(labels[-1])} (95% CI)",
-           xlabel="Month opened", ylabel="Complaints per 1,000 baskets")
+    month_ticks(a1, labels, rotation=90, fontsize=8)
+    a1.set(title=say("chart.complaints.title", first=labels[0], last=labels[-1]),
+           xlabel=say("chart.complaints.xlabel"), ylabel=say("chart.complaints.rate_axis"))
     c = categories.sort_values("per_1000_baskets") if len(categories) else categories
     if len(c):
         cv = c["per_1000_baskets"].astype(float)
@@ -95,8 +98,9 @@ def complaints_chart(trend: pd.DataFrame, categories: pd.DataFrame, month: str):
         a2.errorbar(cv, range(len(c)), xerr=error_bars(cv, c["per_1000_lo"], c["per_1000_hi"]), fmt="none",
                     ecolor="black", elinewidth=1, capsize=2)
     else:
-        a2.text(0.5, 0.5, "No complaints this month", ha="center", va="center", transform=a2.transAxes)
-    a2.set(title=f"By category, {month_label(month)} (95% CI)", xlabel="Complaints per 1,000 baskets", ylabel="")
+        a2.text(0.5, 0.5, say("chart.complaints.none"), ha="center", va="center", transform=a2.transAxes)
+    a2.set(title=say("chart.complaints.by_category", month=month), xlabel=say("chart.complaints.rate_axis"),
+           ylabel="")
     return fig
 
 
@@ -105,24 +109,25 @@ def satisfaction_churn_chart(table: pd.DataFrame, period: str, currency: str, wi
     use_style()
     fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.6))
     t = table.reindex(["detractor", "passive", "promoter"])
-    names = [f"{g.capitalize()}s\n(n={int(n):,})" for g, n in zip(t.index, t["members"].fillna(0))]
+    names = [say(f"chart.satisfaction_churn.group.{g}", n=n) for g, n in zip(t.index, t["members"].fillna(0))]
     colours = sns.color_palette(PALETTE)
-    panels = [("churn_share", "churn", 100, f"No purchase in the last {window_days} days", "% of members",
-               colours[3]),
-              ("p_alive", "p_alive", 100, "P(alive) at the month's end", "Mean P(alive) (%)", colours[0]),
-              ("spend", "spend", 1, f"Spend in the last {window_days} days", f"Mean {currency} per member",
-               colours[2])]
+
+    def words(what: str) -> tuple[str, str]:   # a panel's title and value axis
+        return (say(f"chart.satisfaction_churn.{what}", days=window_days),
+                say(f"chart.satisfaction_churn.{what}_axis", currency=currency))
+    panels = [("churn_share", "churn", 100, *words("churn"), colours[3]),
+              ("p_alive", "p_alive", 100, *words("p_alive"), colours[0]),
+              ("spend", "spend", 1, *words("spend"), colours[2])]
     for ax, (col, ci, scale, title, ylabel, colour) in zip(axes, panels):
         v = t[col].astype(float) * scale
         ax.bar(names, v, color=colour)
         ax.errorbar(range(len(t)), v, yerr=error_bars(v, t[f"{ci}_lo"].astype(float) * scale,
                                                        t[f"{ci}_hi"].astype(float) * scale),
                     fmt="none", ecolor="black", elinewidth=1, capsize=4)
-        ax.set(title=title, xlabel="NPS group of the member's last survey", ylabel=ylabel)
+        ax.set(title=title, xlabel=say("chart.satisfaction_churn.xlabel"), ylabel=ylabel)
         ax.tick_params(axis="x", labelsize=8)
         ax.title.set_fontsize(10)
-    fig.suptitle(f"Do detractors leave? Members surveyed {period}, by NPS group (95% CI)",
-                 fontweight="bold", fontsize=12)
+    fig.suptitle(say("chart.satisfaction_churn.title", period=period), fontweight="bold", fontsize=12)
     return fig
 
 
@@ -135,9 +140,10 @@ def comment_themes_chart(themes: pd.DataFrame, month: str):
     colours = {"detractors": sns.color_palette(PALETTE)[3], "passives": "lightgrey",
                "promoters": sns.color_palette(PALETTE)[2]}
     for group, colour in colours.items():
-        ax.barh(t["label"], t[f"from_{group}"], left=left, color=colour, label=f"From {group}")
+        ax.barh(t["label"], t[f"from_{group}"], left=left, color=colour,
+                label=say(f"chart.comment_themes.from.{group}"))
         left += t[f"from_{group}"]
-    ax.set(title=f"Comment themes in {month_label(month)}, by the respondent's NPS group",
-           xlabel="Comments mentioning the theme (Chinese and English)", ylabel="")
+    ax.set(title=say("chart.comment_themes.title", month=month), xlabel=say("chart.comment_themes.xlabel"),
+           ylabel="")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)   # beside the bars
     return fig

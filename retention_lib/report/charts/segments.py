@@ -58,7 +58,7 @@ def migration_chart(counts: pd.DataFrame, month: str, previous: str, what: str):
     n_rows, n_cols = counts.shape
     fig, ax = plt.subplots(figsize=(max(6, 1.2 * n_cols + 3), max(3.2, 0.5 * n_rows + 1.5)))
     shares = counts.div(counts.sum(axis=1).where(lambda s: s > 0), axis=0) * 100
-    sns.heatmap(shares, annot=counts, fmt=",d", cmap="Blues", vmin=0, vmax=100,
+    sns.heatmap(shares, annot=counts.map(count), fmt="", cmap="Blues", vmin=0, vmax=100,
                 cbar_kws={"label": say("migration.chart.colour")}, annot_kws={"fontsize": 8}, ax=ax)
     ax.set(title=say("migration.chart.title", what=what, previous=previous, month=month),
            xlabel=say("migration.chart.columns", what=what, month=month),
@@ -77,7 +77,7 @@ def early_warning_chart(counts: pd.DataFrame, month: str, checked: int):
     ax.barh(c["reason"], c["members"].astype(float), color=colours)
     ax.invert_yaxis()
     for i, v in enumerate(c["members"].astype(float)):
-        ax.text(v, i, f" {v:,.0f}", va="center", fontsize=9)
+        ax.text(v, i, f" {count(v)}", va="center", fontsize=9)
     ax.set_xlim(0, max(float(c["members"].astype(float).max() or 0), 1) * 1.15)   # room for the labels
     ax.set(title=say("warning.chart.title", month=month, checked=checked), xlabel=say("warning.chart.axis"), ylabel="")
     return fig

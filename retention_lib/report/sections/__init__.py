@@ -20,6 +20,7 @@ from retention_lib.report.sections.glossary import glossary_section
 from retention_lib.report.sections.kpis import kpi_section
 from retention_lib.report.sections.satisfaction import satisfaction_section
 from retention_lib.report.sections.segments import segments_section
+from retention_lib.report.sections.stores import stores_section
 from retention_lib.report.sections.summary import key_findings_section
 from retention_lib.report.text import say, say_html
 
@@ -46,6 +47,7 @@ SECTIONS: list[Section] = [
     Section("segments", segments_section),
     Section("satisfaction", satisfaction_section),
     Section("actions", actions_section),
+    Section("stores", stores_section),
     Section("glossary", glossary_section),   # the terms close the analysis; the data-quality footnote stays last
     Section("data-quality", data_quality),
 ]

@@ -1,0 +1,83 @@
+"""A Chinese store's month, published in zh-CN: the report a manager reads is Chinese apart from a
+short allow-list, its charts draw (a missing glyph fails the run), and the email's subject names the
+month and the store in Chinese."""
+import re
+import textwrap
+from email import policy
+from email.parser import BytesParser
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.conftest import SMALL_STORE, retention_cli
+
+# Words a Chinese report keeps in Latin letters: the scores' and segments' names managers know, the
+# model names (defined in the glossary), the currency code.
+ALLOWED = {"NPS", "CSAT", "CLV", "RFM", "VIP", "BG", "NBD", "MBG", "Pareto", "CNY"}
+
+
+class _Visible(HTMLParser):
+    """The text a reader sees: no style, script or tag attributes (images are data URIs)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in ("style", "script", "title")
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in ("style", "script", "title")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _Visible()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
+@pytest.fixture(scope="module")
+def chinese_month(tmp_path_factory):
+    root = tmp_path_factory.mktemp("zh")
+    tables = "\n".join(f"  {t}: {{path: store/{t}.parquet}}"
+                       for t in ("transactions", "customers", "surveys", "complaints", "campaigns"))
+    config = root / "zh.yml"
+    config.write_text(textwrap.dedent(f"""\
+        name: 测试社区超市
+        source: demo
+        simulated: true
+        source_options: {{seed: {SMALL_STORE['seed']}, n_customers: {SMALL_STORE['n_customers']},
+                          months: {SMALL_STORE['months']}, data_language: zh-CN}}
+        currency: CNY
+        report: {{language: zh-CN}}
+        tables:
+        """) + tables + "\n", encoding="utf-8")
+    reports = root / "reports"
+    proc = retention_cli("run", "--config", str(config), "--reports-dir", str(reports))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return reports / "2025-02"
+
+
+def test_the_report_is_chinese_apart_from_the_allow_list(chinese_month):
+    html = (chinese_month / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in html
+    seen = visible_text(html)
+    assert "关键发现" in seen and "术语说明" in seen
+    latin = sorted(set(re.findall(r"[A-Za-z]{2,}", seen)) - ALLOWED)
+    assert latin == []
+
+
+def test_the_email_subject_names_the_month_and_the_store_in_chinese(chinese_month):
+    [eml] = (chinese_month / "outbox").glob("*.eml")
+    msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    assert msg["Subject"].startswith("【") and "2025年2月" in msg["Subject"] and "测试社区超市" in msg["Subject"]
+    body = msg.get_body(preferencelist=("html",)).get_content()
+    [attachment] = [p.get_filename() for p in msg.iter_attachments() if p.get_filename().endswith(".html")]
+    assert attachment == "zh-2025-02-report.html"          # ASCII by design: it travels through mail systems
+    seen = visible_text(body).replace(attachment, "")
+    assert sorted(set(re.findall(r"[A-Za-z]{2,}", seen)) - ALLOWED) == []

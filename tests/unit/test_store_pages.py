@@ -1,0 +1,323 @@
+"""A page per store and an email per store manager, on a simulated chain of four stores: each store's
+figures against a pandas computation from the baskets (home-store rule), at-risk members adding up to
+the chain's, actions that follow the numbers, and emails that carry only aggregates of their own store."""
+import copy
+import re
+import textwrap
+
+import pandas as pd
+import pytest
+from conftest import PASSWORD, USER
+
+from retention_lib.analytics import churn, kpis, store_pages, value
+from retention_lib.analytics import satisfaction as sat
+from retention_lib.data.prepare import open_run
+from retention_lib.delivery import smtp, store_emails
+from retention_lib.report import text
+from retention_lib.report.sections import stores as store_sections
+
+STORES = ("S01", "S02", "S03", "S04")
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    """A four-store chain over 14 months, the artifacts of notebooks 02 to 06, and its store pages.
+    The store table lists three stores (S04, the smallest, is summed in the rest line); the managers
+    of S01 and S04 get an email, and S09 is not a store of the data."""
+    folder = tmp_path_factory.mktemp("chain")
+    cfg = folder / "chain.yml"
+    tables = "\n".join(f"  {t}: {{path: store/{t}.parquet}}" for t in ("transactions", "customers", "surveys",
+                                                                         "complaints"))
+    cfg.write_text(textwrap.dedent("""\
+        name: Test chain (simulated)
+        source: demo
+        simulated: true
+        source_options: {seed: 11, n_customers: 500, months: 14, n_stores: 4}
+        currency: CNY
+        settings: {store_table_top: 3}
+        email:
+          stores: {S01: [s01.manager@example.com], S04: [s04.manager@example.com], S09: [nobody@example.com]}
+        tables:
+        """) + tables + "\n", encoding="utf-8")
+    run = open_run(cfg, None, folder / "run")
+    lapse = kpis.lapse_rule(run)
+    kpis.save(run, kpis.for_month(run, lapse), lapse)
+    churn.save(run, churn.for_month(run, "bgnbd", 0.5, lapse.days))
+    value.save(run, value.for_month(run, churn.saved(run), horizon_months=12, annual_discount_rate=0.1,
+                                    margin=0.25))
+    sat.save(run, sat.for_month(run))
+    store_pages.save(run, store_pages.for_month(run))
+    run.path("report_html").write_text("<html><body>the chain's report</body></html>", encoding="utf-8")
+    return run, lapse.days
+
+
+def pages_of(run) -> dict:
+    facts = run.read("store_pages")
+    return {p["store_id"]: p for p in facts["stores"] + facts["more_pages"]}
+
+
+# --------------------------------------------------------------------------- independent pandas figures
+def home_by_pandas(b: pd.DataFrame, month: pd.Period) -> pd.Series:
+    """Most purchase baskets in the 12 months to the month's end, then the latest visit, then the lower id."""
+    p = b[b["is_member"] & b["is_purchase"] & (pd.to_datetime(b["date"]) <= month.end_time)].copy()
+    p["recent"] = pd.to_datetime(p["date"]) >= (month - 11).start_time
+    g = p.groupby(["customer_id", "store_id"]).agg(recent=("recent", "sum"), last=("date", "max")).reset_index()
+    g = g.sort_values(["customer_id", "recent", "last", "store_id"], ascending=[True, False, False, True])
+    return g.drop_duplicates("customer_id").set_index("customer_id")["store_id"].astype(str)
+
+
+def figures_by_pandas(b: pd.DataFrame, month: pd.Period, n: int) -> pd.DataFrame:
+    """Per store: active, new, lapsed and churn by home store; revenue and average basket where they happened."""
+    home = home_by_pandas(b, month)
+    start, end = month.start_time, month.end_time.normalize()
+    days = pd.to_datetime(b.loc[b["is_member"] & b["is_purchase"], ["customer_id", "date"]]
+                          .drop_duplicates()["date"])
+    buys = b.loc[b["is_member"] & b["is_purchase"], ["customer_id"]].assign(date=days)
+    first = buys.groupby("customer_id")["date"].min()
+    last = buys[buys["date"] <= end].groupby("customer_id")["date"].max()
+    before = buys[buys["date"] < start].groupby("customer_id")["date"].max()
+    active = buys.loc[(buys["date"] >= start) & (buys["date"] <= end), "customer_id"].unique()
+    lapse_day = last + pd.Timedelta(days=n)
+    lapsed = last.index[(lapse_day >= start) & (lapse_day <= end)]
+    base = before.index[before + pd.Timedelta(days=n) >= start]
+    lapsed_from_base = [c for c in lapsed if c in set(before.index) and last[c] < start]
+    in_month = b[(pd.to_datetime(b["date"]) >= start) & (pd.to_datetime(b["date"]) <= end)]
+
+    def per_home(ids) -> pd.Series:
+        return home.reindex(pd.Index(ids)).value_counts().reindex(list(STORES), fill_value=0)
+    out = pd.DataFrame({"active_customers": per_home(active),
+                        "new_customers": per_home([c for c in active if first[c] >= start]),
+                        "lapsed_customers": per_home(lapsed),
+                        "base": per_home(base), "lapsed_from_base": per_home(lapsed_from_base),
+                        "revenue": in_month.groupby("store_id")["amount"].sum().reindex(list(STORES)),
+                        "baskets": in_month[in_month["is_purchase"]].groupby("store_id").size().reindex(list(STORES))})
+    out["churn_rate"] = out["lapsed_from_base"] / out["base"]
+    out["avg_basket_value"] = out["revenue"] / out["baskets"]
+    return out
+
+
+def test_each_store_page_has_the_figures_of_a_pandas_computation(chain):
+    run, n = chain
+    b = run.table("baskets")
+    expected = figures_by_pandas(b, run.month, n)
+    year_ago = figures_by_pandas(b, run.month - 12, n)
+    pages = pages_of(run)
+    assert sorted(pages) == list(STORES)                      # S04 has a page for its manager's email
+    for store, page in pages.items():
+        got = {r["kpi"]: r for r in page["kpis"]}
+        assert [r["kpi"] for r in page["kpis"]] == list(store_pages.STORE_KPIS)
+        for kpi in ("active_customers", "new_customers", "lapsed_customers"):
+            assert got[kpi]["value"] == expected.at[store, kpi], (store, kpi)
+        assert got["churn_rate"]["value"] == pytest.approx(expected.at[store, "churn_rate"], rel=1e-12)
+        assert got["revenue"]["value"] == pytest.approx(expected.at[store, "revenue"], abs=0.005)
+        assert got["revenue"]["year_ago"] == pytest.approx(year_ago.at[store, "revenue"], abs=0.005)
+        assert got["avg_basket_value"]["value"] == pytest.approx(expected.at[store, "avg_basket_value"], rel=1e-9)
+        assert got["active_customers"]["yoy_abs"] == expected.at[store, "active_customers"] \
+            - year_ago.at[store, "active_customers"]
+    # the stores' member counts add up to the chain's
+    board = {r["kpi"]: r["value"] for r in run.read("kpi_board")["board"]}
+    assert sum(pages[s]["kpis"][0]["value"] for s in STORES) == board["active_customers"]
+
+
+def test_pages_list_the_top_stores_and_a_line_for_the_rest(chain):
+    run, _ = chain
+    facts = run.read("store_pages")
+    top = [r["scope"] for r in run.read("kpi_stores")["rows"]][1:4]
+    assert [p["store_id"] for p in facts["stores"]] == top and "S04" not in top
+    assert facts["rest"]["stores"] == 1
+    assert facts["rest"]["revenue"] == pytest.approx(pages_of(run)["S04"]["kpis"][4]["value"])
+    html = "".join(i.data for i in store_sections.stores_section(run))
+    assert [m for m in re.findall(r"<h3[^>]*>([^<]+)</h3>", html)] == top
+    assert "1 more store is not shown on its own page" in html
+
+
+def test_at_risk_members_by_home_store_add_up_to_the_chain(chain):
+    run, _ = chain
+    pages = pages_of(run)
+    headline = run.read("clv_summary")
+    assert sum(p["at_risk"]["at_risk"] for p in pages.values()) == headline["at_risk_members"] > 0
+    assert sum(p["at_risk"]["value_at_stake"] for p in pages.values()) == pytest.approx(
+        headline["at_risk_value_at_stake"], rel=1e-9)
+    # again in pandas: at risk and not likely lost, or newly at risk (value.groups), by home store
+    s = run.read("churn_scores").join(run.read("clv_scores"))
+    home = home_by_pandas(run.table("baskets"), run.month)
+    risky = s[s["at_risk"] & (s["newly_at_risk"] | ~s["likely_lost"])]
+    by_store = risky.assign(store=home.reindex(risky.index)).groupby("store")
+    for store, page in pages.items():
+        assert page["at_risk"]["at_risk"] == len(by_store.get_group(store))
+        stake = (by_store.get_group(store)["clv_if_alive"] - by_store.get_group(store)["clv"]).sum()
+        assert page["at_risk"]["value_at_stake"] == pytest.approx(stake, rel=1e-9)
+    facts = run.read("store_pages")
+    assert facts["rest"]["at_risk"] == pages["S04"]["at_risk"]["at_risk"]
+
+
+def test_complaints_per_store_against_the_complaints_table(chain):
+    run, _ = chain
+    c = run.table("complaints")
+    b = run.table("baskets")
+    m = run.month
+    opened = c[(c["opened_at"] >= m.start_time) & (c["opened_at"] < (m + 1).start_time)]
+    month_baskets = b[b["is_purchase"] & (b["timestamp"] >= m.start_time) & (b["timestamp"] < (m + 1).start_time)]
+    assert len(opened) > 0
+    for store, page in pages_of(run).items():
+        here = opened[opened["store_id"].astype(str) == store]
+        got = page["complaints"]
+        assert got["complaints"] == len(here)
+        baskets = int((month_baskets["store_id"] == store).sum())
+        assert got["rate"] == pytest.approx(1000 * len(here) / baskets)
+        counts = here["category"].value_counts().sort_values(ascending=False)
+        if len(counts) and counts.iloc[0] >= 2 and (len(counts) == 1 or counts.iloc[0] > counts.iloc[1]):
+            assert (got["top_category"], got["top_category_complaints"]) == (counts.index[0], counts.iloc[0])
+        else:                                                  # no category stands out
+            assert got["top_category"] is None
+
+
+def test_actions_follow_the_numbers(chain):
+    run, _ = chain
+    facts = run.read("store_pages")
+    chain_figures = facts["chain"]
+    for page in facts["stores"]:
+        found = [m.to_dict() for m in store_pages.actions(page, chain_figures)]
+        assert found == page["actions"] and 1 <= len(found) <= 3    # the saved actions are the rules' own
+        assert page["short"] == (len(found) < 3)
+    page = copy.deepcopy(facts["stores"][0])
+    kpi = {r["kpi"]: r for r in page["kpis"]}
+    risk = page["at_risk"]
+    assert risk["at_risk"] > 0
+    # churn above the chain's: call the store's members at risk, with their value
+    above = dict(chain_figures, churn_rate=kpi["churn_rate"]["value"] - 0.01)
+    first = store_pages.actions(page, above)[0]
+    assert first.key == "store.action.churn_above.value"
+    assert first.params["n"] == risk["at_risk"] and first.params["value"] == risk["value_at_stake"]
+    said = text.say(first)
+    assert text.percent(kpi["churn_rate"]["value"], 1) in said and text.count(risk["at_risk"]) in said
+    # churn at or below: the call is still there, without the comparison
+    below = dict(chain_figures, churn_rate=kpi["churn_rate"]["value"] + 0.01)
+    assert store_pages.actions(page, below)[0].key == "store.action.call_at_risk.value"
+    # complaints above the chain's rate (with enough of them): review the top category
+    page["complaints"] = {"complaints": 5, "baskets": 500, "rate": 10.0, "top_category": "freshness",
+                          "top_category_complaints": 3}
+    keys = [m.key for m in store_pages.actions(page, dict(below, complaint_rate=2.0))]
+    assert keys[1] == "store.action.complaints_above"
+    assert "store.action.complaints_above" not in [m.key for m in store_pages.actions(page, dict(below,
+                                                                                             complaint_rate=12.0))]
+    # the average basket down on a year ago, nothing else: one action, said so
+    quiet = {"store_id": "S01", "at_risk": {"at_risk": 0, "newly_at_risk": 0, "clv": 0.0, "value_at_stake": 0.0},
+             "complaints": None,
+             "kpis": [{"kpi": "avg_basket_value", "kind": "money", "value": 90.0, "previous": 95.0, "mom_abs": -5.0,
+                       "mom_rel": -0.05, "year_ago": 100.0, "yoy_abs": -10.0, "yoy_rel": -0.1}]}
+    [only] = store_pages.actions(quiet, below)
+    assert only.key == "store.action.basket_down" and only.params["change"] == -0.1
+    quiet["kpis"][0]["yoy_rel"] = -0.01
+    assert store_pages.actions(quiet, below) == []
+    # new members down on a year ago: by a share and a number, so 3 against 6 is not a trend (welcome them)
+    new = {"kpi": "new_customers", "kind": "count", "value": 3.0, "previous": 2.0, "mom_abs": 1.0, "mom_rel": 0.5,
+           "year_ago": 6.0, "yoy_abs": -3.0, "yoy_rel": -0.5}
+    quiet["kpis"].append(new)
+    assert [m.key for m in store_pages.actions(quiet, below)] == ["store.action.welcome_new"]
+    new.update(value=10.0, yoy_abs=-20.0, yoy_rel=-20 / 30, year_ago=30.0)
+    assert [m.key for m in store_pages.actions(quiet, below)] == ["store.action.new_down"]
+    # the month's lapsed members: a win-back offer; more of them than last month says so
+    lapsed = {"kpi": "lapsed_customers", "kind": "count", "value": 12.0, "previous": 11.0, "mom_abs": 1.0,
+              "mom_rel": 1 / 11, "year_ago": None, "yoy_abs": None, "yoy_rel": None}
+    quiet["kpis"].append(lapsed)
+    assert [m.key for m in store_pages.actions(quiet, below)] == ["store.action.new_down", "store.action.win_back"]
+    lapsed.update(value=16.0, mom_abs=5.0, mom_rel=5 / 11)
+    [_, up] = store_pages.actions(quiet, below)
+    assert up.key == "store.action.lapsed_up" and up.params == {"n": 16.0, "previous": 11.0}
+    del quiet["kpis"][1:]
+    facts_one = dict(facts, stores=[dict(quiet, actions=[], short=True)])
+    shown = store_sections.page_text(facts_one, facts_one["stores"][0], "CNY", as_html=False)
+    assert shown["short"].startswith("The store's numbers call for no particular action")
+
+
+def test_store_pages_are_the_same_bytes_on_the_same_data(chain):
+    run, _ = chain
+    first = run.path("store_pages").read_bytes()
+    store_pages.save(run, store_pages.for_month(run))
+    assert run.path("store_pages").read_bytes() == first
+    assert not re.search(rb"C\d{6}", first)                   # aggregates only
+
+
+def test_each_store_manager_gets_only_that_stores_summary_and_no_customer(chain):
+    run, _ = chain
+    said = []
+    paths = store_emails.write_emails(run.run_dir, run.config, str(run.month), log=said.append)
+    assert [p.name for p in paths] == [f"retention-report-{run.month}-store-s01.eml",
+                                       f"retention-report-{run.month}-store-s04.eml"]
+    assert len(said) == 1 and "'S09' has no page" in said[0]
+    people = run.table("customers")
+    pages = pages_of(run)
+    for path, store, to in zip(paths, ("S01", "S04"), ("s01.manager@example.com", "s04.manager@example.com")):
+        raw = path.read_bytes()
+        msg = smtp.read_eml(path)
+        body = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        shown = (raw.decode("ascii", "replace") + body + html).encode("utf-8")
+        for column in ("customer_id", "name", "phone"):
+            leaked = [v for v in people[column].dropna().astype(str) if v.encode("utf-8") in shown]
+            assert leaked == [], column
+        assert msg["To"] == to and store in msg["Subject"] and str(run.month) in msg["Subject"]
+        assert run.config.name in msg["Subject"]
+        assert [a.get_filename() for a in msg.iter_attachments()] == [f"chain-{run.month}-report.html"]
+        page = pages[store]
+        kpi = {r["kpi"]: r for r in page["kpis"]}
+        for content in (body, html):
+            assert text.money(kpi["revenue"]["value"], None, "CNY") in content
+            assert text.count(page["at_risk"]["at_risk"]) in content
+            for other in set(STORES) - {store}:                # only this store's figures
+                assert other not in content
+                theirs = {r["kpi"]: r for r in pages[other]["kpis"]}
+                assert text.money(theirs["revenue"]["value"], None, "CNY") not in content
+        assert len(re.findall(r"<li ", html)) == len(page["actions"])
+
+
+def test_store_emails_wait_in_the_outbox_and_are_sent_once_published(chain, smtp_server, tmp_path):
+    run, _ = chain
+    inbox, port, _ = smtp_server
+    folder = tmp_path / "published"
+    folder.mkdir()
+    (folder / "artifacts").mkdir()
+    (folder / "artifacts" / "store_pages.json").write_bytes(run.path("store_pages").read_bytes())
+    (folder / "report.html").write_text("<html>report</html>", encoding="utf-8")
+    store_emails.write_emails(folder, run.config, str(run.month), log=lambda s: None)
+    env = {"RETENTION_SMTP_HOST": "127.0.0.1", "RETENTION_SMTP_PORT": str(port), "RETENTION_SMTP_TLS": "starttls",
+           "RETENTION_SMTP_USER": USER, "RETENTION_SMTP_PASSWORD": PASSWORD, "RETENTION_MAIL_FROM": "r@example.com"}
+    sent = store_emails.send_emails(folder, run.config, str(run.month), env=env, log=lambda s: None)
+    assert [p.parent.name for p in sent] == ["sent", "sent"]
+    assert sorted(r for rcpts, _ in inbox.messages for r in rcpts) == ["s01.manager@example.com",
+                                                                      "s04.manager@example.com"]
+    assert store_emails.send_emails(folder, run.config, str(run.month), env=env) == []   # nothing twice
+    assert sorted((folder / "outbox" / "sent").glob("*.eml")) == sorted(sent)
+
+
+def test_without_churn_scores_or_complaints_a_page_says_only_what_it_knows(chain):
+    run, _ = chain
+    view = store_pages.pages(run.read("kpis_monthly"), run.month, 3, scores=None, home=None, satisfaction=None,
+                             complaints=None, currency="CNY")
+    facts = view.to_dict()
+    assert not facts["has_value"] and not facts["has_complaints"] and facts["rest"]["at_risk"] is None
+    for page in facts["stores"]:
+        assert page["at_risk"] is None and page["complaints"] is None
+        keys = {m.key for m in page["actions"]}
+        assert not keys & {"store.action.churn_above.value", "store.action.call_at_risk.value",
+                           "store.action.complaints_above", "store.action.complaints_top"}
+        shown = store_sections.page_text(facts, page, "CNY", as_html=False)
+        assert shown["at_risk"] == "" and shown["complaints"] == ""
+
+
+def test_a_top_complaint_category_stands_out_or_is_not_named():
+    rows = [("S1", "price"), ("S1", "price"), ("S1", "staff"),      # price stands out
+            ("S2", "price"), ("S2", "staff"),                        # one each: none stands out
+            ("S3", "freshness"), ("S3", "freshness"), ("S3", None),  # without a category: not counted
+            ("S4", "staff"), ("S4", "staff"), ("S4", "price"), ("S4", "price")]  # a tie at the top
+    c = pd.DataFrame(rows, columns=["store_id", "category"]).assign(
+        opened_at=pd.Timestamp("2025-02-10"), complaint_id=[f"K{i}" for i in range(len(rows))])
+    late = c.iloc[:1].assign(opened_at=pd.Timestamp("2025-03-01"), store_id="S2", category="staff")
+    assert store_pages.top_categories(pd.concat([c, late]), "2025-02") == {"S1": ("price", 2), "S3": ("freshness", 2)}
+    page = {"store_id": "S2", "kpis": [], "at_risk": None,
+            "complaints": {"complaints": 4, "baskets": 400, "rate": 10.0, "top_category": None,
+                           "top_category_complaints": 0}}
+    [action] = store_pages.actions(page, {"currency": "CNY", "complaint_rate": 2.0, "churn_rate": None})
+    assert action.key == "store.action.complaints_above.all" and action.params["n"] == 4
+    assert "go through this month's 4 complaints" in text.say(action)
