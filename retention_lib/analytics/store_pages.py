@@ -39,6 +39,7 @@ from retention_lib.data.aggregate import connect
 STORE_KPIS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "revenue", "avg_basket_value")
 ACTIONS = 3
 MIN_COMPLAINTS = 3          # a complaint rate above the chain's needs at least this many complaints
+ABOVE_BY = 1.10             # "above the chain's" rate: at least 10% above it, so the two shown rates differ
 MIN_TOP_COMPLAINTS = 2      # a category to review needs at least this many complaints
 BASKET_DROP = -0.03         # the average basket down more than 3% on a year ago
 REVENUE_DROP = -0.05        # revenue down more than 5% on a year ago
@@ -154,7 +155,7 @@ def _churn_above(page, chain):
     churn, risk = _kpi(page, "churn_rate").get("value"), page["at_risk"]
     if churn is None or chain.get("churn_rate") is None or not risk or risk["at_risk"] <= 0:
         return None
-    if churn <= chain["churn_rate"]:
+    if churn < ABOVE_BY * chain["churn_rate"]:
         return None
     if risk["value_at_stake"] is None:
         return Message("store.action.churn_above", churn=churn, chain=chain["churn_rate"], n=risk["at_risk"])
@@ -176,7 +177,7 @@ def _complaints_above(page, chain):
     c = page["complaints"]
     if not c or c["rate"] is None or chain.get("complaint_rate") is None or c["complaints"] < MIN_COMPLAINTS:
         return None
-    if c["rate"] <= chain["complaint_rate"]:
+    if c["rate"] < ABOVE_BY * chain["complaint_rate"]:
         return None
     if not c["top_category"]:
         return Message("store.action.complaints_above.all", rate=c["rate"], chain=chain["complaint_rate"],

@@ -49,7 +49,7 @@ def compose(folder: Path, cfg: Config, month: str, recipients: Iterable[str], se
     attachment = attachment_name(cfg, month)
     title = say("email.subject.simulated" if cfg.simulated else "email.subject", month=month, name=cfg.name)
     intro = say("email.intro", name=cfg.name, month=month, attachment=attachment)
-    gaps = say("email.gaps", titles="; ".join(t for titles, _ in stages.by_reason(unavailable) for t in titles)) \
+    gaps = say("email.gaps", titles=say("list.semicolon").join(t for titles, _ in stages.by_reason(unavailable) for t in titles)) \
         if unavailable else ""
     footer = say("email.footer")
     # a column of dashes tells nothing: without a year of history, say so once instead

@@ -144,6 +144,7 @@ def date_label(v) -> str:
 # A month is shown one way everywhere (prose, tables, charts): ISO "2017-06" in English, the
 # locale's year-and-month form otherwise (2017年6月).
 MONTH = re.compile(r"\d{4}-\d{2}")
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def month_label(v) -> str:

@@ -64,7 +64,7 @@ def headline_text(head: dict) -> str:
             moves.append(say("satisfaction.noise.first" if not moves else "satisfaction.noise", measure=name,
                              points=d["change"] * scale, previous_month=head["previous_month"]))
     if moves:
-        text += " " + say("satisfaction.moves", moves="; ".join(moves))
+        text += " " + say("satisfaction.moves", moves=say("list.semicolon").join(moves))
     if now["n"] < MIN_N:
         text += " " + say("satisfaction.small", minimum=MIN_N)
     return text

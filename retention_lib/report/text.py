@@ -34,7 +34,7 @@ from retention_lib.core.messages import Message
 from retention_lib.report.catalogue import MESSAGES
 from retention_lib.report import language
 from retention_lib.report.numbers import (  # noqa: F401  (text is where callers reach them)
-    MONEY_WHOLE_FROM, MONTH, _missing, count, date_label, general, money, money_cells,
+    DAY, MONEY_WHOLE_FROM, MONTH, _missing, count, date_label, general, money, money_cells,
     money_digits, month_label, number, percent, points, signed, signed_money, signed_percent, significant)
 
 # Label namespaces whose keys are client data when the catalogue does not know them (shown as given).
@@ -218,6 +218,8 @@ def _field(value, spec: str, params: Mapping) -> str:
     if not spec:
         if isinstance(value, pd.Period) or (isinstance(value, str) and MONTH.fullmatch(value)):
             return month_label(value)   # a month, however it was passed
+        if isinstance(value, str) and DAY.fullmatch(value):
+            return date_label(value)    # a day given as ISO text (artifacts store days so)
         return _template("missing") if value is None else str(value)
     return _number(spec, value, params)
 

@@ -185,13 +185,15 @@ def test_actions_follow_the_numbers(chain):
     risk = page["at_risk"]
     assert risk["at_risk"] > 0
     # churn above the chain's: call the store's members at risk, with their value
-    above = dict(chain_figures, churn_rate=kpi["churn_rate"]["value"] - 0.01)
+    above = dict(chain_figures, churn_rate=kpi["churn_rate"]["value"] / (store_pages.ABOVE_BY + 0.01))
     first = store_pages.actions(page, above)[0]
     assert first.key == "store.action.churn_above.value"
     assert first.params["n"] == risk["at_risk"] and first.params["value"] == risk["value_at_stake"]
     said = text.say(first)
     assert text.percent(kpi["churn_rate"]["value"], 1) in said and text.count(risk["at_risk"]) in said
-    # churn at or below: the call is still there, without the comparison
+    # churn at, below or barely above the chain's: the call is still there, without the comparison
+    barely = dict(chain_figures, churn_rate=kpi["churn_rate"]["value"] / (store_pages.ABOVE_BY - 0.02))
+    assert store_pages.actions(page, barely)[0].key != "store.action.churn_above.value"
     below = dict(chain_figures, churn_rate=kpi["churn_rate"]["value"] + 0.01)
     assert store_pages.actions(page, below)[0].key == "store.action.call_at_risk.value"
     # complaints above the chain's rate (with enough of them): review the top category

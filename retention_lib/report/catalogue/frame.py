@@ -5,6 +5,7 @@ MESSAGES: dict[str, str] = {
     "missing": "—",
     "range": "{lo} to {hi}",
     "list.separator": ", ",
+    "list.semicolon": "; ",
     "list.and": "{head} and {last}",
     "value.percent": "{value:num1}%",
     "value.months": "{value:num1} months",

@@ -81,7 +81,7 @@ def unavailable(run: Run, *parts: str) -> list:
     missing for the same reason share it)."""
     gone = {part: run.reason(part) for part in parts if run.reason(part)}
     return [HTML('<p class="unavailable">'
-                 f'{say_html("unavailable.html", titles="; ".join(titles), reason=text.render(reason))}</p>')
+                 f'{say_html("unavailable.html", titles=text.say("list.semicolon").join(titles), reason=text.render(reason))}</p>')
             for titles, reason in stages.by_reason(gone)]
 
 
