@@ -28,7 +28,7 @@ def test_findings_state_the_numbers(tmp_path):
         "drivers": None, "behaviour": None})
     found = key_findings(tmp_path, "CNY")
     assert found[0].startswith("NPS fell 15 points to +12")
-    assert any(f.startswith("Churn rose to 15.0% (+3.0 pp on last month, 95% CI +0.9 to +5.1 pp): 300 of the "
+    assert any(f.startswith("Churn rose to 15.0% (+3.0 points on last month, very likely between +0.9 and +5.1): 300 of the "
                             "2,000 members active at the month's start lapsed under the 35-day rule") for f in found)
     rows = headline_rows(tmp_path, "CNY")
     assert rows[0] == ("Active members", "2,000", "-50 (-2.4%)", "+100 (+5.0%)")
@@ -103,3 +103,14 @@ def test_a_driver_without_the_flag_is_not_a_finding(tmp_path):
     artifact["headline"][0]["significant"] = False
     write(tmp_path, "drivers.json", artifact)
     assert key_findings(tmp_path, "USD") == []
+
+
+def test_the_summary_a_manager_reads_first_has_no_statistics_jargon():
+    """Key findings say "very likely between" and "chance of still shopping here"; the terms of
+    method (P(alive), CI, Cohen's d, quintiles, the model's name) stay in the sections and the glossary."""
+    import re
+
+    from retention_lib.report.catalogue import MESSAGES
+
+    jargon = re.compile(r"P\(alive\)|\bCI\b|Cohen|quintile|BG/NBD|calibration|\bpp\b")
+    assert [k for k, t in MESSAGES.items() if k.startswith("finding.") and jargon.search(t)] == []

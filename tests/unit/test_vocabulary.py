@@ -91,5 +91,5 @@ def test_the_at_risk_finding_says_how_many_have_not_bought_for_the_lapse_days(tm
     (tmp_path / "artifacts" / "clv_summary.json").write_text(json.dumps(
         {"newly_at_risk_value_at_stake": 12345.0, "horizon_months": 12}))
     found = key_findings(tmp_path, "USD")
-    assert found == ["40 members became at risk this month (P(alive) fell below 50%; 25 of them have not bought for "
+    assert found == ["40 members became at risk this month (their chance of still shopping here fell below 50%; 25 of them have not bought for "
                      "28 days or more); keeping them would be worth 12,345 USD of 12-month CLV."]

@@ -2,43 +2,43 @@
 
 MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- key findings (report/findings.py)
-    "finding.churn.rose": "Churn rose to {rate:pct1} ({change:pp1} pp on last month, 95% CI {lo:pp1} to {hi:pp1} pp): "
+    "finding.churn.rose": "Churn rose to {rate:pct1} ({change:pp1} points on last month, very likely between {lo:pp1} and {hi:pp1}): "
                           "{lapsed:count} of the {base:count} members active at the month's start lapsed under the "
                           "{lapse_days}-day rule.",
-    "finding.churn.fell": "Churn fell to {rate:pct1} ({change:pp1} pp on last month, 95% CI {lo:pp1} to {hi:pp1} pp): "
+    "finding.churn.fell": "Churn fell to {rate:pct1} ({change:pp1} points on last month, very likely between {lo:pp1} and {hi:pp1}): "
                           "{lapsed:count} of the {base:count} members active at the month's start lapsed under the "
                           "{lapse_days}-day rule.",
-    "finding.churn.steady": "Churn was {rate:pct1}, about as last month ({change:pp1} pp, within month-to-month "
-                            "noise: 95% CI {lo:pp1} to {hi:pp1} pp); {lapsed:count} of the {base:count} members "
+    "finding.churn.steady": "Churn was {rate:pct1}, about as last month ({change:pp1} points, within month-to-month "
+                            "noise: very likely between {lo:pp1} and {hi:pp1}); {lapsed:count} of the {base:count} members "
                             "active at the month's start lapsed under the {lapse_days}-day rule.",
     "finding.at_risk": "{newly:count} members became at risk this month ({how}); keeping them would be worth "
                        "{at_stake:cur0} of {horizon_months}-month CLV.",
     "finding.at_risk.lapsed": "{newly:count} members became at risk this month ({how}; {lapsed:count} of them have "
                               "not bought for {lapse_days} days or more); keeping them would be worth "
                               "{at_stake:cur0} of {horizon_months}-month CLV.",
-    "finding.at_risk.model": "P(alive) fell below {threshold:pct0}",
+    "finding.at_risk.model": "their chance of still shopping here fell below {threshold:pct0}",
     "finding.at_risk.lapse_rule": "silent for over {overdue_factor:g} times their usual gap between visits",
-    "finding.nps.rose": "NPS rose {points:num0} points to {nps:signed0} (95% CI {lo:signed0} to {hi:signed0} for the "
-                        "change; {n_now:count} responses this month, {n_before:count} last month), more than "
+    "finding.nps.rose": "NPS rose {points:num0} points to {nps:signed0} (the change very likely between {lo:signed0} and "
+                        "{hi:signed0}; {n_now:count} responses this month, {n_before:count} last month), more than "
                         "sampling noise explains.",
-    "finding.nps.fell": "NPS fell {points:num0} points to {nps:signed0} (95% CI {lo:signed0} to {hi:signed0} for the "
-                        "change; {n_now:count} responses this month, {n_before:count} last month), more than "
+    "finding.nps.fell": "NPS fell {points:num0} points to {nps:signed0} (the change very likely between {lo:signed0} and "
+                        "{hi:signed0}; {n_now:count} responses this month, {n_before:count} last month), more than "
                         "sampling noise explains.",
-    "finding.fix_first": "Fix first: {dimensions} — above-average importance to NPS but below-average ratings "
-                         "({top:label:dimension} explains {importance:pct0} of NPS variation, rated "
+    "finding.fix_first": "Fix first: {dimensions} — they matter more than most to NPS but are rated below "
+                         "average ({top:label:dimension} accounts for {importance:pct0} of what moves NPS, rated "
                          "{performance:num1} of 5).",
     "finding.detractors": "Detractors churn more: {detractors:pct0} of {n_detractors:count} detractors stopped buying "
                           "against {promoters:pct0} of {n_promoters:count} promoters (difference {difference:pp0} "
-                          "points, 95% CI {lo:pp0} to {hi:pp0}).",
+                          "points, very likely between {lo:pp0} and {hi:pp0}).",
     "finding.campaign.worked": "Campaign {campaign} ({type}) worked: {uplift:pp1} points of reactivation against its "
                                "randomised control group ({n_treatment:count} treated, {n_control:count} in control; "
-                               "95% CI {low:pp1} to {high:pp1}){extra}.",
+                               "very likely between {low:pp1} and {high:pp1}){extra}.",
     "finding.campaign.no_effect": "Campaign {campaign} ({type}) showed no clear effect: {uplift:pp1} points of "
                                   "reactivation against its randomised control group ({n_treatment:count} treated, "
-                                  "{n_control:count} in control; 95% CI {low:pp1} to {high:pp1}){extra}.",
+                                  "{n_control:count} in control; very likely between {low:pp1} and {high:pp1}){extra}.",
     "finding.campaign.revenue": ", about {revenue:cur0} of extra revenue",
     "finding.drivers": "Lapsed members differ most in {name}: {lapsed} against {retained} for retained "
-                       "members ({difference}, 95% CI {ci_low} to {ci_high}; "
+                       "members ({difference}, very likely between {ci_low} and {ci_high}; "
                        "{groups}), an association rather than proof of cause.",
     "finding.track_record": "The churn model forecast {predicted:num0} member purchase days for {for_month} a month "
                             "ahead; members made {actual:num0} ({error_pct:signed1}%).",
