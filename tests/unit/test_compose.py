@@ -104,6 +104,25 @@ def test_the_charts_are_email_width_and_legends_cover_no_data(first):
         plt.close(fig)
 
 
+@pytest.mark.parametrize("tag", ["en", "zh-CN"])
+def test_month_labels_do_not_overlap_in_either_language(tag):
+    from retention_lib.report import language
+
+    language.use(tag)
+    try:
+        figures = email_charts.email_charts(monthly("2015-11", "2017-06"), "2017-06", "USD")
+        for fig in figures.values():
+            fig.canvas.draw()
+            for ax in fig.axes:
+                boxes = sorted((t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()),
+                               key=lambda b: b.x0)
+                assert len(boxes) >= 3 or not boxes
+                assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), f"{tag}: month labels overlap"
+            plt.close(fig)
+    finally:
+        language.use(language.DEFAULT)
+
+
 # ---------------------------------------------------------------- the attachment and the message
 
 def cfg(path: str, name: str = "Some store") -> Config:
