@@ -13,12 +13,14 @@ manifest.json is built in app/manifest.py.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -324,10 +326,39 @@ class _heartbeat:
         self.thread.join()
 
 
+# Libraries that log while they execute a notebook. Without a handler, Python prints their warnings
+# and errors to stderr (logging's last resort): a kernel killed by SIGTERM would put nbclient's
+# "Kernel died" traceback beside the run's one line. They go to run.log instead.
+EXECUTION_LOGGERS = ("nbclient", "papermill", "jupyter_client", "traitlets")
+
+
+class _IntoRunLog(logging.Handler):
+    def __init__(self, lines: list[str]):
+        super().__init__(logging.WARNING)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"    {record.name}: {record.getMessage()}")
+
+
+@contextmanager
+def _execution_logs_into(lines: list[str]):
+    handler = _IntoRunLog(lines)
+    loggers = [logging.getLogger(name) for name in EXECUTION_LOGGERS]
+    kept = [(lg.propagate, lg.handlers[:]) for lg in loggers]
+    for lg in loggers:
+        lg.handlers, lg.propagate = [handler], False
+    try:
+        yield
+    finally:
+        for lg, (propagate, handlers) in zip(loggers, kept):
+            lg.handlers, lg.propagate = handlers, propagate
+
+
 def _execute_notebook(book: Path, target: Path, params: dict, kernel_name: str, cwd: Path, timeout: int,
                       tracker: _Tracker, log_lines: list[str]) -> None:
     """One notebook under papermill; on failure the kernel's own output goes to run.log only."""
-    with tempfile.TemporaryDirectory(prefix="retention-kernel-") as private:
+    with tempfile.TemporaryDirectory(prefix="retention-kernel-") as private, _execution_logs_into(log_lines):
         folder = Path(private)
         try:
             pm.execute_notebook(str(book), str(target), parameters=params, kernel_name=kernel_name, cwd=str(cwd),

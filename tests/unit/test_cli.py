@@ -111,3 +111,25 @@ def test_the_console_stamp_is_the_run_log_stamp():
     line = pipeline.timestamped("report.html written")
     assert STAMP.match(line) and line.endswith(" report.html written")
     datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S")
+
+
+def test_notebook_execution_logs_go_to_the_run_log_not_the_console(capfd):
+    """A kernel killed mid-cell makes nbclient log "Kernel died" with a traceback; the run's console
+    (cron's mail) keeps its one line and run.log keeps the record."""
+    import logging
+
+    from retention_lib.app import pipeline
+
+    lines: list[str] = []
+    before = [(logging.getLogger(n).propagate, logging.getLogger(n).handlers[:]) for n in pipeline.EXECUTION_LOGGERS]
+    with pipeline._execution_logs_into(lines):
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            logging.getLogger("nbclient.client").error("Kernel died", exc_info=True)
+        logging.getLogger("papermill").warning("a warning")
+    assert lines == ["    nbclient.client: Kernel died", "    papermill: a warning"]
+    assert capfd.readouterr().err == ""
+    # afterwards the libraries log as they did before the run
+    assert [(logging.getLogger(n).propagate, logging.getLogger(n).handlers) for n in pipeline.EXECUTION_LOGGERS] \
+        == before
