@@ -20,7 +20,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 PO := $(wildcard retention_lib/report/locale/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 $(MO): %.mo: %.po $(STAMP)
-	$(BIN)/python -m retention_lib.report.language >/dev/null
+	$(BIN)/python -c 'from retention_lib.report.language import compile_catalogues; compile_catalogues()'
 
 install: $(STAMP) $(MO)
 

@@ -245,6 +245,22 @@ def _check_table(name: str, spec: Any, base: Path, problems: list[str]) -> Table
         columns=columns, encoding=encoding, sheet=sheet, timestamp_format=fmt, decimal=decimal)
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML as safe_load reads it, except that a key written twice in one mapping is an error: YAML
+    would keep the last one silently (a second `email:` dropping the first's store managers)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice (lines {seen[key] + 1} and "
+                    f"{key_node.start_mark.line + 1}); YAML would keep only the last", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
 def check_language(language) -> str | None:
     """None when `language` is one the report speaks, else what is wrong (with the nearest one)."""
     if language in LANGUAGES:
@@ -273,7 +289,7 @@ def load_config(path: str | Path | None = None) -> Config:
     if not path.exists():
         raise ConfigError(f"{path}: config file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):

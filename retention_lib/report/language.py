@@ -63,7 +63,7 @@ def _translations(language: str) -> gettext.GNUTranslations:
     except FileNotFoundError:
         raise FileNotFoundError(
             f"the {language} catalogue is not compiled ({LOCALE_DIR / folder / 'LC_MESSAGES' / DOMAIN}.mo is "
-            "missing): run `make install`, or `python -m retention_lib.report.language` to compile it") from None
+            "missing): run `make install` to compile it") from None
 
 
 def template(key: str, english: str) -> str:
@@ -95,8 +95,3 @@ def compile_catalogues(folder: Path = LOCALE_DIR) -> list[Path]:
             write_mo(f, catalogue)
         written.append(mo)
     return written
-
-
-if __name__ == "__main__":
-    for path in compile_catalogues():
-        print(path)

@@ -266,3 +266,11 @@ def test_every_setting_read_in_code_and_notebooks_is_registered():
             assert literal is None, f"{where}: setting({name!r}, {literal!r}) types a default again"
     assert len(used) >= 15  # the pattern still finds the calls
     assert set(used) <= set(SETTINGS), {n: used[n] for n in set(used) - set(SETTINGS)}
+
+
+def test_a_key_written_twice_is_an_error_naming_both_lines(tmp_path):
+    path = tmp_path / "twice.yml"
+    path.write_text("source: demo\nemail:\n  stores: {S01: [a@example.com]}\ntables:\n  transactions: {path: x.csv}\n"
+                    "email:\n  recipients: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'email' appears twice \(lines 2 and 6\)"):
+        load_config(path)
