@@ -71,7 +71,7 @@ def _number(spec: str, value, params: Mapping) -> str:
                          "label:<namespace>, labels:<namespace>, and or and:<namespace>")
     digits = (int(m["digits"]),) if m["digits"] else ()
     if m["kind"] == "cur":   # without digits: by size (money_digits)
-        return money(value, *(digits or (None,)), params.get("currency", ""))
+        return money(value, *(digits or (None,)), params.get(CURRENCY_CODE, params.get("currency", "")))
     return _NUMBERS[m["kind"]](value, *digits)
 
 
@@ -232,8 +232,20 @@ def _resolve(what, params: Mapping) -> tuple[str, Mapping]:
     return what, params
 
 
+CURRENCY_CODE = "_currency_code"   # the code behind a template's {currency}, for its amounts
+
+
+def currency_unit(code: str) -> str:
+    """A currency as a unit in a header or a sentence, in the reader's language: CNY / 元 (the
+    catalogue's currency.unit.<code>); a currency the catalogue does not know is shown by its code."""
+    key = f"currency.unit.{code}"
+    return _template(key) if key in MESSAGES else str(code)
+
+
 def _fill(what, params: Mapping, escape: bool) -> str:
     key, params = _resolve(what, params)
+    if params.get("currency"):   # a template's {currency} is a unit; amounts ({x:cur}) take its symbol
+        params = {**params, "currency": currency_unit(params["currency"]), CURRENCY_CODE: params["currency"]}
     if key not in MESSAGES and f"{key}.other" in MESSAGES:   # the language's plural rule (Babel)
         form = language.locale().plural_form(params.get("n", 0))
         key = f"{key}.{form}" if f"{key}.{form}" in MESSAGES else f"{key}.other"

@@ -141,3 +141,19 @@ def test_a_glyph_no_font_has_fails_the_chart(bundled_font_only, tmp_path):
     with pytest.raises(UserWarning, match="missing from font"):
         fig.savefig(tmp_path / "tofu.png")
     plt.close(fig)
+
+
+def test_the_sync_tool_finds_the_catalogue_in_step_and_rewrites_it_as_it_is():
+    """tools/sync_zh_catalogue.py: nothing missing, stale or mismatched, and its rewrite of the
+    committed .po is that file byte for byte (the English comments are current, the order is the key's)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "tools" / "sync_zh_catalogue.py"
+    spec = importlib.util.spec_from_file_location("sync_zh_catalogue", path)
+    sync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync)
+    english = sync.english_messages()
+    found = sync.report(sync.load(), english)
+    assert {k: v for k, v in found.items() if k != "names" and v} == {}
+    assert sync.rewrite(sync.load(), english) == language.catalogue_path("zh-CN").read_bytes()

@@ -6,6 +6,8 @@ MESSAGES: dict[str, str] = {
     "range": "{lo} to {hi}",
     "list.separator": ", ",
     "list.semicolon": "; ",
+    "currency.unit.CNY": "CNY",
+    "currency.unit.USD": "USD",
     "list.and": "{head} and {last}",
     "value.percent": "{value:num1}%",
     "value.months": "{value:num1} months",
