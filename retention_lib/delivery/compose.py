@@ -89,7 +89,7 @@ def send_email(folder: Path, cfg: Config, month: str, *, env=None, log: Callable
     settings = smtp.SmtpSettings.from_env(env)
     path = folder / smtp.OUTBOX / f"retention-report-{month}.eml"
     if settings is None:
-        log(f"no SMTP configured (RETENTION_SMTP_HOST): message written to {path}")
+        log(say("console.no_smtp", path=str(path)))
         return
     if not smtp.read_eml(path)["To"]:
         log(f"SMTP is configured but there are no recipients (--email or email.recipients): not sent; it is in {path}")

@@ -21,6 +21,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Callable, Iterable
 
+from retention_lib.report.text import say
+
 OUTBOX, SENT = "outbox", "sent"
 TLS_MODES = ("starttls", "ssl", "none")
 
@@ -157,7 +159,7 @@ def deliver(msg: EmailMessage, outbox: Path, name: str, settings: SmtpSettings |
     """Outbox first, then send if SMTP is configured; a sent message moves to outbox/sent/."""
     path = write_outbox(msg, outbox, name)
     if settings is None:
-        log(f"no SMTP configured (RETENTION_SMTP_HOST): message written to {path}")
+        log(say("console.no_smtp", path=str(path)))
         return path
     send(msg, settings, log=log, **send_options)
     return _mark_sent(path)

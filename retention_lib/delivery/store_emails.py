@@ -150,8 +150,7 @@ def send_emails(folder: Path, cfg: Config, month: str, *, env=None, log: Callabl
         return []
     settings = smtp.SmtpSettings.from_env(env)
     if settings is None:
-        log(f"no SMTP configured (RETENTION_SMTP_HOST): {len(waiting)} store email(s) written to "
-            f"{folder / smtp.OUTBOX}")
+        log(say("console.no_smtp.stores", n=len(waiting), folder=str(folder / smtp.OUTBOX)))
         return waiting
     return [smtp.deliver(smtp.read_eml(p), folder / smtp.OUTBOX, p.stem, settings, log=log, **send_options)
             for p in waiting]

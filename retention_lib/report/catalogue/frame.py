@@ -49,6 +49,9 @@ MESSAGES: dict[str, str] = {
     "console.parts_unavailable": " ({n} part(s) unavailable: {parts:list})",
     "console.report_written": "report.html written ({mb:num1} MB)",
     "console.report_for": "Report for {month}: {path}",
+    "console.no_smtp": "no SMTP configured (`RETENTION_SMTP_HOST`): message written to {path}",
+    "console.no_smtp.stores": "no SMTP configured (`RETENTION_SMTP_HOST`): {n:count} store email(s) written to "
+                              "{folder}",
     "console.already_published": "{month} is already published; nothing to do (use --force to rebuild it)",
     "notebook.unavailable": "**Not available this month ({titles}):** {reason}",
 
