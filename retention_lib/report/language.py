@@ -16,6 +16,9 @@ from babel import Locale
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
+# The tags repeat core.config's LANGUAGES and DEFAULT_LANGUAGE on purpose: setup.py loads this file
+# alone (Babel and the standard library only) to compile the catalogues in a build; a test keeps
+# the two in step.
 DEFAULT = "en"
 # Language tag (config, CLI) -> gettext folder / Babel locale identifier.
 LANGUAGES: dict[str, str] = {"en": "en", "zh-CN": "zh_CN"}
