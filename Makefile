@@ -16,6 +16,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (retention-report)" >/dev/null
 	touch $(STAMP)
 
+# pyspark (the chain engine) is an extra that the tests install; the report runs without it.
+SPARK_STAMP := $(VENV)/.installed-spark
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,spark]"
+	touch $(SPARK_STAMP)
+
 # The gettext catalogues, compiled with Babel whenever a .po changes.
 PO := $(wildcard retention_lib/report/locale/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
@@ -29,7 +35,7 @@ install: $(STAMP) $(MO)
 report: $(STAMP) $(MO)
 	$(BIN)/retention run --if-missing $(ARGS) || [ $$? -eq 5 ]
 
-test: $(STAMP) $(MO)
+test: $(SPARK_STAMP) $(MO)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The unit tier only, without the slow tests: under a minute.

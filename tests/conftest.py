@@ -13,6 +13,14 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _stores_outside_the_tree(tmp_path_factory):
+    """Data stores of test configs (some live in tests/unit/corpus) go to a temporary folder."""
+    import os
+
+    os.environ["RETENTION_STORE_DIR"] = str(tmp_path_factory.mktemp("stores"))
+
+
 def pytest_collection_modifyitems(items):
     """Whole runs of the pipeline and the notebooks (tests/e2e) are slow: make test-fast skips them."""
     for item in items:
@@ -37,6 +45,28 @@ def write_demo_config(directory: Path, **options) -> Path:
         tables:
         """) + tables + "\n", encoding="utf-8")
     return path
+
+
+def set_table(run_dir: Path, name: str, frame) -> None:
+    """Make the run folder read `frame` as its validated table `name` (None: the source has no such
+    table), as if the data store held it: the frame is written beside the run and the run's
+    data/snapshot.json points at it."""
+    import json
+
+    run_dir = Path(run_dir)
+    path = run_dir / "data" / "snapshot.json"
+    snap = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {
+        "store": str(run_dir.parent / f"{run_dir.name}-store"), "tables": {}, "substituted": {}}
+    if frame is None:
+        snap["tables"].pop(name, None)
+    else:
+        store = Path(snap["store"])
+        (store / "set").mkdir(parents=True, exist_ok=True)
+        file = store / "set" / f"{name}-{len(list((store / 'set').iterdir()))}.parquet"
+        frame.to_parquet(file, index=False)
+        snap["tables"][name] = [{"month": "all", "file": str(file.relative_to(store)), "rows": len(frame)}]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(snap), encoding="utf-8")
 
 
 def stub_charts(run) -> None:

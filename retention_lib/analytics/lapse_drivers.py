@@ -81,8 +81,9 @@ def comparison_groups(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int,
 
 
 def _lines_relation(con, lines) -> None:
-    if isinstance(lines, (str, Path)):
-        con.execute(f"CREATE OR REPLACE VIEW lines AS SELECT * FROM read_parquet('{lines}')")
+    if isinstance(lines, (str, Path, list)):   # Parquet files: the data store's partitions
+        files = [str(f) for f in (lines if isinstance(lines, list) else [lines])]
+        con.execute(f"CREATE OR REPLACE VIEW lines AS SELECT * FROM read_parquet({files!r})")
     else:
         con.register("lines", lines)
 
@@ -305,7 +306,7 @@ def drivers(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int, *, lines=
 
 
 def for_month(run: Run, lapse_days: int) -> Drivers:
-    lines = run.path("transactions")
+    lines = run.table_files("transactions")
     return drivers(run.table("baskets"), run.end, lapse_days, lines=lines, customers=run.table("customers"),
                    min_group_n=int(run.setting("min_group_n")))
 

@@ -7,7 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from retention_lib.core.config import LANGUAGES, ConfigError
+from retention_lib.core.config import BACKENDS, LANGUAGES, ConfigError
+from retention_lib.data.engine import EngineUnavailable
 from retention_lib.core.paths import REPORTS_DIR
 from retention_lib.data.readers import ReadError
 from retention_lib.data.validation import ValidationError
@@ -43,7 +44,7 @@ def _run(args) -> int:
         check_month(args.month)
         result = run_month(args.config, args.month, reports_dir=args.reports_dir, force=args.force,
                            progress=lambda line: print(line, flush=True), email=args.email,
-                           if_missing=args.if_missing, language=args.lang)
+                           if_missing=args.if_missing, language=args.lang, engine=args.engine)
     except BadMonth as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -52,7 +53,7 @@ def _run(args) -> int:
         print(f"error: the report was published but the email was not sent: {exc}\n"
               f"it waits in the month's outbox; retry with: {_send_hint(args, month)}", file=sys.stderr)
         return EXIT_MAIL
-    except (ValidationError, ConfigError, ReadError) as exc:
+    except (ValidationError, ConfigError, ReadError, EngineUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except RunRefused as exc:
@@ -134,13 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  retention run                                   # demo store, last complete month\n"
                "  retention run --config data/completejourney.yml --month 2017-12\n"
                "  retention run --month 2025-11 --force --email manager@example.com\n"
-               "  retention run --month 2025-11 --lang en --reports-dir /tmp/english   # the same month in English\n\n"
+               "  retention run --month 2025-11 --lang en --reports-dir /tmp/english   # the same month in English\n"
+               "  retention run --config chain.yml --engine spark   # scans on Spark (pip install -e '.[spark]', Java 17)\n\n"
                + EXIT_CODES)
     run.add_argument("--month", help="YYYY-MM; default: the last complete month in the data")
     run.add_argument("--config", help="data source config (default: data/demo.yml)")
     run.add_argument("--force", action="store_true", help="replace an existing month")
     run.add_argument("--lang", choices=LANGUAGES, help="the report's language (default: the config's "
                      "report.language, else en)")
+    run.add_argument("--engine", choices=BACKENDS, help="where scans of lines and baskets run (default: the "
+                     "config's engine.backend, else duckdb)")
     run.add_argument("--reports-dir", help="where month folders go (default: reports/)")
     run.add_argument("--email", action="append", default=[], metavar="ADDRESS",
                      help="also email the report to ADDRESS (repeatable; adds to the config's recipients)")

@@ -47,11 +47,19 @@ def build_manifest(run, cfg: Config, stage_log: list[dict], started: datetime, d
         "run": {"started_at": started.isoformat(timespec="seconds"),
                 "finished_at": datetime.now().isoformat(timespec="seconds"),
                 "host": socket.gethostname(), "pid": os.getpid(), "python": platform.python_version()},
+        "data_snapshot": data_snapshot(run.snapshot()),
         "status": "unavailable" if unavailable else "ok",
         "stages": stage_rows,
         "artifacts": artifacts,
         "notebooks": [{"path": p.name, "sha256": sha256(p)} for p in sorted(folder.glob("*.ipynb"))],
     }
+
+
+def data_snapshot(snap: dict) -> dict:
+    """The validated data the month read: the store and each partition with its sha256 (the run
+    folder holds no copy; the same partitions give the same artifacts)."""
+    return {"id": snap["id"], "store": snap["store"],
+            "partitions": [{"table": table, **part} for table, parts in snap["tables"].items() for part in parts]}
 
 
 def sha256(path: Path) -> str:

@@ -104,16 +104,17 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
               notebooks_dir: Path = NOTEBOOKS_DIR, kernel_name: str = KERNEL_NAME,
               progress: Callable[[str], None] = print, email: list[str] | None = None,
               env=None, if_missing: bool = False, heartbeat_s: float = HEARTBEAT_S,
-              language: str | None = None) -> RunResult:
+              language: str | None = None, engine: str | None = None) -> RunResult:
     """Run, publish, then write (and send, when SMTP is configured) the email.
 
     A failed email leaves the published month in place and its message in the outbox;
     smtp.MailError is raised so the caller can exit non-zero. With `if_missing`, a month
     that is already published is returned as it is (for schedulers and `make report`). `language`
-    overrides the config's report.language (`retention run --lang`).
+    overrides the config's report.language (`retention run --lang`), `engine` its engine.backend
+    (`retention run --engine`).
     """
     check_month(month)
-    cfg = (config if isinstance(config, Config) else load_config(config)).in_language(language)
+    cfg = (config if isinstance(config, Config) else load_config(config)).in_language(language).on_engine(engine)
     reader.use(cfg.language)   # the email and any failure notice speak the report's language
     reports_dir = Path(reports_dir or REPORTS_DIR)
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -147,7 +148,7 @@ def _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel_name, say,
     now = data_end_of(cfg)
     try:
         say(text.say("console.loading", name=cfg.name, file=cfg.path.name))
-        run = prepare_run(cfg, month, tmp, now=now)
+        run = prepare_run(cfg, month, tmp, now=now, say=lambda message: say(text.render(message)))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -260,7 +261,7 @@ def _check_stage(stage, run, tmp, notebook, reports_dir, stamp, say, log_lines, 
     for part in stage.parts:
         if run.reason(part.name):
             continue
-        missing = [a for a in part.artifacts if a.required and not (tmp / a.path).exists()
+        missing = [a for a in part.artifacts if a.required and not run.has(a.key)
                    and not (a.key in _OPTIONAL_TABLES and a.key not in cfg.tables)]
         if missing:
             names = ", ".join(f"{a.path} ({a.key})" for a in missing)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import difflib
+import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -21,13 +23,18 @@ from retention_lib.core.schema import TABLES
 from retention_lib.core.settings import CHOICE, DEFAULTS, SETTINGS, Settings
 
 SOURCES = ("files", "demo", "completejourney")
-TOP_KEYS = ("name", "source", "simulated", "source_options", "currency", "tables", "settings", "email", "report")
+TOP_KEYS = ("name", "source", "simulated", "source_options", "currency", "tables", "settings", "email", "report",
+            "engine", "store")
 REPORT_KEYS = ("language",)
 # The report's languages (report/language has their catalogues); a config without one gets English.
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "en"
 TABLE_KEYS = ("path", "columns", "encoding", "sheet", "timestamp_format", "decimal")
 EMAIL_KEYS = ("recipients", "ops", "stores")
+ENGINE_KEYS = ("backend", "master", "conf", "memory_limit")
+BACKENDS = ("duckdb", "spark")   # DuckDB embedded (the default); Spark for a chain that outgrows one machine
+STORE_DIR = "validated"          # <config folder>/validated/<config name>/: the source's validated data
+STORE_ENV = "RETENTION_STORE_DIR"  # elsewhere, e.g. when the config's folder is read-only
 DECIMAL_MARKS = (".", ",")
 
 
@@ -40,6 +47,15 @@ class ConfigError(ValueError):
 
 
 # --------------------------------------------------------------------------- the config
+@dataclass(frozen=True)
+class Engine:
+    """Where scans over lines and baskets run (retention_lib.data.engine connects to it)."""
+    backend: str = "duckdb"
+    master: str = "local[*]"          # Spark: local[N], spark://host:7077, yarn, or sc://host:15002 (Spark Connect)
+    conf: tuple[tuple[str, str], ...] = ()   # Spark settings, e.g. spark.driver.memory: 8g
+    memory_limit: str | None = None   # DuckDB: e.g. 8GB (beyond it DuckDB spills to the store's folder)
+
+
 @dataclass(frozen=True)
 class TableSource:
     table: str
@@ -68,6 +84,8 @@ class Config:
     settings: Settings = DEFAULTS    # the config's settings, checked; defaults for the rest
     store_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)  # email.stores
     language: str = DEFAULT_LANGUAGE   # report.language: the reader's language
+    engine: Engine = Engine()
+    store: Path | None = None          # the validated data store; None: <config folder>/validated/<name>/
 
     def setting(self, name: str) -> Any:
         """The configured value of a setting, else its default (retention_lib.core.settings)."""
@@ -84,6 +102,24 @@ class Config:
         if wrong:
             raise ConfigError(f"the language {wrong}")
         return replace(self, language=language)
+
+    def on_engine(self, backend: str | None) -> "Config":
+        """The same config with scans on `backend` (None: as configured), e.g. `retention run --engine`."""
+        if backend is None:
+            return self
+        if backend not in BACKENDS:
+            raise ConfigError(f"the engine {backend!r} is not one of {', '.join(BACKENDS)}")
+        return replace(self, engine=replace(self.engine, backend=backend))
+
+    @property
+    def store_dir(self) -> Path:
+        """The validated data store: `store:` in the config, else under $RETENTION_STORE_DIR (one folder
+        per config file), else <config folder>/validated/<config name>/."""
+        if self.store:
+            return self.store
+        if os.environ.get(STORE_ENV):
+            return Path(os.environ[STORE_ENV]) / f"{self.slug}-{hashlib.sha256(str(self.path).encode()).hexdigest()[:8]}"
+        return self.path.parent / STORE_DIR / self.slug
 
     def with_settings(self, **values) -> "Config":
         """The same config with some settings replaced (None unsets one)."""
@@ -270,6 +306,30 @@ def check_language(language) -> str | None:
             + (f"; did you mean '{near[0]}'?" if near else ""))
 
 
+def _check_engine(raw: Mapping, base: Path, problems: list[str]) -> tuple[Engine, Path | None]:
+    spec = _mapping(raw, "engine", problems)
+    problems += _unknown_keys(spec, ENGINE_KEYS, "engine")
+    backend = spec.get("backend", "duckdb")
+    if backend not in BACKENDS:
+        problems.append(f"'engine.backend' is {_show(backend)}; allowed: {', '.join(BACKENDS)}")
+    conf = spec.get("conf") or {}
+    if not isinstance(conf, Mapping):
+        problems.append(f"'engine.conf' must map Spark settings to values, e.g. spark.driver.memory: 8g; "
+                        f"got {_show(conf)}")
+        conf = {}
+    for key in ("master", "memory_limit"):
+        if key in spec and not isinstance(spec[key], str):
+            problems.append(f"'engine.{key}' must be text, got {_show(spec[key])}")
+    store = raw.get("store")
+    if store is not None and not isinstance(store, str):
+        problems.append(f"'store' must be a folder (relative to the config), got {_show(store)}")
+    engine = Engine(backend=str(backend), master=str(spec.get("master", Engine.master)),
+                    conf=tuple(sorted((str(k), str(v)) for k, v in conf.items())),
+                    memory_limit=spec.get("memory_limit") if isinstance(spec.get("memory_limit"), str) else None)
+    store_dir = None if not isinstance(store, str) else (Path(store) if Path(store).is_absolute() else base / store)
+    return engine, store_dir
+
+
 def _check_report(raw: Mapping, problems: list[str]) -> str:
     report = _mapping(raw, "report", problems)
     problems += _unknown_keys(report, REPORT_KEYS, "report")
@@ -324,6 +384,7 @@ def load_config(path: str | Path | None = None) -> Config:
     problems += setting_problems
     recipients, ops, stores = _check_email(raw, problems)
     language = _check_report(raw, problems)
+    engine, store = _check_engine(raw, path.parent, problems)
     if problems:
         raise ConfigError("\n".join(f"{path}: {p}" for p in problems), problems)
     return Config(
@@ -339,4 +400,6 @@ def load_config(path: str | Path | None = None) -> Config:
         settings=Settings(**settings),
         store_recipients=stores,
         language=language,
+        engine=engine,
+        store=store,
     )

@@ -15,11 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from retention_lib.core import messages, stages
 from retention_lib.core.conditions import DataCondition
 from retention_lib.core.messages import Message
 from retention_lib.core.config import Config
+from retention_lib.core.schema import SUBSTITUTED
 from retention_lib.core.settings import SETTINGS
 
 class MissingArtifact(RuntimeError):
@@ -62,12 +65,35 @@ class Run:
         return path
 
     def has(self, key: str) -> bool:
+        if stages.artifact(key).stored:
+            return self.table_files(key) is not None
         return (self.run_dir / stages.artifact(key).path).exists()
 
+    def snapshot(self) -> dict:
+        """The data store's partitions this month reads (retention_lib.data.store.snapshot)."""
+        path = self.run_dir / stages.artifact("snapshot").path
+        if not path.exists():
+            raise MissingArtifact(f"{path} is missing: the run folder was not prepared (retention_lib.open_run)")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def table_files(self, name: str) -> list[Path] | None:
+        """The Parquet files of a validated table to the month's end; None when the source does not have it."""
+        snap = self.snapshot()
+        parts = snap["tables"].get(name)
+        return None if parts is None else [Path(snap["store"]) / p["file"] for p in parts]
+
     def table(self, name: str) -> pd.DataFrame | None:
-        """A validated data table; None when the source does not have it."""
-        path = self.run_dir / stages.artifact(name).path
-        return pd.read_parquet(path) if path.exists() else None
+        """A validated data table to the month's end; None when the source does not have it."""
+        files = self.table_files(name)
+        if files is None:
+            return None
+        frame = pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
+        if name == "complaints":
+            frame = _complaints_as_of(frame, self.end)
+        own = self.snapshot().get("substituted", {}).get(name)
+        if own:
+            frame.attrs[SUBSTITUTED] = own
+        return frame
 
     def write(self, key: str, obj, **options) -> None:
         """Write an artifact: a dict as JSON, a frame as Parquet, a figure as PNG, or anything
@@ -163,6 +189,15 @@ class Run:
             for name in names:
                 self.unavailable(name, exc.message)
             _show_unavailable(names, exc.message)
+
+
+def _complaints_as_of(complaints: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Complaints closed after the month's end were still open at the end."""
+    later = complaints["closed_at"] >= end
+    out = complaints.copy()
+    out.loc[later, "closed_at"] = pd.NaT
+    out.loc[later, "resolved"] = False
+    return out
 
 
 def _show_unavailable(parts, reason: Message | str) -> None:

@@ -162,3 +162,8 @@ TABLES: dict[str, Table] = {
 # Only transactions are indispensable; the report says plainly when others are absent.
 REQUIRED_TABLES = ("transactions",)
 PERSONAL_COLUMNS = ("name", "phone")
+
+
+# The time column that decides which month a row belongs to (the data store's partitions, a month's cut).
+TIME_COLUMN = {"transactions": "timestamp", "customers": "join_date", "surveys": "submitted_at",
+               "complaints": "opened_at", "campaigns": "sent_at", "baskets": "timestamp"}

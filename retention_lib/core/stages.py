@@ -31,6 +31,7 @@ class Artifact:
     audience: str
     description: str
     required: bool = True  # False: written only when there is something to show (never checked)
+    stored: bool = False   # a validated table: in the source's data store, listed in the run's snapshot
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,16 @@ def _a(key, path, audience, description, required=True) -> Artifact:
 
 
 def _data(table: str, description: str, required: bool = False) -> Artifact:
-    return _a(table, f"data/{table}.parquet", INTERNAL, description, required)
+    """A validated table: not a file of the run but partitions of the data store (retention_lib.data.store),
+    which data/snapshot.json lists; `Run.table` reads them."""
+    return Artifact(table, f"data/{table}", INTERNAL, description, required, stored=True)
 
 
 STAGES: tuple[Stage, ...] = (
     Stage("prepare", None, "Loading and validation", (), (
         Part("data", (
+            _a("snapshot", "data/snapshot.json", INTERNAL,
+               "the data store's partitions this month reads (to the month's end), with their sha256"),
             _data("transactions", "validated transaction lines to the month's end", True),
             _data("baskets", "lines netted into baskets to the month's end", True),
             _data("customers", "validated customers (when the source has them)"),

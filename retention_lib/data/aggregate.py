@@ -12,7 +12,11 @@ ORDER BY on a unique key.
 from __future__ import annotations
 
 import duckdb
+import ibis
 import pandas as pd
+import pyarrow as pa
+
+from retention_lib.data.engine import connect as engine
 
 MONEY_SCALE = 4
 MONEY = f"DECIMAL(18, {MONEY_SCALE})"
@@ -61,54 +65,65 @@ def money_var_samp(expr: str, where: str | None = None) -> str:
     return f"(CASE WHEN {n} > 1 THEN CAST({n} * {ss} - {s} * {s} AS DOUBLE) / ({n} * ({n} - 1)) END)"
 
 
-BASKETS_SQL = f"""
-SELECT
-    basket_id,
-    min(customer_id)                                     AS customer_id,
-    min(store_id)                                        AS store_id,
-    min("timestamp")                                     AS "timestamp",
-    CAST(min("timestamp") AS DATE)                       AS "date",
-    {money_sum("amount")}                                AS amount,
-    coalesce({money_sum("amount", "amount > 0")}, 0)     AS gross_amount,
-    coalesce(-{money_sum("amount", "amount < 0")}, 0)    AS returned_amount,
-    count(*)                                             AS n_lines,
-    {{discount}}                                         AS discount,
-    {{coupon}}                                           AS coupon_discount,
-    customer_id IS NOT NULL                              AS is_member
-FROM lines
-GROUP BY basket_id, customer_id IS NOT NULL
-ORDER BY "timestamp", basket_id, is_member
-"""
+def money(column):
+    """An Ibis money column as DECIMAL(18, 4), so its sums are exact on any engine (see `money_sum`)."""
+    return column.cast(f"decimal(18, {MONEY_SCALE})")
+
+
+# The baskets as the data store keeps them, whichever engine netted them, and their order (a unique key).
+BASKETS_SCHEMA = pa.schema([("basket_id", pa.string()), ("customer_id", pa.string()), ("store_id", pa.string()),
+                            ("timestamp", pa.timestamp("us")), ("date", pa.timestamp("us")),
+                            ("amount", pa.float64()), ("gross_amount", pa.float64()),
+                            ("returned_amount", pa.float64()), ("n_lines", pa.int64()), ("discount", pa.float64()),
+                            ("coupon_discount", pa.float64()), ("is_member", pa.bool_()), ("is_purchase", pa.bool_())])
+BASKETS_ORDER = ["timestamp", "basket_id", "is_member"]
+
+
+def baskets_expr(lines):
+    """Each basket's lines (an Ibis table) netted into one row per basket and membership, as an Ibis
+    expression that runs on the data store's engine (DuckDB, Spark).
+
+    Baskets on the same day stay separate; a basket whose lines net to zero or less is a return
+    visit (`is_purchase` false), kept for store revenue but not counted as a purchase. Money is
+    summed exactly (DECIMAL) and comes back as the nearest DOUBLE; discount columns are optional
+    in the data, zero without them. Rows are ordered by time, basket id and membership.
+    """
+    amount = money(lines.amount)
+    columns = set(lines.columns)
+
+    def optional(col):
+        return money(lines[col]).sum().cast("float64").coalesce(0.0) if col in columns else ibis.literal(0.0)
+
+    out = (lines.group_by(basket_id=lines.basket_id, is_member=lines.customer_id.notnull())
+           .aggregate(customer_id=lines.customer_id.min(), store_id=lines.store_id.min(),
+                      timestamp=lines.timestamp.min(),
+                      amount=amount.sum().cast("float64"),
+                      gross_amount=amount.sum(where=amount > 0).cast("float64").coalesce(0.0),
+                      returned_amount=(-amount.sum(where=amount < 0)).cast("float64").coalesce(0.0),
+                      n_lines=lines.count(), discount=optional("discount"),
+                      coupon_discount=optional("coupon_discount")))
+    # the day as a timestamp at midnight: pandas reads it as datetime64, as every date column here
+    out = out.mutate(date=out.timestamp.truncate("D"), is_purchase=out.amount > 0)
+    return out.select(*BASKETS_SCHEMA.names).order_by(BASKETS_ORDER)
 
 
 def connect() -> duckdb.DuckDBPyConnection:
     return duckdb.connect(database=":memory:")
 
 
-def baskets_from_lines(lines: pd.DataFrame, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
-    """Net each basket's lines (returns are negative lines) into one row per basket.
-
-    Baskets on the same day stay separate; a basket whose lines net to zero or less is
-    a return visit, kept for store revenue but not counted as a purchase. Money columns are
-    exact sums (`money_sum`); rows come ordered by time, basket id and membership.
-    """
-    con = con or connect()
-    con.register("lines", lines)
-
-    def optional(col):  # discount columns are optional in the data: zero without them
-        return f"coalesce({money_sum(col)}, 0)" if col in lines else "CAST(0 AS DOUBLE)"
-
+def baskets_from_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    """`baskets_expr` over lines in memory (a month's run reads the data store's baskets instead)."""
     try:
-        out = con.execute(BASKETS_SQL.format(discount=optional("discount"), coupon=optional("coupon_discount"))).df()
+        out = engine().to_pyarrow(baskets_expr(ibis.memtable(lines))).to_pandas()
     except duckdb.ConversionException as exc:  # a value beyond MONEY's range
-        raise ValueError(
-            f"A transaction line has an amount or discount of {MONEY_LIMIT:,.0f} or more, which no sale can "
-            "be; check which column of the client's file is mapped to amount or discount in the config "
-            f"(an id or barcode column?). ({exc})") from exc
-    finally:
-        con.unregister("lines")
-    out["is_purchase"] = out["amount"] > 0
+        raise ValueError(money_range_error(exc)) from exc
     return out
+
+
+def money_range_error(exc) -> str:
+    return (f"A transaction line has an amount or discount of {MONEY_LIMIT:,.0f} or more, which no sale can "
+            "be; check which column of the client's file is mapped to amount or discount in the config "
+            f"(an id or barcode column?). ({exc})")
 
 
 def member_purchases(baskets: pd.DataFrame) -> pd.DataFrame:

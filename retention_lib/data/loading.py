@@ -26,15 +26,20 @@ def data_end_of(config: Config, now: pd.Timestamp | None = None) -> pd.Timestamp
     return pd.Timestamp(now) if now is not None else pd.Timestamp.now()
 
 
+def load_table(config: Config, name: str, end: pd.Timestamp):
+    """(clean canonical table, rejects, report) of one configured table, validated against `end`."""
+    source = config.tables[name]
+    raw, first_row = read_raw(source.path, encoding=source.encoding, sheet=source.sheet)
+    return validate_table(raw, source, first_row, now=end, max_reject_share=config.max_reject_share,
+                          null_ids=config.setting("null_customer_ids"))
+
+
 def load_source(config: Config, *, now: pd.Timestamp | None = None) -> LoadedData:
     ensure_source_files(config)
     end = data_end_of(config, now)
     tables, rejects, reports = {}, [], {}
-    for name, source in config.tables.items():
-        raw, first_row = read_raw(source.path, encoding=source.encoding, sheet=source.sheet)
-        clean, rej, report = validate_table(raw, source, first_row, now=end,
-                                            max_reject_share=config.max_reject_share,
-                                            null_ids=config.setting("null_customer_ids"))
+    for name in config.tables:
+        clean, rej, report = load_table(config, name, end)
         tables[name], reports[name] = clean, report
         rejects.append(rej)
     frames = [r for r in rejects if len(r)]

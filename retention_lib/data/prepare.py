@@ -1,5 +1,6 @@
-"""Preparing a month's run folder: load and validate the source, cut it at the month's end,
-net lines into baskets, and write the data-quality facts. Notebooks open a run with `open_run`,
+"""Preparing a month's run folder: bring the source's validated data store up to date (lines netted
+into baskets), record the partitions to the month's end that the month reads, and write the
+data-quality facts. Notebooks open a run with `open_run`,
 which prepares it on first use and reuses the folder afterwards."""
 from __future__ import annotations
 
@@ -13,15 +14,9 @@ from retention_lib.core import stages
 from retention_lib.core.config import Config, load_config
 from retention_lib.core.paths import LAB_DIR, REPORTS_DIR
 from retention_lib.core.run import Run
-from retention_lib.core.schema import SUBSTITUTED
 from retention_lib.core.spreadsheets import write_csv
-from retention_lib.data import aggregate
-from retention_lib.data.loading import load_source
+from retention_lib.data import engine, store
 from retention_lib.data.validation import ValidationError
-
-# The time column that decides which month a row belongs to.
-TIME_COLUMN = {"transactions": "timestamp", "customers": "join_date", "surveys": "submitted_at",
-               "complaints": "opened_at", "campaigns": "sent_at"}
 
 
 def substituted_fields(cfg: Config) -> dict[str, str]:
@@ -60,14 +55,15 @@ def open_run(config: str | Path | Config | None = None, month: str | None = None
             meta = json.loads(marker.read_text(encoding="utf-8"))
             if meta["config"] == str(cfg.path) and (not month or meta["month"] == str(month)):
                 # the run's language (retention run --lang), not only the config's
-                return Run(cfg.in_language(meta.get("language")), pd.Period(meta["month"], "M"), Path(run_dir))
+                return Run(cfg.in_language(meta.get("language")).on_engine(meta.get("engine")),
+                           pd.Period(meta["month"], "M"), Path(run_dir))
     return prepare_run(cfg, month, run_dir, now=now)
 
 
 def _lab_copy(cfg: Config, published: Path) -> Run:
     meta = json.loads((published / stages.RUN_FILES["prepared"].path).read_text(encoding="utf-8"))
     month = pd.Period(meta["month"], "M")
-    cfg = cfg.in_language(meta.get("language"))
+    cfg = cfg.in_language(meta.get("language")).on_engine(meta.get("engine"))
     lab = published.resolve().parent / LAB_DIR / f"{cfg.slug}-{month}"   # beside the published months
     if not (lab / stages.RUN_FILES["prepared"].path).exists():
         shutil.rmtree(lab, ignore_errors=True)
@@ -78,42 +74,28 @@ def _lab_copy(cfg: Config, published: Path) -> Run:
 
 
 def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
-                now: pd.Timestamp | None = None) -> Run:
-    loaded = load_source(cfg, now=now)
-    lines = loaded.tables["transactions"]
+                now: pd.Timestamp | None = None, say=None) -> Run:
+    """Bring the source's data store up to date, and record in a new run folder what `month` reads."""
+    current = store.update(cfg, now=now, say=say)
+    lines = current["tables"]["transactions"]
     tx_file = cfg.tables["transactions"].path
-    if lines.empty:
-        raise ValidationError(tx_file, None, "empty_table", "no usable transaction lines")
-    period = pd.Period(month, "M") if month else last_complete_month(lines["timestamp"].max())
+    first, last = _time_range(cfg, current)
+    period = pd.Period(month, "M") if month else last_complete_month(last)
     run = Run(cfg, period, Path(run_dir) if run_dir else default_run_dir(cfg, period))
-    in_month = lines["timestamp"].between(run.start, run.end, inclusive="left")
-    if not in_month.any():
+    if not any(p["month"] == str(period) and p["rows"] for p in lines["partitions"]):
         raise ValidationError(
             tx_file, "timestamp", "month_without_data",
-            f"no transactions in {period}; the data covers {lines['timestamp'].min():%Y-%m-%d} "
-            f"to {lines['timestamp'].max():%Y-%m-%d}")
+            f"no transactions in {period}; the data covers {first:%Y-%m-%d} to {last:%Y-%m-%d}")
 
-    substituted = {f: by for f, by in sorted(substituted_fields(cfg).items()) if f.split(".")[0] in loaded.tables}
-    after_month = {}
-    for name, frame in loaded.tables.items():
-        col = TIME_COLUMN[name]
-        late = frame[col] >= run.end
-        after_month[name] = int(late.sum())
-        frame = frame.loc[~late].reset_index(drop=True)
-        if name == "complaints":
-            frame = _as_of(frame, run.end)
-        # The table carries its substituted columns, so every stage that reads it knows (core.schema).
-        own = {f.split(".", 1)[1]: by for f, by in substituted.items() if f.split(".")[0] == name}
-        if own:
-            frame.attrs[SUBSTITUTED] = own
-        frame.to_parquet(run.path(name), index=False)
-    kept_lines = lines.loc[lines["timestamp"] < run.end]
-    aggregate.baskets_from_lines(kept_lines).to_parquet(run.path("baskets"), index=False)
-    write_csv(loaded.rejects, run.path("rejects"))  # raw client values: never live formulas
+    snap = store.snapshot(current, cfg.store_dir, period)
+    substituted = {f: by for f, by in sorted(substituted_fields(cfg).items()) if f.split(".")[0] in cfg.tables}
+    # each table carries its substituted columns, so every stage that reads it knows (core.schema)
+    snap["substituted"] = {name: {f.split(".", 1)[1]: by for f, by in substituted.items() if f.split(".")[0] == name}
+                           for name in cfg.tables}
+    run.write("snapshot", snap)
+    rejects = store.read_rejects(snap)
+    write_csv(rejects, run.path("rejects"))  # raw client values: never live formulas
 
-    customers = loaded.tables.get("customers")
-    member_ids = set(kept_lines["customer_id"].dropna().unique())
-    unknown = len(member_ids - set(customers["customer_id"])) if customers is not None else None
     run.write("data_quality", {
         "source": cfg.name,
         "simulated": cfg.simulated,
@@ -121,25 +103,32 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
         "month": str(period),
         # the clock is a volatile fact (manifest.json); only a configured extract date is data
         "data_end": cfg.data_end,
-        "tables": {name: rep.to_dict() | {"rows_after_month": after_month[name]}
-                   for name, rep in loaded.reports.items()},
+        "tables": {name: rep | {"rows_after_month": snap["rows_after_month"][name]}
+                   for name, rep in snap["reports"].items()},
         "absent_tables": [t for t in ("customers", "surveys", "complaints", "campaigns")
-                          if t not in loaded.tables],
-        "rejected_rows": len(loaded.rejects),
-        "first_timestamp": lines["timestamp"].min(),
-        "last_timestamp": lines["timestamp"].max(),
-        "member_ids_not_in_customers": unknown,
+                          if t not in cfg.tables],
+        "rejected_rows": len(rejects),
+        "first_timestamp": first,
+        "last_timestamp": last,
+        "member_ids_not_in_customers": _unknown_members(cfg, run) if "customers" in cfg.tables else None,
         "substituted": substituted,
     })
-    run.path("prepared").write_text(json.dumps({"config": str(cfg.path), "month": str(period), "language": cfg.language}),
-                                    encoding="utf-8")
+    run.path("prepared").write_text(json.dumps({"config": str(cfg.path), "month": str(period), "language": cfg.language,
+                                                "engine": cfg.engine.backend}), encoding="utf-8")
     return run
 
 
-def _as_of(complaints: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """Complaints closed after the month's end were still open at the end."""
-    later = complaints["closed_at"] >= end
-    out = complaints.copy()
-    out.loc[later, "closed_at"] = pd.NaT
-    out.loc[later, "resolved"] = False
-    return out
+def _time_range(cfg: Config, current: dict) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last line of the whole data (all months), from the store's lines."""
+    con = engine.connect(cfg.engine, cfg.store_dir / ".spill")
+    lines = engine.scan(con, [cfg.store_dir / p["file"] for p in current["tables"]["transactions"]["partitions"]])
+    span = con.to_pyarrow(lines.aggregate(first=lines.timestamp.min(), last=lines.timestamp.max())).to_pylist()[0]
+    return pd.Timestamp(span["first"]), pd.Timestamp(span["last"])
+
+
+def _unknown_members(cfg: Config, run: Run) -> int:
+    """Members with lines to the month's end whom the customers table (to the month's end) does not know."""
+    con = engine.connect(cfg.engine, cfg.store_dir / ".spill")
+    lines, people = engine.scan(con, run.table_files("transactions")), engine.scan(con, run.table_files("customers"))
+    ids = lines.filter(lines.customer_id.notnull()).select("customer_id").distinct()
+    return int(con.execute(ids.anti_join(people, "customer_id").count()))

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import stub_charts
+from conftest import set_table, stub_charts
 from retention_lib.analytics import kpis
 from retention_lib.core.config import load_config
 from retention_lib.core.run import Run
@@ -25,7 +25,7 @@ def make_run(tmp_path, month: str, b: pd.DataFrame, settings: str = "") -> Run:
     cfg = tmp_path / "c.yml"
     cfg.write_text("tables: {transactions: {path: t.csv}}\ncurrency: CNY\n" + settings, encoding="utf-8")
     run = Run(load_config(cfg), pd.Period(month, "M"), tmp_path / "run")
-    run.write("baskets", b)
+    set_table(run.run_dir, "baskets", b)
     return run
 
 

@@ -11,7 +11,7 @@ import pytest
 from retention_lib.report import text
 from IPython.display import HTML
 
-from conftest import stub_charts, write_demo_config
+from conftest import set_table, stub_charts, write_demo_config
 from retention_lib.analytics import churn
 from retention_lib.report import charts, satisfaction_display, sections
 from retention_lib.analytics import satisfaction as sat
@@ -242,7 +242,7 @@ def test_a_month_without_surveys_is_said_plainly(small_run, tmp_path):
     surveys = run.table("surveys")
     in_month = (surveys["submitted_at"] >= run.start) & (surveys["submitted_at"] < run.end)
     assert in_month.any()
-    surveys[~in_month].to_parquet(run_dir / "data" / "surveys.parquet", index=False)
+    set_table(run_dir, "surveys", surveys[~in_month])
     view = sat.for_month(run, bootstrap=200)
     assert view.headline["now"]["n"] == 0 and view.headline["now"]["nps"]["nps"] is None
     assert view.headline["changes"]["month_on_month"]["nps"] is None
@@ -260,8 +260,8 @@ def test_a_month_without_surveys_is_said_plainly(small_run, tmp_path):
 def test_a_source_without_surveys_or_complaints_says_so(small_run, tmp_path):
     run_dir = tmp_path / "run"
     shutil.copytree(small_run.run_dir, run_dir)
-    (run_dir / "data" / "surveys.parquet").unlink()
-    (run_dir / "data" / "complaints.parquet").unlink()
+    set_table(run_dir, "surveys", None)
+    set_table(run_dir, "complaints", None)
     run = open_run(small_run.config, "2024-11", run_dir)
     view = sat.for_month(run)
     assert not view.has_surveys and not view.has_complaints

@@ -44,6 +44,11 @@ MESSAGES: dict[str, str] = {
     "unavailable.console": "Parts unavailable on this data (see manifest.json):",
     # ---------------------------------------------------------------- console lines about the report (app/)
     "console.loading": "Loading and validating {name} ({file})",
+    "console.store.unchanged": "{table}: {file} unchanged since it was validated; the data store's copy is used",
+    "console.store.validating": "{table}: validating {file} ({mb:num1} MB) ...",
+    "console.store.validated": "{table}: {kept:count} rows kept, {rejected:count} set aside, in {seconds:num1} s",
+    "console.store.netting": "Netting lines into baskets on {engine} ...",
+    "console.store.netted": "{baskets:count} baskets netted in {seconds:num1} s",
     "console.notebook": "[{i}/{n}] {notebook} ...",
     "console.notebook_done": "[{i}/{n}] {notebook} done in {seconds:num1} s",
     "console.parts_unavailable": " ({n} part(s) unavailable: {parts:list})",

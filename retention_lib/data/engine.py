@@ -1,0 +1,126 @@
+"""The engine that scans lines and baskets: an Ibis backend, DuckDB embedded by default, Spark for a
+chain that outgrows one machine (`engine:` in the config, `retention run --engine spark`).
+
+Every scan is an Ibis expression, so the same code runs on either; only per-customer and per-month
+results come back to pandas. One connection per process and engine settings: a Spark session takes
+seconds to start, so it is made once and shared.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from pathlib import Path
+
+import warnings
+
+import ibis
+
+from retention_lib.core.config import Engine
+
+# Ibis 12 reads pandas' `future.infer_string` option, which pandas 3 deprecates: upstream's to fix.
+warnings.filterwarnings("ignore", message=".*future.infer_string", module=r"ibis\.")
+# Ibis 12 calls duckdb 1.5's deprecated fetch_arrow_table/fetch_record_batch (the reason for duckdb<2).
+warnings.filterwarnings("ignore", message=r"fetch_\w+\(\) is deprecated", category=DeprecationWarning,
+                        module=r"ibis\.")
+
+# Spark settings we rely on: UTC so timestamps mean the same on both engines, no web UI on a server,
+# fewer shuffle partitions than the default 200 for a machine of a few cores.
+LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")   # errors only: the run prints its own progress
+JAVA_OPTIONS = f"-Duser.timezone=UTC -Dlog4j2.configurationFile=file:{LOG_CONFIG}"
+SPARK_DEFAULTS = (("spark.sql.session.timeZone", "UTC"), ("spark.ui.enabled", "false"),
+                  ("spark.ui.showConsoleProgress", "false"), ("spark.sql.shuffle.partitions", "16"),
+                  ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
+                  ("spark.driver.extraJavaOptions", JAVA_OPTIONS), ("spark.executor.extraJavaOptions", JAVA_OPTIONS))
+
+
+class EngineUnavailable(RuntimeError):
+    """The configured engine cannot start here (pyspark or Java missing): says what to install."""
+
+
+def connect(engine: Engine = Engine(), spill_dir: Path | None = None):
+    """The Ibis backend for `engine`; DuckDB spills to `spill_dir` beyond its memory limit."""
+    if engine.backend == "spark":
+        return _spark(engine.master, engine.conf)
+    return _duckdb(engine.memory_limit, str(spill_dir) if spill_dir else None)
+
+
+@functools.cache
+def _duckdb(memory_limit: str | None, spill_dir: str | None):
+    options = {"preserve_insertion_order": False}   # lets DuckDB stream big scans; every query orders itself
+    if memory_limit:
+        options["memory_limit"] = memory_limit
+    if spill_dir:
+        Path(spill_dir).mkdir(parents=True, exist_ok=True)
+        options["temp_directory"] = spill_dir
+    return ibis.duckdb.connect(**options)
+
+
+def java_version() -> int | None:
+    """The major version of the `java` on PATH (or JAVA_HOME), None when there is none."""
+    import re
+    import subprocess
+
+    java = Path(os.environ["JAVA_HOME"]) / "bin" / "java" if os.environ.get("JAVA_HOME") else shutil.which("java")
+    if not java or not Path(java).exists():
+        return None
+    try:
+        out = subprocess.run([str(java), "-version"], capture_output=True, text=True, timeout=30).stderr
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r'version "(\d+)', out)
+    return int(match.group(1)) if match else None
+
+
+def spark_missing() -> str | None:
+    """Why Spark cannot run here (pyspark not installed, no Java 17+), or None when it can."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed: pip install -e '.[spark]'"
+    version = java_version()
+    if version is None:
+        return "no Java on PATH: Spark 4 needs Java 17 or later (apt install openjdk-17-jre-headless)"
+    if version < 17:
+        return f"Java {version} is too old: Spark 4 needs Java 17 or later"
+    return None
+
+
+@functools.cache
+def _spark(master: str, conf: tuple[tuple[str, str], ...]):
+    missing = spark_missing()
+    if missing:
+        raise EngineUnavailable(f"the config asks for the Spark engine, but {missing}")
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("retention-report")
+    builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
+    for key, value in dict(SPARK_DEFAULTS + conf).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    if not master.startswith("sc://"):   # a Connect session has no local context
+        session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
+
+
+def backend_name(con) -> str:
+    return "spark" if con.name == "pyspark" else con.name
+
+
+def write_parquet(con, expr, folder: Path, partition_by: str) -> None:
+    """Write `expr` as Parquet files under `folder`/<partition_by>=<value>/, by the engine's own writer."""
+    if con.name == "duckdb":
+        con.to_parquet(expr, folder, partition_by=partition_by)
+    else:
+        con.to_parquet(expr, folder, partitionBy=partition_by, mode="overwrite")
+
+
+def scan(con, files: list[Path]):
+    """One table over Parquet files with one schema, in their order (DuckDB reads the list in one scan;
+    Spark's reader takes one path, so its files are a union)."""
+    if not files:
+        raise ValueError("no Parquet files to scan")
+    if con.name == "duckdb":
+        return con.read_parquet([str(f) for f in files])
+    parts = [con.read_parquet(str(f)) for f in files]
+    return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)

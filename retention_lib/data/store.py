@@ -1,0 +1,244 @@
+"""The validated data store of a source: each table validated once, kept as Parquet partitioned by month.
+
+    <store>/<table>/month=YYYY-MM/<sha256[:16]>.parquet    rows whose time column falls in that month
+    <store>/<table>/month=none/...                          rows without one (a customer with no join date)
+    <store>/rejects/<table>-<sha256[:16]>.parquet            the rows set aside, with their rule and reason
+    <store>/current.json                                     what the store holds and what it was made from
+
+Partitions are named by their content, so they never change once written: a month's run records the
+files it read (data/snapshot.json, and manifest.json), and the same files give the same artifacts.
+A run revalidates only a table whose file changed (size and mtime first, then sha256) or whose
+validation rules did (the table's mapping, the settings that validate, the product version); a
+partition whose rows did not change is the same file and is not written again. Baskets are netted
+from the lines by the engine (retention_lib.data.aggregate) whenever the lines changed.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable
+
+from importlib.metadata import version
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from retention_lib.core.config import Config
+from retention_lib.core.messages import Message
+from retention_lib.core.schema import TIME_COLUMN
+from retention_lib.data import aggregate, engine
+from retention_lib.data.loading import data_end_of, load_table
+from retention_lib.data.sources import ensure_source_files
+from retention_lib.data.validation import REJECT_COLUMNS, ValidationError
+
+FORMAT = 1            # the store's layout; a change revalidates every table
+NO_MONTH = "none"
+CURRENT = "current.json"
+# Timestamps in microseconds: Spark reads no nanosecond Parquet, and no till records finer than that.
+PARQUET = {"compression": "zstd", "coerce_timestamps": "us", "allow_truncated_timestamps": True}
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint(path: Path, before: dict | None) -> dict:
+    """Size, mtime and sha256 of a source file; the hash is reused while size and mtime are unchanged."""
+    stat = path.stat()
+    if before and before.get("bytes") == stat.st_size and before.get("mtime_ns") == stat.st_mtime_ns:
+        return before
+    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256(path)}
+
+
+def _rules_key(cfg: Config, name: str) -> str:
+    """Everything besides the file that decides what validation keeps: a change revalidates the table."""
+    source = asdict(cfg.tables[name]) | {"path": None}
+    rules = {"format": FORMAT, "version": version("retention-report"), "table": source, "data_end": cfg.data_end,
+             "max_reject_share": cfg.max_reject_share, "null_ids": list(cfg.setting("null_customer_ids"))}
+    return hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@contextmanager
+def _locked(root: Path):
+    """One update of a store at a time (two months of one source may run at once)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _month_keys(table: pa.Table, column: str | None) -> pa.Array:
+    if column is None or column not in table.column_names:
+        return pa.array([NO_MONTH] * table.num_rows, pa.string())
+    return pc.fill_null(pc.strftime(table[column], format="%Y-%m"), NO_MONTH)
+
+
+def _publish_file(tmp: Path, root: Path, prefix: str = "") -> tuple[str, str]:
+    """Move a written file to its content name; (its path in the store, sha256)."""
+    digest = sha256(tmp)
+    final = tmp.parent / f"{prefix}{digest[:16]}.parquet"
+    if final.exists():
+        tmp.unlink()
+    else:
+        os.replace(tmp, final)
+    return final.relative_to(root).as_posix(), digest
+
+
+def _write_partitions(root: Path, name: str, table: pa.Table) -> list[dict]:
+    keys = _month_keys(table, TIME_COLUMN.get(name))
+    # a table left without rows keeps one empty partition, so its columns are still known
+    months = sorted(pc.unique(keys).to_pylist()) or [NO_MONTH]
+    parts = []
+    for month in months:
+        rows = table.filter(pc.equal(keys, month)) if table.num_rows else table
+        folder = root / name / f"month={month}"
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".tmp-{os.getpid()}.parquet"
+        pq.write_table(rows, tmp, **PARQUET)
+        file, digest = _publish_file(tmp, root)
+        parts.append({"month": month, "file": file, "sha256": digest, "rows": rows.num_rows})
+    return parts
+
+
+def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema, order: list[str]) -> list[dict]:
+    """Have the engine write `expr` partitioned by month (its own writer: nothing passes through this
+    process but one month at a time), then keep each month as one content-named file of `schema`,
+    sorted by `order`, so DuckDB and Spark give the same bytes."""
+    tmp = root / f".tmp-{name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    engine.write_parquet(con, expr.mutate(month=expr[TIME_COLUMN[name]].strftime("%Y-%m")), tmp, "month")
+    parts = []
+    try:
+        for folder in sorted(tmp.glob("month=*")):
+            month = folder.name.split("=", 1)[1]
+            files = sorted(folder.rglob("*.parquet"))
+            rows = pa.concat_tables([pq.read_table(f).select(schema.names).cast(schema) for f in files])
+            rows = rows.sort_by([(c, "ascending") for c in order])
+            target = root / name / f"month={month}"
+            target.mkdir(parents=True, exist_ok=True)
+            part = target / f".tmp-{os.getpid()}.parquet"
+            pq.write_table(rows, part, **PARQUET)
+            file, digest = _publish_file(part, root)
+            parts.append({"month": month, "file": file, "sha256": digest, "rows": rows.num_rows})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return parts
+
+
+def _write_rejects(root: Path, name: str, rejects: pd.DataFrame) -> str | None:
+    if rejects.empty:
+        return None
+    folder = root / "rejects"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".tmp-{os.getpid()}.parquet"
+    rejects[REJECT_COLUMNS].astype("string").to_parquet(tmp, index=False)
+    return _publish_file(tmp, root, prefix=f"{name}-")[0]
+
+
+def _read_current(root: Path) -> dict:
+    path = root / CURRENT
+    if path.exists():
+        current = json.loads(path.read_text(encoding="utf-8"))
+        if current.get("format") == FORMAT:
+            return current
+    return {"format": FORMAT, "tables": {}, "baskets": None}
+
+
+def _still_valid(entry: dict | None, fp: dict, key: str, root: Path, cfg: Config) -> bool:
+    if not entry or entry["fingerprint"]["sha256"] != fp["sha256"] or entry["rules"] != key:
+        return False
+    if cfg.data_end is None and entry["report"]["rejected_by_rule"].get("future_timestamp"):
+        return False   # checked against the clock, which has moved on: those rows may be due now
+    return all((root / p["file"]).exists() for p in entry["partitions"])
+
+
+def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Message], None] | None = None) -> dict:
+    """Bring the source's store up to date with its files; the store's current contents (current.json).
+    Each step is told to `say` (with its time), so a long validation or scan does not look frozen.
+
+    Raises ValidationError (nothing in the store changes) when a table breaks a rule beyond the
+    allowed share, as a full load would."""
+    ensure_source_files(cfg)
+    root = cfg.store_dir
+    say = say or (lambda line: None)
+    end = data_end_of(cfg, now)
+    with _locked(root):
+        current = _read_current(root)
+        tables = {}
+        for name, source in cfg.tables.items():
+            before = current["tables"].get(name)
+            fp = fingerprint(source.path, before["fingerprint"] if before else None)
+            key = _rules_key(cfg, name)
+            if _still_valid(before, fp, key, root, cfg):
+                tables[name] = before | {"fingerprint": fp}
+                say(Message("console.store.unchanged", table=name, file=source.path.name))
+                continue
+            say(Message("console.store.validating", table=name, file=source.path.name, mb=fp["bytes"] / 1e6))
+            t0 = time.monotonic()
+            clean, rejects, report = load_table(cfg, name, end)
+            arrow = pa.Table.from_pandas(clean, preserve_index=False)
+            del clean
+            tables[name] = {"fingerprint": fp, "rules": key, "report": report.to_dict(),
+                            "partitions": _write_partitions(root, name, arrow),
+                            "rejects": _write_rejects(root, name, rejects)}
+            say(Message("console.store.validated", table=name, kept=report.rows_kept,
+                        rejected=report.rows_read - report.rows_kept, seconds=time.monotonic() - t0))
+        if not any(p["rows"] for p in tables["transactions"]["partitions"]):
+            raise ValidationError(cfg.tables["transactions"].path, None, "empty_table", "no usable transaction lines")
+        lines_key = hashlib.sha256(json.dumps(tables["transactions"]["partitions"]).encode()).hexdigest()
+        baskets = current.get("baskets")
+        if not baskets or baskets["from"] != lines_key or not all((root / p["file"]).exists()
+                                                                  for p in baskets["partitions"]):
+            say(Message("console.store.netting", engine=cfg.engine.backend))
+            t0 = time.monotonic()
+            con = engine.connect(cfg.engine, root / ".spill")
+            lines = engine.scan(con, [root / p["file"] for p in tables["transactions"]["partitions"]])
+            baskets = {"from": lines_key, "partitions": _write_engine_partitions(
+                con, aggregate.baskets_expr(lines), root, "baskets", aggregate.BASKETS_SCHEMA, aggregate.BASKETS_ORDER)}
+            say(Message("console.store.netted", baskets=sum(p["rows"] for p in baskets["partitions"]),
+                        seconds=time.monotonic() - t0))
+        current = {"format": FORMAT, "tables": tables, "baskets": baskets}
+        tmp = root / f".{CURRENT}.tmp"
+        tmp.write_text(json.dumps(current, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, root / CURRENT)
+    return current
+
+
+def snapshot(current: dict, root: Path, month: pd.Period) -> dict:
+    """What a run of `month` reads: each table's partitions to the month's end (and those without a
+    month), with the rows left after it, the validation reports and the rejects."""
+    last = str(month)
+    tables = dict(current["tables"]) | {"baskets": {"partitions": current["baskets"]["partitions"]}}
+    out = {"store": str(root), "month": last, "tables": {}, "rows_after_month": {}, "reports": {}, "rejects": {}}
+    for name, entry in tables.items():
+        parts = entry["partitions"]
+        out["tables"][name] = [p for p in parts if p["month"] <= last or p["month"] == NO_MONTH]
+        out["rows_after_month"][name] = sum(p["rows"] for p in parts if NO_MONTH != p["month"] > last)
+        if name != "baskets":
+            out["reports"][name] = entry["report"]
+            out["rejects"][name] = entry["rejects"]
+    out["id"] = hashlib.sha256(json.dumps(out["tables"], sort_keys=True).encode()).hexdigest()[:16]
+    return out
+
+
+def read_rejects(snap: dict) -> pd.DataFrame:
+    """Every row set aside, table by table in the config's order."""
+    root = Path(snap["store"])
+    frames = [pd.read_parquet(root / f) for f in snap["rejects"].values() if f]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
