@@ -203,7 +203,13 @@ def targets(results: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["chain"]:   # python -m benchmarks chain ...: one month of a chain, end to end
+        from .chain import main as chain_main
+
+        return chain_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0],
+                                     epilog="python -m benchmarks chain --help: one month of a chain, end to end")
     parser.add_argument("--customers", type=int, default=1_000_000, help="customers to generate (default 1,000,000)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file as a JSON list")
     parser.add_argument("--seed", type=int, default=2024)

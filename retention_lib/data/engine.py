@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import warnings
@@ -31,6 +32,8 @@ JAVA_OPTIONS = f"-Duser.timezone=UTC -Dlog4j2.configurationFile=file:{LOG_CONFIG
 SPARK_DEFAULTS = (("spark.sql.session.timeZone", "UTC"), ("spark.ui.enabled", "false"),
                   ("spark.ui.showConsoleProgress", "false"), ("spark.sql.shuffle.partitions", "16"),
                   ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
+                  # tables Spark manages go to the temp folder, never into the folder cron runs in
+                  ("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "retention-spark-warehouse")),
                   ("spark.driver.extraJavaOptions", JAVA_OPTIONS), ("spark.executor.extraJavaOptions", JAVA_OPTIONS))
 
 
@@ -53,7 +56,9 @@ def _duckdb(memory_limit: str | None, spill_dir: str | None):
     if spill_dir:
         Path(spill_dir).mkdir(parents=True, exist_ok=True)
         options["temp_directory"] = spill_dir
-    return ibis.duckdb.connect(**options)
+    con = ibis.duckdb.connect(**options)
+    con.raw_sql("SET enable_progress_bar = false")   # cron's log gets the run's own step lines, not a bar
+    return con
 
 
 def java_version() -> int | None:
@@ -117,7 +122,10 @@ def write_parquet(con, expr, folder: Path, partition_by: str) -> None:
 
 def scan(con, files: list[Path]):
     """One table over Parquet files with one schema, in their order (DuckDB reads the list in one scan;
-    Spark's reader takes one path, so its files are a union)."""
+    Spark's reader takes one path, so its files are a union).
+
+    Scans read Parquet, never `ibis.memtable` of a DataFrame on Spark: pyspark 4.0 turns pandas 3's
+    missing strings into the text "NaN" there (a member id "NaN" instead of a non-member basket)."""
     if not files:
         raise ValueError("no Parquet files to scan")
     if con.name == "duckdb":

@@ -1,0 +1,136 @@
+"""The validated data store: validated once, revalidated only when a file or a rule changes, partitions
+that never change once written, and a month's run that reads its snapshot instead of a copy."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from retention_lib import open_run
+from retention_lib.core.config import load_config
+from retention_lib.data import aggregate, store
+from retention_lib.data.loading import load_source
+from retention_lib.data.sources.demo import simulate_store
+
+NOW = pd.Timestamp("2025-01-10")
+
+
+@pytest.fixture
+def source(tmp_path):
+    """A client's files (Parquet and a CSV with two faulty rows), a config, and its private store."""
+    sim = simulate_store(seed=5, n_customers=150, months=6, start="2024-07-01")
+    data = tmp_path / "files"
+    data.mkdir()
+    lines = sim.tables["transactions"]
+    lines.to_parquet(data / "transactions.parquet", index=False)
+    people = sim.tables["customers"].astype({"join_date": "string"})
+    people.loc[3, "join_date"] = "not a date"            # set aside: unparseable
+    people = pd.concat([people, people.iloc[[5]]])       # set aside: an exact duplicate
+    people.to_csv(data / "customers.csv", index=False)
+    cfg = tmp_path / "client.yml"
+    cfg.write_text("name: Client\nsource: files\ncurrency: CNY\nstore: store\n"
+                   "tables:\n  transactions: {path: files/transactions.parquet}\n"
+                   "  customers: {path: files/customers.csv}\n", encoding="utf-8")
+    return load_config(cfg), lines
+
+
+def _said(cfg, **options):
+    lines = []
+    current = store.update(cfg, now=NOW, say=lines.append, **options)
+    return current, [m.key for m in lines]
+
+
+def test_a_second_run_on_the_same_files_validates_nothing(source):
+    cfg, _ = source
+    first, said = _said(cfg)
+    assert said.count("console.store.validating") == 2 and "console.store.netting" in said
+    files = sorted(p for p in cfg.store_dir.rglob("*.parquet"))
+    again, said = _said(cfg)
+    assert "console.store.validating" not in said and "console.store.netting" not in said
+    assert said.count("console.store.unchanged") == 2
+    assert again == first and sorted(p for p in cfg.store_dir.rglob("*.parquet")) == files
+
+
+def test_a_new_month_appends_its_partitions_and_keeps_the_old_ones(source):
+    cfg, lines = source
+    later = lines["timestamp"] >= pd.Timestamp("2024-12-01")
+    lines[~later].to_parquet(cfg.tables["transactions"].path, index=False)   # the export before December
+    before, _ = _said(cfg)
+    lines.to_parquet(cfg.tables["transactions"].path, index=False)           # December arrives
+    after, said = _said(cfg)
+    assert said.count("console.store.validating") == 1                        # customers.csv did not change
+    old = {p["month"]: p["file"] for p in before["tables"]["transactions"]["partitions"]}
+    new = {p["month"]: p["file"] for p in after["tables"]["transactions"]["partitions"]}
+    assert set(new) - set(old) == {"2024-12"}
+    assert all(new[m] == f for m, f in old.items())                            # the same files, not rewritten
+    old_b = {p["month"]: p["sha256"] for p in before["baskets"]["partitions"]}
+    new_b = {p["month"]: p["sha256"] for p in after["baskets"]["partitions"]}
+    assert all(new_b[m] == h for m, h in old_b.items() if m < "2024-11")
+
+
+def test_a_changed_rule_revalidates_the_table(source, tmp_path):
+    cfg, _ = source
+    _said(cfg)
+    text = cfg.path.read_text(encoding="utf-8") + "settings: {null_customer_ids: ['NULL', '-']}\n"
+    cfg.path.write_text(text, encoding="utf-8")
+    _, said = _said(load_config(cfg.path))
+    assert said.count("console.store.validating") == 2
+
+
+def test_a_run_reads_exactly_what_a_full_load_cut_at_the_month_end_gives(source, tmp_path):
+    cfg, _ = source
+    run = open_run(cfg, "2024-10", tmp_path / "run", now=NOW)
+    loaded = load_source(cfg, now=NOW)
+    end = pd.Timestamp("2024-11-01")
+    for name, column in (("transactions", "timestamp"), ("customers", "join_date")):
+        full = loaded.tables[name]
+        expected = full.loc[~(full[column] >= end)].sort_values(list(full.columns)).reset_index(drop=True)
+        got = run.table(name).sort_values(list(full.columns)).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    baskets = aggregate.baskets_from_lines(loaded.tables["transactions"])
+    baskets = baskets.loc[baskets["timestamp"] < end].reset_index(drop=True)
+    pd.testing.assert_frame_equal(run.table("baskets"), baskets, check_dtype=False)
+    facts = run.read("data_quality")
+    assert facts["tables"]["transactions"]["rows_after_month"] == int((loaded.tables["transactions"]["timestamp"]
+                                                                      >= end).sum())
+
+
+def test_rejects_keep_the_file_row_and_rule(source, tmp_path):
+    cfg, _ = source
+    run = open_run(cfg, "2024-10", tmp_path / "run", now=NOW)
+    got = pd.read_csv(run.path("rejects"), dtype=str)
+    expected = load_source(cfg, now=NOW).rejects.astype("string")
+    assert list(got.columns) == ["table", "file", "row", "column", "rule", "reason", "value"]
+    assert got[["table", "row", "rule"]].values.tolist() == expected[["table", "row", "rule"]].values.tolist()
+    assert got[["row", "rule"]].values.tolist() == [["5", "unparseable_timestamp"], ["152", "duplicate_row"]]
+
+
+def test_the_run_folder_holds_no_copy_and_its_snapshot_survives_new_data(source, tmp_path):
+    cfg, lines = source
+    run = open_run(cfg, "2024-10", tmp_path / "run", now=NOW)
+    assert not list((tmp_path / "run").rglob("*.parquet"))          # the history stays in the store
+    snap = json.loads(run.path("snapshot").read_text(encoding="utf-8"))
+    assert {p["month"] for p in snap["tables"]["transactions"]} <= {"2024-07", "2024-08", "2024-09", "2024-10"}
+    before = run.table("transactions")
+    changed = lines.copy()
+    changed.loc[changed.index[:50], "amount"] += 1.0                  # the client re-exports corrected history
+    changed.to_parquet(cfg.tables["transactions"].path, index=False)
+    store.update(cfg, now=NOW)
+    pd.testing.assert_frame_equal(open_run(cfg, "2024-10", tmp_path / "run", now=NOW).table("transactions"), before)
+    fresh = open_run(cfg, "2024-10", tmp_path / "fresh", now=NOW)
+    assert fresh.snapshot()["id"] != snap["id"]                      # a new run reads the corrected data
+
+
+def test_a_store_copied_elsewhere_is_not_trusted_blindly(source):
+    """current.json lists partitions; a missing partition file makes the table revalidate, not fail."""
+    cfg, _ = source
+    first, _ = _said(cfg)
+    victim = cfg.store_dir / first["tables"]["customers"]["partitions"][0]["file"]
+    victim.unlink()
+    _, said = _said(cfg)
+    assert said.count("console.store.validating") == 1 and victim.exists()
+    shutil.rmtree(cfg.store_dir)
+    _, said = _said(cfg)
+    assert said.count("console.store.validating") == 2
