@@ -1,14 +1,15 @@
 """Load every configured table, validate it, and collect the rejects."""
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from retention_lib.core.config import Config
-from retention_lib.data.readers import read_raw
 from retention_lib.data.sources import ensure_source_files
-from retention_lib.data.validation import REJECT_COLUMNS, TableReport, validate_table
+from retention_lib.data.validation import REJECT_COLUMNS, TableReport
 
 
 @dataclass
@@ -27,11 +28,15 @@ def data_end_of(config: Config, now: pd.Timestamp | None = None) -> pd.Timestamp
 
 
 def load_table(config: Config, name: str, end: pd.Timestamp):
-    """(clean canonical table, rejects, report) of one configured table, validated against `end`."""
-    source = config.tables[name]
-    raw, first_row = read_raw(source.path, encoding=source.encoding, sheet=source.sheet)
-    return validate_table(raw, source, first_row, now=end, max_reject_share=config.max_reject_share,
-                          null_ids=config.setting("null_customer_ids"))
+    """(clean canonical table, rejects, report) of one configured table, validated against `end` as
+    the data store validates it (retention_lib.data.validated), in memory: for a small table or a test."""
+    from retention_lib.data import engine
+    from retention_lib.data.validated import to_frame, validate_file
+
+    with tempfile.TemporaryDirectory(prefix="retention-validate-") as work:
+        con = engine.connect(config.engine, Path(work) / ".spill")
+        checked = validate_file(config, name, end, Path(work), con)
+        return to_frame(con, checked), checked.rejects, checked.report
 
 
 def load_source(config: Config, *, now: pd.Timestamp | None = None) -> LoadedData:

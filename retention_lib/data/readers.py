@@ -1,11 +1,26 @@
-"""Read a client's file (CSV, Excel, Parquet) into a raw DataFrame, text kept as text."""
+"""Read a client's file (CSV, Excel, Parquet) into a raw DataFrame, text kept as text.
+
+A CSV is streamed: its encoding is checked by decoding it in chunks, then pyarrow parses
+it block by block from a UTF-8 stream transcoded on the way, so a chain's 10 GB GBK export
+is never in memory as bytes or as one string. Its rows read as pandas' read_csv(dtype=str,
+keep_default_na=False, na_values=[""], skipinitialspace=True, skip_blank_lines=False) did.
+"""
 from __future__ import annotations
 
 import codecs
+import csv
 import io
+import itertools
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 
 # Tried in order when the encoding is "auto". GB18030 is a superset of GBK, so it
 # reads both; UTF-8 is tried first because GB18030 accepts almost any byte string.
@@ -13,33 +28,282 @@ AUTO_ENCODINGS = ("utf-8-sig", "gb18030")
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
+SCAN_BYTES = 1 << 22   # chunk of the encoding checks
+BLOCK_BYTES = 1 << 20  # pyarrow's parse block (its default; larger is slower): a row must fit
+TEXT = pa.large_string()  # what pandas' str dtype holds: no copy in to_pandas
 
 
 class ReadError(ValueError):
     """A file could not be read at all."""
 
 
+def _cannot_decode(path: Path) -> ReadError:
+    return ReadError(f"{path}: cannot decode as UTF-8, GBK or GB18030; "
+                     "set 'encoding' for this table in the config")
+
+
 def detect_encoding(raw: bytes, path: Path) -> str:
+    """The auto encoding of bytes in memory; read_raw uses detect_file_encoding."""
     for enc in AUTO_ENCODINGS:
         try:
             raw.decode(enc)
             return enc
         except UnicodeDecodeError:
             continue
-    raise ReadError(f"{path}: cannot decode as UTF-8, GBK or GB18030; "
-                    "set 'encoding' for this table in the config")
+    raise _cannot_decode(path)
 
 
 def _is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
-def _decodes_as_utf8(raw: bytes) -> bool:
+def _scan(path: Path, encodings) -> tuple[list, bool]:
+    """Decode the file in chunks with each encoding side by side: the first error of each
+    (None if the whole file decodes), placed by file offset, and whether it is all ASCII."""
+    decoders = [codecs.getincrementaldecoder(enc)() for enc in encodings]
+    errors, ascii_only, offset = [None] * len(decoders), True, 0
+    with open(path, "rb") as fh:
+        while None in errors:
+            chunk = fh.read(SCAN_BYTES)
+            ascii_only = ascii_only and chunk.isascii()
+            for i, decoder in enumerate(decoders):
+                try:
+                    if errors[i] is None:
+                        decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError as exc:  # exc.object starts with bytes held back
+                    at = offset + len(chunk) - len(exc.object) + exc.start
+                    errors[i] = f"'{exc.encoding}' codec can't decode byte {at}: {exc.reason}"
+            if not chunk:
+                break
+            offset += len(chunk)
+    return errors, ascii_only
+
+
+def detect_file_encoding(path: Path) -> str:
+    """detect_encoding for a file, decoding it in chunks (a UTF-8 file is read to its end)."""
+    for enc in AUTO_ENCODINGS:
+        if _scan(path, [enc])[0][0] is None:
+            return enc
+    raise _cannot_decode(path)
+
+
+def _check_declared(path: Path, enc: str) -> None:
     try:
-        raw.decode("utf-8")
+        utf8 = _is_utf8(enc)
+        (error, *as_utf8), ascii_only = _scan(path, [enc] if utf8 else [enc, "utf-8"])
+    except LookupError as exc:
+        error = exc
+    if error is not None:
+        raise ReadError(f"{path}: cannot decode with declared encoding {enc!r}: {error}")
+    if not utf8 and not ascii_only and as_utf8[0] is None:
+        # GBK and friends decode many UTF-8 files without error, into mojibake.
+        raise ReadError(f"{path}: declared encoding {enc!r} but the file is UTF-8; "
+                        "set 'encoding: auto' (or utf-8) for this table in the config")
+
+
+class _Utf8Stream(io.RawIOBase):
+    """The CSV as UTF-8 for pyarrow, without its trailing line breaks (blank lines at the very
+    end are not rows), then `tail`. No read ends in "\\r": arrow drops the "\\n" of a "\\r\\n"
+    split between two reads, even inside a quoted field (apache/arrow#51368)."""
+
+    def __init__(self, path: Path, encoding: str, tail: bytes):
+        self._fh, self._tail, self._out, self._held = open(path, "rb"), tail, b"", b""
+        self._decoder = None if _is_utf8(encoding) else codecs.getincrementaldecoder(encoding)()
+
+    def readable(self) -> bool:
         return True
-    except UnicodeDecodeError:
-        return False
+
+    def read(self, size: int = -1) -> bytes:
+        size = size if size >= 0 else 1 << 62
+        while len(self._out) < size and not self._fh.closed:
+            raw = self._fh.read(max(size, 1 << 16))
+            text = raw if self._decoder is None else self._decoder.decode(raw, not raw).encode()
+            body = text.rstrip(b"\r\n")  # line breaks wait for more text, or are dropped
+            if body:
+                self._out, self._held = self._out + self._held + body, text[len(body):]
+            else:
+                self._held += text
+            if not raw:
+                self._fh.close()
+                self._out += self._tail if self._out else b""  # an empty file stays empty
+        piece = self._out[:size]
+        if piece.endswith(b"\r") and len(piece) > 1:  # more follows: _out never ends in "\r"
+            piece = piece[:-1]
+        self._out = self._out[len(piece):]
+        return piece
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+_SPACED_QUOTE = re.compile(r' *"((?:[^"]|"")*)"(.*)', re.S)
+
+
+def _unquote(value: str) -> str:
+    """pandas' skipinitialspace on one field: `  "a ""b"" c"d` reads as `a "b" cd`."""
+    quoted = _SPACED_QUOTE.fullmatch(value)
+    return quoted[1].replace('""', '"') + quoted[2] if quoted else value.lstrip(" ")
+
+
+def _header(names: list[str]) -> list[str]:
+    """pandas' header names: blanks are 'Unnamed: i', repeats get '.1', '.2'; then stripped."""
+    names = [_unquote(n) or f"Unnamed: {i}" for i, n in enumerate(names)]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        count = seen.get(name, 0)
+        while count:
+            seen[name] = count + 1
+            name = f"{name}.{count}"
+            count = seen.get(name, 0)
+        names[i], seen[name] = name, count + 1
+    return [n.strip() for n in names]
+
+
+def _clean(table: pa.Table) -> pa.Table:
+    """skipinitialspace, which pyarrow lacks: leading spaces go (and a quote after them opens
+    a quoted field), and a field of spaces is then empty, so NA."""
+    columns = []
+    for column in table.columns:
+        if pc.any(pc.starts_with(column, " ")).as_py():  # else no copy, the usual case
+            column = column.combine_chunks()
+            quoted = pc.fill_null(pc.match_substring_regex(column, r'^ +"'), False)
+            fixed = pc.utf8_ltrim(column, " ")
+            if pc.any(quoted).as_py():  # rare: done in Python
+                values = [_unquote(v) for v in pc.filter(column, quoted).to_pylist()]
+                fixed = pc.replace_with_mask(fixed, quoted, pa.array(values, TEXT))
+            column = pc.if_else(pc.equal(fixed, ""), pa.scalar(None, TEXT), fixed)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+def _put_back(table: pa.Table, extras: list, row: int, last: bool = False) -> pa.Table:
+    """Insert the rows pyarrow skipped (extras: sorted (file row, values)) at their place.
+    `row` is the file row of the table's first row; extras after its last row wait, unless
+    this is the last table."""
+    k = 0
+    while k < len(extras) and (last or extras[k][0] - row < table.num_rows + k):
+        k += 1
+    if not k:
+        return table
+    taken, extras[:k] = extras[:k], []
+    columns = zip(*(values for _, values in taken))
+    extra = pa.Table.from_arrays([pa.array(c, TEXT) for c in columns], schema=table.schema)
+    at = np.zeros(table.num_rows + k, dtype=bool)
+    at[[n - row for n, _ in taken]] = True
+    order = np.empty(len(at), dtype=np.int64)
+    order[~at], order[at] = np.arange(table.num_rows), table.num_rows + np.arange(k)
+    return pa.concat_tables([table, extra]).take(order)
+
+
+def _csv_tables(path: Path, enc: str, sep: str) -> Iterator[pa.Table]:
+    """The data rows of a CSV as all-text Arrow tables, in file order, an empty one first."""
+    read = pcsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False)  # serial: rows numbered
+    extras, bad, ends = [], [], []
+
+    def invalid(row) -> str:
+        if row.text == end_mark:
+            ends.append(row)
+            return "skip"
+        # pandas pads a short row with NA and reads ` "a,b"` as one field; pyarrow refuses both.
+        try:
+            records = list(csv.reader(io.StringIO(row.text, newline=""), delimiter=sep,
+                                      skipinitialspace=True))
+        except csv.Error:
+            records = [[], []]
+        values = records[0] if records else []
+        if len(records) > 1 or len(values) > row.expected_columns:
+            bad.append(f"Expected {row.expected_columns} fields in line {row.number}, "
+                       f"saw {len(values) if len(records) == 1 else row.actual_columns}")
+            return "error"
+        values = [v or None for v in values]
+        extras.append((row.number, values + [None] * (row.expected_columns - len(values))))
+        return "skip"
+
+    def parse(handler):
+        return pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False,
+                                 invalid_row_handler=handler)
+    try:
+        with _Utf8Stream(path, enc, b"\n") as head:  # a first look for the header: no types
+            names = pcsv.open_csv(head, read_options=read,
+                                  parse_options=parse(lambda row: "skip")).schema.names
+        if names == [""]:  # as pandas: a blank first line is no header
+            raise ReadError(f"{path}: the file is empty (no header row)")
+        # A last row of the wrong width marks the end: pyarrow ends a quoted field at the end
+        # of the file silently, so a missing mark means an unclosed quote (pandas refuses it).
+        end_mark = "\0end\0" if len(names) > 1 else f"\0end\0{sep}"
+        convert = pcsv.ConvertOptions(column_types={n: TEXT for n in names},
+                                      strings_can_be_null=True, null_values=[""])
+        names, row = _header(names), 2
+        with _Utf8Stream(path, enc, f"\n{end_mark}".encode()) as stream:
+            reader = pcsv.open_csv(stream, read_options=read, parse_options=parse(invalid),
+                                   convert_options=convert)
+            empty = reader.schema.empty_table().rename_columns(names)
+            yield empty
+            for batch in reader:
+                table = _put_back(pa.Table.from_batches([batch]).rename_columns(names), extras, row)
+                row += table.num_rows
+                yield _clean(table)
+            table = _put_back(empty, extras, row, last=True)  # skipped rows after the last batch
+            row += table.num_rows
+            yield _clean(table)
+        if not ends:
+            raise ReadError(f"{path}: not a well-formed CSV: a quoted field opened in line "
+                            f"{row - 1} or before is not closed at the end of the file")
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            raise ReadError(f"{path}: the file is empty (no header row)") from exc
+        raise ReadError(f"{path}: not a well-formed CSV: {bad[0] if bad else exc}") from exc
+
+
+def _rechunk(tables: Iterator[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """Tables of `rows` rows (the last one shorter) from a non-empty run of tables."""
+    if rows < 1:
+        raise ValueError("rows_per_chunk must be at least 1")
+    held, count, yielded = [], 0, False
+    for table in tables:
+        held.append(table)
+        count += table.num_rows
+        while count >= rows:
+            whole = pa.concat_tables(held)
+            yield whole.slice(0, rows)
+            held, count, yielded = [whole.slice(rows)], count - rows, True
+    if count or not yielded:
+        yield pa.concat_tables(held)
+
+
+def _frame(table: pa.Table, start: int = 0) -> pd.DataFrame:
+    frame = table.to_pandas()
+    if isinstance(frame.index, pd.RangeIndex):  # chunks index on from each other
+        frame.index = pd.RangeIndex(start, start + len(frame))
+    return frame
+
+
+def _source(path: Path, encoding: str) -> tuple[Path, str, str]:
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES:
+        raise ReadError(f"{path}: unsupported file type {suffix!r} (use CSV, Excel or Parquet)")
+    if suffix in CSV_SUFFIXES and encoding == "auto":
+        encoding = detect_file_encoding(path)
+    elif suffix in CSV_SUFFIXES:
+        _check_declared(path, encoding)
+    return path, suffix, encoding
+
+
+def _read_excel(path: Path, sheet) -> pd.DataFrame:
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
+    except ValueError as exc:
+        raise ReadError(f"{path}: {exc}") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _parquet_error(path: Path, exc: Exception) -> ReadError:
+    return ReadError(f"{path}: not a readable Parquet file: {exc}")
 
 
 def read_raw(path: Path, *, encoding: str = "auto", sheet=None) -> tuple[pd.DataFrame, int]:
@@ -48,46 +312,42 @@ def read_raw(path: Path, *, encoding: str = "auto", sheet=None) -> tuple[pd.Data
     CSV and Excel count the header as row 1, so data starts at row 2; Parquet rows are
     numbered from 1. Error messages use these numbers so a client can find the row.
     """
-    path = Path(path)
-    if not path.exists():
-        raise ReadError(f"{path}: file not found")
-    suffix = path.suffix.lower()
+    path, suffix, encoding = _source(path, encoding)
     if suffix in PARQUET_SUFFIXES:
         try:
             return pd.read_parquet(path), 1
         except (OSError, ValueError) as exc:  # pyarrow's errors subclass these
-            raise ReadError(f"{path}: not a readable Parquet file: {exc}") from exc
+            raise _parquet_error(path, exc) from exc
     if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path, sheet), 2
+    sep = "\t" if suffix == ".tsv" else ","
+    return _frame(pa.concat_tables(_csv_tables(path, encoding, sep))), 2
+
+
+def iter_raw(path: Path, *, encoding: str = "auto", sheet=None,
+             rows_per_chunk: int = 1_000_000) -> Iterator[tuple[pd.DataFrame, int]]:
+    """read_raw in chunks: (frame of up to rows_per_chunk rows, file row of its first row).
+
+    The chunks concatenate to read_raw's frame; an Excel file is one chunk. A fault found
+    in the middle of a CSV (a malformed row) is raised when its chunk is reached.
+    """
+    path, suffix, encoding = _source(path, encoding)
+    if suffix in EXCEL_SUFFIXES:
+        yield _read_excel(path, sheet), 2
+        return
+    if suffix in PARQUET_SUFFIXES:
         try:
-            frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
-        except ValueError as exc:
-            raise ReadError(f"{path}: {exc}") from exc
-        frame.columns = [str(c).strip() for c in frame.columns]
-        return frame, 2
-    if suffix in CSV_SUFFIXES:
-        raw = path.read_bytes()
-        enc = detect_encoding(raw, path) if encoding == "auto" else encoding
-        try:
-            text = raw.decode(enc)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise ReadError(f"{path}: cannot decode with declared encoding {enc!r}: {exc}") from exc
-        if encoding != "auto" and not _is_utf8(enc) and not raw.isascii() and _decodes_as_utf8(raw):
-            # GBK and friends decode many UTF-8 files without error, into mojibake.
-            raise ReadError(f"{path}: declared encoding {enc!r} but the file is UTF-8; "
-                            "set 'encoding: auto' (or utf-8) for this table in the config")
-        if text.startswith("\ufeff"):  # BOM under a declared plain utf-8
-            text = text[1:]
-        # Blank lines are kept as (empty) rows so file row numbers stay right, as in Excel;
-        # blank lines at the very end are not rows.
-        text = text.rstrip("\r\n") + "\n"
-        sep = "\t" if suffix == ".tsv" else ","
-        try:
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                na_values=[""], skipinitialspace=True, skip_blank_lines=False)
-        except pd.errors.EmptyDataError as exc:
-            raise ReadError(f"{path}: the file is empty (no header row)") from exc
-        except pd.errors.ParserError as exc:
-            raise ReadError(f"{path}: not a well-formed CSV: {exc}") from exc
-        frame.columns = [str(c).strip() for c in frame.columns]
-        return frame, 2
-    raise ReadError(f"{path}: unsupported file type {suffix!r} (use CSV, Excel or Parquet)")
+            parquet = pq.ParquetFile(path)
+        except (OSError, ValueError) as exc:
+            raise _parquet_error(path, exc) from exc
+        schema = parquet.schema_arrow  # pandas' metadata (dtypes, index) on every chunk
+        batches = parquet.iter_batches(batch_size=rows_per_chunk)
+        tables = itertools.chain([schema.empty_table()],
+                                 (pa.Table.from_batches([b], schema) for b in batches))
+        first = 1
+    else:
+        tables, first = _csv_tables(path, encoding, "\t" if suffix == ".tsv" else ","), 2
+    done = 0
+    for table in _rechunk(tables, rows_per_chunk):
+        yield _frame(table, done), first + done
+        done += table.num_rows

@@ -27,6 +27,7 @@ from typing import Callable
 
 from importlib.metadata import version
 
+import ibis
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,9 +37,10 @@ from retention_lib.core.config import Config
 from retention_lib.core.messages import Message
 from retention_lib.core.schema import TIME_COLUMN
 from retention_lib.data import aggregate, engine
-from retention_lib.data.loading import data_end_of, load_table
+from retention_lib.data.loading import data_end_of
+from retention_lib.data.validated import validate_file
 from retention_lib.data.sources import ensure_source_files
-from retention_lib.data.validation import REJECT_COLUMNS, ValidationError
+from retention_lib.data.validation import REJECT_COLUMNS, ROW, ValidationError
 
 FORMAT = 1            # the store's layout; a change revalidates every table
 NO_MONTH = "none"
@@ -122,14 +124,17 @@ def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema
     sorted by `order`, so DuckDB and Spark give the same bytes."""
     tmp = root / f".tmp-{name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    engine.write_parquet(con, expr.mutate(month=expr[TIME_COLUMN[name]].strftime("%Y-%m")), tmp, "month")
+    column = TIME_COLUMN.get(name)
+    month = (expr[column].strftime("%Y-%m").coalesce(NO_MONTH) if column in expr.columns
+             else ibis.literal(NO_MONTH))
+    engine.write_parquet(con, expr.mutate(month=month), tmp, "month")
     parts = []
     try:
         for folder in sorted(tmp.glob("month=*")):
             month = folder.name.split("=", 1)[1]
             files = sorted(folder.rglob("*.parquet"))
-            rows = pa.concat_tables([pq.read_table(f).select(schema.names).cast(schema) for f in files])
-            rows = rows.sort_by([(c, "ascending") for c in order])
+            rows = pa.concat_tables([pq.read_table(f) for f in files]).sort_by([(c, "ascending") for c in order])
+            rows = rows.select(schema.names).cast(schema)
             target = root / name / f"month={month}"
             target.mkdir(parents=True, exist_ok=True)
             part = target / f".tmp-{os.getpid()}.parquet"
@@ -138,7 +143,7 @@ def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema
             parts.append({"month": month, "file": file, "sha256": digest, "rows": rows.num_rows})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return parts
+    return parts or _write_partitions(root, name, schema.empty_table())   # no rows: its columns are kept
 
 
 def _write_rejects(root: Path, name: str, rejects: pd.DataFrame) -> str | None:
@@ -179,6 +184,8 @@ def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Messa
     say = say or (lambda line: None)
     end = data_end_of(cfg, now)
     with _locked(root):
+        for stale in root.glob("**/.tmp-*"):   # left by a run that was stopped mid-way (we hold the lock)
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
         current = _read_current(root)
         tables = {}
         for name, source in cfg.tables.items():
@@ -191,12 +198,17 @@ def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Messa
                 continue
             say(Message("console.store.validating", table=name, file=source.path.name, mb=fp["bytes"] / 1e6))
             t0 = time.monotonic()
-            clean, rejects, report = load_table(cfg, name, end)
-            arrow = pa.Table.from_pandas(clean, preserve_index=False)
-            del clean
-            tables[name] = {"fingerprint": fp, "rules": key, "report": report.to_dict(),
-                            "partitions": _write_partitions(root, name, arrow),
-                            "rejects": _write_rejects(root, name, rejects)}
+            work = root / f".tmp-validate-{os.getpid()}"
+            shutil.rmtree(work, ignore_errors=True)
+            try:
+                con = engine.connect(cfg.engine, root / ".spill")
+                checked = validate_file(cfg, name, end, work, con)
+                parts = _write_engine_partitions(con, checked.rows, root, name, checked.schema, [ROW])
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            report = checked.report
+            tables[name] = {"fingerprint": fp, "rules": key, "report": report.to_dict(), "partitions": parts,
+                            "rejects": _write_rejects(root, name, checked.rejects)}
             say(Message("console.store.validated", table=name, kept=report.rows_kept,
                         rejected=report.rows_read - report.rows_kept, seconds=time.monotonic() - t0))
         if not any(p["rows"] for p in tables["transactions"]["partitions"]):

@@ -18,6 +18,8 @@ from retention_lib.core.config import SETTINGS, TableSource
 from retention_lib.core.schema import BOOL, DATE, ID, INTEGER, MONEY, NUMBER, TABLES, TEXT, TIMESTAMP, Column, Table
 
 REJECT_COLUMNS = ["table", "file", "row", "column", "rule", "reason", "value"]
+ROW = "_row"   # a chunk's kept rows: their row number in the client's file
+SUMMARY = "_summary"   # a chunk's rejects: the rule's reason for all its rows (the error quotes it)
 # Unambiguous year-first layouts tried after the configured format (if any) and ISO 8601.
 FALLBACK_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "1.0"}
@@ -175,6 +177,7 @@ class _Checker:
             "table": self.source.table, "file": str(self.source.path), "row": rows,
             "column": column or "", "rule": rule,
             "reason": reason if reasons is None else reasons.loc[hit].to_numpy(), "value": value.to_numpy(),
+            SUMMARY: reason,
         }))
         self.report.rejected_by_rule[rule] = self.report.rejected_by_rule.get(rule, 0) + n
         self.frame = self.frame.loc[~mask]
@@ -183,11 +186,15 @@ class _Checker:
 def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
                    now: pd.Timestamp, max_reject_share: float,
                    null_ids: Iterable[str] = SETTINGS["null_customer_ids"].default,
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, TableReport]:
+                   whole: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, TableReport]:
     """Return (clean canonical table, rejects, report).
 
     A customer_id equal to one of `null_ids` (trimmed, any case) means no customer: null where
     the column is nullable (a non-member basket), a missing_value reject where it is required.
+    With `whole=False` the frame is one chunk of a file: only the rules on one row apply, no share
+    is enforced, and the kept rows carry their file row number in ROW; the rules that compare rows
+    (duplicates, basket conflicts) and the shares run over the whole file in the engine
+    (retention_lib.data.cross_row).
     """
     table: Table = TABLES[source.table]
     report = TableReport(source.table, str(source.path), len(raw))
@@ -211,7 +218,7 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
     frame.columns = list(present)
     frame.index = pd.RangeIndex(len(frame))
     check = _Checker(frame, source, first_row, report, tuple(null_ids))
-    limit = max_reject_share
+    limit = max_reject_share if whole else float("inf")
 
     for col in (c for c in table.columns if c.name in present):
         _check_column(check, col, source, now, limit)
@@ -220,7 +227,9 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
     if source.table == "complaints" and "closed_at" in frame:
         check.reject(frame["closed_at"] < frame["opened_at"], "closed_at", "closed_before_opened",
                      "closed before it was opened", limit)
-    if source.table == "transactions":
+    if not whole:
+        check.frame[ROW] = check.rows[check.frame.index].astype("int64")
+    elif source.table == "transactions":
         check.reject(check.frame.duplicated(keep="first"), None, "duplicate_line",
                      "exact duplicate of an earlier line", limit)
         _check_baskets(check, limit)
@@ -236,8 +245,8 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
     clean = check.frame.reset_index(drop=True)
     report.rows_kept = len(clean)
     rejects = (pd.concat(check.rejects, ignore_index=True) if check.rejects
-               else pd.DataFrame(columns=REJECT_COLUMNS))
-    return clean, rejects, report
+               else pd.DataFrame(columns=REJECT_COLUMNS + [SUMMARY]))
+    return clean, (rejects if not whole else rejects.drop(columns=SUMMARY)), report
 
 
 def _check_column(check: _Checker, col: Column, source: TableSource, now, limit):

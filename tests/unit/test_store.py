@@ -10,8 +10,8 @@ import pytest
 
 from retention_lib import open_run
 from retention_lib.core.config import load_config
-from retention_lib.data import aggregate, store
-from retention_lib.data.loading import load_source
+from retention_lib.data import aggregate, store, validated
+from retention_lib.data.loading import load_source, load_table
 from retention_lib.data.sources.demo import simulate_store
 
 NOW = pd.Timestamp("2025-01-10")
@@ -134,3 +134,19 @@ def test_a_store_copied_elsewhere_is_not_trusted_blindly(source):
     shutil.rmtree(cfg.store_dir)
     _, said = _said(cfg)
     assert said.count("console.store.validating") == 2
+
+
+def test_validating_in_small_chunks_gives_what_one_chunk_gives(source, monkeypatch):
+    """Rows compared across chunks (a duplicate line in another chunk, a basket split by a chunk's
+    edge) are found by the engine over the whole file, so the chunk size changes nothing."""
+    cfg, lines = source
+    faulty = pd.concat([lines, lines.iloc[[10]], lines.iloc[[20]].assign(store_id="S99")], ignore_index=True)
+    faulty.to_parquet(cfg.tables["transactions"].path, index=False)
+    whole = load_table(cfg, "transactions", NOW)
+    monkeypatch.setattr(validated, "ROWS_PER_CHUNK", 997)
+    chunked = load_table(cfg, "transactions", NOW)
+    pd.testing.assert_frame_equal(chunked[0], whole[0])
+    pd.testing.assert_frame_equal(chunked[1], whole[1])
+    assert chunked[2].to_dict() == whole[2].to_dict()
+    assert sorted(whole[1]["rule"].unique()) == ["basket_conflict", "duplicate_line"]
+    assert int(whole[1]["row"].min()) > 1 and len(whole[0]) == len(faulty) - len(whole[1])

@@ -1,0 +1,166 @@
+"""A client's file validated in a stream: chunk by chunk for the rules on one row (pandas, a chunk in
+memory at a time), then over the whole file in the engine for the rules that compare rows (exact
+duplicates, reused keys, baskets with two customers or stores) and for the share of rows a rule may
+set aside. Memory depends on the chunk, not on the file: a chain's 100-million-line export
+validates like a store's.
+
+A row is rejected by the first rule it breaks, in the same order as retention_lib.data.validation,
+and keeps its file row number, so rejects.csv reads as it always has.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from retention_lib.core.config import Config
+from retention_lib.core.schema import BOOL, DATE, INTEGER, MONEY, NUMBER, TABLES, TIMESTAMP
+from retention_lib.data import engine
+from retention_lib.data.readers import iter_raw, read_raw
+from retention_lib.data.validation import (REJECT_COLUMNS, ROW, SHOW_ROWS, SUMMARY, TableReport,
+                                           ValidationError, validate_table)
+
+ROWS_PER_CHUNK = 1_000_000
+ARROW = {TIMESTAMP: pa.timestamp("us"), DATE: pa.timestamp("us"), MONEY: pa.float64(), NUMBER: pa.float64(),
+         INTEGER: pa.int64(), BOOL: pa.bool_()}   # ids and text: strings
+
+
+@dataclass
+class Validated:
+    rows: object               # an Ibis table of the kept rows, with ROW
+    schema: pa.Schema          # of the kept rows, without ROW (pandas' dtypes in its metadata)
+    rejects: pd.DataFrame
+    report: TableReport
+
+
+def _schema(name: str, columns: list[str], pandas_meta: dict | None) -> pa.Schema:
+    kinds = {c.name: c.kind for c in TABLES[name].columns}
+    fields = [pa.field(c, ARROW.get(kinds.get(c), pa.string())) for c in columns]
+    return pa.schema(fields, metadata=pandas_meta)
+
+
+def _merge(total: TableReport | None, part: TableReport) -> TableReport:
+    if total is None:
+        return part
+    total.rows_read += part.rows_read
+    total.rows_kept += part.rows_kept
+    for rule, n in part.rejected_by_rule.items():
+        total.rejected_by_rule[rule] = total.rejected_by_rule.get(rule, 0) + n
+    for token, n in part.null_like_ids.items():
+        total.null_like_ids[token] = total.null_like_ids.get(token, 0) + n
+    return total
+
+
+def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path):
+    """Validate each chunk's rows and write the kept ones as Parquet; (files, schema, rejects, report)."""
+    source = cfg.tables[name]
+    files, rejects, report, schema = [], [], None, None
+    chunks = iter_raw(source.path, encoding=source.encoding, sheet=source.sheet, rows_per_chunk=ROWS_PER_CHUNK)
+    first = next(chunks, None)
+    if first is None:    # a file without a single row still has its columns to check
+        first = read_raw(source.path, encoding=source.encoding, sheet=source.sheet)
+    for i, (raw, first_row) in enumerate(itertools.chain([first], chunks)):
+        clean, rej, part = validate_table(raw, source, first_row, now=end, max_reject_share=math.inf,
+                                          null_ids=cfg.setting("null_customer_ids"), whole=False)
+        del raw
+        if schema is None:
+            columns = [c for c in clean.columns if c != ROW]
+            meta = pa.Table.from_pandas(clean[columns].head(0), preserve_index=False).schema.metadata
+            schema = _schema(name, columns, meta)
+        file = folder / f"chunk-{i:05d}.parquet"
+        rows = pa.Table.from_pandas(clean, preserve_index=False)
+        rows = rows.select(schema.names + [ROW]).cast(schema.append(pa.field(ROW, pa.int64())))
+        pq.write_table(rows, file, compression="zstd")
+        files.append(file)
+        rejects.append(rej)
+        report = _merge(report, part)
+    frames = [r for r in rejects if len(r)]
+    rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
+    return files, schema.remove_metadata().with_metadata(schema.metadata), rejects, report
+
+
+def _rejected(con, rows, source, column: str | None, rule: str, reason: str) -> pd.DataFrame:
+    picked = rows.select(ROW, *( [column] if column else [])).order_by(ROW)
+    found = con.to_pyarrow(picked).to_pandas()
+    return pd.DataFrame({"table": source.table, "file": str(source.path), "row": found[ROW].astype("int64"),
+                         "column": column or "", "rule": rule, "reason": reason,
+                         "value": found[column].astype("string") if column else pd.NA, SUMMARY: reason})
+
+
+def _across_rows(con, rows, name: str, source):
+    """The rules that compare rows, in validation's order: (kept rows, [rejects of each rule])."""
+    table = TABLES[name]
+    columns = [c for c in rows.columns if c != ROW]
+    found = []
+
+    def first_of_each(t, keys):   # an exact duplicate of an earlier row (by file row) is set aside
+        rank = t.mutate(_n=ibis.row_number().over(group_by=keys, order_by=ROW))
+        return rank.filter(rank._n == 0).drop("_n"), rank.filter(rank._n > 0).drop("_n")
+
+    if name == "transactions":
+        rows, dup = first_of_each(rows, columns)
+        found.append(_rejected(con, dup, source, None, "duplicate_line", "exact duplicate of an earlier line"))
+        for col in ("customer_id", "store_id"):     # a basket belongs to one customer (or none) and one store
+            values = (rows.group_by("basket_id")
+                      .aggregate(_k=rows[col].nunique() + rows[col].isnull().any().cast("int64")))
+            bad = values.filter(values._k > 1).select("basket_id")
+            found.append(_rejected(con, rows.semi_join(bad, "basket_id"), source, col, "basket_conflict",
+                                   f"basket has lines with different {col} values"))
+            rows = rows.anti_join(bad, "basket_id")
+    elif table.key:
+        rows, dup = first_of_each(rows, columns)
+        found.append(_rejected(con, dup, source, None, "duplicate_row", "exact duplicate of an earlier row"))
+        key = list(table.key)
+        rows, reused = first_of_each(rows, key)
+        found.append(_rejected(con, reused, source, key[-1], "duplicate_key",
+                               f"{'+'.join(key)} already used by an earlier row with different values"))
+    return rows, found
+
+
+def _enforce_shares(rejects: pd.DataFrame, report: TableReport, source, limit: float) -> None:
+    """A rule that set aside more than the allowed share of the file stops the run, naming its rows."""
+    if not report.rows_read:
+        return
+    for (rule, _), hits in rejects.groupby(["rule", "column"], sort=False):   # as each rule is applied
+        share = len(hits) / report.rows_read
+        if share > limit:
+            column = hits["column"].iloc[0] or None
+            values = [v for v in hits["value"].head(SHOW_ROWS).tolist() if not pd.isna(v)]
+            shown = f"; values {values}" if values and column else ""
+            raise ValidationError(
+                source.path, column, rule,
+                f"{hits[SUMMARY].iloc[0]}: {len(hits)} of {report.rows_read} rows ({share:.1%}), more than the "
+                f"{limit:.0%} that may be set aside{shown}", hits["row"].tolist(),
+                client_column=source.client_column(column) if column else None)
+
+
+def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=None) -> Validated:
+    """Validate the configured table `name` into `folder` (chunk files the engine then reads)."""
+    source = cfg.tables[name]
+    folder.mkdir(parents=True, exist_ok=True)
+    files, schema, rejects, report = _chunks(cfg, name, end, folder)
+    if name == "transactions" and report.rows_read == 0:
+        raise ValidationError(source.path, None, "empty_table", "the file has no rows")
+    con = con or engine.connect(cfg.engine, folder / ".spill")
+    rows, found = _across_rows(con, engine.scan(con, files), name, source)
+    frames = [r for r in [rejects, *found] if len(r)]
+    rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
+    for r in found:
+        if len(r):
+            rule = r["rule"].iloc[0]
+            report.rejected_by_rule[rule] = report.rejected_by_rule.get(rule, 0) + len(r)
+    report.rows_kept = report.rows_read - len(rejects)
+    _enforce_shares(rejects, report, source, cfg.max_reject_share)
+    return Validated(rows, schema, rejects.drop(columns=SUMMARY, errors="ignore"), report)
+
+
+def to_frame(con, validated: Validated) -> pd.DataFrame:
+    """The kept rows in file order, as pandas reads them (for a small table or a test)."""
+    table = con.to_pyarrow(validated.rows.order_by(ROW).drop(ROW))
+    return table.cast(validated.schema).to_pandas()
