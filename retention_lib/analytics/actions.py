@@ -14,9 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ibis
 import pandas as pd
 
 from retention_lib.core.spreadsheets import write_csv, write_xlsx
+from retention_lib.data import aggregate, engine
 
 FAVOURITE_WINDOW = pd.DateOffset(months=6)
 HOLIDAY_TIERS = ("core", "key")
@@ -41,22 +43,39 @@ def save(run, lists: list[ActionList]) -> list[str]:
     return written
 
 
-def favourites(lines: pd.DataFrame, baskets: pd.DataFrame, end: pd.Timestamp, top: int = 3) -> pd.DataFrame:
-    """Each member's top categories by spend over the last six months, and usual store."""
-    since = end - FAVOURITE_WINDOW
-    recent = lines[(lines["timestamp"] >= since) & lines["customer_id"].notna()]
-    out = pd.DataFrame(index=pd.Index(baskets["customer_id"].dropna().unique(), name="customer_id"))
-    if "category" in recent and recent["category"].notna().any():
-        spend = (recent[recent["amount"] > 0].groupby(["customer_id", "category"])["amount"].sum()
-                 .reset_index().sort_values(["customer_id", "amount", "category"], ascending=[True, False, True]))
-        out["top_categories"] = spend.groupby("customer_id").head(top).groupby("customer_id")["category"].agg(", ".join)
-    member = baskets[baskets["customer_id"].notna()]
-    store = member.groupby(["customer_id", "store_id"]).size().reset_index(name="n")
-    store = store.sort_values(["customer_id", "n", "store_id"], ascending=[True, False, True])
-    out["usual_store"] = store.drop_duplicates("customer_id").set_index("customer_id")["store_id"]
-    last = member.groupby("customer_id")["timestamp"].max().dt.normalize()
-    out["last_purchase"] = last
+def favourites(lines, baskets, end: pd.Timestamp, top: int = 3) -> pd.DataFrame:
+    """Each member's top categories by spend over the last six months, usual store and last visit.
+
+    `lines` and `baskets` are Ibis tables (the run's, on its engine: `engine.run_table`) or frames;
+    only the per-member result comes back."""
+    lines, baskets = engine.as_table(lines), engine.as_table(baskets)
+    con = engine.backend_of(lines)
+    member = baskets.filter(baskets.customer_id.notnull())
+    visits = member.group_by("customer_id", "store_id").aggregate(n=member.count())
+    visits = visits.mutate(rank=ibis.row_number().over(group_by="customer_id",
+                                                       order_by=[ibis.desc("n"), "store_id"]))
+    people = (visits.filter(visits["rank"] == 0).select("customer_id", usual_store="store_id")
+              .join(member.group_by("customer_id").aggregate(last_purchase=member.timestamp.max().truncate("D")),
+                    "customer_id"))
+    out = con.to_pyarrow(people.order_by("customer_id")).to_pandas().set_index("customer_id")
+    out = out[["usual_store", "last_purchase"]]
+    if "category" in lines.columns:
+        since = end - FAVOURITE_WINDOW
+        recent = lines.filter(lines.timestamp >= since.to_pydatetime(), lines.customer_id.notnull(),
+                              lines.amount > 0, lines.category.notnull())
+        spend = recent.group_by("customer_id", "category").aggregate(
+            amount=aggregate.money(recent.amount).sum().cast("float64"))
+        spend = spend.mutate(rank=ibis.row_number().over(group_by="customer_id",
+                                                         order_by=[ibis.desc("amount"), "category"]))
+        picked = con.to_pyarrow(spend.filter(spend["rank"] < top)
+                                .order_by(["customer_id", "rank"])).to_pandas()
+        if len(picked):
+            out.insert(0, "top_categories", picked.groupby("customer_id", sort=False)["category"].agg(", ".join))
     return out
+
+
+def favourites_for_month(run) -> pd.DataFrame:
+    return favourites(engine.run_table(run, "transactions"), engine.run_table(run, "baskets"), run.end)
 
 
 def has_consent_field(customers: pd.DataFrame | None) -> bool:

@@ -57,7 +57,9 @@ def _duckdb(memory_limit: str | None, spill_dir: str | None):
         Path(spill_dir).mkdir(parents=True, exist_ok=True)
         options["temp_directory"] = spill_dir
     con = ibis.duckdb.connect(**options)
-    con.raw_sql("SET enable_progress_bar = false")   # cron's log gets the run's own step lines, not a bar
+    # cron's log gets the run's own step lines, not a bar (in a notebook, where the bar is a widget,
+    # DuckDB refuses `SET enable_progress_bar` without ipywidgets; the pragma works everywhere)
+    con.raw_sql("PRAGMA disable_progress_bar")
     return con
 
 
@@ -132,3 +134,21 @@ def scan(con, files: list[Path]):
         return con.read_parquet([str(f) for f in files])
     parts = [con.read_parquet(str(f)) for f in files]
     return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+
+
+def run_table(run, name: str):
+    """A validated table of a month's run (its snapshot's partitions) on the run's engine, as Ibis."""
+    return scan(connect(run.config.engine, run.config.store_dir / ".spill"), run.table_files(name))
+
+
+def as_table(data):
+    """An Ibis table as it is; a DataFrame (small data: a test, a notebook's frame) as a memtable."""
+    return data if isinstance(data, ibis.Table) else ibis.memtable(data)
+
+
+def backend_of(table):
+    """The backend an Ibis table is bound to; DuckDB for tables of frames only."""
+    try:
+        return table._find_backend(use_default=False)
+    except ibis.common.exceptions.IbisError:   # memtables are bound to no backend
+        return connect()

@@ -107,7 +107,8 @@ class _Utf8Stream(io.RawIOBase):
     split between two reads, even inside a quoted field (apache/arrow#51368)."""
 
     def __init__(self, path: Path, encoding: str, tail: bytes):
-        self._fh, self._tail, self._out, self._held = open(path, "rb"), tail, b"", b""
+        self._fh, self._out, self._held = open(path, "rb"), b"", b""
+        self._tail, self._text = tail, False  # the tail goes after text only: empty stays empty
         self._decoder = None if _is_utf8(encoding) else codecs.getincrementaldecoder(encoding)()
 
     def readable(self) -> bool:
@@ -121,11 +122,12 @@ class _Utf8Stream(io.RawIOBase):
             body = text.rstrip(b"\r\n")  # line breaks wait for more text, or are dropped
             if body:
                 self._out, self._held = self._out + self._held + body, text[len(body):]
+                self._text = True
             else:
                 self._held += text
             if not raw:
                 self._fh.close()
-                self._out += self._tail if self._out else b""  # an empty file stays empty
+                self._out += self._tail if self._text else b""
         piece = self._out[:size]
         if piece.endswith(b"\r") and len(piece) > 1:  # more follows: _out never ends in "\r"
             piece = piece[:-1]
