@@ -53,7 +53,7 @@ class Engine:
     backend: str = "duckdb"
     master: str = "local[*]"          # Spark: local[N], spark://host:7077, yarn, or sc://host:15002 (Spark Connect)
     conf: tuple[tuple[str, str], ...] = ()   # Spark settings, e.g. spark.driver.memory: 8g
-    memory_limit: str | None = None   # DuckDB: e.g. 8GB (beyond it DuckDB spills to the store's folder)
+    memory_limit: str | None = None   # DuckDB: e.g. 8GB (beyond it DuckDB spills to the store's folder); default 4GB
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,9 @@ SPARK_DEFAULTS = (("spark.sql.session.timeZone", "UTC"), ("spark.ui.enabled", "f
                   ("spark.driver.extraJavaOptions", JAVA_OPTIONS), ("spark.executor.extraJavaOptions", JAVA_OPTIONS))
 
 
+DUCKDB_MEMORY_LIMIT = "4GB"   # engine.memory_limit when the config gives none
+
+
 class EngineUnavailable(RuntimeError):
     """The configured engine cannot start here (pyspark or Java missing): says what to install."""
 
@@ -50,9 +53,9 @@ def connect(engine: Engine = Engine(), spill_dir: Path | None = None):
 
 @functools.cache
 def _duckdb(memory_limit: str | None, spill_dir: str | None):
-    options = {"preserve_insertion_order": False}   # lets DuckDB stream big scans; every query orders itself
-    if memory_limit:
-        options["memory_limit"] = memory_limit
+    # streams big scans (every query orders itself); beyond the limit, sorts and aggregations spill to
+    # disk, so a chain's scan leaves memory to the notebooks' kernels
+    options = {"preserve_insertion_order": False, "memory_limit": memory_limit or DUCKDB_MEMORY_LIMIT}
     if spill_dir:
         Path(spill_dir).mkdir(parents=True, exist_ok=True)
         options["temp_directory"] = spill_dir
@@ -114,12 +117,23 @@ def backend_name(con) -> str:
     return "spark" if con.name == "pyspark" else con.name
 
 
-def write_parquet(con, expr, folder: Path, partition_by: str) -> None:
-    """Write `expr` as Parquet files under `folder`/<partition_by>=<value>/, by the engine's own writer."""
+def write_parquet(con, expr, folder: Path, partition_by: str | None = None) -> None:
+    """Write `expr` as Parquet files under `folder` (in `folder`/<partition_by>=<value>/ when given), by
+    the engine's own writer: a result too big for memory goes straight to disk."""
     if con.name == "duckdb":
-        con.to_parquet(expr, folder, partition_by=partition_by)
+        if partition_by:
+            con.to_parquet(expr, folder, partition_by=partition_by)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            con.to_parquet(expr, folder / "part-0.parquet")
     else:
-        con.to_parquet(expr, folder, partitionBy=partition_by, mode="overwrite")
+        options = {"partitionBy": partition_by} if partition_by else {}
+        con.to_parquet(expr, folder, mode="overwrite", **options)
+
+
+def scan_folder(con, folder: Path):
+    """One table over the Parquet files that `write_parquet` wrote to `folder`."""
+    return scan(con, sorted(folder.rglob("*.parquet")))
 
 
 def scan(con, files: list[Path]):

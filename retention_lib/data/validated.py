@@ -93,19 +93,25 @@ def _rejected(con, rows, source, column: str | None, rule: str, reason: str) -> 
                          "value": found[column].astype("string") if column else pd.NA, SUMMARY: reason})
 
 
-def _across_rows(con, rows, name: str, source):
-    """The rules that compare rows, in validation's order: (kept rows, [rejects of each rule])."""
+def _across_rows(con, rows, name: str, source, folder: Path):
+    """The rules that compare rows, in validation's order: (kept rows, [rejects of each rule]).
+
+    The first of identical rows (in file order) is the group's smallest row number, so duplicates
+    are a GROUP BY, not a sort; the rows left after it are written once to `folder` and scanned again,
+    so no later rule recomputes it."""
     table = TABLES[name]
     columns = [c for c in rows.columns if c != ROW]
     found = []
-
-    def first_of_each(t, keys):   # an exact duplicate of an earlier row (by file row) is set aside
-        rank = t.mutate(_n=ibis.row_number().over(group_by=keys, order_by=ROW))
-        return rank.filter(rank._n == 0).drop("_n"), rank.filter(rank._n > 0).drop("_n")
-
+    if name != "transactions" and not table.key:
+        return rows, found
+    first = rows.group_by(columns).aggregate(**{ROW: rows[ROW].min()})
+    engine.write_parquet(con, first, folder / "distinct")
+    distinct = engine.scan_folder(con, folder / "distinct")
+    rule, what = ("duplicate_line", "line") if name == "transactions" else ("duplicate_row", "row")
+    found.append(_rejected(con, rows.anti_join(distinct, ROW), source, None, rule,
+                           f"exact duplicate of an earlier {what}"))
+    rows = distinct
     if name == "transactions":
-        rows, dup = first_of_each(rows, columns)
-        found.append(_rejected(con, dup, source, None, "duplicate_line", "exact duplicate of an earlier line"))
         for col in ("customer_id", "store_id"):     # a basket belongs to one customer (or none) and one store
             values = (rows.group_by("basket_id")
                       .aggregate(_k=rows[col].nunique() + rows[col].isnull().any().cast("int64")))
@@ -113,13 +119,12 @@ def _across_rows(con, rows, name: str, source):
             found.append(_rejected(con, rows.semi_join(bad, "basket_id"), source, col, "basket_conflict",
                                    f"basket has lines with different {col} values"))
             rows = rows.anti_join(bad, "basket_id")
-    elif table.key:
-        rows, dup = first_of_each(rows, columns)
-        found.append(_rejected(con, dup, source, None, "duplicate_row", "exact duplicate of an earlier row"))
+    else:
         key = list(table.key)
-        rows, reused = first_of_each(rows, key)
-        found.append(_rejected(con, reused, source, key[-1], "duplicate_key",
+        firsts = rows.group_by(key).aggregate(**{ROW: rows[ROW].min()}).select(ROW)
+        found.append(_rejected(con, rows.anti_join(firsts, ROW), source, key[-1], "duplicate_key",
                                f"{'+'.join(key)} already used by an earlier row with different values"))
+        rows = rows.semi_join(firsts, ROW)
     return rows, found
 
 
@@ -148,7 +153,7 @@ def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=N
     if name == "transactions" and report.rows_read == 0:
         raise ValidationError(source.path, None, "empty_table", "the file has no rows")
     con = con or engine.connect(cfg.engine, folder / ".spill")
-    rows, found = _across_rows(con, engine.scan(con, files), name, source)
+    rows, found = _across_rows(con, engine.scan(con, files), name, source, folder)
     frames = [r for r in [rejects, *found] if len(r)]
     rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
     for r in found:
