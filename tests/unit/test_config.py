@@ -274,3 +274,30 @@ def test_a_key_written_twice_is_an_error_naming_both_lines(tmp_path):
                     "email:\n  recipients: []\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"'email' appears twice \(lines 2 and 6\)"):
         load_config(path)
+
+
+def test_the_engine_and_the_store_are_configured_and_checked(tmp_path, monkeypatch):
+    monkeypatch.delenv("RETENTION_STORE_DIR", raising=False)
+    cfg = load_config(write(tmp_path, "tables: {transactions: {path: t.csv}}\n"
+                                      "engine: {backend: spark, master: 'local[2]', conf: {spark.driver.memory: 8g}}\n"
+                                      "store: lake/client\n"))
+    assert (cfg.engine.backend, cfg.engine.master) == ("spark", "local[2]")
+    assert cfg.engine.conf == (("spark.driver.memory", "8g"),)
+    assert cfg.store_dir == tmp_path / "lake" / "client"
+    assert cfg.on_engine("duckdb").engine.backend == "duckdb" and cfg.on_engine(None) is cfg
+    plain = load_config(write(tmp_path, "tables: {transactions: {path: t.csv}}\n", name="plain.yml"))
+    assert plain.engine.backend == "duckdb" and plain.store_dir == tmp_path / "validated" / "plain"
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "tables: {transactions: {path: t.csv}}\n"
+                                    "engine: {backend: sparc, mastr: x, conf: [a]}\n", name="bad.yml"))
+    text = str(err.value)
+    assert "'engine.backend' is 'sparc'; allowed: duckdb, spark" in text
+    assert "did you mean 'engine.master'?" in text and "'engine.conf' must map Spark settings" in text
+    with pytest.raises(ConfigError, match="not one of duckdb, spark"):
+        plain.on_engine("polars")
+
+
+def test_retention_run_takes_the_engine(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    assert "--engine {duckdb,spark}" in capsys.readouterr().out
