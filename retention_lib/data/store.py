@@ -202,7 +202,7 @@ def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Messa
             shutil.rmtree(work, ignore_errors=True)
             try:
                 con = engine.connect(cfg.engine, root / ".spill")
-                checked = validate_file(cfg, name, end, work, con)
+                checked = validate_file(cfg, name, end, work, con, say)
                 parts = _write_engine_partitions(con, checked.rows, root, name, checked.schema, [ROW])
             finally:
                 shutil.rmtree(work, ignore_errors=True)

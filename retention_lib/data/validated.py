@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retention_lib.core.config import Config
+from retention_lib.core.messages import Message
 from retention_lib.core.schema import BOOL, DATE, INTEGER, MONEY, NUMBER, TABLES, TIMESTAMP
 from retention_lib.data import engine
 from retention_lib.data.readers import iter_raw, read_raw
@@ -27,6 +29,7 @@ from retention_lib.data.validation import (REJECT_COLUMNS, ROW, SHOW_ROWS, SUMMA
                                            ValidationError, validate_table)
 
 ROWS_PER_CHUNK = 1_000_000
+PROGRESS_ROWS = 10_000_000
 ARROW = {TIMESTAMP: pa.timestamp("us"), DATE: pa.timestamp("us"), MONEY: pa.float64(), NUMBER: pa.float64(),
          INTEGER: pa.int64(), BOOL: pa.bool_()}   # ids and text: strings
 
@@ -57,9 +60,11 @@ def _merge(total: TableReport | None, part: TableReport) -> TableReport:
     return total
 
 
-def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path):
-    """Validate each chunk's rows and write the kept ones as Parquet; (files, schema, rejects, report)."""
+def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, say):
+    """Validate each chunk's rows and write the kept ones as Parquet; (files, schema, rejects, report).
+    Every PROGRESS_ROWS rows it says how far it got, so a long file does not look frozen."""
     source = cfg.tables[name]
+    started = time.monotonic()
     files, rejects, report, schema = [], [], None, None
     chunks = iter_raw(source.path, encoding=source.encoding, sheet=source.sheet, rows_per_chunk=ROWS_PER_CHUNK)
     first = next(chunks, None)
@@ -80,6 +85,9 @@ def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path):
         files.append(file)
         rejects.append(rej)
         report = _merge(report, part)
+        if report.rows_read // PROGRESS_ROWS > (report.rows_read - part.rows_read) // PROGRESS_ROWS:
+            say(Message("console.store.progress", table=name, rows=report.rows_read,
+                        seconds=time.monotonic() - started))
     frames = [r for r in rejects if len(r)]
     rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
     return files, schema.remove_metadata().with_metadata(schema.metadata), rejects, report
@@ -145,11 +153,11 @@ def _enforce_shares(rejects: pd.DataFrame, report: TableReport, source, limit: f
                 client_column=source.client_column(column) if column else None)
 
 
-def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=None) -> Validated:
+def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=None, say=None) -> Validated:
     """Validate the configured table `name` into `folder` (chunk files the engine then reads)."""
     source = cfg.tables[name]
     folder.mkdir(parents=True, exist_ok=True)
-    files, schema, rejects, report = _chunks(cfg, name, end, folder)
+    files, schema, rejects, report = _chunks(cfg, name, end, folder, say or (lambda message: None))
     if name == "transactions" and report.rows_read == 0:
         raise ValidationError(source.path, None, "empty_table", "the file has no rows")
     con = con or engine.connect(cfg.engine, folder / ".spill")

@@ -150,3 +150,15 @@ def test_validating_in_small_chunks_gives_what_one_chunk_gives(source, monkeypat
     assert chunked[2].to_dict() == whole[2].to_dict()
     assert sorted(whole[1]["rule"].unique()) == ["basket_conflict", "duplicate_line"]
     assert int(whole[1]["row"].min()) > 1 and len(whole[0]) == len(faulty) - len(whole[1])
+
+
+def test_a_long_file_says_how_far_validation_got(source, monkeypatch):
+    cfg, lines = source
+    monkeypatch.setattr(validated, "ROWS_PER_CHUNK", 2000)
+    monkeypatch.setattr(validated, "PROGRESS_ROWS", 5000)
+    said = []
+    store.update(cfg, now=NOW, say=said.append)
+    progress = [m.params["rows"] for m in said if m.key == "console.store.progress" and m.params["table"] == "transactions"]
+    read = [min(r, len(lines)) for r in range(2000, len(lines) + 2000, 2000)]   # rows read after each chunk
+    assert progress == [r for before, r in zip([0] + read, read) if r // 5000 > before // 5000]
+    assert len(progress) == len(lines) // 5000
