@@ -38,6 +38,7 @@ from retention_lib.analytics import ledger
 from retention_lib.core import stages
 from retention_lib.core.config import Config, load_config
 from retention_lib.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from retention_lib.data.engine import release as release_engines
 from retention_lib.data.loading import data_end_of
 from retention_lib.report import text
 from retention_lib.report.html import export_html
@@ -149,6 +150,7 @@ def _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel_name, say,
     try:
         say(text.say("console.loading", name=cfg.name, file=cfg.path.name))
         run = prepare_run(cfg, month, tmp, now=now, say=lambda message: say(text.render(message)))
+        release_engines()   # the notebooks' kernels scan with their own connections
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -7,7 +7,6 @@ seconds to start, so it is made once and shared.
 """
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import tempfile
@@ -44,14 +43,43 @@ class EngineUnavailable(RuntimeError):
     """The configured engine cannot start here (pyspark or Java missing): says what to install."""
 
 
+_OPEN: dict = {}   # one connection per engine settings and process
+
+
 def connect(engine: Engine = Engine(), spill_dir: Path | None = None):
     """The Ibis backend for `engine`; DuckDB spills to `spill_dir` beyond its memory limit."""
     if engine.backend == "spark":
-        return _spark(engine.master, engine.conf)
-    return _duckdb(engine.memory_limit, str(spill_dir) if spill_dir else None)
+        key = ("spark", engine.master, engine.conf)
+        make = lambda: _spark(engine.master, engine.conf)   # noqa: E731
+    else:
+        key = ("duckdb", engine.memory_limit, str(spill_dir) if spill_dir else None)
+        make = lambda: _duckdb(*key[1:])   # noqa: E731
+    if key not in _OPEN:
+        _OPEN[key] = make()
+    return _OPEN[key]
 
 
-@functools.cache
+def release() -> None:
+    """Close this process's connections and hand their memory back (the pipeline, once the data store
+    is up to date: its notebooks' kernels have their own)."""
+    for key, con in list(_OPEN.items()):
+        if key[0] == "spark":
+            con._session.stop()
+        else:
+            con.disconnect()
+        del _OPEN[key]
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc
+        pass
+
+
 def _duckdb(memory_limit: str | None, spill_dir: str | None):
     # streams big scans (every query orders itself); beyond the limit, sorts and aggregations spill to
     # disk, so a chain's scan leaves memory to the notebooks' kernels
@@ -96,7 +124,6 @@ def spark_missing() -> str | None:
     return None
 
 
-@functools.cache
 def _spark(master: str, conf: tuple[tuple[str, str], ...]):
     missing = spark_missing()
     if missing:

@@ -123,3 +123,10 @@ def test_spark_is_missing_with_a_reason_a_consultant_can_act_on(monkeypatch):
     assert "Java 11 is too old" in (engine.spark_missing() or "pyspark")
     monkeypatch.setattr(engine, "java_version", lambda: None)
     assert (engine.spark_missing() or "") .startswith(("no Java", "pyspark"))
+
+
+def test_release_closes_the_process_connections(tmp_path):
+    first = engine.connect(Engine(), tmp_path)
+    engine.release()
+    second = engine.connect(Engine(), tmp_path)
+    assert second is not first and int(second.execute(ibis.memtable(LINES).count())) == len(LINES)
