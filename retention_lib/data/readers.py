@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 # Tried in order when the encoding is "auto". GB18030 is a superset of GBK, so it
 # reads both; UTF-8 is tried first because GB18030 accepts almost any byte string.
 AUTO_ENCODINGS = ("utf-8-sig", "gb18030")
+UNDECODABLE = "cannot decode as UTF-8, GBK or GB18030; set 'encoding' for this table in the config"
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -37,11 +38,6 @@ class ReadError(ValueError):
     """A file could not be read at all."""
 
 
-def _cannot_decode(path: Path) -> ReadError:
-    return ReadError(f"{path}: cannot decode as UTF-8, GBK or GB18030; "
-                     "set 'encoding' for this table in the config")
-
-
 def detect_encoding(raw: bytes, path: Path) -> str:
     """The auto encoding of bytes in memory; read_raw uses detect_file_encoding."""
     for enc in AUTO_ENCODINGS:
@@ -50,7 +46,7 @@ def detect_encoding(raw: bytes, path: Path) -> str:
             return enc
         except UnicodeDecodeError:
             continue
-    raise _cannot_decode(path)
+    raise ReadError(f"{path}: {UNDECODABLE}")
 
 
 def _is_utf8(encoding: str) -> bool:
@@ -84,7 +80,7 @@ def detect_file_encoding(path: Path) -> str:
     for enc in AUTO_ENCODINGS:
         if _scan(path, [enc])[0][0] is None:
             return enc
-    raise _cannot_decode(path)
+    raise ReadError(f"{path}: {UNDECODABLE}")
 
 
 def _check_declared(path: Path, enc: str) -> None:
@@ -104,7 +100,8 @@ def _check_declared(path: Path, enc: str) -> None:
 class _Utf8Stream(io.RawIOBase):
     """The CSV as UTF-8 for pyarrow, without its trailing line breaks (blank lines at the very
     end are not rows), then `tail`. No read ends in "\\r": arrow drops the "\\n" of a "\\r\\n"
-    split between two reads, even inside a quoted field (apache/arrow#51368)."""
+    split between two reads, even inside a quoted field (apache/arrow#51368); that is why
+    this transcodes, and not pyarrow's ReadOptions(encoding=...), which cuts reads anywhere."""
 
     def __init__(self, path: Path, encoding: str, tail: bytes):
         self._fh, self._out, self._held = open(path, "rb"), b"", b""
@@ -117,7 +114,7 @@ class _Utf8Stream(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:
         size = size if size >= 0 else 1 << 62
         while len(self._out) < size and not self._fh.closed:
-            raw = self._fh.read(max(size, 1 << 16))
+            raw = self._fh.read(BLOCK_BYTES)
             text = raw if self._decoder is None else self._decoder.decode(raw, not raw).encode()
             body = text.rstrip(b"\r\n")  # line breaks wait for more text, or are dropped
             if body:
@@ -180,9 +177,8 @@ def _clean(table: pa.Table) -> pa.Table:
 
 
 def _put_back(table: pa.Table, extras: list, row: int, last: bool = False) -> pa.Table:
-    """Insert the rows pyarrow skipped (extras: sorted (file row, values)) at their place.
-    `row` is the file row of the table's first row; extras after its last row wait, unless
-    this is the last table."""
+    """Insert the rows pyarrow skipped, extras [(file row, values)], where they were; `row`
+    is the file row of the table's first row. Extras after its last row wait, unless last."""
     k = 0
     while k < len(extras) and (last or extras[k][0] - row < table.num_rows + k):
         k += 1
@@ -198,8 +194,9 @@ def _put_back(table: pa.Table, extras: list, row: int, last: bool = False) -> pa
     return pa.concat_tables([table, extra]).take(order)
 
 
-def _csv_tables(path: Path, enc: str, sep: str) -> Iterator[pa.Table]:
+def _csv_tables(path: Path, enc: str, suffix: str) -> Iterator[pa.Table]:
     """The data rows of a CSV as all-text Arrow tables, in file order, an empty one first."""
+    sep = "\t" if suffix == ".tsv" else ","
     read = pcsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False)  # serial: rows numbered
     extras, bad, ends = [], [], []
 
@@ -209,17 +206,16 @@ def _csv_tables(path: Path, enc: str, sep: str) -> Iterator[pa.Table]:
             return "skip"
         # pandas pads a short row with NA and reads ` "a,b"` as one field; pyarrow refuses both.
         try:
-            records = list(csv.reader(io.StringIO(row.text, newline=""), delimiter=sep,
-                                      skipinitialspace=True))
+            values, *more = list(csv.reader(io.StringIO(row.text, newline=""), delimiter=sep,
+                                            skipinitialspace=True)) or [[]]
         except csv.Error:
-            records = [[], []]
-        values = records[0] if records else []
-        if len(records) > 1 or len(values) > row.expected_columns:
+            values, more = [], [None]
+        if more or len(values) > row.expected_columns:
             bad.append(f"Expected {row.expected_columns} fields in line {row.number}, "
-                       f"saw {len(values) if len(records) == 1 else row.actual_columns}")
+                       f"saw {row.actual_columns if more else len(values)}")
             return "error"
-        values = [v or None for v in values]
-        extras.append((row.number, values + [None] * (row.expected_columns - len(values))))
+        padding = [None] * (row.expected_columns - len(values))
+        extras.append((row.number, [v or None for v in values] + padding))
         return "skip"
 
     def parse(handler):
@@ -276,7 +272,7 @@ def _rechunk(tables: Iterator[pa.Table], rows: int) -> Iterator[pa.Table]:
 
 def _frame(table: pa.Table, start: int = 0) -> pd.DataFrame:
     frame = table.to_pandas()
-    if isinstance(frame.index, pd.RangeIndex):  # chunks index on from each other
+    if isinstance(frame.index, pd.RangeIndex):  # a chunk's index goes on from the last one
         frame.index = pd.RangeIndex(start, start + len(frame))
     return frame
 
@@ -304,10 +300,6 @@ def _read_excel(path: Path, sheet) -> pd.DataFrame:
     return frame
 
 
-def _parquet_error(path: Path, exc: Exception) -> ReadError:
-    return ReadError(f"{path}: not a readable Parquet file: {exc}")
-
-
 def read_raw(path: Path, *, encoding: str = "auto", sheet=None) -> tuple[pd.DataFrame, int]:
     """Return the table and the file row number of its first data row.
 
@@ -319,20 +311,17 @@ def read_raw(path: Path, *, encoding: str = "auto", sheet=None) -> tuple[pd.Data
         try:
             return pd.read_parquet(path), 1
         except (OSError, ValueError) as exc:  # pyarrow's errors subclass these
-            raise _parquet_error(path, exc) from exc
+            raise ReadError(f"{path}: not a readable Parquet file: {exc}") from exc
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path, sheet), 2
-    sep = "\t" if suffix == ".tsv" else ","
-    return _frame(pa.concat_tables(_csv_tables(path, encoding, sep))), 2
+    return _frame(pa.concat_tables(_csv_tables(path, encoding, suffix))), 2
 
 
 def iter_raw(path: Path, *, encoding: str = "auto", sheet=None,
              rows_per_chunk: int = 1_000_000) -> Iterator[tuple[pd.DataFrame, int]]:
-    """read_raw in chunks: (frame of up to rows_per_chunk rows, file row of its first row).
-
-    The chunks concatenate to read_raw's frame; an Excel file is one chunk. A fault found
-    in the middle of a CSV (a malformed row) is raised when its chunk is reached.
-    """
+    """read_raw in chunks, (frame of up to rows_per_chunk rows, file row of its first row),
+    that concatenate to read_raw's frame; Excel is one chunk. A malformed CSV row raises
+    when its chunk is reached."""
     path, suffix, encoding = _source(path, encoding)
     if suffix in EXCEL_SUFFIXES:
         yield _read_excel(path, sheet), 2
@@ -341,14 +330,14 @@ def iter_raw(path: Path, *, encoding: str = "auto", sheet=None,
         try:
             parquet = pq.ParquetFile(path)
         except (OSError, ValueError) as exc:
-            raise _parquet_error(path, exc) from exc
+            raise ReadError(f"{path}: not a readable Parquet file: {exc}") from exc
         schema = parquet.schema_arrow  # pandas' metadata (dtypes, index) on every chunk
         batches = parquet.iter_batches(batch_size=rows_per_chunk)
         tables = itertools.chain([schema.empty_table()],
                                  (pa.Table.from_batches([b], schema) for b in batches))
         first = 1
     else:
-        tables, first = _csv_tables(path, encoding, "\t" if suffix == ".tsv" else ","), 2
+        tables, first = _csv_tables(path, encoding, suffix), 2
     done = 0
     for table in _rechunk(tables, rows_per_chunk):
         yield _frame(table, done), first + done

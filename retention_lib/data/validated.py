@@ -101,32 +101,47 @@ def _rejected(con, rows, source, column: str | None, rule: str, reason: str) -> 
                          "value": found[column].astype("string") if column else pd.NA, SUMMARY: reason})
 
 
+def _materialized(con, expr, folder: Path):
+    """`expr` written once by the engine and scanned again, so later steps do not recompute it."""
+    engine.write_parquet(con, expr, folder)
+    return engine.scan_folder(con, folder)
+
+
+def _duplicates(con, rows, columns: list[str], folder: Path):
+    """Rows identical (on `columns`) to a row earlier in the file. Only rows whose hash another row
+    shares are compared column by column: a GROUP BY on one 64-bit hash, not on every column."""
+    hashed = rows.mutate(_h=ibis.struct({c: rows[c] for c in columns}).hash())
+    shared = hashed.group_by("_h").aggregate(_n=hashed.count())
+    candidates = _materialized(con, hashed.semi_join(shared.filter(shared._n > 1).select("_h"), "_h").drop("_h"),
+                               folder)
+    first = candidates.group_by(columns).aggregate(**{ROW: candidates[ROW].min()}).select(ROW)
+    return candidates.anti_join(first, ROW)
+
+
 def _across_rows(con, rows, name: str, source, folder: Path):
     """The rules that compare rows, in validation's order: (kept rows, [rejects of each rule]).
-
-    The first of identical rows (in file order) is the group's smallest row number, so duplicates
-    are a GROUP BY, not a sort; the rows left after it are written once to `folder` and scanned again,
-    so no later rule recomputes it."""
+    The first of identical rows, or of rows sharing a key, is the one earliest in the file."""
     table = TABLES[name]
     columns = [c for c in rows.columns if c != ROW]
     found = []
     if name != "transactions" and not table.key:
         return rows, found
-    first = rows.group_by(columns).aggregate(**{ROW: rows[ROW].min()})
-    engine.write_parquet(con, first, folder / "distinct")
-    distinct = engine.scan_folder(con, folder / "distinct")
     rule, what = ("duplicate_line", "line") if name == "transactions" else ("duplicate_row", "row")
-    found.append(_rejected(con, rows.anti_join(distinct, ROW), source, None, rule,
-                           f"exact duplicate of an earlier {what}"))
-    rows = distinct
+    dups = _materialized(con, _duplicates(con, rows, columns, folder / "candidates").select(ROW), folder / "dups")
+    found.append(_rejected(con, rows.semi_join(dups, ROW), source, None, rule, f"exact duplicate of an earlier {what}"))
+    rows = rows.anti_join(dups, ROW)
     if name == "transactions":
-        for col in ("customer_id", "store_id"):     # a basket belongs to one customer (or none) and one store
-            values = (rows.group_by("basket_id")
-                      .aggregate(_k=rows[col].nunique() + rows[col].isnull().any().cast("int64")))
-            bad = values.filter(values._k > 1).select("basket_id")
-            found.append(_rejected(con, rows.semi_join(bad, "basket_id"), source, col, "basket_conflict",
-                                   f"basket has lines with different {col} values"))
-            rows = rows.anti_join(bad, "basket_id")
+        # A basket belongs to one customer (or none) and one store: one pass over the baskets finds both
+        # conflicts; a basket already set aside for its customers is not judged again on its stores.
+        def values(col):
+            return rows[col].nunique() + rows[col].isnull().any().cast("int64")
+
+        kinds = rows.group_by("basket_id").aggregate(_c=values("customer_id"), _s=values("store_id"))
+        bad = _materialized(con, kinds.filter((kinds._c > 1) | (kinds._s > 1)), folder / "conflicts")
+        for col, which in (("customer_id", bad._c > 1), ("store_id", (bad._c <= 1) & (bad._s > 1))):
+            found.append(_rejected(con, rows.semi_join(bad.filter(which).select("basket_id"), "basket_id"), source,
+                                   col, "basket_conflict", f"basket has lines with different {col} values"))
+        rows = rows.anti_join(bad.select("basket_id"), "basket_id")
     else:
         key = list(table.key)
         firsts = rows.group_by(key).aggregate(**{ROW: rows[ROW].min()}).select(ROW)
