@@ -1,7 +1,6 @@
 """manifest.json of a month's run: what was run, on what, with what result, every artifact with its sha256."""
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import socket
@@ -11,6 +10,7 @@ from pathlib import Path
 from retention_lib import __version__
 from retention_lib.core import stages
 from retention_lib.core.config import Config
+from retention_lib.data.store import sha256
 
 
 def build_manifest(run, cfg: Config, stage_log: list[dict], started: datetime, data_end, unavailable: dict) -> dict:
@@ -60,11 +60,3 @@ def data_snapshot(snap: dict) -> dict:
     folder holds no copy; the same partitions give the same artifacts)."""
     return {"id": snap["id"], "store": snap["store"],
             "partitions": [{"table": table, **part} for table, parts in snap["tables"].items() for part in parts]}
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

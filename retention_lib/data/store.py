@@ -30,7 +30,6 @@ from importlib.metadata import version
 import ibis
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from retention_lib.core.config import Config
@@ -85,12 +84,6 @@ def _locked(root: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _month_keys(table: pa.Table, column: str | None) -> pa.Array:
-    if column is None or column not in table.column_names:
-        return pa.array([NO_MONTH] * table.num_rows, pa.string())
-    return pc.fill_null(pc.strftime(table[column], format="%Y-%m"), NO_MONTH)
-
-
 def _publish_file(tmp: Path, root: Path, prefix: str = "") -> tuple[str, str]:
     """Move a written file to its content name; (its path in the store, sha256)."""
     digest = sha256(tmp)
@@ -102,20 +95,14 @@ def _publish_file(tmp: Path, root: Path, prefix: str = "") -> tuple[str, str]:
     return final.relative_to(root).as_posix(), digest
 
 
-def _write_partitions(root: Path, name: str, table: pa.Table) -> list[dict]:
-    keys = _month_keys(table, TIME_COLUMN.get(name))
-    # a table left without rows keeps one empty partition, so its columns are still known
-    months = sorted(pc.unique(keys).to_pylist()) or [NO_MONTH]
-    parts = []
-    for month in months:
-        rows = table.filter(pc.equal(keys, month)) if table.num_rows else table
-        folder = root / name / f"month={month}"
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".tmp-{os.getpid()}.parquet"
-        pq.write_table(rows, tmp, **PARQUET)
-        file, digest = _publish_file(tmp, root)
-        parts.append({"month": month, "file": file, "sha256": digest, "rows": rows.num_rows})
-    return parts
+def _write_month(root: Path, name: str, month: str, rows: pa.Table) -> dict:
+    """One month of a table as its content-named partition file."""
+    folder = root / name / f"month={month}"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".tmp-{os.getpid()}.parquet"
+    pq.write_table(rows, tmp, **PARQUET)
+    file, digest = _publish_file(tmp, root)
+    return {"month": month, "file": file, "sha256": digest, "rows": rows.num_rows}
 
 
 def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema, order: list[str]) -> list[dict]:
@@ -134,16 +121,10 @@ def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema
             month = folder.name.split("=", 1)[1]
             files = sorted(folder.rglob("*.parquet"))
             rows = pa.concat_tables([pq.read_table(f) for f in files]).sort_by([(c, "ascending") for c in order])
-            rows = rows.select(schema.names).cast(schema)
-            target = root / name / f"month={month}"
-            target.mkdir(parents=True, exist_ok=True)
-            part = target / f".tmp-{os.getpid()}.parquet"
-            pq.write_table(rows, part, **PARQUET)
-            file, digest = _publish_file(part, root)
-            parts.append({"month": month, "file": file, "sha256": digest, "rows": rows.num_rows})
+            parts.append(_write_month(root, name, month, rows.select(schema.names).cast(schema)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return parts or _write_partitions(root, name, schema.empty_table())   # no rows: its columns are kept
+    return parts or [_write_month(root, name, NO_MONTH, schema.empty_table())]   # no rows: its columns are kept
 
 
 def _write_rejects(root: Path, name: str, rejects: pd.DataFrame) -> str | None:
