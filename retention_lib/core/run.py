@@ -76,21 +76,22 @@ class Run:
             raise MissingArtifact(f"{path} is missing: the run folder was not prepared (retention_lib.open_run)")
         return json.loads(path.read_text(encoding="utf-8"))
 
-    def table_files(self, name: str) -> list[Path] | None:
+    def table_files(self, name: str, snap: dict | None = None) -> list[Path] | None:
         """The Parquet files of a validated table to the month's end; None when the source does not have it."""
-        snap = self.snapshot()
+        snap = snap or self.snapshot()
         parts = snap["tables"].get(name)
         return None if parts is None else [Path(snap["store"]) / p["file"] for p in parts]
 
     def table(self, name: str) -> pd.DataFrame | None:
         """A validated data table to the month's end; None when the source does not have it."""
-        files = self.table_files(name)
+        snap = self.snapshot()
+        files = self.table_files(name, snap)
         if files is None:
             return None
         frame = pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
         if name == "complaints":
             frame = _complaints_as_of(frame, self.end)
-        own = self.snapshot().get("substituted", {}).get(name)
+        own = snap.get("substituted", {}).get(name)
         if own:
             frame.attrs[SUBSTITUTED] = own
         return frame

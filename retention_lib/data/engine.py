@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import ibis
 
@@ -138,10 +137,6 @@ def _spark(master: str, conf: tuple[tuple[str, str], ...]):
     if not master.startswith("sc://"):   # a Connect session has no local context
         session.sparkContext.setLogLevel("ERROR")
     return ibis.pyspark.connect(session)
-
-
-def backend_name(con) -> str:
-    return "spark" if con.name == "pyspark" else con.name
 
 
 def write_parquet(con, expr, folder: Path, partition_by: str | None = None) -> None:

@@ -146,12 +146,16 @@ def _read_current(root: Path) -> dict:
     return {"format": FORMAT, "tables": {}, "baskets": None}
 
 
+def _present(root: Path, parts: list[dict]) -> bool:
+    return all((root / p["file"]).exists() for p in parts)
+
+
 def _still_valid(entry: dict | None, fp: dict, key: str, root: Path, cfg: Config) -> bool:
     if not entry or entry["fingerprint"]["sha256"] != fp["sha256"] or entry["rules"] != key:
         return False
     if cfg.data_end is None and entry["report"]["rejected_by_rule"].get("future_timestamp"):
         return False   # checked against the clock, which has moved on: those rows may be due now
-    return all((root / p["file"]).exists() for p in entry["partitions"])
+    return _present(root, entry["partitions"])
 
 
 def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Message], None] | None = None) -> dict:
@@ -196,8 +200,7 @@ def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Messa
             raise ValidationError(cfg.tables["transactions"].path, None, "empty_table", "no usable transaction lines")
         lines_key = hashlib.sha256(json.dumps(tables["transactions"]["partitions"]).encode()).hexdigest()
         baskets = current.get("baskets")
-        if not baskets or baskets["from"] != lines_key or not all((root / p["file"]).exists()
-                                                                  for p in baskets["partitions"]):
+        if not baskets or baskets["from"] != lines_key or not _present(root, baskets["partitions"]):
             say(Message("console.store.netting", engine=cfg.engine.backend))
             t0 = time.monotonic()
             con = engine.connect(cfg.engine, root / ".spill")
