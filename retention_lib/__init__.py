@@ -9,6 +9,7 @@ satisfaction, actions) < report (findings, wording, charts, HTML) < delivery (em
 from retention_lib.core.config import Config, load_config
 from retention_lib.core.run import Run
 from retention_lib.data import prepare
+from retention_lib.data.engine import run_table
 from retention_lib.report import language
 
 
@@ -20,5 +21,5 @@ def open_run(config=None, month: str | None = None, run_dir=None, **options) -> 
     return run
 
 
-__all__ = ["Config", "Run", "load_config", "open_run"]
+__all__ = ["Config", "Run", "load_config", "open_run", "run_table"]
 __version__ = "0.1.0"

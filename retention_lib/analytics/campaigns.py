@@ -17,11 +17,14 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+import ibis
 import pandas as pd
+from ibis import _
 
 from retention_lib.core.settings import DEFAULTS
 from retention_lib.core.stats import newcombe, welch
-from retention_lib.data.aggregate import member_purchases
+from retention_lib.data import engine
+from retention_lib.data.aggregate import money, time_span
 
 MEASURES = ("reactivated", "visits", "spend")
 REVENUE = "incremental revenue"
@@ -45,9 +48,10 @@ def order_key(ids) -> Callable[[str], tuple]:
     return lambda cid: (_natural(str(cid)), str(cid))
 
 
-def data_start(baskets: pd.DataFrame) -> pd.Timestamp | None:
-    """The first day of the data (a send on that day is inside it)."""
-    return baskets["timestamp"].min().normalize() if len(baskets) else None
+def data_start(baskets) -> pd.Timestamp | None:
+    """The first day of the data (a send on that day is inside it); `baskets` is an Ibis table or a frame."""
+    first = time_span(engine.as_table(baskets), "timestamp")[0]
+    return None if pd.isna(first) else first.normalize()
 
 
 def _sends(campaigns: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
@@ -65,13 +69,21 @@ def _difference(a: pd.DataFrame, b: pd.DataFrame, measure: str) -> tuple[float, 
     return w.difference, w.lo, w.hi
 
 
-def outcomes(targets: pd.DataFrame, baskets: pd.DataFrame, window_weeks: int) -> pd.DataFrame:
-    """Per targeted member: reactivated, visits and spend in [sent_at, sent_at + window)."""
-    bought = member_purchases(baskets)[["customer_id", "timestamp", "amount"]]
-    joined = targets[["customer_id", "sent_at"]].merge(bought, on="customer_id", how="left")
-    inside = (joined["timestamp"] >= joined["sent_at"]) & (
-        joined["timestamp"] < joined["sent_at"] + pd.Timedelta(weeks=window_weeks))
-    per = joined[inside].groupby("customer_id").agg(visits=("amount", "size"), spend=("amount", "sum"))
+def _member_purchases(baskets):
+    b = engine.as_table(baskets)
+    return b.filter(b.is_member & b.is_purchase & b.customer_id.notnull())
+
+
+def outcomes(targets: pd.DataFrame, baskets, window_weeks: int) -> pd.DataFrame:
+    """Per targeted member: reactivated, visits and spend (exact) in [sent_at, sent_at + window)."""
+    bought = _member_purchases(baskets)
+    # ids and send times only: no missing text goes into the engine (see engine.scan)
+    sends = ibis.memtable(pd.DataFrame({"customer_id": targets["customer_id"].astype(str).to_numpy(),
+                                        "sent_at": pd.to_datetime(targets["sent_at"]).astype("datetime64[us]")}))
+    j = bought.join(sends, "customer_id")
+    j = j.filter((j.timestamp >= j.sent_at) & (j.timestamp < j.sent_at + ibis.interval(days=7 * window_weeks)))
+    per = j.group_by("customer_id").aggregate(visits=_.count(), spend=money(_.amount).sum().cast("float64"))
+    per = engine.backend_of(bought).to_pyarrow(per).to_pandas().set_index("customer_id")
     out = targets.set_index("customer_id")[["group"]].join(per).fillna({"visits": 0, "spend": 0.0})
     out["reactivated"] = (out["visits"] > 0).astype(float)
     return out
@@ -86,7 +98,7 @@ def status(sent: pd.Timestamp, n_treatment: int, n_control: int, start: pd.Times
     return WINDOW_OPEN if window_end > as_of else ESTIMATED
 
 
-def evaluate(campaigns: pd.DataFrame | None, baskets: pd.DataFrame, as_of: pd.Timestamp,
+def evaluate(campaigns: pd.DataFrame | None, baskets, as_of: pd.Timestamp,
              window_weeks: int = DEFAULTS.campaign_window_weeks, start: pd.Timestamp | None = None) -> pd.DataFrame:
     """One row per campaign (per measure when estimated), in reading order, with its `status`
     (one of STATUSES). `start`: when the data starts (default: the first basket)."""
@@ -131,14 +143,15 @@ def overview(evaluation: pd.DataFrame) -> dict:
     return out
 
 
-def targeted_vs_untargeted(campaigns: pd.DataFrame, baskets: pd.DataFrame, as_of: pd.Timestamp,
+def targeted_vs_untargeted(campaigns: pd.DataFrame, baskets, as_of: pd.Timestamp,
                            window_weeks: int = DEFAULTS.campaign_window_weeks,
                            start: pd.Timestamp | None = None) -> pd.DataFrame:
     """For campaigns without a control group, sent after the data starts: targeted members beside
     untargeted members who bought in the 8 weeks before the send. Targeting was not random, so
     the difference describes who was chosen as much as what the campaign did: it is not an effect."""
     rows = []
-    bought = member_purchases(baskets)
+    bought = _member_purchases(baskets)
+    con = engine.backend_of(bought)
     start = data_start(baskets) if start is None else start
     for cid, ctype, group in _sends(campaigns):
         if (group["group"] == "control").any():
@@ -146,8 +159,10 @@ def targeted_vs_untargeted(campaigns: pd.DataFrame, baskets: pd.DataFrame, as_of
         sent = group["sent_at"].min()
         if (start is not None and sent < start) or sent + pd.Timedelta(weeks=window_weeks) > as_of:
             continue
-        recent = bought[(bought["timestamp"] < sent) & (bought["timestamp"] >= sent - LOOKBACK)]
-        others = pd.Index(recent["customer_id"].unique()).difference(group["customer_id"])
+        recent = bought.filter((bought.timestamp < sent.to_pydatetime())
+                               & (bought.timestamp >= (sent - LOOKBACK).to_pydatetime()))
+        recent = con.to_pyarrow(recent.select("customer_id").distinct()).to_pandas()["customer_id"]
+        others = pd.Index(recent).difference(group["customer_id"])
         pool = pd.concat([group.assign(group="treatment"),
                           pd.DataFrame({"customer_id": others, "group": "untargeted", "sent_at": sent})])
         out = outcomes(pool, baskets, window_weeks)

@@ -24,10 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from ibis import _
 
 from retention_lib.models import btyd
 from retention_lib.analytics import ledger
-from retention_lib.data.aggregate import connect, member_purchases
+from retention_lib.data import engine
+from retention_lib.data.aggregate import member_purchase_days, time_span
 from retention_lib.models.backtest import Backtest, compare_models
 from retention_lib.models.clv import WEEKS_PER_MONTH
 from retention_lib.core.conditions import DataCondition
@@ -45,16 +47,17 @@ MIN_OWN_GAPS = 2
 MIN_BACKTEST_CALIBRATION_MONTHS = 3
 
 
-def purchases(run: Run) -> pd.DataFrame:
-    """Member baskets that are purchases (net amount > 0), up to the month's end."""
-    return member_purchases(run.table("baskets"))[["customer_id", "timestamp", "amount"]]
+def purchases(run: Run):
+    """Member baskets that are purchases (net amount > 0), up to the month's end, on the run's engine."""
+    b = engine.run_table(run, "baskets")
+    return b.filter(b.is_member & b.is_purchase).select("customer_id", "timestamp", "amount")
 
 
 def month_summary(run: Run, end: pd.Timestamp | None = None) -> pd.DataFrame:
     """Summary in weeks (measured to the day) at the last day of the month, or at `end`."""
     last_day = (end or run.end) - pd.Timedelta(days=1)
     bought = purchases(run)
-    return summarise(bought[bought["timestamp"] < last_day + pd.Timedelta(days=1)],
+    return summarise(bought.filter(bought.timestamp < (last_day + pd.Timedelta(days=1)).to_pydatetime()),
                      observation_end=last_day, freq="D", multiplier=7)
 
 
@@ -150,20 +153,17 @@ def score_month(run: Run, kind: str = DEFAULTS.model, threshold: float = DEFAULT
     return ChurnView(MODEL, scores, threshold, int(lapse_days), model=model, days_in_month=_days_in(run))
 
 
-def rhythm(baskets: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+def rhythm(baskets, end: pd.Timestamp) -> pd.DataFrame:
     """Per member, from purchase days before `end` (exclusive): last purchase day, number of gaps
-    between consecutive purchase days and their median (the member's own rhythm)."""
-    con = connect()
-    con.register("baskets", baskets)
-    out = con.execute("""
-        WITH d AS (SELECT DISTINCT customer_id, CAST("date" AS DATE) AS d FROM baskets
-                   WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end),
-        g AS (SELECT customer_id, d,
-                     date_diff('day', lag(d) OVER (PARTITION BY customer_id ORDER BY d), d) AS gap FROM d)
-        SELECT customer_id, max(d) AS last_purchase, count(gap) AS gaps, median(gap) AS own_gap_days
-        FROM g GROUP BY customer_id ORDER BY customer_id
-    """, {"end": pd.Timestamp(end).to_pydatetime()}).df()
-    con.close()
+    between consecutive purchase days and their median (the member's own rhythm). `baskets` is an
+    Ibis table (the run's, on its engine) or a frame."""
+    days = member_purchase_days(engine.as_table(baskets))
+    days = days.filter(days.d < pd.Timestamp(end).date())
+    gaps = days.mutate(gap=days.d.delta(days.d.lag().over(group_by="customer_id", order_by="d"), unit="day"))
+    per = gaps.group_by("customer_id").aggregate(last_purchase=_.d.max(), gaps=_.gap.count(),
+                                                 own_gap_days=_.gap.median().cast("float64"))
+    out = engine.backend_of(per).to_pyarrow(per.order_by("customer_id")).to_pandas()
+    out["last_purchase"] = pd.to_datetime(out["last_purchase"])
     return out.set_index("customer_id")
 
 
@@ -184,7 +184,7 @@ def _lapse_status(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int) -> 
 def lapse_view(run: Run, lapse_days: int, reason: Message | str,
                threshold: float = DEFAULTS.at_risk_threshold) -> ChurnView:
     """The churn view from the lapse rule and each member's own rhythm (see the module docstring)."""
-    baskets = run.table("baskets")
+    baskets = engine.run_table(run, "baskets")
     now = month_summary(run)
     status = _lapse_status(baskets, run.end, lapse_days)
     before = _lapse_status(baskets, run.start, lapse_days)
@@ -214,9 +214,8 @@ def for_month(run: Run, kind: str, threshold: float, lapse_days: int) -> ChurnVi
 
 def unusable_reason(run: Run, kind: str, lapse_days: int, exc: Exception) -> Message:
     """Why the churn model cannot be used, with the facts of the data and what would change it."""
-    baskets = run.table("baskets")
-    bought = member_purchases(baskets)
-    first = pd.Timestamp(bought["timestamp"].min())
+    baskets = engine.run_table(run, "baskets")
+    first = time_span(purchases(run), "timestamp")[0]
     months = (run.month - pd.Period(first, "M")).n + 1
     status = _lapse_status(baskets, run.end, lapse_days)
     lapsed = int(status["likely_lost"].sum())
@@ -233,7 +232,7 @@ def backtest_window(run: Run, holdout_months: int) -> tuple[pd.Timestamp, pd.Tim
     the holdout."""
     last_day = run.end - pd.Timedelta(days=1)
     calibration_end = (run.month - holdout_months + 1).start_time - pd.Timedelta(days=1)
-    first = pd.Timestamp(run.table("baskets")["date"].min())
+    first = time_span(engine.run_table(run, "baskets"))[0]
     calibration_months = (pd.Period(calibration_end, "M") - pd.Period(first, "M")).n + 1
     if calibration_months < MIN_BACKTEST_CALIBRATION_MONTHS:
         have = (run.month - pd.Period(first, "M")).n + 1
@@ -332,7 +331,7 @@ def scores_at(run: Run, churned: Saved, end: pd.Timestamp) -> pd.DataFrame:
     if churned.model is not None:
         p = churned.model.p_alive(before["frequency"], before["recency"], before["T"])
         return before.assign(p_alive=p, at_risk=p < h["threshold"], likely_lost=p < LIKELY_LOST)
-    status = _lapse_status(run.table("baskets"), end, h["lapse_days"])
+    status = _lapse_status(engine.run_table(run, "baskets"), end, h["lapse_days"])
     return before.join(status[["at_risk", "likely_lost"]]).assign(p_alive=np.nan)
 
 
@@ -344,7 +343,7 @@ def month_backtest(run: Run, kind: str, holdout_months: int, compare: tuple[str,
     calibration months."""
     cal_end, obs_end = backtest_window(run, holdout_months)
     kinds = tuple(dict.fromkeys((kind, *compare)))
-    comparison, results = compare_models(run.table("baskets"), cal_end, obs_end, kinds,
+    comparison, results = compare_models(engine.run_table(run, "baskets"), cal_end, obs_end, kinds,
                                          max_seconds=run.setting("fit_budget_s"))
     if kind not in results:
         note = comparison.set_index("model").at[btyd.NAMES[kind], "note"]

@@ -7,26 +7,17 @@ shopped before the data began makes their first purchase in the data there. That
 """
 from __future__ import annotations
 
+import ibis
 import pandas as pd
+from ibis import _
 
+from retention_lib.core.run import Run
 from retention_lib.core.schema import substituted
-from retention_lib.data.aggregate import connect, member_purchases
+from retention_lib.data import engine
+from retention_lib.data.aggregate import member_purchase_days, month_index, time_span
 
 
-COHORT_SQL = """
-WITH cohort AS (SELECT customer_id, CAST(date_trunc('month', first_day) AS DATE) AS cohort FROM starts),
-act AS (SELECT DISTINCT customer_id, CAST(date_trunc('month', "date") AS DATE) AS m FROM baskets
-        WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end),
-sizes AS (SELECT cohort, count(*) AS cohort_size FROM cohort GROUP BY cohort)
-SELECT strftime(c.cohort, '%Y-%m') AS cohort, s.cohort_size,
-       date_diff('month', c.cohort, a.m) AS months_since, count(*) AS active
-FROM cohort c JOIN act a USING (customer_id) JOIN sizes s USING (cohort)
-WHERE a.m >= c.cohort
-GROUP BY ALL ORDER BY 1, 3
-"""
-
-
-def cohort_retention(baskets: pd.DataFrame, end: pd.Timestamp, customers: pd.DataFrame | None = None,
+def cohort_retention(baskets, end: pd.Timestamp, customers: pd.DataFrame | None = None,
                      by: str = "auto") -> tuple[pd.DataFrame, str]:
     """Share of each cohort active (≥1 purchase basket) in each month since it started.
 
@@ -37,32 +28,49 @@ def cohort_retention(baskets: pd.DataFrame, end: pd.Timestamp, customers: pd.Dat
     Cohorts that started before the first month of transaction data are left out (their
     early months are not in the data), and so are members who joined after `end`. The
     cohort size counts every member of the cohort, including those who never bought.
-    Returns a long table (cohort, cohort_size, months_since, active, share, existing_customers)
-    and the basis used; existing_customers marks the first month of data by first purchase.
+    `baskets` is an Ibis table (the run's, on its engine) or a frame; the months members were
+    active are counted there, per cohort. Returns a long table (cohort, cohort_size,
+    months_since, active, share, existing_customers) and the basis used; existing_customers
+    marks the first month of data by first purchase.
     """
     end = pd.Timestamp(end)
-    data_start = pd.to_datetime(baskets["date"]).min().to_period("M").start_time
+    baskets = engine.as_table(baskets)
+    first = time_span(baskets)[0].to_period("M")
+    data_start = first.start_time
     if by not in ("auto", "join", "first_purchase"):
         raise ValueError(f"by must be auto, join or first_purchase, got {by!r}")
     real_joins = (customers is not None and "join_date" not in substituted(customers)
                   and customers["join_date"].notna().any())
     if by == "auto" or not real_joins:
         by = "join" if real_joins else "first_purchase"
+    days = member_purchase_days(baskets)
+    active = days.filter(days.d < end.date()).select("customer_id", m=month_index(days.d, first)).distinct()
     if by == "join":
-        starts = customers[["customer_id", "join_date"]].dropna().rename(columns={"join_date": "first_day"})
+        joined = pd.to_datetime(customers["join_date"])
+        keep = joined.notna() & (joined >= data_start) & (joined < end)
+        # month numbers and ids only: no missing text goes into the engine (see engine.scan)
+        starts = pd.DataFrame({"customer_id": customers.loc[keep, "customer_id"].astype(str),
+                               "cohort": joined[keep].dt.to_period("M").map(lambda p: (p - first).n)})
+        starts = ibis.memtable(starts.astype({"cohort": "int64"}))
     else:
-        b = member_purchases(baskets)
-        starts = b.groupby("customer_id", as_index=False)["date"].min().rename(columns={"date": "first_day"})
-    starts = starts.assign(first_day=pd.to_datetime(starts["first_day"]))
-    starts = starts[(starts["first_day"] >= data_start) & (starts["first_day"] < end)]
-    con = connect()
-    con.register("starts", starts)
-    con.register("baskets", baskets)
-    out = con.execute(COHORT_SQL, {"end": end.to_pydatetime()}).df()
-    con.close()
+        starts = active.group_by("customer_id").aggregate(cohort=_.m.min())
+    sizes = starts.group_by("cohort").aggregate(cohort_size=_.count())
+    joined_up = starts.join(active, "customer_id")
+    cells = joined_up.filter(joined_up.m >= joined_up.cohort).mutate(months_since=_.m - _.cohort)
+    cells = cells.group_by(["cohort", "months_since"]).aggregate(active=_.count())
+    table = cells.join(sizes, "cohort").select("cohort", "cohort_size", "months_since", "active")
+    out = engine.backend_of(table).to_pyarrow(table).to_pandas().sort_values(["cohort", "months_since"],
+                                                                              ignore_index=True)
+    out["cohort"] = [str(first + int(k)) for k in out["cohort"]]
+    out = out.astype({"cohort_size": "int64", "months_since": "int64", "active": "int64"})
     out["share"] = out["active"] / out["cohort_size"]
     out["existing_customers"] = (by == "first_purchase") & (out["cohort"] == f"{data_start:%Y-%m}")
     return out, by
+
+
+def for_month(run: Run, by: str = "auto") -> tuple[pd.DataFrame, str]:
+    """The cohorts of a run's month, from its baskets on its engine."""
+    return cohort_retention(engine.run_table(run, "baskets"), run.end, run.table("customers"), by)
 
 
 def cohort_matrix(cohorts: pd.DataFrame, through: str | pd.Period | None = None,

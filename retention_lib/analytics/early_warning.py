@@ -32,11 +32,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import ibis
 import numpy as np
 import pandas as pd
+from ibis import _
 from scipy import stats
 
-from retention_lib.data.aggregate import connect, money_mean, money_sum, money_var_samp
+from retention_lib.data import engine
+from retention_lib.data.aggregate import money, money_stats, time_span
 from retention_lib.core.messages import Message, render
 from retention_lib.core.run import Run
 from retention_lib.core.spreadsheets import write_csv
@@ -98,55 +101,42 @@ class Windows:
                                "behaviour_available": self.behaviour_available, "rule": self.describe()}
 
 
-def windows(baskets: pd.DataFrame, end: pd.Timestamp, recent_weeks: int = RECENT_WEEKS,
+def windows(baskets, end: pd.Timestamp, recent_weeks: int = RECENT_WEEKS,
             baseline_weeks: int = BASELINE_WEEKS) -> Windows:
     """The baseline shortened to the whole weeks of data before the recent window (at least 0)."""
     recent_start = pd.Timestamp(end).normalize() - pd.Timedelta(weeks=recent_weeks)
-    first = pd.Timestamp(pd.to_datetime(baskets["date"]).min()).normalize() if len(baskets) else recent_start
+    first = time_span(engine.as_table(baskets))[0].normalize()
+    first = recent_start if pd.isna(first) else first
     have = max((recent_start - first).days // 7, 0)
     if have >= baseline_weeks:
         return Windows(recent_weeks, baseline_weeks)
     return Windows(recent_weeks, int(have), first)
 
 
-# Spend per purchase day stays an exact DECIMAL; its mean and variance come from exact sums
-# and counts (aggregate.money_mean/money_var_samp), so no float sum depends on row order.
-BASELINE = "d >= $baseline_start AND d < $recent_start"
-RECENT = "d >= $recent_start"
-BEHAVIOUR_SQL = f"""
-WITH days AS (
-    SELECT customer_id, CAST("date" AS DATE) AS d, {money_sum("amount", exact=True)} AS spend
-    FROM baskets
-    WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end
-    GROUP BY ALL),
-firsts AS (SELECT customer_id, min(d) AS first_purchase, max(d) AS last_purchase FROM days GROUP BY 1)
-SELECT f.customer_id, f.first_purchase, f.last_purchase,
-       count(*) FILTER (WHERE {BASELINE})             AS baseline_days,
-       {money_mean("spend", BASELINE)}                AS baseline_spend,
-       {money_var_samp("spend", BASELINE)}            AS baseline_spend_var,
-       count(*) FILTER (WHERE {RECENT})               AS recent_days,
-       {money_mean("spend", RECENT)}                  AS recent_spend,
-       {money_var_samp("spend", RECENT)}              AS recent_spend_var
-FROM firsts f JOIN days USING (customer_id)
-WHERE f.last_purchase >= $baseline_start
-GROUP BY ALL
-ORDER BY f.customer_id
-"""
-
-
-def behaviour(baskets: pd.DataFrame, end: pd.Timestamp, recent_weeks: int = RECENT_WEEKS,
+def behaviour(baskets, end: pd.Timestamp, recent_weeks: int = RECENT_WEEKS,
               baseline_weeks: int = BASELINE_WEEKS) -> pd.DataFrame:
-    """Per checked member: purchase days and spend per purchase day, baseline vs recent."""
+    """Per checked member: purchase days and spend per purchase day, baseline vs recent. `baskets` is an
+    Ibis table (the run's, on its engine) or a frame."""
     end = pd.Timestamp(end).normalize()
     recent_start = end - pd.Timedelta(weeks=recent_weeks)
     baseline_start = recent_start - pd.Timedelta(weeks=baseline_weeks)
-    con = connect()
-    con.register("baskets", baskets)
-    out = con.execute(BEHAVIOUR_SQL, {"end": end.to_pydatetime(), "recent_start": recent_start.date(),
-                                      "baseline_start": baseline_start.date()}).df()
-    con.close()
+    b = engine.as_table(baskets)
+    b = b.filter(b.is_member & b.is_purchase & b.customer_id.notnull() & (b.date < end.to_pydatetime()))
+    days = b.mutate(d=b.date.cast("date")).group_by(["customer_id", "d"]).aggregate(spend=money(_.amount).sum())
+    firsts = days.group_by("customer_id").aggregate(first_purchase=_.d.min(), last_purchase=_.d.max())
+    j = firsts.filter(firsts.last_purchase >= baseline_start.date()).join(days, "customer_id")
+    in_baseline = (j.d >= baseline_start.date()) & (j.d < recent_start.date())
+    windows_ = (("baseline", in_baseline), ("recent", j.d >= recent_start.date()))
+    # spend per purchase day: its mean and variance from exact sums (aggregate.money_stats)
+    names = {"n": "days", "mean": "spend", "var": "spend_var"}
+    figures = {f"{window}_{names[k]}": value for window, where in windows_
+               for k, value in money_stats(j.spend, where).items()}
+    per = j.group_by(["customer_id", "first_purchase", "last_purchase"]).aggregate(**figures)
+    out = engine.backend_of(b).to_pyarrow(per.order_by("customer_id")).to_pandas()
+    for col in ("first_purchase", "last_purchase"):
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[us]")
     out = out.set_index("customer_id").sort_index()
-    first = pd.to_datetime(out["first_purchase"])
+    first = out["first_purchase"]
     exposure_start = first.where(first > baseline_start, baseline_start)
     out["baseline_weeks"] = ((recent_start - exposure_start).dt.days / 7).clip(lower=0)
     out["baseline_visits_per_week"] = (out["baseline_days"] / out["baseline_weeks"]).where(out["baseline_weeks"] > 0)
@@ -171,7 +161,7 @@ def spend_flags(b: pd.DataFrame) -> pd.Series:
     return (eligible & (b["recent_spend"] <= SPEND_RATIO * b["baseline_spend"]) & (p < P_VALUE)).fillna(False)
 
 
-def early_warning(baskets: pd.DataFrame, end: pd.Timestamp, *, churn_scores: pd.DataFrame | None = None,
+def early_warning(baskets, end: pd.Timestamp, *, churn_scores: pd.DataFrame | None = None,
                   surveys: pd.DataFrame | None = None, complaints: pd.DataFrame | None = None,
                   clv_scores: pd.DataFrame | None = None, used: Windows | None = None) -> pd.DataFrame:
     """Every checked member with the five reason columns, the keys of those that fired (`reasons`)
@@ -252,11 +242,11 @@ def counts_by_reason(table: pd.DataFrame, available: dict[str, bool] | None = No
 
 
 def month_windows(run: Run) -> Windows:
-    return windows(run.table("baskets"), run.end)
+    return windows(engine.run_table(run, "baskets"), run.end)
 
 
 def for_month(run: Run, churn_scores: pd.DataFrame | None, clv_scores: pd.DataFrame | None = None) -> pd.DataFrame:
-    return early_warning(run.table("baskets"), run.end, churn_scores=churn_scores, surveys=run.table("surveys"),
+    return early_warning(engine.run_table(run, "baskets"), run.end, churn_scores=churn_scores, surveys=run.table("surveys"),
                          complaints=run.table("complaints"), clv_scores=clv_scores, used=month_windows(run))
 
 

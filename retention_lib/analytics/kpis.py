@@ -43,19 +43,22 @@ end), so they add up to the total; baskets, revenue, members' share and complain
 where they happened. Visits and revenue per active member, which would divide the one by the
 other, are left empty per store.
 
-The scans run in DuckDB as plain SQL over named relations, like `aggregate`, with money summed
-exactly (`aggregate.money_sum`), so the board is the same bit for bit on every run.
+The scans are Ibis expressions over the run's baskets on its engine (DuckDB or Spark; a frame runs on
+DuckDB), with money summed exactly (`aggregate.money`), so the board is the same bit for bit on every
+run and engine; only the per-month, per-store counts come back to pandas.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from retention_lib.analytics.member_counts import COUNTS, HOME_STORE_MONTHS, member_counts
-from retention_lib.data.aggregate import connect, money_sum
+from retention_lib.data import engine
+from retention_lib.data.aggregate import member_purchase_days, money, month_index, time_span
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 
@@ -123,18 +126,13 @@ class LapseRule:
         return asdict(self) | {"rule": self.describe()}
 
 
-def purchase_gaps(baskets: pd.DataFrame, con=None) -> np.ndarray:
-    """Days between each member's consecutive purchase days (all stores)."""
-    con = con or connect()
-    con.register("baskets", baskets)
-    gaps = con.execute("""
-        WITH d AS (SELECT DISTINCT customer_id, CAST("date" AS DATE) AS d FROM baskets
-                   WHERE is_member AND is_purchase AND customer_id IS NOT NULL)
-        SELECT date_diff('day', lag(d) OVER (PARTITION BY customer_id ORDER BY d), d) AS gap FROM d
-        ORDER BY customer_id, d
-    """).df()["gap"].dropna().to_numpy(dtype=float)
-    con.unregister("baskets")
-    return gaps
+def purchase_gaps(baskets) -> np.ndarray:
+    """Days between each member's consecutive purchase days (all stores), from baskets (an Ibis table
+    on the run's engine, or a frame); in no particular order."""
+    days = member_purchase_days(engine.as_table(baskets))
+    gap = days.d.delta(days.d.lag().over(group_by="customer_id", order_by="d"), unit="day")
+    gaps = days.select(gap=gap.cast("float64")).filter(ibis._.gap.notnull())
+    return engine.backend_of(gaps).to_pyarrow(gaps)["gap"].to_numpy()
 
 
 def derive_lapse_days(gaps: np.ndarray, quantile: float = LAPSE_QUANTILE) -> LapseRule:
@@ -146,14 +144,14 @@ def derive_lapse_days(gaps: np.ndarray, quantile: float = LAPSE_QUANTILE) -> Lap
     return LapseRule(days, "data", quantile, q, len(gaps))
 
 
-def lapse_rule(run: Run, override: int | None = None, baskets: pd.DataFrame | None = None) -> LapseRule:
+def lapse_rule(run: Run, override: int | None = None, baskets=None) -> LapseRule:
     """The lapse rule of a run: a notebook parameter, else config `lapse_days`, else the data."""
     if override:
         return LapseRule(int(override), "parameter")
     configured = run.setting("lapse_days")
     if configured:
         return LapseRule(int(configured), "config")
-    baskets = run.table("baskets") if baskets is None else baskets
+    baskets = engine.run_table(run, "baskets") if baskets is None else baskets
     return derive_lapse_days(purchase_gaps(baskets))
 
 
@@ -177,19 +175,21 @@ def month_frame(first: pd.Period, last: pd.Period) -> pd.DataFrame:
     })
 
 
-MONEY_SQL = f"""
-SELECT m.month_idx,
-       CASE WHEN grouping(b.store_id) = 1 THEN '{{total}}' ELSE CAST(b.store_id AS VARCHAR) END AS scope,
-       count(*)                                            AS all_baskets,
-       count(*) FILTER (WHERE b.is_purchase)               AS baskets,
-       {money_sum("b.amount")}                             AS revenue,
-       coalesce({money_sum("b.amount", "b.is_member")}, 0) AS member_revenue,
-       count(*) FILTER (WHERE b.is_member AND b.is_purchase)     AS member_visits,
-       count(*) FILTER (WHERE NOT b.is_member AND b.is_purchase) AS non_member_baskets
-FROM baskets b JOIN months m ON CAST(b."date" AS DATE) BETWEEN m.m_start AND m.m_end
-GROUP BY GROUPING SETS ((m.month_idx, b.store_id), (m.month_idx))
-ORDER BY 1, 2
-"""
+def money_by_month_and_store(baskets, first: pd.Period, last: int, total: str) -> pd.DataFrame:
+    """Per (month_idx, scope): baskets, purchase baskets, revenue, members' revenue and visits, non-
+    member purchase baskets, counted where they happened; scope is a store or `total`. Money is summed
+    exactly (`aggregate.money`)."""
+    b = baskets.mutate(month_idx=month_index(baskets.date, first), scope=baskets.store_id.cast("string"))
+    b = b.filter((b.month_idx >= 0) & (b.month_idx <= last))
+    amount = money(b.amount)
+    sums = dict(all_baskets=b.count(), baskets=b.count(where=b.is_purchase), revenue=amount.sum().cast("float64"),
+                member_revenue=amount.sum(where=b.is_member).cast("float64").fill_null(0.0),
+                member_visits=b.count(where=b.is_member & b.is_purchase),
+                non_member_baskets=b.count(where=~b.is_member & b.is_purchase))
+    by_store = b.group_by(["month_idx", "scope"]).aggregate(**sums)
+    chain = b.group_by("month_idx").aggregate(scope=ibis.literal(total, "string"), **sums).select(by_store.columns)
+    out = engine.backend_of(baskets).to_pyarrow(ibis.union(by_store, chain, distinct=False)).to_pandas()
+    return out.sort_values(["month_idx", "scope"], ignore_index=True)
 
 
 def _by_month_and_store(frame: pd.DataFrame | None, time_col: str, months: pd.DataFrame,
@@ -209,7 +209,7 @@ def _by_month_and_store(frame: pd.DataFrame | None, time_col: str, months: pd.Da
     return pd.concat([stores, total], ignore_index=True)
 
 
-def monthly_kpis(baskets: pd.DataFrame, lapse_days: int, *, through: pd.Period | str | None = None,
+def monthly_kpis(baskets, lapse_days: int, *, through: pd.Period | str | None = None,
                  complaints: pd.DataFrame | None = None, surveys: pd.DataFrame | None = None,
                  data_start: pd.Timestamp | None = None) -> pd.DataFrame:
     """One row per (scope, month) from the first month of data to `through`.
@@ -220,16 +220,14 @@ def monthly_kpis(baskets: pd.DataFrame, lapse_days: int, *, through: pd.Period |
     decides the warm-up months, when figures needing N days of history are left empty.
     """
     n = int(lapse_days)
-    dates = pd.to_datetime(baskets["date"])
-    first = dates.min().to_period("M")
-    last = pd.Period(through, "M") if through is not None else dates.max().to_period("M")
+    baskets = engine.as_table(baskets)
+    first_day, last_day = time_span(baskets)
+    first = first_day.to_period("M")
+    last = pd.Period(through, "M") if through is not None else last_day.to_period("M")
     months = month_frame(first, last)
-    con = connect()
-    con.register("baskets", baskets)
-    con.register("months", months)
-    customers = member_counts(con, n, TOTAL)
-    money = con.execute(MONEY_SQL.format(total=TOTAL)).df()
-    con.close()
+    last_idx = len(months) - 1
+    customers = member_counts(baskets, first, last_idx, n, TOTAL)
+    money = money_by_month_and_store(baskets, first, last_idx, TOTAL)
 
     # A store with home members but no basket this month (or baskets but no home member) has zeros;
     # a month without any basket (a missing extract) stays empty everywhere.
@@ -283,7 +281,7 @@ def monthly_kpis(baskets: pd.DataFrame, lapse_days: int, *, through: pd.Period |
         out["nps"] = (100 * (out["promoters"] - out["detractors"]) / answered).where(answered > 0)
         out["csat"] = ratio("satisfied", "csat_answers")
 
-    start = pd.Timestamp(data_start) if data_start is not None else dates.min().normalize()
+    start = pd.Timestamp(data_start) if data_start is not None else first_day.normalize()
     warm_up = pd.to_datetime(out["m_start"]) - pd.Timedelta(days=n) < start
     out["warm_up"] = warm_up
     out.loc[warm_up, list(NEEDS_HISTORY)] = np.nan
@@ -297,7 +295,7 @@ def monthly_kpis(baskets: pd.DataFrame, lapse_days: int, *, through: pd.Period |
 
 def for_month(run: Run, lapse: LapseRule) -> pd.DataFrame:
     """The monthly KPIs of a run: every month of data up to the run's month."""
-    return monthly_kpis(run.table("baskets"), lapse.days, through=run.month,
+    return monthly_kpis(engine.run_table(run, "baskets"), lapse.days, through=run.month,
                         complaints=run.table("complaints"), surveys=run.table("surveys"))
 
 

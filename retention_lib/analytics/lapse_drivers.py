@@ -28,12 +28,14 @@ at least `min_group_n` members with the value (settings.min_group_n). Every row 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
+import ibis
 import numpy as np
 import pandas as pd
+from ibis import _
 
-from retention_lib.data.aggregate import connect, money_sum
+from retention_lib.data import engine
+from retention_lib.data.aggregate import money, time_span
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.core.schema import substituted
@@ -65,57 +67,54 @@ class Groups:
                        lapsed=int(self.lapsed.sum()), retained=int((~self.lapsed).sum()))
 
 
-def comparison_groups(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int,
+def comparison_groups(baskets, end: pd.Timestamp, lapse_days: int,
                       window_months: int = WINDOW_MONTHS) -> Groups:
+    """Who is compared (module docstring); `baskets` is an Ibis table (the run's, on its engine) or a frame."""
     end = pd.Timestamp(end).normalize()
     last_day = end - pd.Timedelta(days=1)
-    data_start = pd.to_datetime(baskets["date"]).min().normalize()
+    b = engine.as_table(baskets)
+    data_start = time_span(b)[0].normalize()
     window_start = max(end - pd.DateOffset(months=window_months), data_start)
     cutoff = last_day - pd.Timedelta(days=lapse_days)
-    p = baskets[baskets["is_member"] & baskets["is_purchase"] & (baskets["date"] >= window_start)
-                & (baskets["date"] <= last_day)]
-    g = p.groupby("customer_id")["date"].agg(["min", "max"])
-    g = g[g["min"] <= cutoff]
-    lapsed = (g["max"] <= cutoff).rename("lapsed").sort_index()
-    return Groups(pd.Timestamp(window_start), last_day, int(lapse_days), lapsed)
+    p = b.filter(b.is_member & b.is_purchase & (b.date >= window_start.to_pydatetime())
+                 & (b.date <= last_day.to_pydatetime()))
+    g = p.group_by("customer_id").aggregate(first=_.date.min(), last=_.date.max())
+    g = g.filter(g.first <= cutoff.to_pydatetime()).select("customer_id", lapsed=_.last <= cutoff.to_pydatetime())
+    lapsed = engine.backend_of(b).to_pyarrow(g).to_pandas().set_index("customer_id")["lapsed"].sort_index()
+    return Groups(pd.Timestamp(window_start), last_day, int(lapse_days), lapsed.astype(bool))
 
 
-def _lines_relation(con, lines) -> None:
-    if isinstance(lines, (str, Path, list)):   # Parquet files: the data store's partitions
-        files = [str(f) for f in (lines if isinstance(lines, list) else [lines])]
-        con.execute(f"CREATE OR REPLACE VIEW lines AS SELECT * FROM read_parquet({files!r})")
-    else:
-        con.register("lines", lines)
+def _basket_features(window):
+    """Per member: spend, spend before discounts, discounts, purchase baskets, baskets with a coupon."""
+    return window.group_by("customer_id").aggregate(
+        spend=money(_.amount).sum().cast("float64"), gross=money(_.gross_amount).sum().cast("float64"),
+        discount=money(_.discount).sum().cast("float64"), baskets=_.count(),
+        coupon_baskets=_.count(where=_.coupon_discount > 0))
 
 
-# Money per member is an exact sum (aggregate.money_sum) and every result is ordered by its
-# key, so the features do not depend on the order of the lines or baskets.
-CATEGORY_SQL = f"""
-SELECT l.customer_id, coalesce(CAST(l.category AS VARCHAR), 'unknown') AS category,
-       {money_sum("l.amount")} AS spend
-FROM lines l JOIN members m ON l.customer_id = m.customer_id
-WHERE l.amount > 0 AND l."timestamp" >= $start AND l."timestamp" < $end
-GROUP BY ALL
-ORDER BY 1, 2
-"""
+def _home_store(window):
+    """The store with most of a member's baskets in the window; ties to the latest visit, then the lower
+    store id (as the store table counts it: analytics/member_counts)."""
+    w = window.filter(window.store_id.notnull()).mutate(store_id=_.store_id.cast("string"))
+    visits = w.group_by(["customer_id", "store_id"]).aggregate(n=_.count(), last=_.timestamp.max())
+    rank = ibis.row_number().over(group_by="customer_id", order_by=[ibis.desc("n"), ibis.desc("last"), "store_id"])
+    return visits.mutate(rank=rank).filter(_.rank == 0).select("customer_id", "store_id")
 
-BASKET_FEATURES_SQL = f"""
-SELECT customer_id, {money_sum("amount")} AS spend, {money_sum("gross_amount")} AS gross,
-       {money_sum("discount")} AS discount, count(*) AS baskets,
-       count(*) FILTER (WHERE coupon_discount > 0) AS coupon_baskets
-FROM window_baskets GROUP BY customer_id ORDER BY customer_id
-"""
 
-# The home store, as the store table counts it (analytics/member_counts): most purchase baskets in
-# the window, ties to the store visited most recently, then the lower store id.
-HOME_STORE_SQL = """
-SELECT customer_id, CAST(store_id AS VARCHAR) AS store_id FROM window_baskets
-WHERE store_id IS NOT NULL
-GROUP BY customer_id, store_id
-QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, max("timestamp") DESC,
-                                                             CAST(store_id AS VARCHAR)) = 1
-ORDER BY 1
-"""
+def _category_spend(lines, members, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame | None:
+    """Positive-line spend per (member, category) in [start, end), summed exactly; None when the lines
+    have no category column or no line with a category. `members` is an Ibis table of ids."""
+    t = engine.as_table(lines)
+    if "category" not in t.columns:
+        return None
+    t = t.filter((t.amount > 0) & (t.timestamp >= start.to_pydatetime()) & (t.timestamp < end.to_pydatetime()))
+    t = t.semi_join(members, "customer_id").mutate(category=_.category.cast("string").fill_null("unknown"))
+    spend = t.group_by(["customer_id", "category"]).aggregate(spend=money(_.amount).sum().cast("float64"))
+    cat = engine.backend_of(t).to_pyarrow(spend.order_by(["customer_id", "category"])).to_pandas()
+    if not len(cat) or (cat["category"] == "unknown").all():
+        return None
+    return cat
+
 
 NO_CATEGORIES = Message("drivers.no_categories")
 
@@ -125,23 +124,7 @@ def is_percentage(feature: str) -> bool:
     return feature.startswith("share_") or feature in PERCENTAGE_FEATURES
 
 
-def _category_spend(lines, ids: pd.Index, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame | None:
-    """Positive-line spend per (member, category) in [start, end); None when the lines have no
-    category column or no line with a category."""
-    con = connect()
-    _lines_relation(con, lines)
-    columns = {row[0] for row in con.execute("DESCRIBE lines").fetchall()}
-    cat = None
-    if "category" in columns:
-        con.register("members", pd.DataFrame({"customer_id": ids.astype(str)}))
-        cat = con.execute(CATEGORY_SQL, {"start": start.to_pydatetime(), "end": end.to_pydatetime()}).df()
-    con.close()
-    if cat is None or not len(cat) or (cat["category"] == "unknown").all():
-        return None
-    return cat
-
-
-def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.DataFrame | None = None
+def features(baskets, groups: Groups, lines=None, customers: pd.DataFrame | None = None
              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Numeric and categorical features per compared member (report.text labels them by column).
 
@@ -151,15 +134,16 @@ def features(baskets: pd.DataFrame, groups: Groups, lines=None, customers: pd.Da
     """
     ids = groups.lapsed.index
     start, end = groups.window_start, groups.last_day + pd.Timedelta(days=1)
-    b = baskets[baskets["is_member"] & baskets["is_purchase"] & baskets["customer_id"].isin(ids)
-                & (baskets["timestamp"] >= start) & (baskets["timestamp"] < end)]
-    con = connect()
-    con.register("window_baskets", b)
-    per = con.execute(BASKET_FEATURES_SQL).df().set_index("customer_id").reindex(ids)
-    home = con.execute(HOME_STORE_SQL).df().set_index("customer_id")["store_id"].reindex(ids)
-    con.close()
+    # the compared members' ids only: no missing text goes into the engine (see engine.scan)
+    members = ibis.memtable(pd.DataFrame({"customer_id": ids.astype(str).to_numpy()}))
+    b = engine.as_table(baskets)
+    window = b.filter(b.is_member & b.is_purchase & (b.timestamp >= start.to_pydatetime())
+                      & (b.timestamp < end.to_pydatetime())).semi_join(members, "customer_id")
+    con = engine.backend_of(b)
+    per = con.to_pyarrow(_basket_features(window)).to_pandas().set_index("customer_id").reindex(ids)
+    home = con.to_pyarrow(_home_store(window)).to_pandas().set_index("customer_id")["store_id"].reindex(ids)
     num = pd.DataFrame(index=ids)
-    cat = _category_spend(lines, ids, start, end) if lines is not None else None
+    cat = _category_spend(lines, members, start, end) if lines is not None else None
     if cat is not None:
         shares = cat.pivot_table(index="customer_id", columns="category", values="spend", aggfunc="sum",
                                  fill_value=0.0)
@@ -283,7 +267,7 @@ class Drivers:
         return c.head(top).to_dict('records')
 
 
-def drivers(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int, *, lines=None,
+def drivers(baskets, end: pd.Timestamp, lapse_days: int, *, lines=None,
             customers: pd.DataFrame | None = None, window_months: int = WINDOW_MONTHS,
             min_group_n: int = DEFAULTS.min_group_n) -> Drivers:
     """Lapsed against retained members; see the module docstring for groups and statistics."""
@@ -306,8 +290,8 @@ def drivers(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int, *, lines=
 
 
 def for_month(run: Run, lapse_days: int) -> Drivers:
-    lines = run.table_files("transactions")
-    return drivers(run.table("baskets"), run.end, lapse_days, lines=lines, customers=run.table("customers"),
+    lines = engine.run_table(run, "transactions")
+    return drivers(engine.run_table(run, "baskets"), run.end, lapse_days, lines=lines, customers=run.table("customers"),
                    min_group_n=int(run.setting("min_group_n")))
 
 

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from ibis import _
 
-from retention_lib.data.aggregate import member_purchases
+from retention_lib.data import engine
+from retention_lib.data.aggregate import member_purchase_days
 from retention_lib.models.btyd import BTYDModel
 from retention_lib.core.run import Run
 from retention_lib.core.paths import LAB_DIR
@@ -69,12 +71,25 @@ def read(ledger_file: Path) -> pd.DataFrame:
     return pd.read_parquet(ledger_file) if Path(ledger_file).exists() else pd.DataFrame(columns=COLUMNS)
 
 
-def track_record(ledger: pd.DataFrame, baskets: pd.DataFrame, last_month: pd.Period) -> pd.DataFrame:
+def purchase_days_by_month(baskets, months: list[pd.Period]) -> pd.Series:
+    """Each member's purchase days in each of `months`, indexed by (month "YYYY-MM", customer_id), from
+    baskets (an Ibis table on the run's engine, or a frame)."""
+    if not months:
+        return pd.Series(dtype="int64", index=pd.MultiIndex.from_arrays([[], []], names=["month", "customer_id"]))
+    days = member_purchase_days(engine.as_table(baskets))
+    days = days.filter((days.d >= months[0].start_time.date()) & (days.d < (months[-1] + 1).start_time.date()))
+    per = days.group_by(["customer_id", days.d.year().name("year"), days.d.month().name("month_no")]).aggregate(
+        n=_.count())
+    out = engine.backend_of(days).to_pyarrow(per).to_pandas()
+    out["month"] = [f"{y:04d}-{m:02d}" for y, m in zip(out["year"], out["month_no"])]
+    return out.set_index(["month", "customer_id"])["n"].sort_index()
+
+
+def track_record(ledger: pd.DataFrame, baskets, last_month: pd.Period) -> pd.DataFrame:
     """Every forecast month up to `last_month`: predicted against actual purchase days."""
     rows = []
-    bought = member_purchases(baskets)
-    days = bought.assign(month=bought["timestamp"].dt.strftime("%Y-%m"), day=bought["timestamp"].dt.normalize())
-    per_month = days.drop_duplicates(["customer_id", "day"]).groupby(["month", "customer_id"]).size()
+    per_month = purchase_days_by_month(baskets, sorted({pd.Period(m, "M") for m in ledger["for_month"]
+                                                        if pd.Period(m, "M") <= last_month}))
     for month, made in ledger.groupby("for_month", sort=True):
         if pd.Period(month, "M") > last_month:
             continue

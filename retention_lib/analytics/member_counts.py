@@ -9,88 +9,85 @@ window (only with a lapse rule longer than it) keeps the store of their latest p
 member counts therefore add up to the chain's, and a member who shops at two stores is lapsed, or
 new, in one of them. Baskets and revenue are counted where they happened (analytics/kpis.py).
 
-Plain SQL over the relations `baskets` and `months` (as registered by `kpis.monthly_kpis`).
+Ibis expressions over the baskets (the run's on its engine, or a frame): months are numbered from
+the data's first month (`aggregate.month_index`), so "the month a day falls in" is arithmetic, not
+a join; only the spans a member stays in the active base join a small table of month numbers.
 """
 from __future__ import annotations
 
-import duckdb
+import ibis
+from ibis import _
 import pandas as pd
+
+from retention_lib.data import engine
+from retention_lib.data.aggregate import member_purchase_days, month_index
 
 HOME_STORE_MONTHS = 12
 COUNTS = ("active_customers", "new_customers", "active_base_start", "retained_active", "lapsed_customers",
           "lapsed_from_base", "previous_active", "repurchasers")
-
-PURCHASE_DAYS_SQL = """
-CREATE OR REPLACE TEMP TABLE iv AS
-WITH p AS (SELECT DISTINCT customer_id, CAST("date" AS DATE) AS d FROM baskets
-           WHERE is_member AND is_purchase AND customer_id IS NOT NULL)
-SELECT customer_id, d, lead(d) OVER (PARTITION BY customer_id ORDER BY d) AS nxt,
-       min(d) OVER (PARTITION BY customer_id) AS first_d
-FROM p;
-
-CREATE OR REPLACE TEMP TABLE active_months AS
-SELECT DISTINCT iv.customer_id, m.month_idx, iv.first_d >= m.m_start AS is_new
-FROM iv JOIN months m ON iv.d BETWEEN m.m_start AND m.m_end;
-"""
-
-# The home store of every member in every month from their first purchase on.
-HOME_SQL = """
-CREATE OR REPLACE TEMP TABLE home AS
-WITH visits AS (
-    SELECT b.customer_id, CAST(b.store_id AS VARCHAR) AS store_id, m.month_idx,
-           count(*) AS n, max(CAST(b."date" AS DATE)) AS last_d
-    FROM baskets b JOIN months m ON CAST(b."date" AS DATE) BETWEEN m.m_start AND m.m_end
-    WHERE b.is_member AND b.is_purchase AND b.customer_id IS NOT NULL
-    GROUP BY ALL),
-so_far AS (
-    SELECT m.month_idx, v.customer_id, v.store_id,
-           coalesce(sum(v.n) FILTER (WHERE v.month_idx > m.month_idx - {window}), 0) AS recent,
-           max(v.last_d) AS last_d
-    FROM visits v JOIN months m ON v.month_idx <= m.month_idx
-    GROUP BY ALL)
-SELECT month_idx, customer_id, store_id FROM so_far
-QUALIFY row_number() OVER (PARTITION BY month_idx, customer_id ORDER BY recent DESC, last_d DESC, store_id) = 1;
-"""
-
-# One row per member and month in which they count for something, then summed per home store and
-# for the chain. Members lapse and churn on the chain's purchase days (all stores).
-COUNTS_SQL = """
-WITH facts AS (
-    SELECT month_idx, customer_id, 1 AS active, CAST(is_new AS INTEGER) AS new, 0 AS base, 0 AS retained,
-           0 AS lapsed, 0 AS lapsed_from_base, 0 AS previous_active, 0 AS repurchaser
-    FROM active_months
-    UNION ALL
-    SELECT m.month_idx, iv.customer_id, 0, 0, 1, CAST(coalesce(iv.nxt <= m.m_end, false) AS INTEGER), 0, 0, 0, 0
-    FROM iv JOIN months m
-      ON iv.d < m.m_start AND iv.d + {n} >= m.m_start AND (iv.nxt IS NULL OR iv.nxt >= m.m_start)
-    UNION ALL
-    SELECT m.month_idx, iv.customer_id, 0, 0, 0, 0, 1, CAST(iv.d < m.m_start AS INTEGER), 0, 0
-    FROM iv JOIN months m
-      ON iv.d + {n} BETWEEN m.m_start AND m.m_end AND (iv.nxt IS NULL OR iv.nxt > m.m_end)
-    UNION ALL
-    SELECT a.month_idx + 1, a.customer_id, 0, 0, 0, 0, 0, 0, 1, CAST(b.customer_id IS NOT NULL AS INTEGER)
-    FROM active_months a LEFT JOIN active_months b
-      ON a.customer_id = b.customer_id AND b.month_idx = a.month_idx + 1
-    WHERE a.month_idx + 1 <= (SELECT max(month_idx) FROM months))
-SELECT f.month_idx,
-       CASE WHEN grouping(h.store_id) = 1 THEN '{total}' ELSE h.store_id END AS scope,
-       CAST(sum(active) AS BIGINT)           AS active_customers,
-       CAST(sum(new) AS BIGINT)              AS new_customers,
-       CAST(sum(base) AS BIGINT)             AS active_base_start,
-       CAST(sum(retained) AS BIGINT)         AS retained_active,
-       CAST(sum(lapsed) AS BIGINT)           AS lapsed_customers,
-       CAST(sum(lapsed_from_base) AS BIGINT) AS lapsed_from_base,
-       CAST(sum(previous_active) AS BIGINT)  AS previous_active,
-       CAST(sum(repurchaser) AS BIGINT)      AS repurchasers
-FROM facts f JOIN home h USING (month_idx, customer_id)
-GROUP BY GROUPING SETS ((f.month_idx, h.store_id), (f.month_idx))
-ORDER BY 1, 2
-"""
+_FACTS = ("active", "new", "base", "retained", "lapsed", "lapsed_from_base", "previous_active", "repurchaser")
 
 
-def member_counts(con: duckdb.DuckDBPyConnection, lapse_days: int, total: str) -> pd.DataFrame:
-    """Per (month_idx, scope): the member counts of `COUNTS`; scope is a home store or `total`."""
-    con.execute(PURCHASE_DAYS_SQL)
-    con.execute(HOME_SQL.format(window=HOME_STORE_MONTHS))
-    return con.execute(COUNTS_SQL.format(n=int(lapse_days), total=total)).df()
+def month_numbers(last: int):
+    """A table of the month numbers 0..last (small: one row per month of data)."""
+    return ibis.memtable(pd.DataFrame({"k": range(last + 1)}, dtype="int64"))
 
+
+def home_stores_by_month(baskets, first: pd.Period, months: list[int] | int):
+    """Per member and month number in `months` (from their first purchase on): the home store, as an
+    Ibis table (k, customer_id, store_id)."""
+    last = max(months) if isinstance(months, list) else int(months)
+    wanted = month_numbers(last) if not isinstance(months, list) else \
+        ibis.memtable(pd.DataFrame({"k": sorted(months)}, dtype="int64"))
+    b = baskets.filter(baskets.is_member & baskets.is_purchase & baskets.customer_id.notnull())
+    b = b.mutate(v=month_index(b.date, first), store_id=b.store_id.cast("string"), day=b.date.cast("date"))
+    visits = (b.filter((b.v >= 0) & (b.v <= last)).group_by(["customer_id", "store_id", "v"])
+              .aggregate(n=_.count(), last_d=_.day.max()))
+    so_far = visits.join(wanted, visits.v <= wanted.k).group_by(["k", "customer_id", "store_id"]).aggregate(
+        recent=visits.n.sum(where=visits.v > wanted.k - HOME_STORE_MONTHS).fill_null(0),
+        last_d=visits.last_d.max())
+    rank = ibis.row_number().over(group_by=["k", "customer_id"],
+                                  order_by=[ibis.desc("recent"), ibis.desc("last_d"), "store_id"])
+    return so_far.mutate(rank=rank).filter(_.rank == 0).select("k", "customer_id", "store_id")
+
+
+def member_counts(baskets, first: pd.Period, last: int, lapse_days: int, total: str) -> pd.DataFrame:
+    """Per (month_idx, scope): the member counts of `COUNTS`; scope is a home store or `total`.
+
+    `baskets` is an Ibis table; months are numbered from `first` (0) to `last`. Members lapse and
+    churn on the chain's purchase days (all stores)."""
+    n = int(lapse_days)
+    days = member_purchase_days(baskets)
+    by_member = ibis.window(group_by="customer_id", order_by="d")
+    iv = days.mutate(nxt=days.d.lead().over(by_member), first_d=days.d.min().over(group_by="customer_id"))
+    iv = iv.mutate(k=month_index(iv.d, first), k_next=month_index(iv.nxt, first),
+                   k_first=month_index(iv.first_d, first), k_lapse=month_index(iv.d + ibis.interval(days=n), first))
+    one, zero = ibis.literal(1, "int64"), ibis.literal(0, "int64")
+
+    def facts(table, k, **values):
+        return table.select(k=k.cast("int64"), customer_id=table.customer_id,
+                            **{f: values.get(f, zero).cast("int64") for f in _FACTS})
+
+    active = iv.filter(iv.k <= last).select("customer_id", "k", new=(iv.k_first == iv.k).cast("int64")).distinct()
+    months = month_numbers(last)
+    # in the base at month k's start: bought before k, lapse day not before k's start, no purchase in between
+    spans = iv.join(months, (months.k > iv.k) & (months.k <= iv.k_lapse)
+                    & (iv.nxt.isnull() | (months.k <= iv.k_next)))
+    lapsing = iv.filter((iv.k_lapse <= last) & (iv.nxt.isnull() | (iv.k_next > iv.k_lapse)))
+    after = active.select(customer_id_b="customer_id", k_b="k")
+    before = active.filter(active.k + 1 <= last)
+    previous = before.left_join(after, [before.customer_id == after.customer_id_b, after.k_b == before.k + 1])
+    all_facts = ibis.union(
+        facts(active, active.k, active=one, new=active.new),
+        facts(spans, spans.k_right, base=one, retained=(spans.k_next == spans.k_right).fill_null(False).cast("int64")),
+        facts(lapsing, lapsing.k_lapse, lapsed=one, lapsed_from_base=(lapsing.k < lapsing.k_lapse).cast("int64")),
+        facts(previous, previous.k + 1, previous_active=one, repurchaser=previous.k_b.notnull().cast("int64")),
+        distinct=False)
+    homes = home_stores_by_month(baskets, first, last)
+    counted = all_facts.join(homes, ["k", "customer_id"])
+    sums = {name: counted[f].sum().cast("int64") for name, f in zip(COUNTS, _FACTS)}
+    by_store = counted.group_by(month_idx=counted.k, scope=counted.store_id).aggregate(**sums)
+    chain = counted.group_by(month_idx=counted.k).aggregate(scope=ibis.literal(total, "string"), **sums)
+    con = engine.backend_of(baskets)
+    out = con.to_pyarrow(ibis.union(by_store, chain.select(by_store.columns), distinct=False)).to_pandas()
+    return out.sort_values(["month_idx", "scope"], ignore_index=True)

@@ -54,7 +54,8 @@ import numpy as np
 import pandas as pd
 
 from retention_lib.analytics import churn, kpis, value
-from retention_lib.data.aggregate import connect, money_sum
+from retention_lib.data import engine
+from retention_lib.data.aggregate import money, time_span
 from retention_lib.analytics.churn import LIKELY_LOST
 from retention_lib.models.clv import GammaGamma
 from retention_lib.core.messages import Message
@@ -75,31 +76,24 @@ SEGMENT_STATUS = {"champions": RECENT, "loyal": RECENT, "new": RECENT, "occasion
 TIERS: tuple[str, ...] = ("core", "key", "developable", "low-priority")
 NOT_YET = "not_yet"   # the row of members who were not customers yet last month
 
-RFM_SQL = f"""
-SELECT customer_id,
-       min(d)                                                   AS first_purchase,
-       max(d)                                                   AS last_purchase,
-       date_diff('day', max(d), $last_day)                      AS recency_days,
-       count(DISTINCT d) FILTER (WHERE d >= $window_start)      AS frequency,
-       coalesce({money_sum("amount", "d >= $window_start")}, 0) AS monetary
-FROM (SELECT customer_id, CAST("date" AS DATE) AS d, amount FROM baskets
-      WHERE is_member AND is_purchase AND customer_id IS NOT NULL AND "date" < $end)
-GROUP BY customer_id
-ORDER BY customer_id
-"""
-
-
-def rfm_table(baskets: pd.DataFrame, end: pd.Timestamp, window_days: int = RFM_WINDOW_DAYS) -> pd.DataFrame:
-    """Raw R, F and M at `end` (exclusive) for every member with a purchase before it."""
+def rfm_table(baskets, end: pd.Timestamp, window_days: int = RFM_WINDOW_DAYS) -> pd.DataFrame:
+    """Raw R, F and M at `end` (exclusive) for every member with a purchase before it; `baskets` is an
+    Ibis table (the run's, on its engine) or a frame."""
     end = pd.Timestamp(end).normalize()
-    con = connect()
-    con.register("baskets", baskets)
-    out = con.execute(RFM_SQL, {"end": end.to_pydatetime(),
-                                "last_day": (end - pd.Timedelta(days=1)).date(),
-                                "window_start": (end - pd.Timedelta(days=window_days)).date()}).df()
-    con.close()
+    last_day, window_start = end - pd.Timedelta(days=1), (end - pd.Timedelta(days=window_days)).date()
+    b = engine.as_table(baskets)
+    b = b.filter(b.is_member & b.is_purchase & b.customer_id.notnull() & (b.date < end.to_pydatetime()))
+    b = b.mutate(d=b.date.cast("date"))
+    recent = b.d >= window_start
+    per = b.group_by("customer_id").aggregate(
+        first_purchase=b.d.min(), last_purchase=b.d.max(), frequency=b.d.nunique(where=recent),
+        monetary=money(b.amount).sum(where=recent).cast("float64").fill_null(0.0))
+    out = engine.backend_of(b).to_pyarrow(per.order_by("customer_id")).to_pandas()
+    for col in ("first_purchase", "last_purchase"):
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[us]")
+    out.insert(3, "recency_days", (last_day - out["last_purchase"]).dt.days)
     out = out.astype({"recency_days": "int64", "frequency": "int64", "monetary": "float64"})
-    return out.sort_values("customer_id").set_index("customer_id")
+    return out.set_index("customer_id")
 
 
 def ranked_bins(keys: list, ids, bins: int = 5) -> np.ndarray:
@@ -167,17 +161,19 @@ def name_segments(status: np.ndarray, fm: np.ndarray, is_new: np.ndarray) -> np.
                                   "gone_quiet"], "dormant")
 
 
-def default_lapse_days(baskets: pd.DataFrame, end: pd.Timestamp) -> int:
+def default_lapse_days(baskets, end: pd.Timestamp) -> int:
     """The lapse rule's N as the KPI board derives it from the data before `end`."""
-    return kpis.derive_lapse_days(kpis.purchase_gaps(baskets[baskets["date"] < pd.Timestamp(end)])).days
+    b = engine.as_table(baskets)
+    return kpis.derive_lapse_days(kpis.purchase_gaps(b.filter(b.date < pd.Timestamp(end).to_pydatetime()))).days
 
 
-def rfm(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int | None = None,
+def rfm(baskets, end: pd.Timestamp, lapse_days: int | None = None,
         window_days: int = RFM_WINDOW_DAYS, new_days: int = NEW_DAYS) -> pd.DataFrame:
     """Recency status, F and M scores, high/low flags and named segments at `end` (exclusive);
     `lapse_days` is the run's lapse rule (None: derived from the data as the KPI board does).
     See the module docstring."""
     end = pd.Timestamp(end).normalize()
+    baskets = engine.as_table(baskets)
     rule = RecencyRule.of(lapse_days if lapse_days else default_lapse_days(baskets, end))
     t = rfm_table(baskets, end, window_days)
     recent, freq, spend = -t["recency_days"].to_numpy(), t["frequency"].to_numpy(), t["monetary"].to_numpy()
@@ -195,7 +191,7 @@ def rfm(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int | None = None,
     # New: first purchase in the last `new_days` days, and at least N days after the data starts: a
     # first purchase earlier than that may be an existing customer's first visit in the extract.
     first = pd.to_datetime(t["first_purchase"])
-    data_start = pd.Timestamp(pd.to_datetime(baskets["date"]).min()).normalize()
+    data_start = time_span(baskets)[0].normalize()
     is_new = ((last_day - first).dt.days < new_days) & (first >= data_start + pd.Timedelta(days=rule.lapse_days))
     t["segment"] = name_segments(t["recency_status"].to_numpy(), t["fm"].to_numpy(), is_new.to_numpy())
     t["segment"] = pd.Categorical(t["segment"], categories=list(SEGMENTS))
@@ -265,20 +261,23 @@ def migration(before: pd.Series, after: pd.Series, order: list[str],
     return counts, money
 
 
-def month_revenue(baskets: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
-    """Members' net spend (all their baskets, returns netted) in [start, end)."""
-    b = baskets[baskets["is_member"] & (baskets["timestamp"] >= start) & (baskets["timestamp"] < end)]
-    return b.groupby("customer_id")["amount"].sum()
+def month_revenue(baskets, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Members' net spend (all their baskets, returns netted) in [start, end), summed exactly."""
+    b = engine.as_table(baskets)
+    b = b.filter(b.is_member & (b.timestamp >= pd.Timestamp(start).to_pydatetime())
+                 & (b.timestamp < pd.Timestamp(end).to_pydatetime()))
+    per = b.group_by("customer_id").aggregate(amount=money(b.amount).sum().cast("float64")).order_by("customer_id")
+    return engine.backend_of(b).to_pyarrow(per).to_pandas().set_index("customer_id")["amount"]
 
 
 # --------------------------------------------------------------------------- scores
 def previous_month_scores(run: Run, churned: churn.Saved, settings: dict) -> pd.DataFrame:
     """Churn status, CLV and CLV-if-alive at M−1's end, judged with this month's models (or
     lapse rule) and CLV method, so a tier move reflects the member's behaviour, not a refit."""
-    baskets = run.table("baskets")
+    baskets = engine.run_table(run, "baskets")
     spend = GammaGamma.from_json(run.path("gamma_gamma")) if run.has("gamma_gamma") else None
     view = value.value_month(churned.model, churn.scores_at(run, churned, run.start), spend=spend,
-                             baskets=baskets[baskets["timestamp"] < run.start], end=run.start,
+                             baskets=baskets.filter(baskets.timestamp < run.start.to_pydatetime()), end=run.start,
                              horizon_months=int(settings["horizon_months"]),
                              annual_discount_rate=float(settings["annual_discount_rate"]),
                              margin=float(settings["margin"]))
@@ -325,7 +324,7 @@ def for_month(run: Run, *, core_quantile: float | None = None, key_quantile: flo
     churn and CLV scores notebooks 03 and 04 saved (computed with the config's settings when
     they have not run). Recency is judged by the run's lapse rule (notebook 02's, unless
     `lapse_days` overrides it), the same N at both months' ends."""
-    baskets = run.table("baskets")
+    baskets = engine.run_table(run, "baskets")
     recency = RecencyRule.of(kpis.run_lapse_rule(run, lapse_days).days)
     churned = churn.saved(run)
     now = value.saved(run, churned)

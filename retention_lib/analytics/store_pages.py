@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 
 from retention_lib.analytics import kpis, value
-from retention_lib.analytics.member_counts import HOME_SQL, HOME_STORE_MONTHS
+from retention_lib.analytics.member_counts import HOME_STORE_MONTHS, home_stores_by_month
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
-from retention_lib.data.aggregate import connect
+from retention_lib.data import engine
+from retention_lib.data.aggregate import time_span
 
 STORE_KPIS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "revenue", "avg_basket_value")
 ACTIONS = 3
@@ -71,19 +72,15 @@ class StorePages:
 
 
 # --------------------------------------------------------------------------- figures
-def home_stores(baskets: pd.DataFrame, month: str | pd.Period) -> pd.Series:
-    """Each member's home store at the month's end (member_counts' rule), by customer id."""
+def home_stores(baskets, month: str | pd.Period) -> pd.Series:
+    """Each member's home store at the month's end (member_counts' rule), by customer id; `baskets` is
+    an Ibis table (the run's, on its engine) or a frame."""
     month = pd.Period(month, "M")
-    first = pd.to_datetime(baskets["date"]).min().to_period("M")
-    months = kpis.month_frame(first, month)
-    con = connect()
-    con.register("baskets", baskets)
-    con.register("months", months)
-    con.execute(HOME_SQL.format(window=HOME_STORE_MONTHS))
-    home = con.execute("SELECT customer_id, store_id FROM home WHERE month_idx = $m ORDER BY customer_id",
-                       {"m": int(months["month_idx"].max())}).df()
-    con.close()
-    return home.set_index("customer_id")["store_id"]
+    baskets = engine.as_table(baskets)
+    first = time_span(baskets)[0].to_period("M")
+    home = home_stores_by_month(baskets, first, [(month - first).n])
+    home = engine.backend_of(baskets).to_pyarrow(home.select("customer_id", "store_id")).to_pandas()
+    return home.sort_values("customer_id").set_index("customer_id")["store_id"]
 
 
 def at_risk_by_store(scores: pd.DataFrame, home: pd.Series) -> pd.DataFrame:
@@ -319,7 +316,7 @@ def for_month(run: Run) -> StorePages | None:
     if churn is not None and run.has("clv_scores"):
         scores = churn.join(run.read("clv_scores")[["clv", "clv_if_alive"]])
     summary = run.read("churn_summary")
-    home = home_stores(run.table("baskets"), run.month) if scores is not None else None
+    home = home_stores(engine.run_table(run, "baskets"), run.month) if scores is not None else None
     return pages(monthly, run.month, run.setting("store_table_top"), scores=scores, home=home,
                  satisfaction=run.read("satisfaction_summary"), complaints=run.table("complaints"),
                  currency=run.config.currency, at_risk_method=summary["headline"]["method"] if summary else None,

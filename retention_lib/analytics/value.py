@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
 import numpy as np
 import pandas as pd
+from ibis import _
 
-from retention_lib.data.aggregate import member_purchases
+from retention_lib.data import engine
+from retention_lib.data.aggregate import money
 from retention_lib.models.btyd import BTYDModel, ModelUnusable
 from retention_lib.models.clv import WEEKS_PER_MONTH, GammaGamma, clv, fit_gamma_gamma, monthly_rate
 from retention_lib.core.messages import Message
@@ -89,11 +92,19 @@ class ObservedSpend:
         return self.per_member
 
 
-def spend_per_purchase_day(baskets: pd.DataFrame, ids: pd.Index) -> pd.Series:
+def _member_days(baskets):
+    """Each member's purchase days with the day's net spend (exact), as an Ibis table."""
+    b = engine.as_table(baskets)
+    b = b.filter(b.is_member & b.is_purchase & b.customer_id.notnull())
+    return b.mutate(day=b.date.cast("date")).group_by(["customer_id", "day"]).aggregate(spend=money(_.amount).sum())
+
+
+def spend_per_purchase_day(baskets, ids: pd.Index) -> pd.Series:
     """Each member's net spend per purchase day, over all their purchase days to the month's end."""
-    bought = member_purchases(baskets)
-    per_day = bought.groupby(["customer_id", "date"], sort=True)["amount"].sum()
-    return per_day.groupby(level="customer_id", sort=True).mean().reindex(ids)
+    days = _member_days(baskets)
+    per = days.group_by("customer_id").aggregate(total=_.spend.sum().cast("float64"), days=_.count())
+    out = engine.backend_of(days).to_pyarrow(per).to_pandas().set_index("customer_id")
+    return (out["total"] / out["days"]).reindex(ids)
 
 
 def spend_model(run: Run, scores: pd.DataFrame) -> GammaGamma | None:
@@ -109,7 +120,7 @@ def spend_model(run: Run, scores: pd.DataFrame) -> GammaGamma | None:
 
 
 def value_month(model: BTYDModel | None, churn_scores: pd.DataFrame, *, spend: GammaGamma | None = None,
-                baskets: pd.DataFrame | None = None, end: pd.Timestamp | None = None,
+                baskets=None, end: pd.Timestamp | None = None,
                 horizon_months: int = DEFAULTS.horizon_months,
                 annual_discount_rate: float = DEFAULTS.annual_discount_rate, margin: float = DEFAULTS.margin,
                 reason: Message | str | None = None) -> ValueView:
@@ -145,25 +156,28 @@ def _annuity(months: int, annual_discount_rate: float) -> float:
     return float(((1 + monthly_rate(annual_discount_rate)) ** -np.arange(1, months + 1)).sum())
 
 
-def run_rates(baskets: pd.DataFrame, ids: pd.Index, end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+def run_rates(baskets, ids: pd.Index, end: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
     """Purchase days per week over the RUN_RATE_WEEKS weeks to `end` (exclusive), and over the
     RUN_RATE_WEEKS weeks to each member's last purchase day; shorter tenures use their own span."""
-    days = member_purchases(baskets)[["customer_id", "date"]].drop_duplicates()
-    days = days.assign(date=pd.to_datetime(days["date"]))
-    window = pd.Timedelta(weeks=RUN_RATE_WEEKS)
+    days = _member_days(baskets)
+    window = ibis.interval(days=7 * RUN_RATE_WEEKS)
     end = pd.Timestamp(end).normalize()
-    first = days.groupby("customer_id")["date"].min()
-    last = days.groupby("customer_id")["date"].max()
+    per = days.group_by("customer_id").aggregate(first=_.day.min(), last=_.day.max())
+    per = per.mutate(recent_from=ibis.greatest(per.first, ibis.date(end.date()) - window),
+                     active_until=per.last + ibis.interval(days=1))
+    per = per.mutate(active_from=ibis.greatest(per.first, per.active_until - window))
+    d = days.join(per, "customer_id")
+    counts = d.group_by("customer_id").aggregate(
+        recent=_.count(where=(_.day >= _.recent_from) & (_.day < end.date())),
+        active=_.count(where=(_.day >= _.active_from) & (_.day < _.active_until)),
+        recent_from=_.recent_from.max(), active_from=_.active_from.max(), active_until=_.active_until.max())
+    out = engine.backend_of(days).to_pyarrow(counts).to_pandas().set_index("customer_id")
 
-    def rate(until: pd.Series) -> pd.Series:
-        start = (until - window).clip(lower=first.reindex(until.index))
-        span = ((until - start).dt.days / 7).clip(lower=1.0)
-        d = days.join(until.rename("until"), on="customer_id").join(start.rename("start"), on="customer_id")
-        inside = d[(d["date"] >= d["start"]) & (d["date"] < d["until"])]
-        return (inside.groupby("customer_id").size().reindex(until.index, fill_value=0) / span)
+    def weeks(since, until) -> pd.Series:
+        return ((pd.to_datetime(until) - pd.to_datetime(since)).dt.days / 7).clip(lower=1.0)
 
-    recent = rate(pd.Series(end, index=first.index))
-    active = rate(last + pd.Timedelta(days=1))
+    recent = out["recent"] / weeks(out["recent_from"], pd.Series(end, index=out.index))
+    active = out["active"] / weeks(out["active_from"], out["active_until"])
     return recent.reindex(ids).fillna(0.0), active.reindex(ids).fillna(0.0)
 
 
@@ -189,7 +203,7 @@ def for_month(run: Run, churned, *, horizon_months: int, annual_discount_rate: f
     if churned.model is None:
         run.unavailable("spend_model", Message("clv.no_churn_model"))
     reason = churned.headline.get("reason") if churned.model is None else run.reason("spend_model")
-    return value_month(churned.model, churned.scores, spend=spend, baskets=run.table("baskets"), end=run.end,
+    return value_month(churned.model, churned.scores, spend=spend, baskets=engine.run_table(run, "baskets"), end=run.end,
                        horizon_months=horizon_months, annual_discount_rate=annual_discount_rate, margin=margin,
                        reason=reason)
 

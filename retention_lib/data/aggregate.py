@@ -1,22 +1,21 @@
-"""Scans of transaction lines into baskets and per-day/per-month aggregates, in DuckDB.
+"""Baskets from transaction lines, per-day and per-month aggregates, and exact money, as Ibis
+expressions that run on the data store's engine (DuckDB, Spark).
 
-The SQL here is plain ANSI over named relations, so the same statements can run on
-another engine (a warehouse, or Spark through Ibis) when a chain outgrows one machine.
-
-Same data, same numbers: DuckDB adds floats in whatever order its threads combine partial
-results, so a float sum can change in the last bits from run to run. Money is therefore
-summed exactly, as DECIMAL: every money aggregate in SQL goes through `money_sum`,
-`money_mean` or `money_var_samp`, and every query whose rows feed further arithmetic has an
-ORDER BY on a unique key.
+Same data, same numbers: an engine adds floats in whatever order its threads combine partial
+results, so a float sum can change in the last bits from run to run. Money is therefore summed
+exactly, as DECIMAL: every money aggregate goes through `money` (`money_sum` in the few places
+that write DuckDB SQL themselves), and results that feed further arithmetic are ordered by a
+unique key before they leave the engine.
 """
 from __future__ import annotations
 
 import duckdb
 import ibis
+from ibis import _
 import pandas as pd
 import pyarrow as pa
 
-from retention_lib.data.engine import connect as engine
+from retention_lib.data.engine import as_table, backend_of as engine_of, connect as engine
 
 MONEY_SCALE = 4
 MONEY = f"DECIMAL(18, {MONEY_SCALE})"
@@ -44,30 +43,39 @@ def money_sum(expr: str, where: str | None = None, *, exact: bool = False) -> st
     return total if exact else f"CAST({total} AS DOUBLE)"
 
 
-def money_mean(expr: str, where: str | None = None) -> str:
-    """SQL for the mean of a money expression: its exact sum (`money_sum`) over the count.
-
-    One division of exact totals, so it does not depend on row order as avg() of floats does.
-    """
-    return f"({money_sum(expr, where)} / {_agg('count', expr, where)})"
-
-
-def money_var_samp(expr: str, where: str | None = None) -> str:
-    """SQL for the sample variance of a money expression, from exact sums (NULL below 2 values).
-
-    The numerator n * sum(x^2) - sum(x)^2 is computed exactly on DECIMAL(38, 8) (up to 10^30),
-    so neither row order nor cancellation changes it; it is then cast to DOUBLE and divided
-    by n (n - 1). Values are rounded as in `money_sum`.
-    """
-    x = f"CAST({expr} AS {MONEY})"
-    wide = f"CAST({x} AS DECIMAL(38, {MONEY_SCALE}))"  # DECIMAL(18) * DECIMAL(18) overflows 64 bits
-    n, s, ss = _agg("count", x, where), _agg("sum", x, where), _agg("sum", f"{wide} * {wide}", where)
-    return f"(CASE WHEN {n} > 1 THEN CAST({n} * {ss} - {s} * {s} AS DOUBLE) / ({n} * ({n} - 1)) END)"
-
-
 def money(column):
     """An Ibis money column as DECIMAL(18, 4), so its sums are exact on any engine (see `money_sum`)."""
     return column.cast(f"decimal(18, {MONEY_SCALE})")
+
+
+def money_stats(column, where) -> dict:
+    """Ibis aggregates of a money column where `where` holds: count `n`, `mean` and sample variance
+    `var` (None below two values), all from exact DECIMAL sums, so neither row order nor cancellation
+    changes them (n·Σx² − (Σx)² is exact on DECIMAL(38, 8), up to 10^30, then divided in DOUBLE)."""
+    x = money(column)
+    wide = x.cast(f"decimal(38, {MONEY_SCALE})")   # DECIMAL(18) * DECIMAL(18) overflows 64 bits
+    n, total, squares = x.count(where=where), x.sum(where=where), (wide * wide).sum(where=where)
+    var = ibis.cases((n > 1, (n * squares - total * total).cast("float64") / (n * (n - 1))), else_=ibis.null())
+    return {"n": n, "mean": total.cast("float64") / n, "var": var.cast("float64")}
+
+
+def month_index(column, first: pd.Period):
+    """The month an Ibis date or timestamp falls in, numbered from `first` (0), as int64."""
+    return (column.year() * 12 + column.month() - (first.year * 12 + first.month)).cast("int64")
+
+
+def time_span(table, column: str = "date") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last value of an Ibis table's time column (NaT for an empty table)."""
+    span = engine_of(table).to_pyarrow(table.aggregate(first=table[column].min(), last=table[column].max()))
+    span = span.to_pylist()[0]
+    return pd.Timestamp(span["first"]), pd.Timestamp(span["last"])
+
+
+def member_purchase_days(baskets):
+    """The distinct (customer_id, d) days on which a member made a purchase (a basket netting above
+    zero), from Ibis baskets: the days lapse, churn and the lapse rule's gaps are counted on."""
+    b = baskets.filter(baskets.is_member & baskets.is_purchase & baskets.customer_id.notnull())
+    return b.select("customer_id", d=b.date.cast("date")).distinct()
 
 
 # The baskets as the data store keeps them, whichever engine netted them, and their order (a unique key).
@@ -107,10 +115,6 @@ def baskets_expr(lines):
     return out.select(*BASKETS_SCHEMA.names).order_by(BASKETS_ORDER)
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(database=":memory:")
-
-
 def baskets_from_lines(lines: pd.DataFrame) -> pd.DataFrame:
     """`baskets_expr` over lines in memory (a month's run reads the data store's baskets instead)."""
     try:
@@ -126,47 +130,34 @@ def money_range_error(exc) -> str:
             f"(an id or barcode column?). ({exc})")
 
 
-def member_purchases(baskets: pd.DataFrame) -> pd.DataFrame:
-    """The baskets the customer models count: a member's, with a net amount above zero."""
-    return baskets.loc[baskets["is_member"] & baskets["is_purchase"]]
+def daily_coverage(baskets) -> pd.DataFrame:
+    """Baskets and revenue per day and store, with every calendar day from the first basket's to the
+    last's and every store present (zeros shown). `baskets` is an Ibis table or a frame."""
+    b = as_table(baskets)
+    b = b.mutate(day=b.date.cast("date"))
+    agg = b.group_by(["day", "store_id"]).aggregate(baskets=_.count(), revenue=money(_.amount).sum().cast("float64"))
+    out = engine_of(b).to_pyarrow(agg).to_pandas()
+    if out.empty:
+        return pd.DataFrame({"date": pd.Series(dtype="datetime64[us]"), "store_id": pd.Series(dtype="str"),
+                             "baskets": pd.Series(dtype="int64"), "revenue": pd.Series(dtype="float64")})
+    out["date"] = pd.to_datetime(out.pop("day"))
+    days = pd.date_range(out["date"].min(), out["date"].max(), freq="D")
+    grid = pd.MultiIndex.from_product([days, sorted(out["store_id"].unique())], names=["date", "store_id"])
+    out = out.set_index(["date", "store_id"]).reindex(grid, fill_value=0).reset_index()
+    return out.astype({"baskets": "int64", "revenue": "float64"})[["date", "store_id", "baskets", "revenue"]]
 
 
-def daily_coverage(baskets: pd.DataFrame, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
-    """Baskets and revenue per day and store, with every calendar day present (zeros shown)."""
-    con = con or connect()
-    con.register("baskets", baskets)
-    out = con.execute("""
-        WITH days AS (
-            SELECT CAST(d AS DATE) AS "date"
-            FROM range((SELECT min("date") FROM baskets), (SELECT max("date") FROM baskets) + INTERVAL 1 DAY,
-                       INTERVAL 1 DAY) t(d)),
-        stores AS (SELECT DISTINCT store_id FROM baskets),
-        agg AS (SELECT "date", store_id, count(*) AS baskets, {revenue} AS revenue
-                FROM baskets GROUP BY ALL)
-        SELECT days."date", stores.store_id, coalesce(agg.baskets, 0) AS baskets,
-               coalesce(agg.revenue, 0) AS revenue
-        FROM days CROSS JOIN stores
-        LEFT JOIN agg ON agg."date" = days."date" AND agg.store_id = stores.store_id
-        ORDER BY 1, 2
-    """.format(revenue=money_sum("amount"))).df()
-    con.unregister("baskets")
-    return out
-
-
-def monthly_membership(baskets: pd.DataFrame, con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+def monthly_membership(baskets) -> pd.DataFrame:
     """Member and non-member baskets per month, of them purchases (net amount above zero: what the
-    KPI board counts), and revenue."""
-    con = con or connect()
-    con.register("baskets", baskets)
-    out = con.execute("""
-        SELECT strftime(date_trunc('month', "date"), '%Y-%m') AS month,
-               count(*) FILTER (WHERE is_member)                     AS member_baskets,
-               count(*) FILTER (WHERE is_member AND is_purchase)     AS member_purchases,
-               count(*) FILTER (WHERE NOT is_member)                 AS non_member_baskets,
-               count(*) FILTER (WHERE NOT is_member AND is_purchase) AS non_member_purchases,
-               {member}                                     AS member_revenue,
-               {non_member}                                 AS non_member_revenue
-        FROM baskets GROUP BY 1 ORDER BY 1
-    """.format(member=money_sum("amount", "is_member"), non_member=money_sum("amount", "NOT is_member"))).df()
-    con.unregister("baskets")
+    KPI board counts), and revenue. `baskets` is an Ibis table or a frame."""
+    b = as_table(baskets)
+    amount = money(b.amount)
+    agg = b.group_by(year=b.date.year(), month_no=b.date.month()).aggregate(
+        member_baskets=b.count(where=b.is_member), member_purchases=b.count(where=b.is_member & b.is_purchase),
+        non_member_baskets=b.count(where=~b.is_member),
+        non_member_purchases=b.count(where=~b.is_member & b.is_purchase),
+        member_revenue=amount.sum(where=b.is_member).cast("float64"),
+        non_member_revenue=amount.sum(where=~b.is_member).cast("float64"))
+    out = engine_of(b).to_pyarrow(agg).to_pandas().sort_values(["year", "month_no"], ignore_index=True)
+    out.insert(0, "month", [f"{y:04d}-{m:02d}" for y, m in zip(out.pop("year"), out.pop("month_no"))])
     return out.fillna({"member_revenue": 0.0, "non_member_revenue": 0.0})

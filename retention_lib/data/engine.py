@@ -178,8 +178,15 @@ def run_table(run, name: str):
 
 
 def as_table(data):
-    """An Ibis table as it is; a DataFrame (small data: a test, a notebook's frame) as a memtable."""
-    return data if isinstance(data, ibis.Table) else ibis.memtable(data)
+    """An Ibis table as it is; Parquet files (a path or a list) scanned on DuckDB; a DataFrame (small data:
+    a test, a notebook's frame) as a memtable."""
+    if isinstance(data, ibis.Table):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        data = [data]
+    if isinstance(data, list):
+        return scan(connect(), [Path(f) for f in data])
+    return ibis.memtable(data)
 
 
 def backend_of(table):

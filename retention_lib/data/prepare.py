@@ -15,7 +15,7 @@ from retention_lib.core.config import Config, load_config
 from retention_lib.core.paths import LAB_DIR, REPORTS_DIR
 from retention_lib.core.run import Run
 from retention_lib.core.spreadsheets import write_csv
-from retention_lib.data import engine, store
+from retention_lib.data import aggregate, engine, store
 from retention_lib.data.validation import ValidationError
 
 
@@ -121,9 +121,8 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
 def _time_range(cfg: Config, current: dict) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The first and last line of the whole data (all months), from the store's lines."""
     con = engine.connect(cfg.engine, cfg.store_dir / ".spill")
-    lines = engine.scan(con, [cfg.store_dir / p["file"] for p in current["tables"]["transactions"]["partitions"]])
-    span = con.to_pyarrow(lines.aggregate(first=lines.timestamp.min(), last=lines.timestamp.max())).to_pylist()[0]
-    return pd.Timestamp(span["first"]), pd.Timestamp(span["last"])
+    files = [cfg.store_dir / p["file"] for p in current["tables"]["transactions"]["partitions"]]
+    return aggregate.time_span(engine.scan(con, files), "timestamp")
 
 
 def _unknown_members(cfg: Config, run: Run) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from retention_lib.data import aggregate
+from retention_lib.data import aggregate, engine
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 
@@ -48,18 +48,18 @@ def rejects_by_reason(run: Run) -> pd.DataFrame:
 
 def month_coverage(run: Run) -> pd.DataFrame:
     """Baskets and revenue per day and store in the reported month, zero days included."""
-    baskets = run.table("baskets")
-    in_month = baskets[(baskets["timestamp"] >= run.start) & (baskets["timestamp"] < run.end)]
+    baskets = engine.run_table(run, "baskets")
+    in_month = baskets.filter((baskets.timestamp >= run.start.to_pydatetime())
+                              & (baskets.timestamp < run.end.to_pydatetime()))
     daily = aggregate.daily_coverage(in_month)
     days = pd.date_range(run.start, run.end - pd.Timedelta(days=1), freq="D")
-    stores = sorted(in_month["store_id"].unique())
+    stores = sorted(daily["store_id"].unique())
     full = pd.MultiIndex.from_product([days, stores], names=["date", "store_id"])
-    daily["date"] = pd.to_datetime(daily["date"])
     return (daily.set_index(["date", "store_id"]).reindex(full, fill_value=0).reset_index())
 
 
 def membership_by_month(run: Run, months: int = 13) -> pd.DataFrame:
-    monthly = aggregate.monthly_membership(run.table("baskets"))
+    monthly = aggregate.monthly_membership(engine.run_table(run, "baskets"))
     monthly = monthly[monthly["month"] <= str(run.month)].tail(months).reset_index(drop=True)
     total = monthly["member_revenue"] + monthly["non_member_revenue"]
     monthly["member_revenue_share"] = (monthly["member_revenue"] / total).where(total > 0)

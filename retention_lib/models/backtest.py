@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
 import numpy as np
 import pandas as pd
+from ibis import _
 
+from retention_lib.data import engine
 from retention_lib.models import btyd
 from retention_lib.models.summary import calibration_and_holdout, new_in_holdout
 
@@ -22,14 +25,16 @@ class Backtest:
     tracking: pd.DataFrame | None = None
 
 
-def run_backtest(baskets: pd.DataFrame, calibration_end, observation_end, kind: str = "bgnbd", *,
+def run_backtest(baskets, calibration_end, observation_end, kind: str = "bgnbd", *,
                  max_seconds: float = 120.0) -> Backtest:
     """Fit `kind` on purchases up to `calibration_end` and score the holdout up to `observation_end`.
 
     Customers first seen in the holdout are left out (the model knows nothing of them);
-    their number is in the metrics. Time is in weeks measured to the day.
+    their number is in the metrics. Time is in weeks measured to the day. `baskets` is an Ibis
+    table (the run's, on its engine) or a frame.
     """
-    purchases = baskets.loc[baskets["is_purchase"], ["customer_id", "timestamp", "amount"]]
+    baskets = engine.as_table(baskets)
+    purchases = baskets.filter(baskets.is_purchase).select("customer_id", "timestamp", "amount")
     data = calibration_and_holdout(purchases, calibration_end=calibration_end,
                                    observation_end=observation_end, freq="D", multiplier=7)
     cal = data.rename(columns={"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T",
@@ -81,23 +86,31 @@ def decile_lift(expected: pd.Series, actual: pd.Series) -> pd.DataFrame:
     return out
 
 
-def tracking(purchases: pd.DataFrame, model: btyd.BTYDModel, calibration_end, observation_end) -> pd.DataFrame:
+def tracking(purchases, model: btyd.BTYDModel, calibration_end, observation_end) -> pd.DataFrame:
     """Weekly repeat purchases of the calibration cohort, actual against the model.
 
     As in the BG/NBD paper: a customer's repeat purchases are purchase days after their
     first; the model's expectation for week w sums E[X(w_end - first_i)] over customers.
+    `purchases` is an Ibis table; only each customer's first day and the weekly counts leave it.
     """
     cal_end, obs_end = pd.Timestamp(calibration_end), pd.Timestamp(observation_end)
-    days = purchases.assign(day=purchases["timestamp"].dt.normalize())[["customer_id", "day"]].drop_duplicates()
-    first = days.groupby("customer_id")["day"].min()
-    cohort = first[first <= cal_end.normalize()]
-    days = days[days["customer_id"].isin(cohort.index) & (days["day"] <= obs_end)]
-    repeat = days[days["day"] > days["customer_id"].map(cohort)]
+    t = engine.as_table(purchases)
+    days = t.filter(t.customer_id.notnull()).select("customer_id", day=t.timestamp.truncate("D")).distinct()
+    firsts = days.group_by("customer_id").aggregate(first=_.day.min())
+    firsts = firsts.filter(firsts.first <= cal_end.normalize().to_pydatetime())
+    con = engine.backend_of(t)
+    cohort = con.to_pyarrow(firsts.order_by("customer_id")).to_pandas().set_index("customer_id")["first"]
     start = cohort.min()
+    repeat = days.join(firsts, "customer_id")
+    repeat = repeat.filter((repeat.day > repeat.first) & (repeat.day <= obs_end.to_pydatetime()))
+    weekly = (repeat.mutate(week=repeat.day.delta(ibis.timestamp(start.to_pydatetime()), unit="day") // 7)
+              .group_by("week").aggregate(n=_.count()))
+    weekly = con.to_pyarrow(weekly).to_pandas()
     # week k covers the days [start + 7(k-1), start + 7k); only whole weeks up to obs_end
     boundaries = pd.date_range(start + WEEK, obs_end.normalize() + pd.Timedelta(days=1), freq="7D")
-    week = ((repeat["day"] - start) // WEEK).to_numpy()
-    actual = np.bincount(week[week < len(boundaries)], minlength=len(boundaries))
+    actual = np.zeros(len(boundaries), dtype="int64")
+    inside = weekly[weekly["week"] < len(boundaries)]
+    actual[inside["week"].to_numpy(dtype="int64")] = inside["n"].to_numpy(dtype="int64")
     births = cohort.value_counts()
     age = ((boundaries.to_numpy()[:, None] - births.index.to_numpy()[None, :]) / WEEK).clip(min=0)
     cum = (model.expected_purchases(age, 0.0, 0.0, 0.0) * births.to_numpy()[None, :]).sum(axis=1)
@@ -112,7 +125,7 @@ COMPARISON_COLUMNS = ["model", "usable", "customers", "new_in_holdout", "actual_
                       "aggregate_error_pct", "mae", "bias", "brier_active", "log_likelihood", "note"]
 
 
-def compare_models(baskets: pd.DataFrame, calibration_end, observation_end,
+def compare_models(baskets, calibration_end, observation_end,
                    kinds=("bgnbd", "mbgnbd", "paretonbd"), *, max_seconds: float = 120.0
                    ) -> tuple[pd.DataFrame, dict[str, Backtest]]:
     """Holdout metrics side by side; a model that cannot be used on the data says why."""

@@ -1,4 +1,4 @@
-"""Per-customer frequency, recency, T and monetary value, computed in DuckDB.
+"""Per-customer frequency, recency, T and monetary value, computed on the engine (Ibis).
 
 Definitions are lifetimes' `summary_data_from_transaction_data` (tests hold us to it):
 - time is floored to the period ("D" days or "W" weeks starting Monday), and all
@@ -13,11 +13,16 @@ bit for bit whatever the order of the purchases or the number of DuckDB threads.
 """
 from __future__ import annotations
 
-import duckdb
+import uuid
+from contextlib import contextmanager
+
+import ibis
 import numpy as np
 import pandas as pd
+from ibis import _
 
-from retention_lib.data.aggregate import connect, money_mean, money_sum
+from retention_lib.data import engine
+from retention_lib.data.aggregate import money, money_sum, time_span
 
 UNITS = {"D": "day", "W": "week"}
 
@@ -31,7 +36,8 @@ BLOCK = 126  # periods per HUGEINT bitmap: 1 << 126 still fits, which the highes
 SUMMARY_SQL = """
 WITH dated AS (
     SELECT customer_id, amount, p, (p // {block})::SMALLINT AS blk, 1::HUGEINT << (p % {block})::HUGEINT AS bit
-    FROM (SELECT customer_id, {amount} AS amount, {period} AS p FROM purchases WHERE customer_id IS NOT NULL)
+    FROM (SELECT customer_id, {amount} AS amount, {period} AS p FROM {source} AS purchases
+          WHERE customer_id IS NOT NULL)
     WHERE p <= $end
 ), bitmaps AS (
     SELECT customer_id, {spend} AS spend, {bitmaps} FROM dated GROUP BY customer_id
@@ -43,7 +49,8 @@ FROM bitmaps ORDER BY customer_id
 # Spend in each customer's first period: a second scan, joined on (customer, period).
 FIRST_SPEND_SQL = """
 SELECT firsts.customer_id, {first_spend} AS first_spend
-FROM purchases JOIN firsts ON purchases.customer_id = firsts.customer_id AND {period} = firsts.first_period
+FROM {source} AS purchases JOIN {firsts} AS firsts
+  ON purchases.customer_id = firsts.customer_id AND {period} = firsts.first_period
 GROUP BY firsts.customer_id ORDER BY firsts.customer_id
 """
 
@@ -65,63 +72,83 @@ def _bitmap_sql(blocks: int) -> dict[str, str]:
                                        for k in reversed(ks)) + " END"}
 
 
-HOLDOUT_SQL = """
-WITH periods AS (
-    SELECT customer_id, date_trunc('{unit}', {time}) AS period, {spend} AS spend
-    FROM purchases
-    WHERE customer_id IS NOT NULL
-      AND date_trunc('{unit}', {time}) > $cut AND date_trunc('{unit}', {time}) <= $end
-    GROUP BY ALL
-)
-SELECT customer_id, count(*) AS frequency_holdout, {mean_spend} AS monetary_value_holdout
-FROM periods GROUP BY customer_id ORDER BY customer_id
-"""
-
-
 def _period_start(ts, freq: str) -> pd.Timestamp:
     return pd.Timestamp(ts).to_period(freq).to_timestamp()
 
 
-def _source(purchases, con: duckdb.DuckDBPyConnection) -> None:
-    if isinstance(purchases, (str, bytes)) or hasattr(purchases, "__fspath__"):
-        con.execute(f"CREATE OR REPLACE VIEW purchases AS SELECT * FROM read_parquet('{purchases}')")
-    else:
-        con.register("purchases", purchases)
+@contextmanager
+def _duckdb_view(con, table):
+    """A DuckDB view over an Ibis table, by name, for SQL the fast path writes itself."""
+    name = f"purchases_{uuid.uuid4().hex}"
+    con.create_view(name, table, overwrite=True)
+    try:
+        yield name
+    finally:
+        con.drop_view(name, force=True)
+
+
+def _per_customer_duckdb(con, table, period: str, end: int) -> pd.DataFrame:
+    """DuckDB's fast path: purchase-period bitmaps (SUMMARY_SQL), then first-period spend."""
+    raw = con.con
+    with _duckdb_view(con, table) as view:
+        sql = SUMMARY_SQL.format(source=view, block=BLOCK, amount='purchases."amount"', period=period,
+                                 spend=money_sum("amount"), **_bitmap_sql(max(end, 0) // BLOCK + 1))
+        out = raw.execute(sql, {"end": end}).arrow().read_all().to_pandas()
+        firsts = f"firsts_{uuid.uuid4().hex}"
+        raw.register(firsts, out[["customer_id", "first_period"]])
+        try:
+            sql = FIRST_SPEND_SQL.format(source=view, firsts=firsts, first_spend=money_sum('purchases."amount"'),
+                                         period=period)
+            first_spend = raw.execute(sql).arrow().read_all().to_pandas()["first_spend"]
+        finally:
+            raw.unregister(firsts)
+    if len(first_spend) != len(out):
+        raise RuntimeError("first-period spend is missing for some customers")
+    return out.assign(first_spend=first_spend.to_numpy())
+
+
+def _per_customer_portable(table, origin: pd.Timestamp, step: int, end: int) -> pd.DataFrame:
+    """The same per-customer figures as `_per_customer_duckdb`, as a plain Ibis expression (any engine)."""
+    p = (table.timestamp.cast("date").delta(ibis.date(origin.date()), unit="day") // step).cast("int64")
+    periods = (table.mutate(p=p).filter(_.p <= end).group_by(["customer_id", "p"])
+               .aggregate(spend=money(_.amount).sum()))
+    per = periods.group_by("customer_id").aggregate(
+        spend=_.spend.sum().cast("float64"), periods=_.count(), first_period=_.p.min(), last_period=_.p.max(),
+        first_spend=_.spend.argmin(_.p).cast("float64")).order_by("customer_id")
+    return engine.backend_of(table).to_pyarrow(per).to_pandas()
 
 
 def summarise(purchases, *, observation_end=None, freq: str = "D", multiplier: float = 1,
-              time_col: str = "timestamp", amount_col: str = "amount",
-              con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+              time_col: str = "timestamp", amount_col: str = "amount", portable: bool = False) -> pd.DataFrame:
     """Customer-level summary indexed by customer_id.
 
-    `purchases` is a DataFrame or a Parquet path with customer_id, a time column and an
-    amount column: baskets for the report, or any purchase log. Non-member rows (null
-    customer_id) are left out. `observation_end` defaults to the last purchase.
+    `purchases` is an Ibis table (on the run's engine), a DataFrame or a Parquet path with
+    customer_id, a time column and an amount column: baskets for the report, or any purchase log.
+    Non-member rows (null customer_id) are left out. `observation_end` defaults to the last
+    purchase. On DuckDB the purchase-period bitmaps do the work; elsewhere (or `portable=True`,
+    which the tests compare with it) a plain Ibis expression gives the same numbers.
     """
     if freq not in UNITS:
         raise ValueError(f"freq must be one of {list(UNITS)}, got {freq!r}")
-    con = con or connect()
-    _source(purchases, con)
-    time, amount = f'purchases."{time_col}"', f'purchases."{amount_col}"'
-    first_seen, last_seen = con.execute(f"SELECT min({time}), max({time}) FROM purchases").fetchone()
+    t = engine.as_table(purchases)
+    t = t.select(customer_id=t.customer_id, timestamp=t[time_col], amount=t[amount_col])
+    first_seen, last_seen = time_span(t, "timestamp")   # of every row, members or not
+    t = t.filter(t.customer_id.notnull())
     if observation_end is None:
         observation_end = last_seen
     # Periods are counted from the first period in the data, so they are never negative.
-    origin = _period_start(first_seen if first_seen is not None else observation_end, freq)
+    origin = _period_start(first_seen if not pd.isna(first_seen) else observation_end, freq)
     step = 7 if freq == "W" else 1
-    period = f"((CAST({time} AS DATE) - DATE '{origin.date()}') // {step})"
     end = int((_period_start(observation_end, freq) - origin).days // step)
-    sql = SUMMARY_SQL.format(block=BLOCK, amount=amount, period=period, spend=money_sum("amount"),
-                             **_bitmap_sql(max(end, 0) // BLOCK + 1))
-    out = con.execute(sql, {"end": end}).df()
-    con.register("firsts", out[["customer_id", "first_period"]])
-    first_spend = con.execute(FIRST_SPEND_SQL.format(first_spend=money_sum(amount), period=period)).df()["first_spend"]
-    con.unregister("firsts")
-    if len(first_spend) != len(out):
-        raise RuntimeError("first-period spend is missing for some customers")
+    con = engine.backend_of(t)
+    if con.name == "duckdb" and not portable:
+        period = f'((CAST(purchases."timestamp" AS DATE) - DATE \'{origin.date()}\') // {step})'
+        out = _per_customer_duckdb(con, t, period, end)
+    else:
+        out = _per_customer_portable(t, origin, step, end)
     frequency = out["periods"].to_numpy(dtype="int64") - 1
     first = out["first_period"].to_numpy(dtype="float64")
-    spend = out["spend"].to_numpy(dtype="float64") - first_spend.to_numpy(dtype="float64")
+    spend = out["spend"].to_numpy(dtype="float64") - out["first_spend"].to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         monetary = np.where(frequency > 0, spend / frequency, 0.0)
     return pd.DataFrame({"frequency": frequency,
@@ -141,15 +168,19 @@ def calibration_and_holdout(purchases, *, calibration_end, observation_end, freq
     say nothing about customers first seen in the holdout. `frequency_holdout` counts
     purchase periods after the calibration period, `duration_holdout` is in the same units.
     """
-    con = connect()
-    cal = summarise(purchases, observation_end=calibration_end, freq=freq, multiplier=multiplier,
-                    time_col=time_col, amount_col=amount_col, con=con)
+    t = engine.as_table(purchases)
+    cal = summarise(t, observation_end=calibration_end, freq=freq, multiplier=multiplier,
+                    time_col=time_col, amount_col=amount_col)
     cut, end = _period_start(calibration_end, freq), _period_start(observation_end, freq)
-    # Spend per period stays an exact DECIMAL; its mean over periods is exact sum / count.
-    sql = HOLDOUT_SQL.format(unit=UNITS[freq], time=f'"{time_col}"',
-                             spend=money_sum(f'"{amount_col}"', exact=True), mean_spend=money_mean("spend"))
-    hold = con.execute(sql, {"cut": cut.to_pydatetime(), "end": end.to_pydatetime()}).df()
-    out = cal.add_suffix("_cal").join(hold.set_index("customer_id"), how="left")
+    t = t.filter(t.customer_id.notnull()).mutate(period=t[time_col].truncate(freq))
+    periods = (t.filter((t.period > cut.to_pydatetime()) & (t.period <= end.to_pydatetime()))
+               .group_by(["customer_id", "period"]).aggregate(spend=money(t[amount_col]).sum()))
+    # Spend per period stays exact; its mean over periods is one division of exact totals.
+    hold = periods.group_by("customer_id").aggregate(
+        frequency_holdout=_.count(), total=_.spend.sum().cast("float64"))
+    hold = engine.backend_of(t).to_pyarrow(hold.order_by("customer_id")).to_pandas().set_index("customer_id")
+    hold["monetary_value_holdout"] = hold.pop("total") / hold["frequency_holdout"]
+    out = cal.add_suffix("_cal").join(hold, how="left")
     out["frequency_holdout"] = out["frequency_holdout"].fillna(0).astype("int64")
     out["monetary_value_holdout"] = out["monetary_value_holdout"].fillna(0.0)
     out["duration_holdout"] = (end - cut) / pd.Timedelta(1, freq) / multiplier
@@ -165,10 +196,9 @@ def new_in_holdout(purchases, *, calibration_end, observation_end, freq: str = "
     """
     if freq not in UNITS:
         raise ValueError(f"freq must be one of {list(UNITS)}, got {freq!r}")
-    con = connect()
-    _source(purchases, con)
-    return con.execute(
-        f"SELECT count(*) FROM (SELECT customer_id, min(date_trunc('{UNITS[freq]}', \"{time_col}\")) AS first "
-        "FROM purchases WHERE customer_id IS NOT NULL GROUP BY 1) WHERE first > $cut AND first <= $end",
-        {"cut": _period_start(calibration_end, freq).to_pydatetime(),
-         "end": _period_start(observation_end, freq).to_pydatetime()}).fetchone()[0]
+    t = engine.as_table(purchases)
+    t = t.filter(t.customer_id.notnull())
+    firsts = t.group_by("customer_id").aggregate(first=t[time_col].truncate(freq).min())
+    cut, end = _period_start(calibration_end, freq), _period_start(observation_end, freq)
+    new = firsts.filter((firsts.first > cut.to_pydatetime()) & (firsts.first <= end.to_pydatetime()))
+    return int(engine.backend_of(t).execute(new.count()))

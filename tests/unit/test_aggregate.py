@@ -3,11 +3,13 @@ against fraction arithmetic."""
 import statistics
 from fractions import Fraction
 
+import duckdb
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.data import aggregate
+from retention_lib.data import aggregate, engine
 
 
 def lines(rows):
@@ -81,7 +83,7 @@ def test_baskets_from_the_required_columns_only():
 
 
 def _sql(con, expr_sql, values):
-    con.register("v", pd.DataFrame({"x": values}))
+    con.register("v", pd.DataFrame({"x": values}))   # money_sum is SQL for DuckDB (the summary's fast path)
     return con.execute(f"SELECT {expr_sql} FROM v").fetchall()[0][0]
 
 
@@ -90,7 +92,7 @@ def test_money_sums_match_exact_decimal_arithmetic():
     cents = rng.integers(-50_000, 500_000, 20_000)
     values = cents / 100
     exact = Fraction(int(cents.sum()), 100)                          # ground truth, in fen
-    con = aggregate.connect()
+    con = duckdb.connect()
     assert _sql(con, aggregate.money_sum("x"), values) == float(exact)
     assert _sql(con, aggregate.money_sum("x", "x > 0"), values) == float(Fraction(int(cents[cents > 0].sum()), 100))
     assert float(exact) != sum(values.tolist())                      # plain float addition is off here
@@ -98,20 +100,26 @@ def test_money_sums_match_exact_decimal_arithmetic():
     assert _sql(con, aggregate.money_sum("x"), [1.23456, 2.00004]) == 3.2346
 
 
+def _stats(values, where=None):
+    t = ibis.memtable(pd.DataFrame({"x": values}))
+    figures = aggregate.money_stats(t.x, t.x.notnull() if where is None else where(t.x))
+    return engine.connect().to_pyarrow(t.aggregate(**figures)).to_pylist()[0]
+
+
 def test_money_mean_and_variance_match_exact_fractions():
     rng = np.random.default_rng(5)
     cents = rng.integers(1, 100_000, 5_000)
     exact = [Fraction(int(c), 100) for c in cents]
-    con = aggregate.connect()
-    mean = _sql(con, aggregate.money_mean("x"), cents / 100)
-    var = _sql(con, aggregate.money_var_samp("x"), cents / 100)
-    assert mean == pytest.approx(float(statistics.mean(exact)), rel=1e-15)
-    assert var == pytest.approx(float(statistics.variance(exact)), rel=1e-15)
-    assert var == pytest.approx(np.var(cents / 100, ddof=1), rel=1e-12)
-    assert _sql(con, aggregate.money_var_samp("x"), [5.0]) is None   # one value: no sample variance
+    got = _stats(cents / 100)
+    assert got["n"] == len(cents)
+    assert got["mean"] == pytest.approx(float(statistics.mean(exact)), rel=1e-15)
+    assert got["var"] == pytest.approx(float(statistics.variance(exact)), rel=1e-15)
+    assert got["var"] == pytest.approx(np.var(cents / 100, ddof=1), rel=1e-12)
+    assert _stats([5.0])["var"] is None                          # one value: no sample variance
+    assert _stats([5.0, 7.0], lambda x: x > 6)["n"] == 1         # only where the condition holds
     # A large level with a small spread: sums of squares in floats would cancel away the digits.
     level = [1e9 + c for c in (0.01, 0.02, 0.03)]
-    assert _sql(con, aggregate.money_var_samp("x"), level) == pytest.approx(1e-4, rel=1e-12)
+    assert _stats(level)["var"] == pytest.approx(1e-4, rel=1e-12)
 
 
 def test_an_amount_beyond_any_sale_is_a_plain_error():

@@ -11,7 +11,7 @@ MONTH = pd.Period("2025-03", "M")
 T = pd.Timestamp
 
 
-def _baskets():
+def _basket_rows():
     """March: 1,500 purchase baskets at S1 and 500 at S2, plus 40 return-only visits that do
     not count; February: 1,000 at S1."""
     rows = []
@@ -20,6 +20,11 @@ def _baskets():
         rows.append(pd.DataFrame({"store_id": store, "timestamp": ts, "is_purchase": True}))
     rows.append(pd.DataFrame({"store_id": "S1", "timestamp": [T("2025-03-05 12:00")] * 40, "is_purchase": False}))
     return pd.concat(rows, ignore_index=True)
+
+
+def _baskets():
+    """The rates' denominators: purchase baskets per month and store of `_basket_rows`."""
+    return cm.purchase_counts(_basket_rows())
 
 
 def _complaint(cid, opened, closed=None, resolved=None, category="freshness", store="S1"):
@@ -113,8 +118,8 @@ def test_summary_text_states_the_definitions_numbers():
 
 def test_a_month_without_complaints(tmp_path):
     april = pd.Period("2025-04", "M")
-    b = pd.concat([_baskets(), pd.DataFrame({"store_id": "S1", "timestamp": [T("2025-04-10 10:00")] * 100,
-                                             "is_purchase": True})], ignore_index=True)
+    b = cm.purchase_counts(pd.concat([_basket_rows(), pd.DataFrame(
+        {"store_id": "S1", "timestamp": [T("2025-04-10 10:00")] * 100, "is_purchase": True})], ignore_index=True))
     c = _complaints()
     c = c[c["opened_at"] < T("2025-03-31")]              # nothing opened in late March or April
     c.loc[c["complaint_id"] == "K7", "closed_at"] = T("2025-03-05")

@@ -6,14 +6,13 @@ last bits); exact money sums and ordered results pass them.
 """
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.data import aggregate
+from retention_lib.data import aggregate, engine
 from retention_lib.analytics import lapse_drivers, early_warning, kpis, segments
-from retention_lib.analytics.satisfaction.complaints import month_figures as complaints_summary
+from retention_lib.analytics.satisfaction.complaints import month_figures as complaints_summary, purchase_counts
 from retention_lib.report.satisfaction_display import store_display
 from retention_lib.models.summary import calibration_and_holdout, summarise
 
@@ -85,7 +84,7 @@ def scans(lines: pd.DataFrame, customers: pd.DataFrame, basket_seed: int | None 
     out = {"baskets": baskets}
     if basket_seed is not None:
         baskets = shuffled(baskets, basket_seed)
-    bought = aggregate.member_purchases(baskets)[["customer_id", "timestamp", "amount"]]
+    bought = baskets.loc[baskets["is_member"] & baskets["is_purchase"], ["customer_id", "timestamp", "amount"]]
     last_day = END - pd.Timedelta(days=1)
     out["summary"] = summarise(bought, observation_end=last_day, freq="D", multiplier=7)
     out["holdout"] = calibration_and_holdout(bought, calibration_end="2024-11-30", observation_end=last_day,
@@ -140,17 +139,18 @@ def test_money_sums_are_exact_not_float_rounded():
 
 
 @pytest.mark.slow
-def test_repeated_runs_with_several_threads_are_bitwise_identical(monkeypatch):
-    """A store large enough for DuckDB to split every scan across threads."""
-    connect = duckdb.connect
-    monkeypatch.setattr(duckdb, "connect", lambda database=":memory:", **kw: connect(database, config={"threads": 4}))
-    assert aggregate.connect().execute("SELECT current_setting('threads')").fetchone()[0] >= 2
+def test_repeated_runs_with_several_threads_are_bitwise_identical(request):
+    """A store large enough for DuckDB to split every scan across threads (4 on the engine, here)."""
+    con = engine.connect()
+    threads = con.raw_sql("SELECT current_setting('threads')").fetchone()[0]
+    con.raw_sql("SET threads = 4")
+    request.addfinalizer(lambda: con.raw_sql(f"SET threads = {threads}"))
     lines, _ = store_lines(5000, seed=9)
     assert len(lines) > 300_000
     runs = []
     for _ in range(3):
         baskets = aggregate.baskets_from_lines(lines)
-        bought = aggregate.member_purchases(baskets)[["customer_id", "timestamp", "amount"]]
+        bought = baskets.loc[baskets["is_member"] & baskets["is_purchase"], ["customer_id", "timestamp", "amount"]]
         runs.append({"baskets": baskets,
                      "summary": summarise(bought, observation_end=END - pd.Timedelta(days=1), freq="D", multiplier=7),
                      "kpis": kpis.monthly_kpis(baskets, LAPSE_DAYS),
@@ -170,7 +170,7 @@ def test_complaint_rankings_break_ties_by_name_whatever_the_input_order():
                             "store_id": ["S1", "S2", "S3"] * 100, "is_purchase": True})
     month = pd.Period("2025-01", "M")
     for seed in range(3):
-        s = complaints_summary(shuffled(complaints, seed), shuffled(baskets, seed), month)
+        s = complaints_summary(shuffled(complaints, seed), purchase_counts(shuffled(baskets, seed)), month)
         assert [(r["category"], r["complaints"]) for r in s["by_category"]] == \
             [("price", 2), ("staff", 2), ("checkout", 1), ("freshness", 1)]
         assert store_display(s["by_store"])["store"].tolist() == ["S1", "S2", "S3"]   # equal rates

@@ -8,7 +8,8 @@ from retention_lib.analytics import ledger
 
 def baskets(rows):
     return pd.DataFrame(rows, columns=["customer_id", "timestamp"]).assign(
-        timestamp=lambda d: pd.to_datetime(d["timestamp"]), is_member=True, is_purchase=True)
+        timestamp=lambda d: pd.to_datetime(d["timestamp"]), date=lambda d: d["timestamp"].dt.normalize(),
+        is_member=True, is_purchase=True)
 
 
 def test_record_replaces_a_months_forecast_and_track_record_scores_it(tmp_path):

@@ -219,6 +219,15 @@ def test_summary_and_holdout_do_not_depend_on_row_order(grocery):
         pd.testing.assert_frame_equal(calibration_and_holdout(shuffled, **holdout), hold, check_exact=True)
 
 
+@pytest.mark.parametrize("freq,mult", FREQS)
+def test_the_portable_expression_gives_the_duckdb_fast_paths_numbers(grocery, cdnow, freq, mult):
+    """Spark runs the plain Ibis expression; DuckDB its purchase-period bitmaps: the same bits."""
+    for log, kwargs in ((grocery, {"observation_end": CAL_END}), (cdnow, {"time_col": "date"})):
+        fast = summarise(log, freq=freq, multiplier=mult, **kwargs)
+        pd.testing.assert_frame_equal(summarise(log, freq=freq, multiplier=mult, portable=True, **kwargs), fast,
+                                      check_exact=True)
+
+
 def test_rejects_unknown_freq(grocery):
     with pytest.raises(ValueError):
         summarise(grocery, freq="M")

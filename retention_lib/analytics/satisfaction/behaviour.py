@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
 import numpy as np
 import pandas as pd
+from ibis import _
 
 from retention_lib.analytics.satisfaction.scores import MIN_N, NPS_GROUPS, in_period, nps_group
 from retention_lib.core.messages import Message
 from retention_lib.core.settings import DEFAULTS
 from retention_lib.core.stats import difference_interval, mean_interval, wilson
+from retention_lib.data import engine
+from retention_lib.data.aggregate import money
 
 
 
@@ -24,12 +28,17 @@ def survey_cohort(surveys: pd.DataFrame, start, end) -> pd.DataFrame:
                          "nps": last["nps"].to_numpy(), "group": nps_group(last["nps"]).to_numpy()})
 
 
-def outcome_window(cohort: pd.DataFrame, baskets: pd.DataFrame, start, end) -> pd.DataFrame:
-    """Per surveyed member: purchases and net spend in [start, end), and churned = no purchase."""
-    t = baskets["timestamp"]
-    b = baskets.loc[baskets["is_member"] & baskets["customer_id"].isin(cohort["customer_id"])
-                    & (t >= pd.Timestamp(start)) & (t < pd.Timestamp(end))]
-    per = b.groupby("customer_id").agg(purchases=("is_purchase", "sum"), spend=("amount", "sum"))
+def outcome_window(cohort: pd.DataFrame, baskets, start, end) -> pd.DataFrame:
+    """Per surveyed member: purchases and net spend (exact) in [start, end), and churned = no purchase.
+    `baskets` is an Ibis table (the run's, on its engine) or a frame."""
+    b = engine.as_table(baskets)
+    b = b.filter(b.is_member & (b.timestamp >= pd.Timestamp(start).to_pydatetime())
+                 & (b.timestamp < pd.Timestamp(end).to_pydatetime()))
+    ids = ibis.memtable(pd.DataFrame({"customer_id": cohort["customer_id"].astype(str).to_numpy()}))
+    b = b.semi_join(ids, "customer_id")
+    per = b.group_by("customer_id").aggregate(purchases=_.count(where=_.is_purchase),
+                                              spend=money(_.amount).sum().cast("float64"))
+    per = engine.backend_of(b).to_pyarrow(per).to_pandas().set_index("customer_id")
     out = cohort.set_index("customer_id").join(per)
     out["purchases"] = out["purchases"].fillna(0).astype(int)
     out["spend"] = out["spend"].fillna(0.0)
@@ -64,7 +73,7 @@ class BehaviourResult:
                 "detractor_vs_promoter": self.detractor_vs_promoter}
 
 
-def behaviour(surveys: pd.DataFrame, baskets: pd.DataFrame, end, p_alive: pd.Series | None = None, *,
+def behaviour(surveys: pd.DataFrame, baskets, end, p_alive: pd.Series | None = None, *,
               window_days: int = DEFAULTS.churn_window_days,
               cohort_months: int = DEFAULTS.cohort_months) -> BehaviourResult | None:
     """Later churn, P(alive) and spend of surveyed members by NPS group, with 95% intervals.

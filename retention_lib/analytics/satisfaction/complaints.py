@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from ibis import _
 
 from retention_lib.analytics.satisfaction.scores import MIN_N
 from retention_lib.core.settings import DEFAULTS
 from retention_lib.core.stats import difference_interval, poisson_interval, wilson
+from retention_lib.data import engine
 
 TREND_MONTHS = 13
 NO_STORE = "(no_store)"          # keys for a complaint without a store or category (report.text labels them)
@@ -41,12 +43,29 @@ def prepare(complaints: pd.DataFrame) -> pd.DataFrame:
     return c
 
 
-def purchase_baskets(baskets: pd.DataFrame) -> pd.DataFrame:
-    return baskets[baskets["is_purchase"]] if "is_purchase" in baskets else baskets
+def purchase_counts(baskets) -> pd.DataFrame:
+    """Purchase baskets per month and store, the rates' denominators: one row per (month, store_id)
+    with `baskets`. `baskets` is an Ibis table (the run's, on its engine) or a frame; only these counts
+    leave the engine."""
+    b = engine.as_table(baskets)
+    if "is_purchase" in b.columns:
+        b = b.filter(b.is_purchase)
+    per = b.group_by(year=b.timestamp.year(), month_no=b.timestamp.month(),
+                     store_id=b.store_id.cast("string")).aggregate(baskets=_.count())
+    out = engine.backend_of(b).to_pyarrow(per).to_pandas()
+    months = [pd.Period(year=int(y), month=int(m), freq="M") for y, m in zip(out.pop("year"), out.pop("month_no"))]
+    out.insert(0, "month", pd.PeriodIndex(months, freq="M"))
+    return out.sort_values(["month", "store_id"], ignore_index=True)
 
 
 def _between(t: pd.Series, start, end) -> pd.Series:
     return (t >= pd.Timestamp(start)) & (t < pd.Timestamp(end))
+
+
+def _in_months(counts: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The counts of the whole months in [start, end)."""
+    first, stop = pd.Period(pd.Timestamp(start), "M"), pd.Period(pd.Timestamp(end), "M")
+    return counts[(counts["month"] >= first) & (counts["month"] < stop)]
 
 
 def _rate_row(k: int, baskets: int) -> dict:
@@ -58,38 +77,36 @@ def _rate_row(k: int, baskets: int) -> dict:
             "per_1000_hi": float(hi) * per if baskets else None}
 
 
-def rate(complaints: pd.DataFrame, baskets: pd.DataFrame, start, end) -> dict:
-    """Complaints opened in [start, end) per 1,000 purchase baskets in [start, end)."""
-    baskets = purchase_baskets(baskets)
+def rate(complaints: pd.DataFrame, counts: pd.DataFrame, start, end) -> dict:
+    """Complaints opened in [start, end) per 1,000 purchase baskets in [start, end) (whole months;
+    `counts` from `purchase_counts`)."""
     k = int(_between(complaints["opened_at"], start, end).sum())
-    return _rate_row(k, int(_between(baskets["timestamp"], start, end).sum()))
+    return _rate_row(k, int(_in_months(counts, start, end)["baskets"].sum()))
 
 
-def by_category(complaints: pd.DataFrame, baskets: pd.DataFrame, start, end) -> pd.DataFrame:
+def by_category(complaints: pd.DataFrame, counts: pd.DataFrame, start, end) -> pd.DataFrame:
     """Per category: complaints opened, share of all, rate per 1,000 of all purchase baskets.
 
     Most complaints first; categories with as many complaints by name.
     """
     opened = complaints[_between(complaints["opened_at"], start, end)]
-    baskets = purchase_baskets(baskets)
-    n_baskets = int(_between(baskets["timestamp"], start, end).sum())
-    counts = opened["category"].fillna(NO_CATEGORY).astype(str).value_counts()
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    n_baskets = int(_in_months(counts, start, end)["baskets"].sum())
+    counted = opened["category"].fillna(NO_CATEGORY).astype(str).value_counts()
+    ranked = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
     rows = [{"category": cat, **_rate_row(int(k), n_baskets), "share": k / len(opened)} for cat, k in ranked]
     return pd.DataFrame(rows, columns=["category", "complaints", "baskets", "per_1000_baskets", "per_1000_lo",
                                        "per_1000_hi", "share"])
 
 
-def by_store(complaints: pd.DataFrame, baskets: pd.DataFrame, start, end) -> pd.DataFrame:
+def by_store(complaints: pd.DataFrame, counts: pd.DataFrame, start, end) -> pd.DataFrame:
     """Per store: complaints opened per 1,000 of that store's purchase baskets."""
     opened = complaints[_between(complaints["opened_at"], start, end)]
-    b = purchase_baskets(baskets)
-    b = b[_between(b["timestamp"], start, end)]
-    per_store = b.groupby("store_id").size()
+    per_store = _in_months(counts, start, end).groupby("store_id")["baskets"].sum()
+    per_store = per_store[per_store > 0]
     store = opened["store_id"] if "store_id" in opened else pd.Series(np.nan, index=opened.index)
-    counts = store.astype(object).where(store.notna(), NO_STORE).value_counts()
-    rows = [{"store_id": s, **_rate_row(int(counts.get(s, 0)), int(per_store.get(s, 0)))}
-            for s in sorted(set(per_store.index) | set(counts.index), key=lambda x: (x == NO_STORE, str(x)))]
+    counted = store.astype(object).where(store.notna(), NO_STORE).value_counts()
+    rows = [{"store_id": s, **_rate_row(int(counted.get(s, 0)), int(per_store.get(s, 0)))}
+            for s in sorted(set(per_store.index) | set(counted.index), key=lambda x: (x == NO_STORE, str(x)))]
     return pd.DataFrame(rows)
 
 
@@ -123,13 +140,11 @@ def sla(complaints: pd.DataFrame, start, end, sla_hours: float = DEFAULTS.sla_ho
             "open_at_end": int(still_open.sum()), "backlog_past_sla": int(backlog.sum())}
 
 
-def monthly_trend(complaints: pd.DataFrame, baskets: pd.DataFrame, month: pd.Period,
+def monthly_trend(complaints: pd.DataFrame, counts: pd.DataFrame, month: pd.Period,
                   months: int = TREND_MONTHS, sla_hours: float = DEFAULTS.sla_hours) -> pd.DataFrame:
     """Rate, time to resolve and SLA breach share for each of the `months` months to `month`."""
     periods = pd.period_range(end=month, periods=months, freq="M")
-    b = purchase_baskets(baskets)
-    b = b.loc[b["timestamp"] >= periods[0].start_time, "timestamp"]
-    n_baskets = b.dt.to_period("M").value_counts()
+    n_baskets = counts.groupby("month")["baskets"].sum()
     opened = complaints["opened_at"].dt.to_period("M").value_counts()
     rows = []
     for p in periods:
@@ -154,15 +169,16 @@ def rate_change(now: dict, before: dict) -> dict | None:
     return {"change": float(d.difference), "lo": float(d.lo), "hi": float(d.hi), "significant": d.significant}
 
 
-def month_figures(complaints: pd.DataFrame, baskets: pd.DataFrame, month: pd.Period,
-            sla_hours: float = DEFAULTS.sla_hours) -> dict:
-    """Everything the report needs for the month, as plain JSON-able values."""
+def month_figures(complaints: pd.DataFrame, counts: pd.DataFrame, month: pd.Period,
+                  sla_hours: float = DEFAULTS.sla_hours) -> dict:
+    """Everything the report needs for the month, as plain JSON-able values (`counts` from
+    `purchase_counts`)."""
     s, e = month.start_time, (month + 1).start_time
-    now = rate(complaints, baskets, s, e)
-    prev = rate(complaints, baskets, (month - 1).start_time, s)
-    year = rate(complaints, baskets, (month - 12).start_time, (month - 11).start_time)
-    cats = by_category(complaints, baskets, s, e)
-    stores = by_store(complaints, baskets, s, e)
+    now = rate(complaints, counts, s, e)
+    prev = rate(complaints, counts, (month - 1).start_time, s)
+    year = rate(complaints, counts, (month - 12).start_time, (month - 11).start_time)
+    cats = by_category(complaints, counts, s, e)
+    stores = by_store(complaints, counts, s, e)
     return {"month": str(month), "rate": now, "previous_month": prev, "year_ago": year,
             "change_month_on_month": rate_change(now, prev), "change_year_on_year": rate_change(now, year),
             "resolution": resolution(complaints, s, e), "sla": sla(complaints, s, e, sla_hours),

@@ -15,6 +15,7 @@ from retention_lib.analytics.satisfaction.scores import (MIN_N, NO_CHANNEL, NO_S
 from retention_lib.core.messages import Message
 from retention_lib.core.run import jsonable
 from retention_lib.core.settings import DEFAULTS
+from retention_lib.data import engine
 
 # Why a part cannot be shown (report.text has the sentences).
 NO_SURVEYS = Message("satisfaction.no_surveys")
@@ -82,7 +83,7 @@ def for_month(run, *, p_alive: pd.Series | None = None, sla_hours: float | None 
         "sla_hours": sla_hours, "driver_months": driver_months, "driver_outcome": driver_outcome,
         "bootstrap_resamples": bootstrap, "seed": seed, "churn_window_days": churn_window_days,
         "cohort_months": cohort_months})
-    baskets = run.table("baskets")
+    baskets = engine.run_table(run, "baskets")
     if view.has_surveys:
         if p_alive is None:
             p_alive = member_p_alive(run)
@@ -99,8 +100,9 @@ def for_month(run, *, p_alive: pd.Series | None = None, sla_hours: float | None 
                                    cohort_months=cohort_months)
         view.themes = comments.month_themes(month_rows)
     if view.has_complaints:
-        view.complaints = complaints_mod.month_figures(complaint_rows, baskets, run.month, sla_hours)
-        view.complaints_trend = complaints_mod.monthly_trend(complaint_rows, baskets, run.month, sla_hours=sla_hours)
+        counts = complaints_mod.purchase_counts(baskets)
+        view.complaints = complaints_mod.month_figures(complaint_rows, counts, run.month, sla_hours)
+        view.complaints_trend = complaints_mod.monthly_trend(complaint_rows, counts, run.month, sla_hours=sla_hours)
     return view
 
 
