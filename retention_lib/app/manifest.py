@@ -38,7 +38,7 @@ def build_manifest(run, cfg: Config, stage_log: list[dict], started: datetime, d
         gone = {p.name: unavailable[p.name] for p in (stage.parts if stage else ()) if p.name in unavailable}
         stage_rows.append({**row, "status": "unavailable" if gone else "ok", "unavailable": gone})
     sources = [{"table": name, "path": str(t.path), "bytes": t.path.stat().st_size, "sha256": sha256(t.path)}
-               for name, t in cfg.tables.items() if t.path.exists()]
+               for name, t in cfg.tables.items() if t.path is not None and t.path.exists()]
     return {
         "product": "retention-report", "version": __version__, "month": str(run.month),
         "config": {"path": str(cfg.path), "name": cfg.name, "sha256": sha256(cfg.path)},

@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -29,9 +30,9 @@ REPORT_KEYS = ("language",)
 # The report's languages (report/language has their catalogues); a config without one gets English.
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "en"
-TABLE_KEYS = ("path", "columns", "encoding", "sheet", "timestamp_format", "decimal")
+TABLE_KEYS = ("path", "table", "columns", "encoding", "sheet", "timestamp_format", "decimal")
 EMAIL_KEYS = ("recipients", "ops", "stores")
-ENGINE_KEYS = ("backend", "master", "conf", "memory_limit")
+ENGINE_KEYS = ("backend", "master", "conf", "memory_limit", "attach")
 BACKENDS = ("duckdb", "spark")   # DuckDB embedded (the default); Spark for a chain that outgrows one machine
 STORE_DIR = "validated"          # <config folder>/validated/<config name>/: the source's validated data
 STORE_ENV = "RETENTION_STORE_DIR"  # elsewhere, e.g. when the config's folder is read-only
@@ -54,20 +55,32 @@ class Engine:
     master: str = "local[*]"          # Spark: local[N], spark://host:7077, yarn, or sc://host:15002 (Spark Connect)
     conf: tuple[tuple[str, str], ...] = ()   # Spark settings, e.g. spark.driver.memory: 8g
     memory_limit: str | None = None   # DuckDB: e.g. 8GB (beyond it DuckDB spills to the store's folder); default 4GB
+    attach: tuple[tuple[str, str], ...] = ()  # DuckDB: database files read as <name>.<table> (read-only)
 
 
 @dataclass(frozen=True)
 class TableSource:
     table: str
-    path: Path
+    path: Path | None                # the client's file; None for a table the engine has
     columns: dict[str, str]          # canonical name -> client column name
     encoding: str = "auto"           # auto | utf-8 | utf-8-sig | gbk | gb18030 | ...
     sheet: str | int | None = None   # Excel sheet
     timestamp_format: str | None = None  # tried first for timestamp and date columns
     decimal: str = "."
+    engine_table: str | None = None  # [database.]table in the engine's catalog (Spark's metastore, a DuckDB attach)
 
     def client_column(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
+
+    @property
+    def origin(self) -> str:
+        """Where the rows come from, as errors and rejects name it: the file, or the engine's table."""
+        return str(self.path) if self.path is not None else f"engine table {self.engine_table}"
+
+    @property
+    def label(self) -> str:
+        """The short name the console uses: the file's name, or the table's."""
+        return self.path.name if self.path is not None else str(self.engine_table)
 
 
 @dataclass(frozen=True)
@@ -245,8 +258,14 @@ def _check_email(raw: Mapping, problems: list[str]) -> tuple[tuple[str, ...], st
 
 def _check_table(name: str, spec: Any, base: Path, problems: list[str]) -> TableSource | None:
     where = f"tables.{name}"
-    if not isinstance(spec, Mapping) or not spec.get("path"):
-        problems.append(f"'{where}' needs a 'path' (the client's file, relative to the config)")
+    if not isinstance(spec, Mapping) or bool(spec.get("path")) == bool(spec.get("table")):
+        problems.append(f"'{where}' needs a 'path' (the client's file, relative to the config) or a 'table' "
+                        "(one the engine has, e.g. dw.pos_lines), not both")
+        return None
+    engine_table = spec.get("table")
+    if engine_table is not None and not (isinstance(engine_table, str)
+                                         and re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)?", engine_table)):
+        problems.append(f"'{where}.table' must be a table name or database.table, got {_show(engine_table)}")
         return None
     problems += _unknown_keys(spec, TABLE_KEYS, where)
     columns = spec.get("columns") or {}
@@ -274,11 +293,12 @@ def _check_table(name: str, spec: Any, base: Path, problems: list[str]) -> Table
     decimal = str(spec.get("decimal", "."))
     if decimal not in DECIMAL_MARKS:
         problems.append(f"'{where}.decimal' is {decimal!r}; allowed: '.' or ','")
-    file_path = Path(str(spec["path"]))
+    file_path = Path(str(spec["path"])) if spec.get("path") else None
     return TableSource(
         table=name,
-        path=file_path if file_path.is_absolute() else (base / file_path).resolve(),
-        columns=columns, encoding=encoding, sheet=sheet, timestamp_format=fmt, decimal=decimal)
+        path=None if file_path is None else file_path if file_path.is_absolute() else (base / file_path).resolve(),
+        columns=columns, encoding=encoding, sheet=sheet, timestamp_format=fmt, decimal=decimal,
+        engine_table=engine_table)
 
 
 class _UniqueKeys(yaml.SafeLoader):
@@ -320,12 +340,20 @@ def _check_engine(raw: Mapping, base: Path, problems: list[str]) -> tuple[Engine
     for key in ("master", "memory_limit"):
         if key in spec and not isinstance(spec[key], str):
             problems.append(f"'engine.{key}' must be text, got {_show(spec[key])}")
+    attach = spec.get("attach") or {}
+    if not isinstance(attach, Mapping) or not all(isinstance(k, str) and re.fullmatch(r"[A-Za-z_]\w*", k)
+                                                  and isinstance(v, str) for k, v in attach.items()):
+        problems.append("'engine.attach' must map a name to a DuckDB database file, e.g. dw: warehouse.duckdb; "
+                        f"got {_show(attach)}")
+        attach = {}
+    attach = tuple(sorted((k, str(Path(v) if Path(v).is_absolute() else (base / v).resolve())) for k, v in attach.items()))
     store = raw.get("store")
     if store is not None and not isinstance(store, str):
         problems.append(f"'store' must be a folder (relative to the config), got {_show(store)}")
     engine = Engine(backend=str(backend), master=str(spec.get("master", Engine.master)),
                     conf=tuple(sorted((str(k), str(v)) for k, v in conf.items())),
-                    memory_limit=spec.get("memory_limit") if isinstance(spec.get("memory_limit"), str) else None)
+                    memory_limit=spec.get("memory_limit") if isinstance(spec.get("memory_limit"), str) else None,
+                    attach=attach)
     store_dir = None if not isinstance(store, str) else (Path(store) if Path(store).is_absolute() else base / store)
     return engine, store_dir
 

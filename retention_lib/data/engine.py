@@ -7,6 +7,7 @@ seconds to start, so it is made once and shared.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -51,7 +52,7 @@ def connect(engine: Engine = Engine(), spill_dir: Path | None = None):
         key = ("spark", engine.master, engine.conf)
         make = lambda: _spark(engine.master, engine.conf)   # noqa: E731
     else:
-        key = ("duckdb", engine.memory_limit, str(spill_dir) if spill_dir else None)
+        key = ("duckdb", engine.memory_limit, str(spill_dir) if spill_dir else None, engine.attach)
         make = lambda: _duckdb(*key[1:])   # noqa: E731
     if key not in _OPEN:
         _OPEN[key] = make()
@@ -79,7 +80,7 @@ def release() -> None:
         pass
 
 
-def _duckdb(memory_limit: str | None, spill_dir: str | None):
+def _duckdb(memory_limit: str | None, spill_dir: str | None, attach: tuple[tuple[str, str], ...] = ()):
     # streams big scans (every query orders itself); beyond the limit, sorts and aggregations spill to
     # disk, so a chain's scan leaves memory to the notebooks' kernels
     options = {"preserve_insertion_order": False, "memory_limit": memory_limit or DUCKDB_MEMORY_LIMIT}
@@ -90,6 +91,10 @@ def _duckdb(memory_limit: str | None, spill_dir: str | None):
     # cron's log gets the run's own step lines, not a bar (in a notebook, where the bar is a widget,
     # DuckDB refuses `SET enable_progress_bar` without ipywidgets; the pragma works everywhere)
     con.raw_sql("PRAGMA disable_progress_bar")
+    for name, path in attach:   # a client's DuckDB warehouse: its tables are sources, never written to
+        if not Path(path).exists():
+            raise EngineUnavailable(f"engine.attach.{name}: the database file {path} does not exist")
+        con.raw_sql(f"ATTACH '{path}' AS \"{name}\" (READ_ONLY)")
     return con
 
 
@@ -170,6 +175,34 @@ def scan(con, files: list[Path]):
         return con.read_parquet([str(f) for f in files])
     parts = [con.read_parquet(str(f)) for f in files]
     return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+
+
+def source_table(con, name: str):
+    """A table the engine already has, by `[database.]table`: Spark's catalog, or a database the config
+    attaches to DuckDB (`engine.attach`)."""
+    database, _, table = name.rpartition(".")
+    try:
+        return con.table(table, database=database or None)
+    except Exception as exc:   # each backend has its own "not found"
+        raise EngineUnavailable(f"the engine has no table {name} ({type(exc).__name__}: {exc})") from exc
+
+
+def source_batches(con, table, rows_per_chunk: int):
+    """A source table's rows as DataFrames of up to `rows_per_chunk` rows, in the order of all their
+    columns: a table has no order of its own, and this one numbers the same row the same on every run."""
+    ordered = table.order_by(list(table.columns))
+    for batch in con.to_pyarrow_batches(ordered, chunk_size=rows_per_chunk):
+        yield batch.to_pandas()
+
+
+def table_fingerprint(con, table) -> dict:
+    """A source table's rows and a digest of its content (a sum of row hashes, in any order): a changed
+    row changes it, so a month's run revalidates only when the table did."""
+    row = ibis.literal("\u241f").join([table[c].cast("string").fill_null("\u2400") for c in table.columns])
+    found = con.to_pyarrow(table.aggregate(rows=table.count(), digest=(row.hash() % 1_000_000_007).sum()))
+    found = found.to_pylist()[0]
+    rows, digest = int(found["rows"]), int(found["digest"] or 0)
+    return {"rows": rows, "sha256": hashlib.sha256(f"{table.schema()}|{rows}|{digest}".encode()).hexdigest()}
 
 
 def run_table(run, name: str):

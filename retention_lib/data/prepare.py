@@ -78,7 +78,7 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
     """Bring the source's data store up to date, and record in a new run folder what `month` reads."""
     current = store.update(cfg, now=now, say=say)
     lines = current["tables"]["transactions"]
-    tx_file = cfg.tables["transactions"].path
+    tx_file = cfg.tables["transactions"].origin
     first, last = _time_range(cfg, current)
     period = pd.Period(month, "M") if month else last_complete_month(last)
     run = Run(cfg, period, Path(run_dir) if run_dir else default_run_dir(cfg, period))

@@ -175,13 +175,20 @@ def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Messa
         tables = {}
         for name, source in cfg.tables.items():
             before = current["tables"].get(name)
-            fp = fingerprint(source.path, before["fingerprint"] if before else None)
+            if source.engine_table is None:
+                fp = fingerprint(source.path, before["fingerprint"] if before else None)
+            else:
+                con = engine.connect(cfg.engine, root / ".spill")
+                fp = engine.table_fingerprint(con, engine.source_table(con, source.engine_table))
             key = _rules_key(cfg, name)
             if _still_valid(before, fp, key, root, cfg):
                 tables[name] = before | {"fingerprint": fp}
-                say(Message("console.store.unchanged", table=name, file=source.path.name))
+                say(Message("console.store.unchanged", table=name, file=source.label))
                 continue
-            say(Message("console.store.validating", table=name, file=source.path.name, mb=fp["bytes"] / 1e6))
+            if source.engine_table is None:
+                say(Message("console.store.validating", table=name, file=source.label, mb=fp["bytes"] / 1e6))
+            else:
+                say(Message("console.store.validating_table", table=name, source=source.label, rows=fp["rows"]))
             t0 = time.monotonic()
             work = root / f".tmp-validate-{os.getpid()}"
             shutil.rmtree(work, ignore_errors=True)
@@ -197,7 +204,7 @@ def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Messa
             say(Message("console.store.validated", table=name, kept=report.rows_kept,
                         rejected=report.rows_read - report.rows_kept, seconds=time.monotonic() - t0))
         if not any(p["rows"] for p in tables["transactions"]["partitions"]):
-            raise ValidationError(cfg.tables["transactions"].path, None, "empty_table", "no usable transaction lines")
+            raise ValidationError(cfg.tables["transactions"].origin, None, "empty_table", "no usable transaction lines")
         lines_key = hashlib.sha256(json.dumps(tables["transactions"]["partitions"]).encode()).hexdigest()
         baskets = current.get("baskets")
         if not baskets or baskets["from"] != lines_key or not _present(root, baskets["partitions"]):

@@ -60,16 +60,36 @@ def _merge(total: TableReport | None, part: TableReport) -> TableReport:
     return total
 
 
-def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, say):
+def _raw_chunks(source, con):
+    """(the first chunk, the rest): the client's file read in a stream, or the engine's table in batches.
+    Rows are numbered as in the file (a CSV's header is row 1), or 1, 2, ... in the table's order."""
+    if source.engine_table is None:
+        chunks = iter_raw(source.path, encoding=source.encoding, sheet=source.sheet, rows_per_chunk=ROWS_PER_CHUNK)
+        first = next(chunks, None)
+        if first is None:    # a file without a single row still has its columns to check
+            first = read_raw(source.path, encoding=source.encoding, sheet=source.sheet)
+        return first, chunks
+    table = engine.source_table(con, source.engine_table)
+
+    def numbered():
+        done = 0
+        for frame in engine.source_batches(con, table, ROWS_PER_CHUNK):
+            frame.index = pd.RangeIndex(done, done + len(frame))
+            yield frame, 1 + done
+            done += len(frame)
+
+    chunks = numbered()
+    first = next(chunks, None)
+    return (con.to_pyarrow(table.limit(0)).to_pandas(), 1) if first is None else first, chunks
+
+
+def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con, say):
     """Validate each chunk's rows and write the kept ones as Parquet; (files, schema, rejects, report).
     Every PROGRESS_ROWS rows it says how far it got, so a long file does not look frozen."""
     source = cfg.tables[name]
     started = time.monotonic()
     files, rejects, report, schema = [], [], None, None
-    chunks = iter_raw(source.path, encoding=source.encoding, sheet=source.sheet, rows_per_chunk=ROWS_PER_CHUNK)
-    first = next(chunks, None)
-    if first is None:    # a file without a single row still has its columns to check
-        first = read_raw(source.path, encoding=source.encoding, sheet=source.sheet)
+    first, chunks = _raw_chunks(source, con)
     for i, (raw, first_row) in enumerate(itertools.chain([first], chunks)):
         clean, rej, part = validate_table(raw, source, first_row, now=end, max_reject_share=math.inf,
                                           null_ids=cfg.setting("null_customer_ids"), whole=False)
@@ -96,7 +116,7 @@ def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, say):
 def _rejected(con, rows, source, column: str | None, rule: str, reason: str) -> pd.DataFrame:
     picked = rows.select(ROW, *( [column] if column else [])).order_by(ROW)
     found = con.to_pyarrow(picked).to_pandas()
-    return pd.DataFrame({"table": source.table, "file": str(source.path), "row": found[ROW].astype("int64"),
+    return pd.DataFrame({"table": source.table, "file": source.origin, "row": found[ROW].astype("int64"),
                          "column": column or "", "rule": rule, "reason": reason,
                          "value": found[column].astype("string") if column else pd.NA, SUMMARY: reason})
 
@@ -162,7 +182,7 @@ def _enforce_shares(rejects: pd.DataFrame, report: TableReport, source, limit: f
             values = [v for v in hits["value"].head(SHOW_ROWS).tolist() if not pd.isna(v)]
             shown = f"; values {values}" if values and column else ""
             raise ValidationError(
-                source.path, column, rule,
+                source.origin, column, rule,
                 f"{hits[SUMMARY].iloc[0]}: {len(hits)} of {report.rows_read} rows ({share:.1%}), more than the "
                 f"{limit:.0%} that may be set aside{shown}", hits["row"].tolist(),
                 client_column=source.client_column(column) if column else None)
@@ -172,10 +192,10 @@ def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=N
     """Validate the configured table `name` into `folder` (chunk files the engine then reads)."""
     source = cfg.tables[name]
     folder.mkdir(parents=True, exist_ok=True)
-    files, schema, rejects, report = _chunks(cfg, name, end, folder, say or (lambda message: None))
-    if name == "transactions" and report.rows_read == 0:
-        raise ValidationError(source.path, None, "empty_table", "the file has no rows")
     con = con or engine.connect(cfg.engine, folder / ".spill")
+    files, schema, rejects, report = _chunks(cfg, name, end, folder, con, say or (lambda message: None))
+    if name == "transactions" and report.rows_read == 0:
+        raise ValidationError(source.origin, None, "empty_table", "the file has no rows")
     rows, found = _across_rows(con, engine.scan(con, files), name, source, folder)
     frames = [r for r in [rejects, *found] if len(r)]
     rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)

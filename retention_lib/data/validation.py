@@ -167,14 +167,14 @@ class _Checker:
             values = self.raw.loc[hit[:SHOW_ROWS], column].tolist() if column in self.raw else []
             shown = f"; values {values}" if values else ""
             raise ValidationError(
-                self.source.path, column, rule,
+                self.source.origin, column, rule,
                 f"{reason}: {n} of {self.report.rows_read} rows ({share:.1%}), more than the "
                 f"{limit:.0%} that may be set aside{shown}", rows,
                 client_column=self.source.client_column(column) if column else None)
         value = (self.raw.loc[hit, column].astype("string") if column in self.raw
                  else pd.Series(pd.NA, index=hit, dtype="string"))
         self.rejects.append(pd.DataFrame({
-            "table": self.source.table, "file": str(self.source.path), "row": rows,
+            "table": self.source.table, "file": self.source.origin, "row": rows,
             "column": column or "", "rule": rule,
             "reason": reason if reasons is None else reasons.loc[hit].to_numpy(), "value": value.to_numpy(),
             SUMMARY: reason,
@@ -197,7 +197,7 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
     (retention_lib.data.cross_row).
     """
     table: Table = TABLES[source.table]
-    report = TableReport(source.table, str(source.path), len(raw))
+    report = TableReport(source.table, source.origin, len(raw))
     present = {}
     for col in table.columns:
         client = source.client_column(col.name)
@@ -207,12 +207,12 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
             # An optional column the config maps explicitly is expected too: a typo in the
             # mapping must not silently lose, say, every discount.
             what = "required column" if col.required else "column mapped in the config,"
-            raise ValidationError(source.path, col.name, "missing_column",
+            raise ValidationError(source.origin, col.name, "missing_column",
                                   f"{what} '{client}' not found; the file has "
                                   f"{list(map(str, raw.columns))}")
     report.ignored_columns = [str(c) for c in raw.columns if c not in present.values()]
     if raw.empty and source.table == "transactions":
-        raise ValidationError(source.path, None, "empty_table", "the file has no rows")
+        raise ValidationError(source.origin, None, "empty_table", "the file has no rows")
 
     frame = raw[list(present.values())].copy()
     frame.columns = list(present)
@@ -287,7 +287,7 @@ def _check_column(check: _Checker, col: Column, source: TableSource, now, limit)
         try:
             parsed = _parse_time(series, source.timestamp_format)
         except ValueError as exc:  # e.g. "+08:00" on some values and "Z" on others
-            raise ValidationError(source.path, name, "mixed_timezones",
+            raise ValidationError(source.origin, name, "mixed_timezones",
                                   f"{name} mixes UTC offsets (or offsets and none), so its "
                                   "values are not on one local clock; give every value the "
                                   f"same offset or none ({exc})",

@@ -297,6 +297,21 @@ def test_the_engine_and_the_store_are_configured_and_checked(tmp_path, monkeypat
         plain.on_engine("polars")
 
 
+def test_a_source_is_a_file_or_a_table_the_engine_has(tmp_path):
+    cfg = load_config(write(tmp_path, "tables: {transactions: {table: dw.pos_lines, columns: {amount: 金额}}}\n"
+                                      "engine: {attach: {dw: lake/warehouse.duckdb}}\n"))
+    source = cfg.tables["transactions"]
+    assert (source.path, source.engine_table, source.origin) == (None, "dw.pos_lines", "engine table dw.pos_lines")
+    assert cfg.engine.attach == (("dw", str((tmp_path / "lake" / "warehouse.duckdb").resolve())),)
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "tables:\n  transactions: {table: dw.pos_lines, path: t.csv}\n"
+                                    "  customers: {table: 'dw.people; DROP'}\nengine: {attach: [dw]}\n", name="bad.yml"))
+    text = str(err.value)
+    assert "'tables.transactions' needs a 'path'" in text and "or a 'table'" in text and "not both" in text
+    assert "'tables.customers.table' must be a table name or database.table" in text
+    assert "'engine.attach' must map a name to a DuckDB database file" in text
+
+
 def test_retention_run_takes_the_engine(capsys):
     with pytest.raises(SystemExit):
         cli.main(["run", "--help"])

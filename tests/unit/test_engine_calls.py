@@ -130,3 +130,88 @@ def test_release_closes_the_process_connections(tmp_path):
     engine.release()
     second = engine.connect(Engine(), tmp_path)
     assert second is not first and int(second.execute(ibis.memtable(LINES).count())) == len(LINES)
+
+
+# ------------------------------------------------------------------ the analytics' calls, on each backend
+MEMBER_BASKETS = pd.DataFrame({
+    "basket_id": [f"B{i}" for i in range(8)],
+    "customer_id": ["C1", "C1", "C1", "C2", "C2", None, "C3", "C1"],
+    "store_id": ["S1", "S2", "S1", "S2", "S2", "S1", "S1", "S2"],
+    "timestamp": pd.to_datetime(["2024-01-03 10:00", "2024-01-03 18:00", "2024-02-20 09:00", "2024-01-15 12:00",
+                                 "2024-03-28 12:00", "2024-02-01 08:00", "2024-03-30 16:00", "2024-03-31 11:00"]),
+    "amount": [10.1, 0.2, 30.0, 7.5, -2.0, 4.0, 12.0, 5.55],
+    "is_member": [True, True, True, True, True, False, True, True],
+})
+
+
+@pytest.fixture(scope="module")
+def baskets_file(tmp_path_factory):
+    b = MEMBER_BASKETS.assign(date=MEMBER_BASKETS["timestamp"].dt.normalize(), is_purchase=MEMBER_BASKETS["amount"] > 0)
+    path = tmp_path_factory.mktemp("baskets") / "baskets.parquet"
+    b.to_parquet(path, index=False, coerce_timestamps="us")
+    return path
+
+
+def test_windows_date_arithmetic_and_exact_statistics(con, baskets_file):
+    """lag/lead over a partition, date differences and intervals, median, a filtered distinct count,
+    greatest(), decimal products (aggregate.money_stats) and week truncation."""
+    from ibis import _
+
+    days = aggregate.member_purchase_days(engine.scan(con, [baskets_file]))
+    by_member = {"group_by": "customer_id", "order_by": "d"}
+    gaps = days.mutate(gap=days.d.delta(days.d.lag().over(**by_member), unit="day"),
+                       nxt=days.d.lead().over(**by_member), later=days.d + ibis.interval(days=30))
+    per = gaps.group_by("customer_id").aggregate(
+        median_gap=_.gap.median().cast("float64"), long_gaps=_.d.nunique(where=_.gap > 40),
+        last_next=_.nxt.max(), latest=ibis.greatest(_.later.max(), ibis.date("2024-04-15")),
+        week=_.d.cast("timestamp").truncate("W").min(), **aggregate.money_stats(_.gap.cast("float64"), _.gap > 0))
+    out = con.to_pyarrow(per.order_by("customer_id")).to_pandas().set_index("customer_id")
+    # C1 buys on 2024-01-03 (twice), 02-20 and 03-31: gaps of 48 and 40 days
+    assert out.loc["C1", "median_gap"] == 44.0 and out.loc["C1", "long_gaps"] == 1
+    assert (out.loc["C1", "n"], out.loc["C1", "mean"], out.loc["C1", "var"]) == (2, 44.0, 32.0)
+    assert pd.Timestamp(out.loc["C1", "last_next"]) == pd.Timestamp("2024-03-31")
+    assert pd.Timestamp(out.loc["C1", "week"]) == pd.Timestamp("2024-01-01")    # the Monday before 01-03
+    assert pd.Timestamp(out.loc["C3", "latest"]) == pd.Timestamp("2024-04-29")  # 03-30 + 30 days
+    assert out.loc["C2", "n"] == 0 and pd.isna(out.loc["C2", "mean"]) and pd.isna(out.loc["C2", "var"])
+
+
+def test_the_analytics_give_duckdbs_numbers_on_every_backend(con, baskets_file):
+    """Member counts (range joins, unions, ranked home stores), money by month, the lapse gaps, cohorts,
+    RFM, early-warning behaviour and the customer summary (Spark: the portable expression, DuckDB: the
+    purchase-period bitmaps), on the backend against DuckDB over the same baskets as a frame."""
+    from retention_lib.analytics import cohorts, early_warning, kpis, segments, store_pages
+    from retention_lib.models.summary import summarise
+
+    frame = pd.read_parquet(baskets_file)
+    table = engine.scan(con, [baskets_file])
+    end = pd.Timestamp("2024-04-01")
+    pd.testing.assert_frame_equal(kpis.monthly_kpis(table, 30), kpis.monthly_kpis(frame, 30))
+    assert sorted(kpis.purchase_gaps(table)) == sorted(kpis.purchase_gaps(frame)) == [40.0, 48.0]
+    pd.testing.assert_frame_equal(cohorts.cohort_retention(table, end)[0], cohorts.cohort_retention(frame, end)[0])
+    pd.testing.assert_frame_equal(segments.rfm_table(table, end), segments.rfm_table(frame, end))
+    pd.testing.assert_frame_equal(early_warning.behaviour(table, end), early_warning.behaviour(frame, end))
+    pd.testing.assert_series_equal(store_pages.home_stores(table, "2024-03"), store_pages.home_stores(frame, "2024-03"))
+    purchases = table.filter(table.is_member & table.is_purchase)
+    pd.testing.assert_frame_equal(summarise(purchases, freq="D", multiplier=7),
+                                  summarise(frame[frame["is_member"] & frame["is_purchase"]], freq="D", multiplier=7))
+
+
+def test_a_table_the_engine_has_is_read_fingerprinted_and_batched(con, lines_files):
+    """A source `{table: dw.pos_lines}`: the metastore's table on Spark, a schema's on DuckDB."""
+    if con.name == "duckdb":
+        con.raw_sql("CREATE SCHEMA IF NOT EXISTS dw")
+    else:
+        con.create_database("dw", force=True)
+    con.create_table("pos_lines", engine.scan(con, lines_files), database="dw", overwrite=True)
+    table = engine.source_table(con, "dw.pos_lines")
+    print_ = engine.table_fingerprint(con, table)
+    assert print_["rows"] == len(LINES)
+    batches = list(engine.source_batches(con, table, 4))
+    assert [len(b) for b in batches] == [4, 2]
+    frame = pd.concat(batches, ignore_index=True)
+    assert frame["basket_id"].tolist() == sorted(LINES["basket_id"])            # in the order of the columns
+    assert frame["customer_id"].isna().sum() == 1                              # a missing id stays missing
+    with pytest.raises(engine.EngineUnavailable, match="no table dw.nowhere"):
+        engine.source_table(con, "dw.nowhere")
+    changed = engine.scan(con, lines_files).mutate(amount=ibis._.amount + 1)
+    assert engine.table_fingerprint(con, changed)["sha256"] != print_["sha256"]

@@ -162,3 +162,49 @@ def test_a_long_file_says_how_far_validation_got(source, monkeypatch):
     read = [min(r, len(lines)) for r in range(2000, len(lines) + 2000, 2000)]   # rows read after each chunk
     assert progress == [r for before, r in zip([0] + read, read) if r // 5000 > before // 5000]
     assert len(progress) == len(lines) // 5000
+
+
+def test_a_table_the_engine_already_has_is_a_source_like_a_file(source, tmp_path):
+    """`tables.transactions: {table: dw.pos_lines}` (here a DuckDB warehouse the config attaches; on Spark,
+    the metastore's table): the same validated rows as the file, with Chinese client columns; revalidated
+    only when the table changes, and a faulty row goes to the rejects naming the table and its row."""
+    import duckdb
+
+    cfg, lines = source
+    client = {"customer_id": "会员号", "basket_id": "小票号", "timestamp": "交易时间", "amount": "金额"}
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as db:
+        db.register("lines", lines.rename(columns=client))
+        db.execute("CREATE TABLE pos_lines AS SELECT * FROM lines")
+    mapping = ", ".join(f"{ours}: {theirs}" for ours, theirs in client.items())
+    yml = tmp_path / "warehouse.yml"
+    yml.write_text("name: Warehouse\nsource: files\ncurrency: CNY\nstore: wstore\n"
+                   "engine: {attach: {dw: warehouse.duckdb}}\n"
+                   f"tables:\n  transactions: {{table: dw.pos_lines, columns: {{{mapping}}}}}\n"
+                   "  customers: {path: files/customers.csv}\n", encoding="utf-8")
+    from_table = load_config(yml)
+    assert from_table.tables["transactions"].origin == "engine table dw.pos_lines"
+    current, said = _said(from_table)
+    assert said.count("console.store.validating_table") == 1
+    reference, _ = _said(cfg)
+
+    def rows(cfg_, current_):   # the table's rows are numbered in its own order: compare them as a set
+        frame = pd.concat([pd.read_parquet(cfg_.store_dir / p["file"]) for p in current_["tables"]["transactions"]
+                           ["partitions"]]).drop(columns=validated.ROW, errors="ignore")
+        return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(rows(from_table, current), rows(cfg, reference))
+    assert [p["sha256"] for p in current["baskets"]["partitions"]] == \
+        [p["sha256"] for p in reference["baskets"]["partitions"]]        # netted to the same bytes
+    _, said = _said(from_table)
+    assert "console.store.validating_table" not in said and said.count("console.store.unchanged") == 2
+
+    from retention_lib.data import engine
+    engine.release()   # the warehouse is attached read-only: the client's own process writes to it
+    with duckdb.connect(str(warehouse)) as db:
+        db.execute(f"UPDATE pos_lines SET 金额 = NULL WHERE 小票号 = '{lines['basket_id'].iloc[0]}'")
+    changed, said = _said(from_table)
+    assert said.count("console.store.validating_table") == 1
+    rejects = store.read_rejects(store.snapshot(changed, from_table.store_dir, pd.Period("2024-12", "M")))
+    bad = rejects[rejects["table"] == "transactions"]
+    assert len(bad) >= 1 and set(bad["file"]) == {"engine table dw.pos_lines"} and set(bad["column"]) == {"amount"}

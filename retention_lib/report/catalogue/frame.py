@@ -46,6 +46,7 @@ MESSAGES: dict[str, str] = {
     "console.loading": "Loading and validating {name} ({file})",
     "console.store.unchanged": "{table}: {file} unchanged since it was validated; the data store's copy is used",
     "console.store.validating": "{table}: validating {file} ({mb:num1} MB) ...",
+    "console.store.validating_table": "{table}: validating the engine's table {source} ({rows:count} rows) ...",
     "console.store.progress": "{table}: {rows:count} rows read and checked ({seconds:num1} s) ...",
     "console.store.validated": "{table}: {kept:count} rows kept, {rejected:count} set aside, in {seconds:num1} s",
     "console.store.netting": "Netting lines into baskets on {engine} ...",
