@@ -165,5 +165,6 @@ PERSONAL_COLUMNS = ("name", "phone")
 
 
 # The time column that decides which month a row belongs to (the data store's partitions, a month's cut).
+NO_MONTH = "none"   # the partition of rows without a time (a member without a join date)
 TIME_COLUMN = {"transactions": "timestamp", "customers": "join_date", "surveys": "submitted_at",
                "complaints": "opened_at", "campaigns": "sent_at", "baskets": "timestamp"}

@@ -164,17 +164,20 @@ def scan_folder(con, folder: Path):
 
 
 def scan(con, files: list[Path]):
-    """One table over Parquet files with one schema, in their order (DuckDB reads the list in one scan;
-    Spark's reader takes one path, so its files are a union).
+    """One table over Parquet files with one schema (DuckDB and Spark each read the list in one scan;
+    Ibis' Spark reader takes one path, so Spark's own reader makes a view of them all, named by them:
+    a union of a hundred month files would make every plan a hundred scans long).
 
     Scans read Parquet, never `ibis.memtable` of a DataFrame on Spark: pyspark 4.0 turns pandas 3's
     missing strings into the text "NaN" there (a member id "NaN" instead of a non-member basket)."""
     if not files:
         raise ValueError("no Parquet files to scan")
+    paths = [str(f) for f in files]
     if con.name == "duckdb":
-        return con.read_parquet([str(f) for f in files])
-    parts = [con.read_parquet(str(f)) for f in files]
-    return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+        return con.read_parquet(paths)
+    name = "scan_" + hashlib.sha256("\n".join(paths).encode()).hexdigest()[:16]
+    con._session.read.parquet(*paths).createOrReplaceTempView(name)
+    return con.table(name)
 
 
 def source_table(con, name: str):

@@ -30,11 +30,12 @@ from importlib.metadata import version
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from retention_lib.core.config import Config
 from retention_lib.core.messages import Message
-from retention_lib.core.schema import TIME_COLUMN
+from retention_lib.core.schema import NO_MONTH, TIME_COLUMN
 from retention_lib.data import aggregate, engine
 from retention_lib.data.loading import data_end_of
 from retention_lib.data.validated import validate_file
@@ -42,7 +43,6 @@ from retention_lib.data.sources import ensure_source_files
 from retention_lib.data.validation import REJECT_COLUMNS, ROW, ValidationError
 
 FORMAT = 1            # the store's layout; a change revalidates every table
-NO_MONTH = "none"
 CURRENT = "current.json"
 # Timestamps in microseconds: Spark reads no nanosecond Parquet, and no till records finer than that.
 PARQUET = {"compression": "zstd", "coerce_timestamps": "us", "allow_truncated_timestamps": True}
@@ -127,6 +127,21 @@ def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema
     return parts or [_write_month(root, name, NO_MONTH, schema.empty_table())]   # no rows: its columns are kept
 
 
+def _write_validated_months(root: Path, name: str, checked) -> list[dict]:
+    """The kept rows of each month as its content-named file: the month's chunk files as validation
+    wrote them (in file order), less the rows the engine set aside for comparing rows."""
+    dropped = pa.array(checked.rejects["row"].astype("int64").unique()) if len(checked.rejects) else None
+    parts = []
+    for month, files in sorted(checked.months.items()):
+        rows = pa.concat_tables([pq.read_table(f) for f in files])
+        if dropped is not None:
+            rows = rows.filter(pc.invert(pc.is_in(rows[ROW], value_set=dropped)))
+        if rows.num_rows:
+            parts.append(_write_month(root, name, month, rows.select(checked.schema.names).cast(checked.schema)
+                                      .combine_chunks()))
+    return parts or [_write_month(root, name, NO_MONTH, checked.schema.empty_table())]   # its columns are kept
+
+
 def _write_rejects(root: Path, name: str, rejects: pd.DataFrame) -> str | None:
     if rejects.empty:
         return None
@@ -195,7 +210,7 @@ def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Messa
             try:
                 con = engine.connect(cfg.engine, root / ".spill")
                 checked = validate_file(cfg, name, end, work, con, say)
-                parts = _write_engine_partitions(con, checked.rows, root, name, checked.schema, [ROW])
+                parts = _write_validated_months(root, name, checked)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
             report = checked.report

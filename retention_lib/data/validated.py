@@ -18,11 +18,12 @@ from pathlib import Path
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from retention_lib.core.config import Config
 from retention_lib.core.messages import Message
-from retention_lib.core.schema import BOOL, DATE, INTEGER, MONEY, NUMBER, TABLES, TIMESTAMP
+from retention_lib.core.schema import BOOL, DATE, INTEGER, MONEY, NO_MONTH, NUMBER, TABLES, TIME_COLUMN, TIMESTAMP
 from retention_lib.data import engine
 from retention_lib.data.readers import iter_raw, read_raw
 from retention_lib.data.validation import (REJECT_COLUMNS, ROW, SHOW_ROWS, SUMMARY, TableReport,
@@ -40,6 +41,7 @@ class Validated:
     schema: pa.Schema          # of the kept rows, without ROW (pandas' dtypes in its metadata)
     rejects: pd.DataFrame
     report: TableReport
+    months: dict[str, list[Path]]   # the rows that passed the one-row rules, by month, in file order (with ROW)
 
 
 def _schema(name: str, columns: list[str], pandas_meta: dict | None) -> pa.Schema:
@@ -83,34 +85,78 @@ def _raw_chunks(source, con):
     return (con.to_pyarrow(table.limit(0)).to_pandas(), 1) if first is None else first, chunks
 
 
+class _MonthFiles:
+    """Where the rows that pass the one-row rules go: one Parquet file per month, a row group per chunk, so
+    each month's rows stay in file order; a chunk without rows goes to a file of its own (the engine still
+    reads its columns)."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.writers, self.files = folder, {}, {}
+
+    def write(self, month: str | None, rows: pa.Table) -> None:
+        if month not in self.writers:
+            self.files[month] = self.folder / f"month={month or 'empty'}.parquet"
+            self.writers[month] = pq.ParquetWriter(self.files[month], rows.schema, compression="zstd")
+        self.writers[month].write_table(rows)
+
+    @property
+    def months(self) -> dict[str, list[Path]]:
+        return {m: [f] for m, f in self.files.items() if m is not None}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for writer in self.writers.values():
+            writer.close()
+
+
+def _by_month(rows: pa.Table, column: str | None):
+    """(month, its rows) of a chunk, months as YYYY-MM (NO_MONTH without a time), each in file order;
+    a chunk without rows is (None, it)."""
+    if not rows.num_rows:
+        yield None, rows
+        return
+    if column not in rows.column_names:
+        yield NO_MONTH, rows
+        return
+    keys = pc.fill_null(pc.strftime(rows[column], format="%Y-%m"), NO_MONTH)
+    order = pc.sort_indices(keys)   # a stable sort: rows of a month keep their order
+    rows, at = rows.take(order), 0
+    for month, n in sorted((v["values"], v["counts"]) for v in pc.value_counts(keys).to_pylist()):
+        yield month, rows.slice(at, n)
+        at += n
+
+
 def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con, say):
-    """Validate each chunk's rows and write the kept ones as Parquet; (files, schema, rejects, report).
+    """Validate each chunk's rows and write the kept ones by month; (files, months, schema, rejects, report).
     Every PROGRESS_ROWS rows it says how far it got, so a long file does not look frozen."""
     source = cfg.tables[name]
     started = time.monotonic()
-    files, rejects, report, schema = [], [], None, None
+    rejects, report, schema = [], None, None
     first, chunks = _raw_chunks(source, con)
-    for i, (raw, first_row) in enumerate(itertools.chain([first], chunks)):
-        clean, rej, part = validate_table(raw, source, first_row, now=end, max_reject_share=math.inf,
-                                          null_ids=cfg.setting("null_customer_ids"), whole=False)
-        del raw
-        if schema is None:
-            columns = [c for c in clean.columns if c != ROW]
-            meta = pa.Table.from_pandas(clean[columns].head(0), preserve_index=False).schema.metadata
-            schema = _schema(name, columns, meta)
-        file = folder / f"chunk-{i:05d}.parquet"
-        rows = pa.Table.from_pandas(clean, preserve_index=False)
-        rows = rows.select(schema.names + [ROW]).cast(schema.append(pa.field(ROW, pa.int64())))
-        pq.write_table(rows, file, compression="zstd")
-        files.append(file)
-        rejects.append(rej)
-        report = _merge(report, part)
-        if report.rows_read // PROGRESS_ROWS > (report.rows_read - part.rows_read) // PROGRESS_ROWS:
-            say(Message("console.store.progress", table=name, rows=report.rows_read,
-                        seconds=time.monotonic() - started))
+    with _MonthFiles(folder) as out:
+        for raw, first_row in itertools.chain([first], chunks):
+            clean, rej, part = validate_table(raw, source, first_row, now=end, max_reject_share=math.inf,
+                                              null_ids=cfg.setting("null_customer_ids"), whole=False)
+            del raw
+            if schema is None:
+                columns = [c for c in clean.columns if c != ROW]
+                meta = pa.Table.from_pandas(clean[columns].head(0), preserve_index=False).schema.metadata
+                schema = _schema(name, columns, meta)
+            rows = pa.Table.from_pandas(clean, preserve_index=False)
+            rows = rows.select(schema.names + [ROW]).cast(schema.append(pa.field(ROW, pa.int64())))
+            for month, part_rows in _by_month(rows, TIME_COLUMN.get(name)):
+                out.write(month, part_rows)
+            rejects.append(rej)
+            report = _merge(report, part)
+            if report.rows_read // PROGRESS_ROWS > (report.rows_read - part.rows_read) // PROGRESS_ROWS:
+                say(Message("console.store.progress", table=name, rows=report.rows_read,
+                            seconds=time.monotonic() - started))
     frames = [r for r in rejects if len(r)]
     rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
-    return files, schema.remove_metadata().with_metadata(schema.metadata), rejects, report
+    return list(out.files.values()), out.months, schema.remove_metadata().with_metadata(schema.metadata), \
+        rejects, report
 
 
 def _rejected(con, rows, source, column: str | None, rule: str, reason: str) -> pd.DataFrame:
@@ -193,7 +239,7 @@ def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=N
     source = cfg.tables[name]
     folder.mkdir(parents=True, exist_ok=True)
     con = con or engine.connect(cfg.engine, folder / ".spill")
-    files, schema, rejects, report = _chunks(cfg, name, end, folder, con, say or (lambda message: None))
+    files, months, schema, rejects, report = _chunks(cfg, name, end, folder, con, say or (lambda message: None))
     if name == "transactions" and report.rows_read == 0:
         raise ValidationError(source.origin, None, "empty_table", "the file has no rows")
     rows, found = _across_rows(con, engine.scan(con, files), name, source, folder)
@@ -205,7 +251,7 @@ def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=N
             report.rejected_by_rule[rule] = report.rejected_by_rule.get(rule, 0) + len(r)
     report.rows_kept = report.rows_read - len(rejects)
     _enforce_shares(rejects, report, source, cfg.max_reject_share)
-    return Validated(rows, schema, rejects.drop(columns=SUMMARY, errors="ignore"), report)
+    return Validated(rows, schema, rejects.drop(columns=SUMMARY, errors="ignore"), report, months)
 
 
 def to_frame(con, validated: Validated) -> pd.DataFrame:

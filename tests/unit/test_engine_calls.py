@@ -202,8 +202,9 @@ def test_a_table_the_engine_has_is_read_fingerprinted_and_batched(con, lines_fil
         con.raw_sql("CREATE SCHEMA IF NOT EXISTS dw")
     else:
         con.create_database("dw", force=True)
-    con.create_table("pos_lines", engine.scan(con, lines_files), database="dw", overwrite=True)
-    table = engine.source_table(con, "dw.pos_lines")
+    name = f"pos_lines_{uuid.uuid4().hex[:8]}"   # Spark keeps a managed table's files after its session
+    con.create_table(name, engine.scan(con, lines_files), database="dw")
+    table = engine.source_table(con, f"dw.{name}")
     print_ = engine.table_fingerprint(con, table)
     assert print_["rows"] == len(LINES)
     batches = list(engine.source_batches(con, table, 4))
@@ -215,3 +216,4 @@ def test_a_table_the_engine_has_is_read_fingerprinted_and_batched(con, lines_fil
         engine.source_table(con, "dw.nowhere")
     changed = engine.scan(con, lines_files).mutate(amount=ibis._.amount + 1)
     assert engine.table_fingerprint(con, changed)["sha256"] != print_["sha256"]
+    con.drop_table(name, database="dw")
