@@ -35,8 +35,9 @@ install: $(STAMP) $(MO)
 report: $(STAMP) $(MO)
 	$(BIN)/retention run --if-missing $(ARGS) || [ $$? -eq 5 ]
 
+# Test files spread over the cores (pytest-xdist), each file's tests on one worker so module fixtures run once.
 test: $(SPARK_STAMP) $(MO)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The unit tier only, without the slow tests: under a minute.
 test-fast: $(STAMP) $(MO)

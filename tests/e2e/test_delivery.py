@@ -1,15 +1,19 @@
 """The monthly email end to end: a real SMTP server, a failed send kept in the outbox and
-sent again, and privacy: no customer or secret in anything that leaves or is written."""
+sent again, and privacy: no customer or secret in anything that leaves or is written. The same two
+months carry the prediction ledger: forecasts stored by one are scored by the next."""
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import PASSWORD, USER, write_demo_config
 
+from retention_lib.analytics import ledger
 from retention_lib.delivery.smtp import read_eml
 from retention_lib.app.pipeline import RunFailed, notebooks, run_month
 
@@ -30,8 +34,15 @@ def smtp_env(port, bundle, password):
 
 
 def test_failed_send_is_kept_then_sent_and_nothing_private_leaves(small_config, smtp_server, tmp_path):
+    """Two consecutive months: December (in-process) leaves forecasts in the ledger; January, run as cron
+    runs it with the wrong SMTP password, is published with its email waiting, scores December's
+    forecasts against what members did, and `retention send` delivers the email."""
     inbox, port, bundle = smtp_server
     reports = tmp_path / "reports"
+    run_month(small_config, "2024-12", reports_dir=reports, progress=lambda s: None)
+    book = ledger.ledger_path(reports, small_config.stem)
+    stored = ledger.read(book)
+    assert set(stored["for_month"]) == {"2025-01"} and np.isfinite(stored["expected_purchases"]).all()
     first = retention("run", "--config", str(small_config), "--reports-dir", str(reports), "--month", "2025-01",
                       "--email", "manager@example.com", "--email", "owner@example.com",
                       env=smtp_env(port, bundle, "not-the-password"))
@@ -41,6 +52,7 @@ def test_failed_send_is_kept_then_sent_and_nothing_private_leaves(small_config, 
     assert (month / "report.html").exists()  # the report is published; only the email waits
     [waiting] = list((month / "outbox").glob("*.eml"))
     assert not inbox.messages
+    _ledger_scores_the_forecasts(small_config, reports, book, stored)
 
     again = retention("send", "--month", "2025-01", "--reports-dir", str(reports),
                       env=smtp_env(port, bundle, PASSWORD))
@@ -70,6 +82,21 @@ def test_failed_send_is_kept_then_sent_and_nothing_private_leaves(small_config, 
             assert secret not in path.read_bytes(), f"SMTP password written to {path}"
     for stream in (first.stdout, first.stderr, again.stdout, again.stderr):
         assert PASSWORD not in stream and "not-the-password" not in stream
+
+
+def _ledger_scores_the_forecasts(small_config, reports, book, stored):
+    """January's track record: December's forecasts against January's purchase days, from the lines."""
+    assert set(ledger.read(book)["for_month"]) == {"2025-01", "2025-02"}
+    summary = json.loads((reports / "2025-01" / "artifacts" / "actions_summary.json").read_text())
+    [row] = summary["track_record"]
+    assert row["for_month"] == "2025-01" and row["made_in"] == "2024-12"
+    lines = pd.read_parquet(small_config.parent / "store" / "transactions.parquet")
+    jan = lines[lines["customer_id"].isin(stored["customer_id"]) & (lines["timestamp"].dt.strftime("%Y-%m") == "2025-01")]
+    by_basket = jan.groupby("basket_id").agg(customer_id=("customer_id", "first"), amount=("amount", "sum"),
+                                             day=("timestamp", lambda t: t.min().normalize()))
+    days = by_basket[by_basket["amount"] > 0].drop_duplicates(["customer_id", "day"])
+    assert row["actual_purchases"] == len(days)
+    assert row["predicted_purchases"] == pytest.approx(row["actual_purchases"], rel=0.25)
 
 
 def test_no_smtp_writes_the_outbox_and_says_so(published):
