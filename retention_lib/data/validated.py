@@ -120,11 +120,14 @@ def _by_month(rows: pa.Table, column: str | None):
     if column not in rows.column_names:
         yield NO_MONTH, rows
         return
-    keys = pc.fill_null(pc.strftime(rows[column], format="%Y-%m"), NO_MONTH)
-    order = pc.sort_indices(keys)   # a stable sort: rows of a month keep their order
-    rows, at = rows.take(order), 0
-    for month, n in sorted((v["values"], v["counts"]) for v in pc.value_counts(keys).to_pylist()):
-        yield month, rows.slice(at, n)
+    time = rows[column]
+    keys = pc.fill_null(pc.add(pc.multiply(pc.year(time), 100), pc.month(time)), 0)   # YYYYMM; 0: no time
+    counts = sorted((v["values"], v["counts"]) for v in pc.value_counts(keys).to_pylist())
+    if len(counts) > 1:   # an export in time order has one or two months a chunk: most chunks need no sort
+        rows = rows.take(pc.sort_indices(keys))   # a stable sort: rows of a month keep their order
+    at = 0
+    for key, n in counts:
+        yield (f"{key // 100:04d}-{key % 100:02d}" if key else NO_MONTH), rows.slice(at, n)
         at += n
 
 
