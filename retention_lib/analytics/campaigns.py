@@ -24,7 +24,7 @@ from ibis import _
 from retention_lib.core.settings import DEFAULTS
 from retention_lib.core.stats import newcombe, welch
 from retention_lib.data import engine
-from retention_lib.data.aggregate import money, time_span
+from retention_lib.data.aggregate import member_purchases, money, time_span
 
 MEASURES = ("reactivated", "visits", "spend")
 REVENUE = "incremental revenue"
@@ -69,14 +69,9 @@ def _difference(a: pd.DataFrame, b: pd.DataFrame, measure: str) -> tuple[float, 
     return w.difference, w.lo, w.hi
 
 
-def _member_purchases(baskets):
-    b = engine.as_table(baskets)
-    return b.filter(b.is_member & b.is_purchase & b.customer_id.notnull())
-
-
 def outcomes(targets: pd.DataFrame, baskets, window_weeks: int) -> pd.DataFrame:
     """Per targeted member: reactivated, visits and spend (exact) in [sent_at, sent_at + window)."""
-    bought = _member_purchases(baskets)
+    bought = member_purchases(baskets)
     # ids and send times only: no missing text goes into the engine (see engine.scan)
     sends = ibis.memtable(pd.DataFrame({"customer_id": targets["customer_id"].astype(str).to_numpy(),
                                         "sent_at": pd.to_datetime(targets["sent_at"]).astype("datetime64[us]")}))
@@ -150,7 +145,7 @@ def targeted_vs_untargeted(campaigns: pd.DataFrame, baskets, as_of: pd.Timestamp
     untargeted members who bought in the 8 weeks before the send. Targeting was not random, so
     the difference describes who was chosen as much as what the campaign did: it is not an effect."""
     rows = []
-    bought = _member_purchases(baskets)
+    bought = member_purchases(baskets)
     con = engine.backend_of(bought)
     start = data_start(baskets) if start is None else start
     for cid, ctype, group in _sends(campaigns):

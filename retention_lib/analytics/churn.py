@@ -29,7 +29,7 @@ from ibis import _
 from retention_lib.models import btyd
 from retention_lib.analytics import ledger
 from retention_lib.data import engine
-from retention_lib.data.aggregate import member_purchase_days, time_span
+from retention_lib.data.aggregate import member_purchase_days, member_purchases, time_span
 from retention_lib.models.backtest import Backtest, compare_models
 from retention_lib.models.clv import WEEKS_PER_MONTH
 from retention_lib.core.conditions import DataCondition
@@ -49,8 +49,7 @@ MIN_BACKTEST_CALIBRATION_MONTHS = 3
 
 def purchases(run: Run):
     """Member baskets that are purchases (net amount > 0), up to the month's end, on the run's engine."""
-    b = engine.run_table(run, "baskets")
-    return b.filter(b.is_member & b.is_purchase).select("customer_id", "timestamp", "amount")
+    return member_purchases(engine.run_table(run, "baskets")).select("customer_id", "timestamp", "amount")
 
 
 def month_summary(run: Run, end: pd.Timestamp | None = None) -> pd.DataFrame:

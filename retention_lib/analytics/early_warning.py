@@ -39,7 +39,7 @@ from ibis import _
 from scipy import stats
 
 from retention_lib.data import engine
-from retention_lib.data.aggregate import money, money_stats, time_span
+from retention_lib.data.aggregate import member_purchases, money, money_stats, time_span
 from retention_lib.core.messages import Message, render
 from retention_lib.core.run import Run
 from retention_lib.core.spreadsheets import write_csv
@@ -120,8 +120,8 @@ def behaviour(baskets, end: pd.Timestamp, recent_weeks: int = RECENT_WEEKS,
     end = pd.Timestamp(end).normalize()
     recent_start = end - pd.Timedelta(weeks=recent_weeks)
     baseline_start = recent_start - pd.Timedelta(weeks=baseline_weeks)
-    b = engine.as_table(baskets)
-    b = b.filter(b.is_member & b.is_purchase & b.customer_id.notnull() & (b.date < end.to_pydatetime()))
+    b = member_purchases(baskets)
+    b = b.filter(b.date < end.to_pydatetime())
     days = b.mutate(d=b.date.cast("date")).group_by(["customer_id", "d"]).aggregate(spend=money(_.amount).sum())
     firsts = days.group_by("customer_id").aggregate(first_purchase=_.d.min(), last_purchase=_.d.max())
     j = firsts.filter(firsts.last_purchase >= baseline_start.date()).join(days, "customer_id")

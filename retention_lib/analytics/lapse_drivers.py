@@ -35,7 +35,7 @@ import pandas as pd
 from ibis import _
 
 from retention_lib.data import engine
-from retention_lib.data.aggregate import money, time_span
+from retention_lib.data.aggregate import member_purchases, money, time_span
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.core.schema import substituted
@@ -76,8 +76,8 @@ def comparison_groups(baskets, end: pd.Timestamp, lapse_days: int,
     data_start = time_span(b)[0].normalize()
     window_start = max(end - pd.DateOffset(months=window_months), data_start)
     cutoff = last_day - pd.Timedelta(days=lapse_days)
-    p = b.filter(b.is_member & b.is_purchase & (b.date >= window_start.to_pydatetime())
-                 & (b.date <= last_day.to_pydatetime()))
+    p = member_purchases(b)
+    p = p.filter((p.date >= window_start.to_pydatetime()) & (p.date <= last_day.to_pydatetime()))
     g = p.group_by("customer_id").aggregate(first=_.date.min(), last=_.date.max())
     g = g.filter(g.first <= cutoff.to_pydatetime()).select("customer_id", lapsed=_.last <= cutoff.to_pydatetime())
     lapsed = engine.backend_of(b).to_pyarrow(g).to_pandas().set_index("customer_id")["lapsed"].sort_index()
@@ -137,8 +137,9 @@ def features(baskets, groups: Groups, lines=None, customers: pd.DataFrame | None
     # the compared members' ids only: no missing text goes into the engine (see engine.scan)
     members = ibis.memtable(pd.DataFrame({"customer_id": ids.astype(str).to_numpy()}))
     b = engine.as_table(baskets)
-    window = b.filter(b.is_member & b.is_purchase & (b.timestamp >= start.to_pydatetime())
-                      & (b.timestamp < end.to_pydatetime())).semi_join(members, "customer_id")
+    bought = member_purchases(b)
+    window = bought.filter((bought.timestamp >= start.to_pydatetime())
+                           & (bought.timestamp < end.to_pydatetime())).semi_join(members, "customer_id")
     con = engine.backend_of(b)
     per = con.to_pyarrow(_basket_features(window)).to_pandas().set_index("customer_id").reindex(ids)
     home = con.to_pyarrow(_home_store(window)).to_pandas().set_index("customer_id")["store_id"].reindex(ids)

@@ -20,7 +20,7 @@ from ibis import _
 import pandas as pd
 
 from retention_lib.data import engine
-from retention_lib.data.aggregate import member_purchase_days, month_index
+from retention_lib.data.aggregate import member_purchase_days, member_purchases, month_index
 
 HOME_STORE_MONTHS = 12
 COUNTS = ("active_customers", "new_customers", "active_base_start", "retained_active", "lapsed_customers",
@@ -39,7 +39,7 @@ def home_stores_by_month(baskets, first: pd.Period, months: list[int] | int):
     last = max(months) if isinstance(months, list) else int(months)
     wanted = month_numbers(last) if not isinstance(months, list) else \
         ibis.memtable(pd.DataFrame({"k": sorted(months)}, dtype="int64"))
-    b = baskets.filter(baskets.is_member & baskets.is_purchase & baskets.customer_id.notnull())
+    b = member_purchases(baskets)
     b = b.mutate(v=month_index(b.date, first), store_id=b.store_id.cast("string"), day=b.date.cast("date"))
     visits = (b.filter((b.v >= 0) & (b.v <= last)).group_by(["customer_id", "store_id", "v"])
               .aggregate(n=_.count(), last_d=_.day.max()))

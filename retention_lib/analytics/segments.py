@@ -55,7 +55,7 @@ import pandas as pd
 
 from retention_lib.analytics import churn, kpis, value
 from retention_lib.data import engine
-from retention_lib.data.aggregate import money, time_span
+from retention_lib.data.aggregate import member_purchases, money, time_span
 from retention_lib.analytics.churn import LIKELY_LOST
 from retention_lib.models.clv import GammaGamma
 from retention_lib.core.messages import Message
@@ -81,8 +81,8 @@ def rfm_table(baskets, end: pd.Timestamp, window_days: int = RFM_WINDOW_DAYS) ->
     Ibis table (the run's, on its engine) or a frame."""
     end = pd.Timestamp(end).normalize()
     last_day, window_start = end - pd.Timedelta(days=1), (end - pd.Timedelta(days=window_days)).date()
-    b = engine.as_table(baskets)
-    b = b.filter(b.is_member & b.is_purchase & b.customer_id.notnull() & (b.date < end.to_pydatetime()))
+    b = member_purchases(baskets)
+    b = b.filter(b.date < end.to_pydatetime())
     b = b.mutate(d=b.date.cast("date"))
     recent = b.d >= window_start
     per = b.group_by("customer_id").aggregate(

@@ -21,7 +21,7 @@ import pandas as pd
 from ibis import _
 
 from retention_lib.data import engine
-from retention_lib.data.aggregate import money
+from retention_lib.data.aggregate import member_purchases, money
 from retention_lib.models.btyd import BTYDModel, ModelUnusable
 from retention_lib.models.clv import WEEKS_PER_MONTH, GammaGamma, clv, fit_gamma_gamma, monthly_rate
 from retention_lib.core.messages import Message
@@ -94,9 +94,8 @@ class ObservedSpend:
 
 def _member_days(baskets):
     """Each member's purchase days with the day's net spend (exact), as an Ibis table."""
-    b = engine.as_table(baskets)
-    b = b.filter(b.is_member & b.is_purchase & b.customer_id.notnull())
-    return b.mutate(day=b.date.cast("date")).group_by(["customer_id", "day"]).aggregate(spend=money(_.amount).sum())
+    return (member_purchases(baskets).mutate(day=_.date.cast("date")).group_by(["customer_id", "day"])
+            .aggregate(spend=money(_.amount).sum()))
 
 
 def spend_per_purchase_day(baskets, ids: pd.Index) -> pd.Series:

@@ -71,10 +71,17 @@ def time_span(table, column: str = "date") -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(span["first"]), pd.Timestamp(span["last"])
 
 
+def member_purchases(baskets):
+    """The baskets the customer models count, as an Ibis table: a member's, netting above zero.
+    `baskets` is an Ibis table (the run's, on its engine) or a frame."""
+    b = as_table(baskets)
+    return b.filter(b.is_member & b.is_purchase & b.customer_id.notnull())
+
+
 def member_purchase_days(baskets):
     """The distinct (customer_id, d) days on which a member made a purchase (a basket netting above
-    zero), from Ibis baskets: the days lapse, churn and the lapse rule's gaps are counted on."""
-    b = baskets.filter(baskets.is_member & baskets.is_purchase & baskets.customer_id.notnull())
+    zero): the days lapse, churn and the lapse rule's gaps are counted on."""
+    b = member_purchases(baskets)
     return b.select("customer_id", d=b.date.cast("date")).distinct()
 
 

@@ -132,8 +132,8 @@ def _write_validated_months(root: Path, name: str, checked) -> list[dict]:
     wrote them (in file order), less the rows the engine set aside for comparing rows."""
     dropped = pa.array(checked.rejects["row"].astype("int64").unique()) if len(checked.rejects) else None
     parts = []
-    for month, files in sorted(checked.months.items()):
-        rows = pa.concat_tables([pq.read_table(f) for f in files])
+    for month, file in sorted(checked.months.items()):
+        rows = pq.read_table(file)
         if dropped is not None:
             rows = rows.filter(pc.invert(pc.is_in(rows[ROW], value_set=dropped)))
         if rows.num_rows:

@@ -41,7 +41,7 @@ class Validated:
     schema: pa.Schema          # of the kept rows, without ROW (pandas' dtypes in its metadata)
     rejects: pd.DataFrame
     report: TableReport
-    months: dict[str, list[Path]]   # the rows that passed the one-row rules, by month, in file order (with ROW)
+    months: dict[str, Path]    # the rows that passed the one-row rules, a file per month, in file order (with ROW)
 
 
 def _schema(name: str, columns: list[str], pandas_meta: dict | None) -> pa.Schema:
@@ -100,8 +100,8 @@ class _MonthFiles:
         self.writers[month].write_table(rows)
 
     @property
-    def months(self) -> dict[str, list[Path]]:
-        return {m: [f] for m, f in self.files.items() if m is not None}
+    def months(self) -> dict[str, Path]:
+        return {m: f for m, f in self.files.items() if m is not None}
 
     def __enter__(self):
         return self
