@@ -27,9 +27,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, hyp2f1
+from scipy.optimize import minimize
+from scipy.special import expit, gammaln, hyp2f1
 
-from retention_lib.models.btyd_fitting import _fit_bgnbd, _fit_numeric, _from_log, _nbd_log_likelihood, _scale_of
+from retention_lib.models import cnbd
+from retention_lib.models.btyd_fitting import (_fit_bgnbd, _fit_by_gradient, _fit_numeric, _from_log,
+                                               _nbd_log_likelihood, _scale_of)
 from retention_lib.models.btyd_likelihoods import (LOGLIK, NAMES, PARAMS, _BGNBDTerms, _pareto_branches,
                                                    bgnbd_loglik, mbgnbd_loglik, paretonbd_loglik)
 from retention_lib.models.fit_budget import MAX_ITER, MAX_SECONDS, FitBudget, ModelUnusable
@@ -57,7 +60,14 @@ class BTYDModel:
 
     @property
     def name(self) -> str:
+        if self.kind in cnbd.DROPOUT_AT_ZERO:
+            return NAMES[self.kind].replace("-k", f"-{self.k}")
         return NAMES[self.kind]
+
+    @property
+    def k(self) -> int:
+        """The Erlang shape of the times between purchases: 1 (exponential) but in the CNBD-k models."""
+        return int(self.params.get("k", 1))
 
     @property
     def p(self) -> tuple[float, ...]:
@@ -70,6 +80,8 @@ class BTYDModel:
         if self.kind == "paretonbd":
             alive, unseen = _pareto_branches(self.p, x, t_x, T)
             return expit(alive - unseen)
+        if self.kind in cnbd.DROPOUT_AT_ZERO:
+            return cnbd.p_alive(self.p, cnbd.DROPOUT_AT_ZERO[self.kind], x, t_x, T)
         r, alpha, a, b = self.p
         log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         if self.kind == "bgnbd":
@@ -81,10 +93,26 @@ class BTYDModel:
 
     def expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
         """E[number of purchases in (T, T + t] | history]."""
-        return self.expected_purchases_if_alive(t, frequency, T) * self.p_alive(frequency, recency, T)
+        if_alive = (self.phase_weights(frequency, recency, T) * self.expected_if_alive_by_phase(t, frequency, T)).sum(-1)
+        return if_alive * self.p_alive(frequency, recency, T)
+
+    def phase_weights(self, frequency, recency, T) -> np.ndarray:
+        """P(phase | alive at T) along a last axis of length k: in the CNBD-k models, how many of the
+        k events to the next purchase are already past (recency tells); one phase otherwise."""
+        if self.kind in cnbd.DROPOUT_AT_ZERO:
+            return cnbd.phase_weights(self.p, frequency, recency, T)
+        return np.ones(np.broadcast(*(np.asarray(v) for v in (frequency, recency, T))).shape + (1,))
+
+    def expected_if_alive_by_phase(self, t, frequency, T) -> np.ndarray:
+        """E[purchases in (T, T + t] | alive at T in each phase], along a last axis (phase_weights):
+        with the phases, a function of (frequency, T) only, which CLV computes once per pair."""
+        if self.kind in cnbd.DROPOUT_AT_ZERO:
+            return cnbd.expected_if_alive_by_phase(self.p, cnbd.DROPOUT_AT_ZERO[self.kind], frequency, T, t)
+        return self.expected_purchases_if_alive(t, frequency, T)[..., None]
 
     def expected_purchases_if_alive(self, t, frequency, T) -> np.ndarray:
-        """E[number of purchases in (T, T + t] | alive at T, history]: recency only enters P(alive)."""
+        """E[number of purchases in (T, T + t] | alive at T, history] of the models with one phase
+        (all but CNBD-k): recency only enters P(alive)."""
         x, T = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
         t = np.asarray(t, dtype=float)
         if self.kind == "paretonbd":
@@ -114,6 +142,8 @@ class BTYDModel:
         alive = self.p_alive(x, t_x, T)
         if self.kind == "paretonbd":
             quiet = _pareto_quiet(self.p, x, T, t)
+        elif self.kind in cnbd.DROPOUT_AT_ZERO:
+            quiet = (cnbd.phase_weights(self.p, x, t_x, T) * cnbd.quiet_if_alive_by_phase(self.p, x, T, t)).sum(-1)
         else:  # BG/NBD-family members die only at a purchase, so a quiet one is alive
             r, alpha = self.p[0], self.p[1]
             quiet = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
@@ -168,8 +198,11 @@ def _check_predictions(model: BTYDModel, rows: Histories, pair, first) -> None:
     horizon = float(T.max())
     with np.errstate(all="ignore"):
         alive = model.p_alive(x, rows.recency, T)
-        ahead = model.expected_purchases_if_alive(horizon, x[first], T[first])
-        quiet = model.p_no_purchase(horizon, x[first], T[first], T[first])
+        ahead = model.expected_if_alive_by_phase(horizon, x[first], T[first]).sum(-1)
+        if model.kind in cnbd.DROPOUT_AT_ZERO:   # each phase's, a function of (frequency, T) too
+            quiet = cnbd.quiet_if_alive_by_phase(model.p, x[first], T[first], horizon).sum(-1)
+        else:
+            quiet = model.p_no_purchase(horizon, x[first], T[first], T[first])
     bad = ~np.isfinite(alive) | ~np.isfinite(ahead)[pair] | ~np.isfinite(quiet)[pair]
     if bad.any():
         values = ", ".join(f"{k} = {v:.4g}" for k, v in model.params.items())
@@ -195,13 +228,17 @@ def _no_dropout(kind: str, n: int, lr: float) -> ModelUnusable:
 
 
 def fit(summary: pd.DataFrame, kind: str = "bgnbd", *, time_unit: str = "weeks",
-        max_iter: int = MAX_ITER, max_seconds: float = MAX_SECONDS) -> BTYDModel:
+        max_iter: int = MAX_ITER, max_seconds: float = MAX_SECONDS, k: int | None = None,
+        k_max: int = cnbd.K_MAX) -> BTYDModel:
     """Fit a model on a summary with frequency, recency and T (compressed automatically).
 
     The fit may take `max_iter` optimiser iterations over all its stages and `max_seconds` of
     wall-clock time; past either it raises ModelUnusable saying which. So does a fit in which
     dropout adds nothing (nobody has visibly left yet: the MLE runs to dropout = 0, where the
     model cannot rank anyone) and one whose predictions are not finite.
+    The CNBD-k models take the regularity `k`, or choose it by likelihood over 1..k_max (the
+    first k that fits worse than the one before ends the search); except at k = 1 they need
+    the summary's `litt` (summarise(..., log_gaps=True)).
     """
     if kind not in PARAMS:
         raise ValueError(f"kind must be one of {list(PARAMS)}")
@@ -216,6 +253,12 @@ def fit(summary: pd.DataFrame, kind: str = "bgnbd", *, time_unit: str = "weeks",
     pair, pairs = pd.factorize(rows.frequency_code * len(rows.times) + rows.T_code)
     first = np.empty(len(pairs), dtype=np.int64)
     first[pair] = np.arange(len(pair))
+
+    if kind in cnbd.DROPOUT_AT_ZERO:
+        model = _fit_cnbd(summary, kind, rows, budget, k, k_max)
+        model.time_unit = time_unit
+        _check_predictions(model, rows, pair, first)
+        return model
 
     def no_dropout_lr(p, ll, nbd_budget) -> float:
         return 2 * (ll - _nbd_log_likelihood(x[first], T[first], np.bincount(pair, w), p[0], p[1], nbd_budget))
@@ -251,3 +294,60 @@ def fit(summary: pd.DataFrame, kind: str = "bgnbd", *, time_unit: str = "weeks",
                       n_customers=n, n_distinct_rows=len(rows), log_likelihood=ll)
     _check_predictions(model, rows, pair, first)
     return model
+
+
+def _fit_cnbd(summary: pd.DataFrame, kind: str, rows: Histories, budget: FitBudget, k: int | None,
+              k_max: int) -> BTYDModel:
+    """BG/CNBD-k or MBG/CNBD-k at the given k, or at the k of highest likelihood (fit's docstring)."""
+    d = cnbd.DROPOUT_AT_ZERO[kind]
+    if k is not None and not (int(k) == k and k >= 1):
+        raise ValueError(f"k must be a whole number from 1, not {k!r}")
+    if (k is None or k > 1) and "litt" not in summary:
+        raise ValueError(f"{NAMES[kind]} needs the sum of each customer's log inter-purchase times: "
+                         "summarise(..., log_gaps=True)")
+    n = int(rows.weight.sum())
+    # the parameter-free terms: (k-1) sum(litt) - log((k-1)!) sum(x)
+    litt = float(summary["litt"].sum()) if "litt" in summary else 0.0
+    repeat = float((rows.weight * rows.frequency).sum())
+    scale = _scale_of(rows.T)
+    fits: dict[int, tuple[np.ndarray, float, float]] = {}   # k: (params, log-likelihood, its core)
+    tried: dict[str, float] = {}                             # k: log-likelihood, the worse last one too
+    x0 = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for kk in ([int(k)] if k is not None else range(1, k_max + 1)):
+            terms = cnbd.CNBDTerms(rows, kk, d)
+            try:
+                p = _fit_by_gradient(kind, rows, terms, lambda: cnbd.CNBDTerms(rows, kk, d, every=16), budget, x0)
+            except ModelUnusable:
+                if not fits:
+                    raise
+                break    # keep the best k so far
+            core = float(-terms.nll_and_grad(np.log(p))[0] * terms.total)
+            ll = core + (kk - 1) * litt - float(gammaln(kk)) * repeat
+            tried[str(kk)] = ll
+            if fits and not ll > max(v[1] for v in fits.values()):
+                break
+            fits[kk] = (p, ll, core)
+            # one more event per purchase at the same purchase rate: lambda grows by (k+1)/k
+            x0 = np.log(p * np.array([1.0, scale * kk / (kk + 1), 1.0, 1.0]))
+        best = max(fits, key=lambda kk: fits[kk][1])
+        p, ll, core = fits[best]
+        if not np.isfinite(ll):
+            raise ModelUnusable(f"{NAMES[kind]} log-likelihood is not finite on this data")
+        lr = 2 * (core - _cnbd_no_dropout(rows, best, d, p, budget))
+    if not lr > _NO_DROPOUT_LR:
+        raise _no_dropout(kind, n, lr)
+    params = {"k": best, **dict(zip(("r", "alpha", "a", "b"), map(float, p)))}
+    return BTYDModel(kind, params, n_customers=n, n_distinct_rows=len(rows), log_likelihood=ll,
+                     fitted_on={"log_likelihood_by_k": tried})
+
+
+def _cnbd_no_dropout(rows: Histories, k: int, d: int, p, budget: FitBudget) -> float:
+    """The parameter-dependent log-likelihood of the nested model without dropout (the CNBD-k
+    process alone), fitted from the model's (r, alpha)."""
+    terms = cnbd.CNBDTerms(rows, k, d, no_dropout=True)
+    scale = _scale_of(rows.T)
+    res = minimize(budget.watch(terms.nll_and_grad), np.log([p[0], p[1] * scale]), args=(scale,), jac=True,
+                   method="BFGS", callback=budget.step, options={"gtol": 1e-10, "maxiter": budget.scipy_maxiter})
+    return float(-terms.nll_and_grad(res.x - np.array([0.0, np.log(scale)]))[0] * terms.total)

@@ -28,13 +28,20 @@ def _from_log(kind: str, log_params, k: float) -> np.ndarray:
 
 
 def _fit_bgnbd(h: Histories, terms: _BGNBDTerms, budget: FitBudget):
+    return _fit_by_gradient("bgnbd", h, terms, lambda: _BGNBDTerms(h, every=16), budget)
+
+
+def _fit_by_gradient(kind: str, h: Histories, terms, sample, budget: FitBudget, x0=None):
+    """BG/NBD and the CNBD-k models: BFGS on `terms.nll_and_grad` (mean negative log-likelihood and its
+    gradient in log-parameters, time rescaled) from x0 (log-parameters in rescaled time), polished by
+    Newton steps. `sample()` gives the terms of a 1/16 sample, for a warm start on large data."""
     k = _scale_of(h.T)
     fun = budget.watch(terms.nll_and_grad, keep_best=True)
     bfgs = {"jac": True, "method": "BFGS", "callback": budget.step}
-    x0, options = np.full(4, 0.1), {}
+    x0, options = (np.full(4, 0.1) if x0 is None else np.asarray(x0, dtype=float)), {}
     if len(h) > 100_000:
         # Start from the fit of a 1/16 sample: most BFGS iterations are then 16x cheaper.
-        warm = minimize(budget.watch(_BGNBDTerms(h, every=16).nll_and_grad), x0, args=(k,),
+        warm = minimize(budget.watch(sample().nll_and_grad), x0, args=(k,),
                         options={"gtol": 1e-5, "maxiter": budget.scipy_maxiter}, **bfgs)
         h_inv = (warm.hess_inv + warm.hess_inv.T) / 2
         if warm.success and np.all(np.isfinite(warm.x)) and np.all(np.linalg.eigvalsh(h_inv) > 0):
@@ -56,8 +63,8 @@ def _fit_bgnbd(h: Histories, terms: _BGNBDTerms, budget: FitBudget):
         res = minimize(fun, x, args=(k,), options={"gtol": 1e-10, "maxiter": budget.scipy_maxiter}, **bfgs)
         x, g = res.x, res.jac
     if not np.all(np.isfinite(x)) or not (res.success or np.max(np.abs(g)) < 1e-6):
-        raise ModelUnusable(f"BG/NBD did not converge on {budget.population}: {res.message}")
-    return _from_log("bgnbd", x, k)
+        raise ModelUnusable(f"{budget.model} did not converge on {budget.population}: {res.message}")
+    return _from_log(kind, x, k)
 
 
 def _until_stalled(budget: FitBudget, iterations: int = 30):

@@ -1,4 +1,5 @@
-"""Per-customer log-likelihoods of BG/NBD, MBG/NBD and Pareto/NBD, and the BG/NBD fitter's tables.
+"""Per-customer log-likelihoods of BG/NBD, MBG/NBD and Pareto/NBD, and the BG/NBD fitter's tables
+(the CNBD-k models' are in cnbd).
 
 Parameters are in the order of PARAMS; time is in the units of the summary.
 """
@@ -11,8 +12,10 @@ from retention_lib.models.histories import Histories
 from retention_lib.models.pareto_integrals import _log_decay_integral
 
 PARAMS = {"bgnbd": ("r", "alpha", "a", "b"), "mbgnbd": ("r", "alpha", "a", "b"),
-          "paretonbd": ("r", "alpha", "s", "beta")}
-NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "paretonbd": "Pareto/NBD"}
+          "paretonbd": ("r", "alpha", "s", "beta"),
+          "bgcnbd": ("k", "r", "alpha", "a", "b"), "mbgcnbd": ("k", "r", "alpha", "a", "b")}
+NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "paretonbd": "Pareto/NBD", "bgcnbd": "BG/CNBD-k",
+         "mbgcnbd": "MBG/CNBD-k"}
 
 
 def _log_beta_ratio(a, b, k):

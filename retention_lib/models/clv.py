@@ -5,7 +5,8 @@ CLV convention (stated in the report):
 with H the horizon in months, d_m = (1 + annual rate)^(1/12) − 1 the monthly discount rate
 (cash flows discounted at each month's end), and a month of 365.25/12 days. E[purchases
 in month k] comes from the purchase model and E[spend per purchase] from Gamma-Gamma. The
-purchase expectations if alive are computed once per distinct (frequency, T) pair.
+purchase expectations if alive are computed once per distinct (frequency, T) pair (and phase,
+in the CNBD-k models).
 """
 from __future__ import annotations
 
@@ -172,12 +173,18 @@ def clv(model: BTYDModel, spend: GammaGamma, summary: pd.DataFrame, *, months: i
     pair, keys = pd.factorize(x_code * width + T_code + 1)
     T_pair = np.append(np.nan, Ts)[keys % width]
     steps = np.arange(0, months + 1) * periods_per_month
-    if_alive = model.expected_purchases_if_alive(steps[:, None], xs[keys // width][None, :], T_pair[None, :])
+    # per pair and phase (one phase but in the CNBD-k models, where recency sets each phase's weight)
+    if_alive = model.expected_if_alive_by_phase(steps[:, None], xs[keys // width][None, :], T_pair[None, :])
     factor = (1 + d) ** -np.arange(1, months + 1)
-    discounted = np.zeros(len(keys))
+    discounted = np.zeros(if_alive.shape[1:])
     for f, month in zip(factor, np.diff(if_alive, axis=0)):  # not BLAS: its sums depend on the row count
         discounted += f * month
-    purchases = model.p_alive(x, rec, T) * discounted[pair]
+    per_phase = discounted[pair]
+    if per_phase.shape[1] == 1:
+        expected = per_phase[:, 0]
+    else:
+        expected = (model.phase_weights(x, rec, T) * per_phase).sum(axis=1)
+    purchases = model.p_alive(x, rec, T) * expected
     value = margin * spend.expected_spend(summary["frequency"], summary["monetary_value"]) * purchases
     if not np.all(np.isfinite(value)):
         raise ModelUnusable("CLV is not finite for some customers")

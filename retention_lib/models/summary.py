@@ -118,8 +118,24 @@ def _per_customer_portable(table, origin: pd.Timestamp, step: int, end: int) -> 
     return engine.backend_of(table).to_pyarrow(per).to_pandas()
 
 
+def _log_gap_sums(table, origin: pd.Timestamp, step: int, end: int) -> pd.DataFrame:
+    """Per customer, the sum of the logs of the gaps between consecutive purchase periods, in periods.
+    Summed as whole multiples of LOG_GAP_UNIT, so the sum is exact and the same on every run."""
+    p = (table.timestamp.cast("date").delta(ibis.date(origin.date()), unit="day") // step).cast("int64")
+    periods = table.mutate(p=p).filter(_.p <= end).select("customer_id", "p").distinct()
+    gaps = periods.mutate(gap=_.p - _.p.lag().over(group_by="customer_id", order_by="p"))
+    per = (gaps.filter(gaps.gap.notnull()).group_by("customer_id")
+           .aggregate(units=(_.gap.cast("float64").ln() / LOG_GAP_UNIT).round().cast("int64").sum()))
+    out = engine.backend_of(table).to_pyarrow(per.order_by("customer_id")).to_pandas()
+    return out.set_index("customer_id")["units"]
+
+
+LOG_GAP_UNIT = 1e-12
+
+
 def summarise(purchases, *, observation_end=None, freq: str = "D", multiplier: float = 1,
-              time_col: str = "timestamp", amount_col: str = "amount", portable: bool = False) -> pd.DataFrame:
+              time_col: str = "timestamp", amount_col: str = "amount", portable: bool = False,
+              log_gaps: bool = False) -> pd.DataFrame:
     """Customer-level summary indexed by customer_id.
 
     `purchases` is an Ibis table (on the run's engine), a DataFrame or a Parquet path with
@@ -127,6 +143,8 @@ def summarise(purchases, *, observation_end=None, freq: str = "D", multiplier: f
     Non-member rows (null customer_id) are left out. `observation_end` defaults to the last
     purchase. On DuckDB the purchase-period bitmaps do the work; elsewhere (or `portable=True`,
     which the tests compare with it) a plain Ibis expression gives the same numbers.
+    `log_gaps` adds `litt`, the sum of the logs of the customer's `frequency` inter-purchase times
+    in the summary's unit (0 without repeat purchases): what the CNBD-k models need to choose k.
     """
     if freq not in UNITS:
         raise ValueError(f"freq must be one of {list(UNITS)}, got {freq!r}")
@@ -151,11 +169,15 @@ def summarise(purchases, *, observation_end=None, freq: str = "D", multiplier: f
     spend = out["spend"].to_numpy(dtype="float64") - out["first_spend"].to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         monetary = np.where(frequency > 0, spend / frequency, 0.0)
-    return pd.DataFrame({"frequency": frequency,
-                         "recency": (out["last_period"].to_numpy(dtype="float64") - first) / float(multiplier),
-                         "T": (end - first) / float(multiplier),
-                         "monetary_value": monetary},
-                        index=pd.Index(out["customer_id"], name="customer_id"))
+    summary = pd.DataFrame({"frequency": frequency,
+                            "recency": (out["last_period"].to_numpy(dtype="float64") - first) / float(multiplier),
+                            "T": (end - first) / float(multiplier),
+                            "monetary_value": monetary},
+                           index=pd.Index(out["customer_id"], name="customer_id"))
+    if log_gaps:
+        units = _log_gap_sums(t, origin, step, end).reindex(summary.index, fill_value=0).to_numpy(dtype="int64")
+        summary["litt"] = units * LOG_GAP_UNIT - frequency * np.log(float(multiplier))
+    return summary
 
 
 def calibration_and_holdout(purchases, *, calibration_end, observation_end, freq: str = "D",

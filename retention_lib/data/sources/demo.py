@@ -53,6 +53,7 @@ class GroundTruth:
     end: pd.Timestamp  # last day of data, inclusive
     bgnbd: dict
     gamma_gamma: dict
+    bgcnbd: dict     # the same members as BG/CNBD-k: rate of arrivals k/week x BG/NBD's, every k-th a purchase
     dimension_weights: dict[str, float]
     strongest_dimension: str
     campaigns: dict
@@ -64,7 +65,7 @@ class GroundTruth:
             customers[col] = customers[col].map(lambda t: None if pd.isna(t) else t.isoformat())
         return {
             "seed": self.seed, "start": self.start.isoformat(), "end": self.end.isoformat(),
-            "bgnbd": self.bgnbd, "gamma_gamma": self.gamma_gamma,
+            "bgnbd": self.bgnbd, "bgcnbd": self.bgcnbd, "gamma_gamma": self.gamma_gamma,
             "dimension_weights": self.dimension_weights,
             "strongest_dimension": self.strongest_dimension, "campaigns": self.campaigns,
             "customers": json.loads(customers.to_json(orient="records")),
@@ -80,14 +81,18 @@ class DemoStore:
 def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024-01-01",
                    months: int = 24, n_stores: int = 2,
                    non_member_share: float = 0.25, dropout: bool = True,
-                   campaigns: bool = True, data_language: str = "en") -> DemoStore:
+                   campaigns: bool = True, data_language: str = "en", regularity: int = 1) -> DemoStore:
     """Simulate a community supermarket; see the module docstring and DESIGN §4.
 
     `dropout=False` makes a young store where no member ever leaves (every p = 0), and
     `campaigns=False` leaves out the win-back and holiday campaigns (and their table), which a
     history shorter than six months has no room for. `data_language="zh-CN"` writes the client
     data as a Chinese supermarket's exports do (DATA_LANGUAGES), with nothing else changed.
+    `regularity=k` makes the times between a member's purchases Erlang-k at the same mean rate
+    (BG/CNBD-k, whose parameters the truth's `bgcnbd` holds); 1 is BG/NBD's exponential timing.
     """
+    if not (int(regularity) == regularity and regularity >= 1):
+        raise ValueError(f"regularity must be a whole number from 1, got {regularity!r}")
     if data_language not in DATA_LANGUAGES:
         raise ValueError(f"data_language must be one of {', '.join(DATA_LANGUAGES)}, got {data_language!r}")
     chinese = data_language == "zh-CN"
@@ -117,7 +122,7 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     idx = np.arange(n)
     events, dropped = _path_frame(rng, idx, members.birth.to_numpy(), members.lam.to_numpy() / 7,
                                   members.p_dropout.to_numpy(), cum_clock, n_days,
-                                  "natural", "natural")
+                                  "natural", "natural", int(regularity))
     members["dropped_natural"] = dropped
     members["last_natural_day"] = events.groupby("owner").day.max().reindex(idx).to_numpy()
     second = events[rng.random(len(events)) < SECOND_VISIT_RATE].assign(kind="second")
@@ -235,6 +240,7 @@ def simulate_store(seed: int = 2024, n_customers: int = 5000, start: str = "2024
     })
     truth = GroundTruth(
         seed=seed, start=start_ts, end=end_ts, bgnbd=dict(BGNBD), gamma_gamma=dict(GAMMA_GAMMA),
+        bgcnbd={"k": int(regularity), **BGNBD, "alpha": BGNBD["alpha"] / regularity},
         dimension_weights=dict(DIMENSION_WEIGHTS),
         strongest_dimension=max(DIMENSION_WEIGHTS, key=DIMENSION_WEIGHTS.get),
         campaigns=campaign_truth, customers=truth_customers,

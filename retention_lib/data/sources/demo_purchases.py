@@ -36,27 +36,32 @@ RETURN_RATE = 0.02
 PRODUCTS_PER_CATEGORY = 300
 
 
-def _bgnbd_paths(rng, birth, rate, p, clock_end):
-    """Purchase times under BG/NBD for customers whose first purchase is at `birth`.
+def _bgnbd_paths(rng, birth, rate, p, clock_end, k: int = 1):
+    """Purchase times under BG/NBD (BG/CNBD-k with k > 1) for customers whose first purchase is at `birth`.
 
     While alive, purchases arrive as a Poisson process with `rate`; after each repeat
     purchase the customer drops out with probability p. The birth purchase carries no dropout
     chance: that is BG/NBD as fitted by lifetimes (P(x=0) = exp(-λT)); dropping out at birth
     too would be MBG/NBD. Given m arrivals before the end their times are sorted uniforms, so
-    no loop over purchases is needed. Returns the events (owner, time, sequence number with
-    0 = birth), sorted by owner then time, and per customer whether the dropout purchase
-    falls before the end.
+    no loop over purchases is needed. With regularity k the arrivals come k times as often and
+    every k-th is a purchase: Erlang-k times between purchases at the same mean `rate`.
+    Returns the events (owner, time, sequence number with 0 = birth), sorted by owner then time,
+    and per customer whether the dropout purchase falls before the end.
     """
     n = len(birth)
     # repeat purchases up to and including the one before leaving; p = 0: never leaves
     lives = np.where(p > 0, rng.geometric(np.where(p > 0, p, 1.0)), np.iinfo(np.int64).max // 4)
     span = clock_end - birth
-    m = rng.poisson(rate * span)
-    dropped = lives <= m
-    owner = np.repeat(np.arange(n), m)
+    arrivals = rng.poisson(k * rate * span)
+    owner = np.repeat(np.arange(n), arrivals)
     u = rng.random(len(owner))
     u = u[np.lexsort((u, owner))]
-    seq = np.arange(len(u)) - np.repeat(np.cumsum(m) - m, m) + 1
+    seq = np.arange(len(u)) - np.repeat(np.cumsum(arrivals) - arrivals, arrivals) + 1
+    if k > 1:   # the k-th, 2k-th, ... arrivals are the purchases
+        every = seq % k == 0
+        owner, u, seq = owner[every], u[every], seq[every] // k
+    m = arrivals // k
+    dropped = lives <= m
     keep = seq <= np.minimum(m, lives)[owner]
     owner, seq, u = owner[keep], seq[keep], u[keep]
     owner = np.concatenate([np.arange(n), owner])
@@ -89,9 +94,9 @@ def _spend(rng, nu):
     return np.maximum(np.round(rng.gamma(GAMMA_GAMMA["p"], 1 / nu), 2), 0.01)
 
 
-def _path_frame(rng, m_idx, birth, rate, p, cum_clock, n_days, first_kind, repeat_kind):
-    """BG/NBD paths as a frame of purchase days (owner, day, kind), and who dropped out."""
-    owner, tau, seq, dropped = _bgnbd_paths(rng, birth, rate, p, cum_clock[-1])
+def _path_frame(rng, m_idx, birth, rate, p, cum_clock, n_days, first_kind, repeat_kind, k: int = 1):
+    """BG/NBD (BG/CNBD-k) paths as a frame of purchase days (owner, day, kind), and who dropped out."""
+    owner, tau, seq, dropped = _bgnbd_paths(rng, birth, rate, p, cum_clock[-1], k)
     day = _purchase_days(tau, owner, seq, cum_clock)
     keep = day < n_days
     ev = pd.DataFrame({"owner": m_idx[owner[keep]], "day": day[keep],
