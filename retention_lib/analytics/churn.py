@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from retention_lib.models import btyd
+from retention_lib.models import btyd, cnbd
 from retention_lib.analytics import ledger
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchase_days, member_purchases, time_span
-from retention_lib.models.backtest import Backtest, compare_models
+from retention_lib.models.backtest import BASELINES, Backtest, compare_models
 from retention_lib.models.clv import WEEKS_PER_MONTH
 from retention_lib.core.conditions import DataCondition
 from retention_lib.core.messages import Message
@@ -52,12 +52,13 @@ def purchases(run: Run):
     return member_purchases(engine.run_table(run, "baskets")).select("customer_id", "timestamp", "amount")
 
 
-def month_summary(run: Run, end: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Summary in weeks (measured to the day) at the last day of the month, or at `end`."""
+def month_summary(run: Run, end: pd.Timestamp | None = None, log_gaps: bool = False) -> pd.DataFrame:
+    """Summary in weeks (measured to the day) at the last day of the month, or at `end`; `log_gaps`
+    adds what the CNBD-k models need to choose their regularity."""
     last_day = (end or run.end) - pd.Timedelta(days=1)
     bought = purchases(run)
     return summarise(bought.filter(bought.timestamp < (last_day + pd.Timedelta(days=1)).to_pydatetime()),
-                     observation_end=last_day, freq="D", multiplier=7)
+                     observation_end=last_day, freq="D", multiplier=7, log_gaps=log_gaps)
 
 
 @dataclass
@@ -137,7 +138,7 @@ def score_month(run: Run, kind: str = DEFAULTS.model, threshold: float = DEFAULT
         from retention_lib.analytics.kpis import run_lapse_rule
 
         lapse_days = run_lapse_rule(run).days
-    now = month_summary(run)
+    now = month_summary(run, log_gaps=kind in cnbd.DROPOUT_AT_ZERO)
     model = btyd.fit(now, kind, max_seconds=run.setting("fit_budget_s"))
     scores = now.join(model.score(now, HORIZONS))
     before = month_summary(run, run.start)
@@ -278,13 +279,14 @@ def simulate_frequencies(model: btyd.BTYDModel, T: np.ndarray, seed: int = 0) ->
         lam, mu = rng.gamma(r, 1 / alpha, n), rng.gamma(s, 1 / beta, n)
         life = np.minimum(rng.exponential(1 / mu), T)
         return rng.poisson(lam * life)
-    r, alpha, a, b = model.p
+    r, alpha, a, b = model.p[-4:]
+    k = model.k   # CNBD-k: Erlang-k times between purchases, lambda the rate of their k events
     lam, p = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
-    alive = np.ones(n, bool) if model.kind == "bgnbd" else rng.random(n) >= p
+    alive = np.ones(n, bool) if model.kind in ("bgnbd", "bgcnbd") else rng.random(n) >= p
     t = np.zeros(n)
     x = np.zeros(n, dtype=int)
     while alive.any():
-        t = t + rng.exponential(1 / lam)
+        t = t + (rng.exponential(1 / lam) if k == 1 else rng.gamma(k, 1 / lam))
         bought = alive & (t <= T)
         x += bought
         alive = bought & (rng.random(n) >= p)
@@ -349,6 +351,21 @@ def month_backtest(run: Run, kind: str, holdout_months: int, compare: tuple[str,
         raise DataCondition(Message("churn.backtest_fit", model=btyd.NAMES[kind], calibration_end=cal_end,
                                     note=note))
     return results[kind], comparison
+
+
+def baseline_note(comparison: list[dict], holdout_weeks: float) -> Message | None:
+    """One line on the naive forecasts beside the models' per-member MAE: which model beat the best
+    of them, or that none did and which baseline that is."""
+    rows = [r for r in comparison if r.get("usable")]
+    baselines = [r for r in rows if r["kind"] in BASELINES]
+    models = [r for r in rows if r["kind"] not in BASELINES]
+    if not baselines or not models:
+        return None
+    baseline = min(baselines, key=lambda r: r["mae"])
+    model = min(models, key=lambda r: r["mae"])
+    params = dict(model=model["model"], model_mae=model["mae"], baseline_mae=baseline["mae"],
+                  baseline=Message(f"baseline.{baseline['kind']}", weeks=holdout_weeks))
+    return Message("churn.baseline_wins" if model["mae"] >= baseline["mae"] else "churn.baseline_beaten", **params)
 
 
 def backtest_summary(result: Backtest, comparison: pd.DataFrame) -> dict:

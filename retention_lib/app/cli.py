@@ -85,6 +85,61 @@ def _verify(args) -> int:
     return 0 if failed == 0 else EXIT_FAILED
 
 
+BACKTEST_MODELS = ("bgnbd", "mbgnbd", "bgcnbd", "mbgcnbd")
+
+
+def _backtest(args) -> int:
+    import json
+
+    import retention_lib as rl
+    from retention_lib.analytics.churn import backtest_window
+    from retention_lib.app.pipeline import BadMonth, check_month
+    from retention_lib.core.conditions import DataCondition
+    from retention_lib.models.backtest import compare_models
+    from retention_lib.report import text
+
+    try:
+        check_month(args.month)
+        run = rl.open_run(args.config, args.month)
+        holdout = args.holdout_months or int(run.setting("holdout_months"))
+        cal_end, obs_end = backtest_window(run, holdout)
+        table, _ = compare_models(rl.run_table(run, "baskets"), cal_end, obs_end, tuple(args.models),
+                                  max_seconds=run.setting("fit_budget_s"))
+    except (BadMonth, ValidationError, ConfigError, ReadError, EngineUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except DataCondition as exc:
+        print(f"error: {text.say(exc.message) if not isinstance(exc.message, str) else exc.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"backtest of {run.config.slug} {run.month}: fitted to {cal_end.date()}, holdout to {obs_end.date()} "
+          f"({holdout} months); MAE and bias are per member, in purchase days over the holdout")
+    for row in table.to_dict("records"):
+        print(f"\n{row['model']}")
+        if not row["usable"]:
+            print(f"  cannot be used: {row['note']}")
+            continue
+        if row["params"]:
+            print("  parameters  " + ", ".join(f"{k} = {v:.4g}" for k, v in row["params"].items()))
+        if row["log_likelihood"] == row["log_likelihood"]:
+            print(f"  log-likelihood  {row['log_likelihood']:,.2f}")
+        print(f"  aggregate holdout error  {row['aggregate_error_pct']:+.2f}%  "
+              f"({row['predicted_purchases']:,.0f} predicted, {row['actual_purchases']:,.0f} actual)")
+        print(f"  per-member MAE  {row['mae']:.4f}   bias  {row['bias']:+.4f}   Brier  {row['brier_active']:.4f}")
+        print(f"  decile lift monotone  {'yes' if row['lift_monotone'] else 'no'}")
+    if args.json:
+        def plain(v):
+            return None if isinstance(v, float) and v != v else v
+        out = [{"model": r["kind"] if r["kind"] in ("naive_rate", "naive_recent") else r["model"], "kind": r["kind"],
+                "usable": bool(r["usable"]), "params": r["params"] if r["usable"] else None,
+                "loglik": plain(r["log_likelihood"]), "aggregate_error_pct": plain(r["aggregate_error_pct"]),
+                "mae": plain(r["mae"]), "bias": plain(r["bias"]), "brier": plain(r["brier_active"]),
+                "lift_monotone": None if not r["usable"] else bool(r["lift_monotone"]),
+                "note": r["note"] or None} for r in table.to_dict("records")]
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwritten: {args.json}")
+    return EXIT_OK
+
+
 def _send(args) -> int:
     from retention_lib.delivery.smtp import OUTBOX, MailError, SmtpSettings, send_outbox
     from retention_lib.app.pipeline import BadMonth, check_month, timestamped
@@ -124,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="retention", description="Monthly customer-retention report", formatter_class=_Help,
         epilog="examples:\n  retention run\n  retention run --config data/completejourney.yml --month 2017-06\n"
-               "  retention send --month 2025-12\n  retention verify-models\n\n"
+               "  retention send --month 2025-12\n  retention verify-models\n"
+               "  retention backtest --config data/completejourney.yml --month 2017-12\n\n"
                + EXIT_CODES.replace("exit codes:", "exit codes of retention run:", 1))
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
@@ -167,6 +223,24 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"example:\n  retention verify-models\n\nexit codes:\n  {EXIT_OK}    every figure within its tolerance\n"
                f"  {EXIT_FAILED}    at least one figure outside its tolerance")
     verify.set_defaults(func=_verify)
+    backtest = sub.add_parser(
+        "backtest", help="compare the models and two naive forecasts on a client's held-out months",
+        formatter_class=_Help,
+        description="Fit each model on the history up to the holdout and score its forecast of the held-out "
+                    "months, beside two forecasts that need no model: each member's calibration weekly rate "
+                    "(naive_rate) and each member repeating their last N weeks, N the holdout's length "
+                    "(naive_recent). MAE and bias are per member, in purchase days over the holdout. "
+                    "Nothing is published; the data is prepared in reports/lab/ as a notebook would.",
+        epilog="example:\n  retention backtest --config data/completejourney.yml --month 2017-12 --json out.json\n\n"
+               f"exit codes:\n  {EXIT_OK}    compared\n  {EXIT_BAD_INPUT}    bad input or arguments, or too short a "
+               "history for the holdout")
+    backtest.add_argument("--config", help="data source config (default: data/demo.yml)")
+    backtest.add_argument("--month", help="YYYY-MM, the holdout's last month; default: the last complete month")
+    backtest.add_argument("--models", nargs="+", choices=("bgnbd", "mbgnbd", "paretonbd", "bgcnbd", "mbgcnbd"),
+                          default=list(BACKTEST_MODELS), help="the models to compare (default: %(default)s)")
+    backtest.add_argument("--holdout-months", type=int, help="months held out (default: settings.holdout_months)")
+    backtest.add_argument("--json", metavar="FILE", help="also write one object per model and baseline to FILE")
+    backtest.set_defaults(func=_backtest)
     return parser
 
 

@@ -220,7 +220,7 @@ def check_settings(raw: Mapping) -> tuple[dict[str, Any], list[str]]:
 # (retention_lib.data.sources.demo.simulate_store; a test keeps the two in step).
 SOURCE_OPTIONS = {"files": (), "completejourney": (),
                   "demo": ("seed", "n_customers", "start", "months", "n_stores", "non_member_share", "dropout",
-                           "campaigns", "data_language")}
+                           "campaigns", "data_language", "regularity")}
 
 
 def _source_option_names(source: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 CHOICE, CHOICE_LIST, INT, NUMBER, DATE, TEXT_LIST = (
     "choice", "choice_list", "int", "number", "date", "text_list")
-MODELS = ("bgnbd", "mbgnbd", "paretonbd")
+MODELS = ("bgnbd", "mbgnbd", "paretonbd", "bgcnbd", "mbgcnbd")
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,6 @@ def _s(default, kind: str, meaning: str, unit: str = "", **rule):
     return field(default=default, metadata={"kind": kind, "meaning": meaning, "unit": unit, **rule})
 
 
-MODELS = ("bgnbd", "mbgnbd", "paretonbd")
 DEFAULT_NULL_CUSTOMER_IDS = ("NULL", "null", "N/A", "#N/A", "None", "nan", "-", "")
 
 

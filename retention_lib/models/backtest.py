@@ -9,7 +9,7 @@ import pandas as pd
 from ibis import _
 
 from retention_lib.data import engine
-from retention_lib.models import btyd
+from retention_lib.models import btyd, cnbd
 from retention_lib.models.summary import calibration_and_holdout, new_in_holdout
 
 WEEK = pd.Timedelta(weeks=1)
@@ -25,37 +25,77 @@ class Backtest:
     tracking: pd.DataFrame | None = None
 
 
+def holdout_data(baskets, calibration_end, observation_end, *, log_gaps: bool = False):
+    """The member purchases, and per calibration member their calibration summary and holdout actuals."""
+    baskets = engine.as_table(baskets)
+    purchases = baskets.filter(baskets.is_purchase).select("customer_id", "timestamp", "amount")
+    data = calibration_and_holdout(purchases, calibration_end=calibration_end, observation_end=observation_end,
+                                   freq="D", multiplier=7, log_gaps=log_gaps)
+    return purchases, data
+
+
+def _calibration(data: pd.DataFrame) -> pd.DataFrame:
+    cal = data.rename(columns={"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T",
+                               "monetary_value_cal": "monetary_value", "litt_cal": "litt"})
+    return cal[[c for c in ("frequency", "recency", "T", "monetary_value", "litt") if c in cal]]
+
+
+def score_holdout(name: str, data: pd.DataFrame, expected: pd.Series, p_active: pd.Series) -> dict:
+    """The holdout metrics of one forecast, model or baseline: per member expected purchase days and
+    the chance of any purchase in the holdout, against what the members did."""
+    actual = data["frequency_holdout"]
+    active = (actual > 0).astype(float)
+    lift = decile_lift(expected, actual)
+    return {"model": name, "customers": len(data),
+            "actual_purchases": float(actual.sum()), "predicted_purchases": float(expected.sum()),
+            "aggregate_error_pct": float((expected.sum() - actual.sum()) / max(actual.sum(), 1) * 100),
+            "mae": float((expected - actual).abs().mean()), "bias": float((expected - actual).mean()),
+            "brier_active": float(((p_active - active) ** 2).mean()),
+            "lift_monotone": bool(np.all(np.diff(lift["actual"].to_numpy()) >= 0))}
+
+
+def naive_baselines(purchases, data: pd.DataFrame, calibration_end) -> dict[str, pd.Series]:
+    """Two forecasts that need no model, per calibration member, for the holdout's length:
+    - naive_rate: their weekly rate of repeat purchase days over their calibration life (x / T);
+    - naive_recent: their purchase days in the last N weeks of the calibration, N the holdout's
+      length: each member repeats their last N weeks."""
+    horizon = float(data["duration_holdout"].iloc[0]) if len(data) else 0.0
+    T = data["T_cal"]
+    rate = (data["frequency_cal"] / T.where(T > 0)).fillna(0.0) * horizon
+    cut = pd.Timestamp(calibration_end).normalize() + pd.Timedelta(days=1)
+    start = cut - pd.Timedelta(days=int(round(horizon * 7)))
+    t = engine.as_table(purchases)
+    days = t.filter(t.customer_id.notnull()).select("customer_id", d=t.timestamp.truncate("D")).distinct()
+    recent = days.filter((days.d >= start.to_pydatetime()) & (days.d < cut.to_pydatetime()))
+    recent = recent.group_by("customer_id").aggregate(n=_.count())
+    counts = engine.backend_of(t).to_pyarrow(recent.order_by("customer_id")).to_pandas().set_index("customer_id")["n"]
+    return {"naive_rate": rate, "naive_recent": counts.reindex(data.index, fill_value=0).astype(float)}
+
+
 def run_backtest(baskets, calibration_end, observation_end, kind: str = "bgnbd", *,
-                 max_seconds: float = 120.0) -> Backtest:
+                 max_seconds: float = 120.0, k: int | None = None, holdout=None) -> Backtest:
     """Fit `kind` on purchases up to `calibration_end` and score the holdout up to `observation_end`.
 
     Customers first seen in the holdout are left out (the model knows nothing of them);
     their number is in the metrics. Time is in weeks measured to the day. `baskets` is an Ibis
-    table (the run's, on its engine) or a frame.
+    table (the run's, on its engine) or a frame; `holdout` is holdout_data's result when it is at hand.
     """
-    baskets = engine.as_table(baskets)
-    purchases = baskets.filter(baskets.is_purchase).select("customer_id", "timestamp", "amount")
-    data = calibration_and_holdout(purchases, calibration_end=calibration_end,
-                                   observation_end=observation_end, freq="D", multiplier=7)
-    cal = data.rename(columns={"frequency_cal": "frequency", "recency_cal": "recency", "T_cal": "T",
-                               "monetary_value_cal": "monetary_value"})
-    model = btyd.fit(cal, kind, max_seconds=max_seconds)
+    purchases, data = holdout if holdout is not None else holdout_data(
+        baskets, calibration_end, observation_end, log_gaps=kind in cnbd.DROPOUT_AT_ZERO)
+    cal = _calibration(data)
+    model = btyd.fit(cal, kind, max_seconds=max_seconds, k=k)
     horizon = float(data["duration_holdout"].iloc[0])
     pred = model.score(cal, {"holdout": horizon})
     out = data.join(pred)
-    actual, expected = out["frequency_holdout"], out["expected_holdout"]
+    expected, p_active = out["expected_holdout"], 1 - out["p_no_purchase_holdout"]
+    actual = out["frequency_holdout"]
     active = (actual > 0).astype(float)
-    p_active = 1 - out["p_no_purchase_holdout"]
     metrics = {
-        "model": model.name, "calibration_end": str(pd.Timestamp(calibration_end).date()),
+        **score_holdout(model.name, out, expected, p_active),
+        "calibration_end": str(pd.Timestamp(calibration_end).date()),
         "observation_end": str(pd.Timestamp(observation_end).date()), "holdout_weeks": horizon,
-        "customers": len(out),
         "new_in_holdout": new_in_holdout(purchases, calibration_end=calibration_end,
                                          observation_end=observation_end),
-        "actual_purchases": float(actual.sum()), "predicted_purchases": float(expected.sum()),
-        "aggregate_error_pct": float((expected.sum() - actual.sum()) / max(actual.sum(), 1) * 100),
-        "mae": float((expected - actual).abs().mean()), "bias": float((expected - actual).mean()),
-        "brier_active": float(((p_active - active) ** 2).mean()),
         "brier_p_alive": float(((out["p_alive"] - active) ** 2).mean()),
         "log_likelihood": model.log_likelihood,
     }
@@ -121,21 +161,32 @@ def tracking(purchases, model: btyd.BTYDModel, calibration_end, observation_end)
     return out
 
 
-COMPARISON_COLUMNS = ["model", "usable", "customers", "new_in_holdout", "actual_purchases", "predicted_purchases",
-                      "aggregate_error_pct", "mae", "bias", "brier_active", "log_likelihood", "note"]
+COMPARISON_COLUMNS = ["model", "kind", "usable", "customers", "new_in_holdout", "actual_purchases",
+                      "predicted_purchases", "aggregate_error_pct", "mae", "bias", "brier_active", "lift_monotone",
+                      "log_likelihood", "params", "note"]
+BASELINES = ("naive_rate", "naive_recent")
 
 
 def compare_models(baskets, calibration_end, observation_end,
                    kinds=("bgnbd", "mbgnbd", "paretonbd"), *, max_seconds: float = 120.0
                    ) -> tuple[pd.DataFrame, dict[str, Backtest]]:
-    """Holdout metrics side by side; a model that cannot be used on the data says why."""
+    """Holdout metrics side by side, the naive baselines last; a model that cannot be used on the
+    data says why. MAE and bias are per member, in purchase days over the holdout."""
+    holdout = holdout_data(baskets, calibration_end, observation_end,
+                           log_gaps=any(kind in cnbd.DROPOUT_AT_ZERO for kind in kinds))
     rows, results = [], {}
     for kind in kinds:
         try:
-            result = run_backtest(baskets, calibration_end, observation_end, kind, max_seconds=max_seconds)
+            result = run_backtest(baskets, calibration_end, observation_end, kind, max_seconds=max_seconds,
+                                  holdout=holdout)
         except btyd.ModelUnusable as exc:
-            rows.append({"model": btyd.NAMES[kind], "usable": False, "note": str(exc)})
+            rows.append({"model": btyd.NAMES[kind], "kind": kind, "usable": False, "note": str(exc)})
             continue
         results[kind] = result
-        rows.append({**result.metrics, "usable": True, "note": ""})
+        rows.append({**result.metrics, "kind": kind, "usable": True, "params": result.model.params, "note": ""})
+    purchases, data = holdout
+    for name, forecast in naive_baselines(purchases, data, calibration_end).items():
+        # a baseline's chance of any purchase: Poisson with its forecast as the mean
+        rows.append({**score_holdout(name, data, forecast, 1 - np.exp(-forecast)), "kind": name, "usable": True,
+                     "params": {}, "note": ""})
     return pd.DataFrame(rows).reindex(columns=COMPARISON_COLUMNS), results

@@ -182,7 +182,7 @@ def summarise(purchases, *, observation_end=None, freq: str = "D", multiplier: f
 
 def calibration_and_holdout(purchases, *, calibration_end, observation_end, freq: str = "D",
                             multiplier: float = 1, time_col: str = "timestamp",
-                            amount_col: str = "amount") -> pd.DataFrame:
+                            amount_col: str = "amount", log_gaps: bool = False) -> pd.DataFrame:
     """Calibration summary plus what each calibration customer did in the holdout.
 
     Same definitions as lifetimes' `calibration_and_holdout_data` (which fails on pandas 3).
@@ -192,7 +192,7 @@ def calibration_and_holdout(purchases, *, calibration_end, observation_end, freq
     """
     t = engine.as_table(purchases)
     cal = summarise(t, observation_end=calibration_end, freq=freq, multiplier=multiplier,
-                    time_col=time_col, amount_col=amount_col)
+                    time_col=time_col, amount_col=amount_col, log_gaps=log_gaps)
     cut, end = _period_start(calibration_end, freq), _period_start(observation_end, freq)
     t = t.filter(t.customer_id.notnull()).mutate(period=t[time_col].truncate(freq))
     periods = (t.filter((t.period > cut.to_pydatetime()) & (t.period <= end.to_pydatetime()))

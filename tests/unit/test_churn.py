@@ -83,9 +83,23 @@ def test_tracking_counts_every_repeat_purchase_day(baskets):
 @pytest.mark.slow
 def test_model_comparison_lists_every_model(baskets):
     table, results = backtest.compare_models(baskets, "2025-03-31", "2025-06-30")
-    assert list(table["model"]) == ["BG/NBD", "MBG/NBD", "Pareto/NBD"]
+    assert list(table["model"]) == ["BG/NBD", "MBG/NBD", "Pareto/NBD", "naive_rate", "naive_recent"]
     for kind, result in results.items():
         assert np.isfinite(result.customers[["expected_holdout", "p_alive"]].to_numpy()).all(), kind
+    assert table["lift_monotone"].map(type).eq(bool).all()
+    # the baselines, scored as the models are: recomputed here from the baskets
+    bt = results["bgnbd"].customers
+    b = baskets[baskets["is_purchase"] & baskets["customer_id"].notna()]
+    days = b.assign(d=b["timestamp"].dt.normalize()).drop_duplicates(["customer_id", "d"])
+    weeks = bt["duration_holdout"].iloc[0]
+    cut = pd.Timestamp("2025-04-01")
+    recent = days[(days["d"] >= cut - pd.Timedelta(days=round(weeks * 7))) & (days["d"] < cut)]
+    forecast = recent.groupby("customer_id").size().reindex(bt.index, fill_value=0)
+    row = table.set_index("model").loc["naive_recent"]
+    assert row["mae"] == pytest.approx((forecast - bt["frequency_holdout"]).abs().mean(), rel=1e-12)
+    rate = bt["frequency_cal"] / bt["T_cal"].where(bt["T_cal"] > 0)
+    assert table.set_index("model").loc["naive_rate", "predicted_purchases"] == pytest.approx(
+        (rate.fillna(0) * weeks).sum(), rel=1e-12)
 
 
 def test_period_transactions_and_matrix(view):

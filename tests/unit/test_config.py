@@ -118,9 +118,9 @@ def test_the_cli_exits_2_on_a_config_error(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- setting values
 BAD_VALUES = [
-    ("model", "bg-nbd", "one of bgnbd, mbgnbd, paretonbd; did you mean 'bgnbd'?"),
-    ("compare_models", ["paretonbd", "bg-nbd"], "a list drawn from bgnbd, mbgnbd, paretonbd"),
-    ("compare_models", "paretonbd", "a list drawn from bgnbd, mbgnbd, paretonbd"),
+    ("model", "bg-nbd", "one of bgnbd, mbgnbd, paretonbd, bgcnbd, mbgcnbd; did you mean 'bgnbd'?"),
+    ("compare_models", ["paretonbd", "bg-nbd"], "a list drawn from bgnbd, mbgnbd, paretonbd, bgcnbd, mbgcnbd"),
+    ("compare_models", "paretonbd", "a list drawn from bgnbd, mbgnbd, paretonbd, bgcnbd, mbgcnbd"),
     ("at_risk_threshold", 1.5, "a number from 0 to 1"),
     ("holdout_months", 0, "a whole number ≥ 1 (months)"),
     ("min_group_n", 1, "a whole number ≥ 2 (members)"),

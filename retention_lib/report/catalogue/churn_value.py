@@ -19,6 +19,14 @@ MESSAGES: dict[str, str] = {
                       "{predicted:num0} purchase visits in the {holdout_weeks:num0} weeks to {observation_end}; "
                       "members made {actual:num0} ({error_pct:signed1}%). Per member the mean absolute error was "
                       "{mae:num2} visits.",
+    "churn.baseline_wins": "<b>No model beats common sense here:</b> per member, {baseline} missed by "
+                           "{baseline_mae:num2} visits on average over the holdout, the best model ({model}) by "
+                           "{model_mae:num2}. Read the model's figures as no better than that simple rule.",
+    "churn.baseline_beaten": "Per member, {model} missed by {model_mae:num2} visits on average over the holdout; "
+                             "the better of two forecasts that need no model, {baseline}, missed by "
+                             "{baseline_mae:num2}.",
+    "baseline.naive_rate": "each member buying at their own weekly rate so far",
+    "baseline.naive_recent": "each member repeating their last {weeks:num0} weeks",
     "churn.describe.model": "By the {model} model, **{at_risk:count}** of {members:count} members have a probability "
                             "of still being a customer (P(alive)) below {threshold:pct0}; **{newly:count}** of them "
                             "crossed that line this month (newly at risk) and {likely_lost:count} others are likely "

@@ -30,6 +30,9 @@ def churn_and_value(run: Run) -> list | None:
         items.append(paragraph("churn.backtest", calibration_end=m["calibration_end"], predicted=m["predicted_purchases"],
                         holdout_weeks=m["holdout_weeks"], observation_end=m["observation_end"],
                         actual=m["actual_purchases"], error_pct=m["aggregate_error_pct"], mae=m["mae"]))
+        versus = churn.baseline_note(bt["comparison"], m["holdout_weeks"])
+        if versus is not None:
+            items.append(paragraph(versus.key, **versus.params))
     items += unavailable(run, "backtest", "churn_model") + image(run, "tracking_chart")
     value = run.read("clv_summary")
     items.append(paragraph("clv.summary", convention=value["convention"], currency=cur, total_clv=value["total_clv"],
