@@ -32,6 +32,7 @@ from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchase_days, member_purchases, time_span
 from retention_lib.models.backtest import BASELINES, Backtest, compare_models
 from retention_lib.models.clv import WEEKS_PER_MONTH
+from retention_lib.models.regularity import wheat_morrison
 from retention_lib.core.conditions import DataCondition
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
@@ -351,6 +352,29 @@ def month_backtest(run: Run, kind: str, holdout_months: int, compare: tuple[str,
         raise DataCondition(Message("churn.backtest_fit", model=btyd.NAMES[kind], calibration_end=cal_end,
                                     note=note))
     return results[kind], comparison
+
+
+# Wheat-Morrison k as shown (one decimal): a rhythm from here (exponential timing gives 1.0), a steady one from there
+REGULAR_FROM, STEADY_FROM = 1.3, 2.5
+
+
+def regularity(run: Run) -> dict:
+    """The Wheat-Morrison regularity of members' purchase days to the month's end; a DataCondition
+    when too few members have three purchase days."""
+    days = member_purchase_days(engine.run_table(run, "baskets"))
+    found = wheat_morrison(days.filter(days.d < run.end.date()))
+    if not found.members >= MIN_REGULARITY_MEMBERS:
+        raise DataCondition(Message("regularity.too_few", members=found.members, needed=MIN_REGULARITY_MEMBERS))
+    shown = round(found.k, 1)   # the words follow the number the reader sees
+    level = "steady" if shown >= STEADY_FROM else "rhythm" if shown >= REGULAR_FROM else "none"
+    return {**found.to_dict(), "level": level}
+
+
+MIN_REGULARITY_MEMBERS = 30
+
+
+def regularity_note(found: dict) -> Message:
+    return Message(f"regularity.{found['level']}", k=found["k"], members=found["members"])
 
 
 def baseline_note(comparison: list[dict], holdout_weeks: float) -> Message | None:

@@ -100,7 +100,17 @@ def _backtest(args) -> int:
 
     try:
         check_month(args.month)
-        run = rl.open_run(args.config, args.month)
+        run_dir = None
+        if args.reports_dir:   # the lab folder a notebook would use, under these reports
+            from retention_lib.core.config import load_config
+            from retention_lib.core.paths import LAB_DIR
+
+            cfg = load_config(args.config)
+            run_dir = Path(args.reports_dir) / LAB_DIR / f"{cfg.slug}-{args.month or 'latest'}"
+            if not args.month and run_dir.exists():
+                import shutil
+                shutil.rmtree(run_dir)   # the latest month may have moved on
+        run = rl.open_run(args.config, args.month, run_dir)
         holdout = args.holdout_months or int(run.setting("holdout_months"))
         cal_end, obs_end = backtest_window(run, holdout)
         table, _ = compare_models(rl.run_table(run, "baskets"), cal_end, obs_end, tuple(args.models),
@@ -240,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                           default=list(BACKTEST_MODELS), help="the models to compare (default: %(default)s)")
     backtest.add_argument("--holdout-months", type=int, help="months held out (default: settings.holdout_months)")
     backtest.add_argument("--json", metavar="FILE", help="also write one object per model and baseline to FILE")
+    backtest.add_argument("--reports-dir", help="whose lab/ folder keeps the prepared data (default: reports/)")
     backtest.set_defaults(func=_backtest)
     return parser
 

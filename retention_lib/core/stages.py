@@ -103,6 +103,10 @@ STAGES: tuple[Stage, ...] = (
             _a("tracking_chart", "artifacts/tracking.png", REPORT, "weekly repeat purchases, actual vs model"),
             _a("calibration_chart", "artifacts/calibration.png", REPORT, "predicted vs actual chance of buying"),
         )),
+        Part("regularity", (
+            _a("regularity", "artifacts/regularity.json", REPORT,
+               "how regular members' purchase timing is (Wheat-Morrison)"),
+        )),
         Part("churn_model", (
             _a("churn_model", "artifacts/churn_model.json", INTERNAL, "the fitted purchase model"),
             _a("forecasts", "artifacts/forecasts.parquet", CUSTOMER, "next month's forecast per member (ledger)"),

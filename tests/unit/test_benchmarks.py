@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-NAMES = {"summary_vs_lifetimes", "summary_vs_groupby", "fit_bgnbd_vs_lifetimes", "clv_12m_vs_lifetimes"}
+NAMES = {"summary_vs_lifetimes", "summary_vs_groupby", "fit_bgnbd_vs_lifetimes", "fit_bgcnbd_k2_vs_bgnbd",
+         "fit_mbgcnbd_k2_vs_bgnbd", "clv_12m_vs_lifetimes"}
 KEYS = ("ours_s", "ref_s", "speedup", "customers", "lines", "ours_peak_mb")
 
 
@@ -25,7 +26,7 @@ def test_benchmark_entry_point_writes_every_comparison(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "summary_vs_groupby" in done.stdout and "targets" in done.stdout
     results = json.loads(out.read_text(encoding="utf-8"))
-    assert isinstance(results, list) and {r["name"] for r in results} == NAMES and len(results) == 4
+    assert isinstance(results, list) and {r["name"] for r in results} == NAMES and len(results) == 6
     for r in results:
         for key in KEYS:
             value = r[key]

@@ -221,3 +221,20 @@ def test_the_headline_says_how_many_at_risk_members_have_already_lapsed(run, met
     note = text.say(churn.lapsed_note(h))
     assert f"Of the {h['at_risk']:,} members at risk, {h['at_risk_bought_this_month']:,} bought this month" in note
     assert f"<b>{h['at_risk_lapsed']:,}</b> have not bought for 35 days or more" in note
+
+
+def test_regularity_of_the_exponential_demo_store_says_no_rhythm(run):
+    found = churn.regularity(run)
+    # the simulator's members buy as a Poisson process (BG/NBD): Erlang shape 1
+    assert found["k"] == pytest.approx(1.0, abs=0.25) and found["level"] == "none"
+    assert found["members"] >= churn.MIN_REGULARITY_MEMBERS
+    assert churn.regularity_note(found).key == "regularity.none"
+
+
+@pytest.mark.parametrize("k,level", [(1.0, "none"), (1.24, "none"), (1.26, "rhythm"), (1.45, "rhythm"),
+                                     (2.44, "rhythm"), (2.46, "steady"), (3.2, "steady")])
+def test_regularity_words_follow_the_number_shown(run, monkeypatch, k, level):
+    from retention_lib.models.regularity import Regularity
+
+    monkeypatch.setattr(churn, "wheat_morrison", lambda days: Regularity(k, 500))
+    assert churn.regularity(run)["level"] == level

@@ -1,11 +1,13 @@
 """The `retention` command: help with exit codes and examples, `send` for a missing month, and
 timestamps on every console line."""
+import json
 import re
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from conftest import retention_cli
 from retention_lib.app import cli, pipeline
 from retention_lib.core import stages
 
@@ -133,3 +135,24 @@ def test_notebook_execution_logs_go_to_the_run_log_not_the_console(capfd):
     # afterwards the libraries log as they did before the run
     assert [(logging.getLogger(n).propagate, logging.getLogger(n).handlers) for n in pipeline.EXECUTION_LOGGERS] \
         == before
+
+
+def test_backtest_compares_models_and_baselines_and_writes_json(small_config, tmp_path):
+    out = tmp_path / "out.json"
+    proc = retention_cli("backtest", "--config", str(small_config), "--month", "2025-02", "--models", "bgnbd",
+                         "bgcnbd", "--reports-dir", str(tmp_path / "reports"), "--json", str(out))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["model"] for r in rows][-2:] == ["naive_rate", "naive_recent"]
+    assert [r["kind"] for r in rows] == ["bgnbd", "bgcnbd", "naive_rate", "naive_recent"]
+    for row in rows:
+        assert {"model", "params", "loglik", "aggregate_error_pct", "mae", "bias", "brier", "lift_monotone"} <= set(row)
+        if row["usable"]:
+            assert isinstance(row["lift_monotone"], bool) and row["mae"] >= abs(row["bias"]) >= 0
+            assert f"{row['mae']:.4f}" in proc.stdout
+    assert rows[0]["params"].keys() == {"r", "alpha", "a", "b"} and rows[0]["loglik"] < 0
+    assert "per member" in proc.stdout
+    # a holdout longer than the history allows: a clear error, not a traceback
+    proc = retention_cli("backtest", "--config", str(small_config), "--month", "2025-02", "--holdout-months", "12",
+                         "--reports-dir", str(tmp_path / "reports"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "months" in proc.stderr

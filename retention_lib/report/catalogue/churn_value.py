@@ -25,6 +25,17 @@ MESSAGES: dict[str, str] = {
     "churn.baseline_beaten": "Per member, {model} missed by {model_mae:num2} visits on average over the holdout; "
                              "the better of two forecasts that need no model, {baseline}, missed by "
                              "{baseline_mae:num2}.",
+    "regularity.none": "Members' purchase timing: regularity {k:num1} (Wheat–Morrison, on {members:count} members "
+                       "with three purchase days or more). They do not buy on a rhythm: the time to the next visit "
+                       "is as hard to guess as chance, which BG/NBD assumes.",
+    "regularity.rhythm": "Members' purchase timing: regularity {k:num1} (Wheat–Morrison, on {members:count} members "
+                         "with three purchase days or more; 1 would be no rhythm). Members buy on a rhythm: a gap "
+                         "much longer than a member's usual one is an early sign of drifting away.",
+    "regularity.steady": "Members' purchase timing: regularity {k:num1} (Wheat–Morrison, on {members:count} members "
+                         "with three purchase days or more; 1 would be no rhythm). Members buy on a steady rhythm: "
+                         "a gap much longer than a member's usual one is a clear sign of drifting away.",
+    "regularity.too_few": "Only {members:count} members have three purchase days or more ({needed} are needed) to "
+                          "tell whether members buy on a rhythm; it will show once more members come back.",
     "baseline.naive_rate": "each member buying at their own weekly rate so far",
     "baseline.naive_recent": "each member repeating their last {weeks:num0} weeks",
     "churn.describe.model": "By the {model} model, **{at_risk:count}** of {members:count} members have a probability "
