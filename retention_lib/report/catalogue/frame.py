@@ -25,6 +25,7 @@ MESSAGES: dict[str, str] = {
     "part.kpis": "the KPI board",
     "part.cohorts": "cohort retention",
     "part.backtest": "the backtest of the churn model on held-out months",
+    "part.regularity": "how regular members' purchase timing is",
     "part.churn_model": "the churn model's P(alive) and forecasts",
     "part.churn_scores": "who is at risk",
     "part.spend_model": "the Gamma-Gamma spend model",

@@ -21,7 +21,7 @@ def churn_and_value(run: Run) -> list | None:
     else:
         items = [paragraph("churn.headline.lapse_rule", reason=h["reason"], overdue_factor=h["overdue_factor"],
                     lapse_days=h["lapse_days"], **counts)]
-    regular = run.read("regularity")
+    regular = run.read("regularity") if run.has("regularity") else None
     if regular:
         found = churn.regularity_note(regular)
         items.append(paragraph(found.key, **found.params))
