@@ -356,6 +356,7 @@ def month_backtest(run: Run, kind: str, holdout_months: int, compare: tuple[str,
 
 # Wheat-Morrison k as shown (one decimal): a rhythm from here (exponential timing gives 1.0), a steady one from there
 REGULAR_FROM, STEADY_FROM = 1.3, 2.5
+MIN_REGULARITY_MEMBERS = 30   # members with three purchase days the estimate needs
 
 
 def regularity(run: Run) -> dict:
@@ -368,9 +369,6 @@ def regularity(run: Run) -> dict:
     shown = round(found.k, 1)   # the words follow the number the reader sees
     level = "steady" if shown >= STEADY_FROM else "rhythm" if shown >= REGULAR_FROM else "none"
     return {**found.to_dict(), "level": level}
-
-
-MIN_REGULARITY_MEMBERS = 30
 
 
 def regularity_note(found: dict) -> Message:

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from retention_lib.core.config import BACKENDS, LANGUAGES, ConfigError
+from retention_lib.core.settings import MODELS
 from retention_lib.data.engine import EngineUnavailable
 from retention_lib.core.paths import REPORTS_DIR
 from retention_lib.data.readers import ReadError
@@ -95,6 +96,7 @@ def _backtest(args) -> int:
     from retention_lib.analytics.churn import backtest_window
     from retention_lib.app.pipeline import BadMonth, check_month
     from retention_lib.core.conditions import DataCondition
+    from retention_lib.core.run import jsonable
     from retention_lib.models.backtest import compare_models
     from retention_lib.report import text
 
@@ -103,10 +105,9 @@ def _backtest(args) -> int:
         run_dir = None
         if args.reports_dir:   # the lab folder a notebook would use, under these reports
             from retention_lib.core.config import load_config
-            from retention_lib.core.paths import LAB_DIR
+            from retention_lib.data.prepare import default_run_dir
 
-            cfg = load_config(args.config)
-            run_dir = Path(args.reports_dir) / LAB_DIR / f"{cfg.slug}-{args.month or 'latest'}"
+            run_dir = default_run_dir(load_config(args.config), args.month or "latest", Path(args.reports_dir))
             if not args.month and run_dir.exists():
                 import shutil
                 shutil.rmtree(run_dir)   # the latest month may have moved on
@@ -137,15 +138,11 @@ def _backtest(args) -> int:
         print(f"  per-member MAE  {row['mae']:.4f}   bias  {row['bias']:+.4f}   Brier  {row['brier_active']:.4f}")
         print(f"  decile lift monotone  {'yes' if row['lift_monotone'] else 'no'}")
     if args.json:
-        def plain(v):
-            return None if isinstance(v, float) and v != v else v
-        out = [{"model": r["kind"] if r["kind"] in ("naive_rate", "naive_recent") else r["model"], "kind": r["kind"],
-                "usable": bool(r["usable"]), "params": r["params"] if r["usable"] else None,
-                "loglik": plain(r["log_likelihood"]), "aggregate_error_pct": plain(r["aggregate_error_pct"]),
-                "mae": plain(r["mae"]), "bias": plain(r["bias"]), "brier": plain(r["brier_active"]),
-                "lift_monotone": None if not r["usable"] else bool(r["lift_monotone"]),
+        out = [{"model": r["model"], "kind": r["kind"], "usable": r["usable"], "params": r["params"],
+                "loglik": r["log_likelihood"], "aggregate_error_pct": r["aggregate_error_pct"], "mae": r["mae"],
+                "bias": r["bias"], "brier": r["brier_active"], "lift_monotone": r["lift_monotone"],
                 "note": r["note"] or None} for r in table.to_dict("records")]
-        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        Path(args.json).write_text(json.dumps(jsonable(out), indent=2) + "\n", encoding="utf-8")
         print(f"\nwritten: {args.json}")
     return EXIT_OK
 
@@ -246,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
                "history for the holdout")
     backtest.add_argument("--config", help="data source config (default: data/demo.yml)")
     backtest.add_argument("--month", help="YYYY-MM, the holdout's last month; default: the last complete month")
-    backtest.add_argument("--models", nargs="+", choices=("bgnbd", "mbgnbd", "paretonbd", "bgcnbd", "mbgcnbd"),
+    backtest.add_argument("--models", nargs="+", choices=MODELS,
                           default=list(BACKTEST_MODELS), help="the models to compare (default: %(default)s)")
     backtest.add_argument("--holdout-months", type=int, help="months held out (default: settings.holdout_months)")
     backtest.add_argument("--json", metavar="FILE", help="also write one object per model and baseline to FILE")

@@ -35,9 +35,9 @@ def last_complete_month(last_timestamp: pd.Timestamp) -> pd.Period:
     return month
 
 
-def default_run_dir(config: Config, month: pd.Period) -> Path:
+def default_run_dir(config: Config, month: pd.Period | str, reports: Path = REPORTS_DIR) -> Path:
     """Where notebooks opened in JupyterLab keep their run: apart from published months."""
-    return REPORTS_DIR / LAB_DIR / f"{config.slug}-{month}"
+    return reports / LAB_DIR / f"{config.slug}-{month}"
 
 
 def open_run(config: str | Path | Config | None = None, month: str | None = None,

@@ -64,12 +64,17 @@ def naive_baselines(purchases, data: pd.DataFrame, calibration_end) -> dict[str,
     rate = (data["frequency_cal"] / T.where(T > 0)).fillna(0.0) * horizon
     cut = pd.Timestamp(calibration_end).normalize() + pd.Timedelta(days=1)
     start = cut - pd.Timedelta(days=int(round(horizon * 7)))
-    t = engine.as_table(purchases)
-    days = t.filter(t.customer_id.notnull()).select("customer_id", d=t.timestamp.truncate("D")).distinct()
-    recent = days.filter((days.d >= start.to_pydatetime()) & (days.d < cut.to_pydatetime()))
+    days = _purchase_days(purchases)
+    recent = days.filter((days.day >= start.to_pydatetime()) & (days.day < cut.to_pydatetime()))
     recent = recent.group_by("customer_id").aggregate(n=_.count())
-    counts = engine.backend_of(t).to_pyarrow(recent.order_by("customer_id")).to_pandas().set_index("customer_id")["n"]
+    counts = engine.backend_of(days).to_pyarrow(recent.order_by("customer_id")).to_pandas().set_index("customer_id")["n"]
     return {"naive_rate": rate, "naive_recent": counts.reindex(data.index, fill_value=0).astype(float)}
+
+
+def _purchase_days(purchases):
+    """The distinct (customer_id, day) purchase days of members in a purchase log (an Ibis table)."""
+    t = engine.as_table(purchases)
+    return t.filter(t.customer_id.notnull()).select("customer_id", day=t.timestamp.truncate("D")).distinct()
 
 
 def run_backtest(baskets, calibration_end, observation_end, kind: str = "bgnbd", *,
@@ -134,11 +139,10 @@ def tracking(purchases, model: btyd.BTYDModel, calibration_end, observation_end)
     `purchases` is an Ibis table; only each customer's first day and the weekly counts leave it.
     """
     cal_end, obs_end = pd.Timestamp(calibration_end), pd.Timestamp(observation_end)
-    t = engine.as_table(purchases)
-    days = t.filter(t.customer_id.notnull()).select("customer_id", day=t.timestamp.truncate("D")).distinct()
+    days = _purchase_days(purchases)
     firsts = days.group_by("customer_id").aggregate(first=_.day.min())
     firsts = firsts.filter(firsts.first <= cal_end.normalize().to_pydatetime())
-    con = engine.backend_of(t)
+    con = engine.backend_of(days)
     cohort = con.to_pyarrow(firsts.order_by("customer_id")).to_pandas().set_index("customer_id")["first"]
     start = cohort.min()
     repeat = days.join(firsts, "customer_id")

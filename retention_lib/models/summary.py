@@ -107,10 +107,14 @@ def _per_customer_duckdb(con, table, period: str, end: int) -> pd.DataFrame:
     return out.assign(first_spend=first_spend.to_numpy())
 
 
+def _period_index(table, origin: pd.Timestamp, step: int):
+    """Each row's purchase period, counted in `step` days from `origin` (an Ibis expression)."""
+    return (table.timestamp.cast("date").delta(ibis.date(origin.date()), unit="day") // step).cast("int64")
+
+
 def _per_customer_portable(table, origin: pd.Timestamp, step: int, end: int) -> pd.DataFrame:
     """The same per-customer figures as `_per_customer_duckdb`, as a plain Ibis expression (any engine)."""
-    p = (table.timestamp.cast("date").delta(ibis.date(origin.date()), unit="day") // step).cast("int64")
-    periods = (table.mutate(p=p).filter(_.p <= end).group_by(["customer_id", "p"])
+    periods = (table.mutate(p=_period_index(table, origin, step)).filter(_.p <= end).group_by(["customer_id", "p"])
                .aggregate(spend=money(_.amount).sum()))
     per = periods.group_by("customer_id").aggregate(
         spend=_.spend.sum().cast("float64"), periods=_.count(), first_period=_.p.min(), last_period=_.p.max(),
@@ -121,8 +125,7 @@ def _per_customer_portable(table, origin: pd.Timestamp, step: int, end: int) -> 
 def _log_gap_sums(table, origin: pd.Timestamp, step: int, end: int) -> pd.DataFrame:
     """Per customer, the sum of the logs of the gaps between consecutive purchase periods, in periods.
     Summed as whole multiples of LOG_GAP_UNIT, so the sum is exact and the same on every run."""
-    p = (table.timestamp.cast("date").delta(ibis.date(origin.date()), unit="day") // step).cast("int64")
-    periods = table.mutate(p=p).filter(_.p <= end).select("customer_id", "p").distinct()
+    periods = table.mutate(p=_period_index(table, origin, step)).filter(_.p <= end).select("customer_id", "p").distinct()
     gaps = periods.mutate(gap=_.p - _.p.lag().over(group_by="customer_id", order_by="p"))
     per = (gaps.filter(gaps.gap.notnull()).group_by("customer_id")
            .aggregate(units=(_.gap.cast("float64").ln() / LOG_GAP_UNIT).round().cast("int64").sum()))
