@@ -30,14 +30,15 @@ from retention_lib.models import btyd, cnbd
 from retention_lib.analytics import ledger
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchase_days, member_purchases, time_span
+from retention_lib.analytics.model_choice import KEPT, candidates, choose_model, fallback_choice
 from retention_lib.models.backtest import BASELINES, Backtest, compare_models
 from retention_lib.models.clv import WEEKS_PER_MONTH
-from retention_lib.models.regularity import wheat_morrison
+from retention_lib.models.regularity import GapHistogram, erlang_k, gap_histogram, wheat_morrison
 from retention_lib.core.conditions import DataCondition
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.models.summary import summarise
-from retention_lib.core.settings import DEFAULTS
+from retention_lib.core.settings import AUTO, DEFAULTS
 
 LIKELY_LOST = 0.1  # below this P(alive) (and not newly at risk) a member is likely lost
 HORIZONS = {"next_month": WEEKS_PER_MONTH, "next_quarter": 3 * WEEKS_PER_MONTH}
@@ -71,6 +72,7 @@ class ChurnView:
     model: btyd.BTYDModel | None = None
     reason: Message | None = None  # why the model is not used (lapse rule only)
     days_in_month: int = 31        # a member silent for fewer days bought in the month
+    choice: dict | None = None     # which model the setting led to, and why (choose_model)
 
     @property
     def at_risk(self) -> pd.DataFrame:
@@ -103,7 +105,7 @@ class ChurnView:
                "likely_lost_all": int(s["likely_lost"].sum()),
                "likely_lost_lapsed": int((s["likely_lost"] & lapsed).sum()),
                "newly_at_risk_lapsed": int((s["newly_at_risk"] & lapsed).sum()),
-               "overdue_factor": OVERDUE_FACTOR if self.method == LAPSE_RULE else None}
+               "overdue_factor": OVERDUE_FACTOR if self.method == LAPSE_RULE else None, "choice": self.choice}
         if self.model is not None:
             out |= {"expected_purchases_next_month": float(s["expected_next_month"].sum()),
                     "mean_p_alive": float(s["p_alive"].mean())}
@@ -127,20 +129,21 @@ def describe(h: dict) -> Message:
                    lapse_days=h["lapse_days"])
 
 
-def score_month(run: Run, kind: str = DEFAULTS.model, threshold: float = DEFAULTS.at_risk_threshold,
-                lapse_days: int | None = None) -> ChurnView:
+def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_threshold,
+                lapse_days: int | None = None, k: int | None = None) -> ChurnView:
     """Fit at the month's end and score members now and at the previous month's end.
 
     Both months are scored with this month's model, so a change in P(alive) reflects the
     customer's behaviour, not a refit. Raises btyd.ModelUnusable when the model cannot be
-    used on this data. `lapse_days` None: the run's lapse rule (notebook 02's, else derived).
+    used on this data. `lapse_days` None: the run's lapse rule (notebook 02's, else derived). `k`
+    fixes a CNBD-k model's regularity (None: chosen by likelihood).
     """
     if not lapse_days:
         from retention_lib.analytics.kpis import run_lapse_rule
 
         lapse_days = run_lapse_rule(run).days
     now = month_summary(run, log_gaps=kind in cnbd.DROPOUT_AT_ZERO)
-    model = btyd.fit(now, kind, max_seconds=run.setting("fit_budget_s"))
+    model = btyd.fit(now, kind, max_seconds=run.setting("fit_budget_s"), k=k)
     scores = now.join(model.score(now, HORIZONS))
     before = month_summary(run, run.start)
     prev = pd.Series(model.p_alive(before["frequency"], before["recency"], before["T"]), index=before.index)
@@ -206,11 +209,14 @@ def _days_in(run: Run) -> int:
 
 def for_month(run: Run, kind: str, threshold: float, lapse_days: int) -> ChurnView:
     """The model's view when the model can be used on this data; else the lapse-rule view, with
-    the reason in plain words."""
+    the reason in plain words. `kind` is the setting: a model, or auto (month_choice)."""
+    choice = month_choice(run, kind)
     try:
-        return score_month(run, kind, threshold, lapse_days)
+        view = score_month(run, choice["kind"], threshold, lapse_days, k=choice["k"])
     except btyd.ModelUnusable as exc:
-        return lapse_view(run, lapse_days, unusable_reason(run, kind, lapse_days, exc), threshold)
+        view = lapse_view(run, lapse_days, unusable_reason(run, choice["kind"], lapse_days, exc), threshold)
+    view.choice = choice
+    return view
 
 
 def unusable_reason(run: Run, kind: str, lapse_days: int, exc: Exception) -> Message:
@@ -339,14 +345,15 @@ def scores_at(run: Run, churned: Saved, end: pd.Timestamp) -> pd.DataFrame:
 
 def month_backtest(run: Run, kind: str, holdout_months: int, compare: tuple[str, ...] = ()
                    ) -> tuple[Backtest, pd.DataFrame]:
-    """The backtest of the month's model, beside any other models a setting asks for.
+    """The backtest of the month's model (under auto, of every candidate; the result is the chosen
+    one's), beside any other models a setting asks for.
 
     A DataCondition when the history is too short or the model cannot be fitted on the
     calibration months."""
     cal_end, obs_end = backtest_window(run, holdout_months)
-    kinds = tuple(dict.fromkeys((kind, *compare)))
-    comparison, results = compare_models(engine.run_table(run, "baskets"), cal_end, obs_end, kinds,
-                                         max_seconds=run.setting("fit_budget_s"))
+    comparison, results = compare_models(engine.run_table(run, "baskets"), cal_end, obs_end,
+                                         candidates(kind, compare), max_seconds=run.setting("fit_budget_s"))
+    kind = choose_model(kind, comparison.to_dict("records"), run.setting("model_margin"))["kind"]
     if kind not in results:
         note = comparison.set_index("model").at[btyd.NAMES[kind], "note"]
         raise DataCondition(Message("churn.backtest_fit", model=btyd.NAMES[kind], calibration_end=cal_end,
@@ -354,21 +361,51 @@ def month_backtest(run: Run, kind: str, holdout_months: int, compare: tuple[str,
     return results[kind], comparison
 
 
+def month_choice(run: Run, kind: str) -> dict:
+    """choose_model on the month's backtest: notebook 03's when it ran, else run now (a notebook
+    opened on its own); BG/NBD when the backtest cannot be run on this data."""
+    if kind != AUTO:
+        return choose_model(kind, [], 0.0)
+    if run.has("backtest"):
+        bt = run.read("backtest")
+        return choose_model(kind, bt["comparison"], run.setting("model_margin"), bt["metrics"]["holdout_weeks"])
+    if run.reason("backtest") is not None:
+        return fallback_choice(run.reason("backtest"))
+    try:
+        result, comparison = month_backtest(run, kind, int(run.setting("holdout_months")),
+                                            tuple(run.setting("compare_models")))
+    except DataCondition as exc:
+        return fallback_choice(exc.message)
+    return choose_model(kind, comparison.to_dict("records"), run.setting("model_margin"),
+                        result.metrics["holdout_weeks"])
+
+
 # Wheat-Morrison k as shown (one decimal): a rhythm from here (exponential timing gives 1.0), a steady one from there
 REGULAR_FROM, STEADY_FROM = 1.3, 2.5
 MIN_REGULARITY_MEMBERS = 30   # members with three purchase days the estimate needs
 
 
-def regularity(run: Run) -> dict:
-    """The Wheat-Morrison regularity of members' purchase days to the month's end; a DataCondition
-    when too few members have three purchase days."""
+def _days_to_end(run: Run):
     days = member_purchase_days(engine.run_table(run, "baskets"))
-    found = wheat_morrison(days.filter(days.d < run.end.date()))
+    return days.filter(days.d < run.end.date())
+
+
+def regularity(run: Run) -> dict:
+    """The regularity of members' purchase days to the month's end: Wheat-Morrison (which the words
+    follow) and the Erlang-k maximum likelihood (`erlang`); a DataCondition when too few members
+    have three purchase days."""
+    days = _days_to_end(run)
+    found = wheat_morrison(days)
     if not found.members >= MIN_REGULARITY_MEMBERS:
         raise DataCondition(Message("regularity.too_few", members=found.members, needed=MIN_REGULARITY_MEMBERS))
     shown = round(found.k, 1)   # the words follow the number the reader sees
     level = "steady" if shown >= STEADY_FROM else "rhythm" if shown >= REGULAR_FROM else "none"
-    return {**found.to_dict(), "level": level}
+    return {**found.to_dict(), "level": level, "erlang": erlang_k(days).to_dict()}
+
+
+def regularity_gaps(run: Run) -> GapHistogram:
+    """Members' gaps over their own mean gap to the month's end, binned for the regularity chart."""
+    return gap_histogram(_days_to_end(run))
 
 
 def regularity_note(found: dict) -> Message:

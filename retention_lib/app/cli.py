@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 from retention_lib.core.config import BACKENDS, LANGUAGES, ConfigError
-from retention_lib.core.settings import MODELS
+from retention_lib.core.settings import AUTO, AUTO_CANDIDATES, MODELS
 from retention_lib.data.engine import EngineUnavailable
 from retention_lib.core.paths import REPORTS_DIR
 from retention_lib.data.readers import ReadError
@@ -86,14 +86,12 @@ def _verify(args) -> int:
     return 0 if failed == 0 else EXIT_FAILED
 
 
-BACKTEST_MODELS = ("bgnbd", "mbgnbd", "bgcnbd", "mbgcnbd")
-
-
 def _backtest(args) -> int:
     import json
 
     import retention_lib as rl
     from retention_lib.analytics.churn import backtest_window
+    from retention_lib.analytics.model_choice import choice_note, choose_model
     from retention_lib.app.pipeline import BadMonth, check_month
     from retention_lib.core.conditions import DataCondition
     from retention_lib.core.run import jsonable
@@ -114,8 +112,8 @@ def _backtest(args) -> int:
         run = rl.open_run(args.config, args.month, run_dir)
         holdout = args.holdout_months or int(run.setting("holdout_months"))
         cal_end, obs_end = backtest_window(run, holdout)
-        table, _ = compare_models(rl.run_table(run, "baskets"), cal_end, obs_end, tuple(args.models),
-                                  max_seconds=run.setting("fit_budget_s"))
+        table, results = compare_models(rl.run_table(run, "baskets"), cal_end, obs_end, tuple(args.models),
+                                        max_seconds=run.setting("fit_budget_s"))
     except (BadMonth, ValidationError, ConfigError, ReadError, EngineUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -137,6 +135,10 @@ def _backtest(args) -> int:
               f"({row['predicted_purchases']:,.0f} predicted, {row['actual_purchases']:,.0f} actual)")
         print(f"  per-member MAE  {row['mae']:.4f}   bias  {row['bias']:+.4f}   Brier  {row['brier_active']:.4f}")
         print(f"  decile lift monotone  {'yes' if row['lift_monotone'] else 'no'}")
+    if results:   # what the report's `model: auto` would make of these candidates
+        weeks = next(iter(results.values())).metrics["holdout_weeks"]
+        choice = choose_model(AUTO, table.to_dict("records"), run.setting("model_margin"), weeks)
+        print(f"\nmodel: auto (margin {run.setting('model_margin'):.0%}): {text.say(choice_note(choice))}")
     if args.json:
         out = [{"model": r["model"], "kind": r["kind"], "usable": r["usable"], "params": r["params"],
                 "loglik": r["log_likelihood"], "aggregate_error_pct": r["aggregate_error_pct"], "mae": r["mae"],
@@ -244,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--config", help="data source config (default: data/demo.yml)")
     backtest.add_argument("--month", help="YYYY-MM, the holdout's last month; default: the last complete month")
     backtest.add_argument("--models", nargs="+", choices=MODELS,
-                          default=list(BACKTEST_MODELS), help="the models to compare (default: %(default)s)")
+                          default=list(AUTO_CANDIDATES), help="the models to compare (default: %(default)s)")
     backtest.add_argument("--holdout-months", type=int, help="months held out (default: settings.holdout_months)")
     backtest.add_argument("--json", metavar="FILE", help="also write one object per model and baseline to FILE")
     backtest.add_argument("--reports-dir", help="whose lab/ folder keeps the prepared data (default: reports/)")

@@ -16,6 +16,8 @@ from typing import Any, Mapping
 CHOICE, CHOICE_LIST, INT, NUMBER, DATE, TEXT_LIST = (
     "choice", "choice_list", "int", "number", "date", "text_list")
 MODELS = ("bgnbd", "mbgnbd", "paretonbd", "bgcnbd", "mbgcnbd")
+AUTO = "auto"   # the model chosen by backtest (analytics.churn.choose_model) among these:
+AUTO_CANDIDATES = ("bgnbd", "mbgnbd", "bgcnbd", "mbgcnbd")
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,14 @@ DEFAULT_NULL_CUSTOMER_IDS = ("NULL", "null", "N/A", "#N/A", "None", "nan", "-", 
 @dataclass(frozen=True)
 class Settings:
     """The settings of a run (config `settings:`, notebook parameters), with their defaults."""
-    model: str = _s("bgnbd", CHOICE, "BTYD model that scores P(alive) and expected purchases", choices=MODELS)
-    compare_models: tuple = _s((), CHOICE_LIST, "other models backtested beside `model`, for comparison",
-                               choices=MODELS)
+    model: str = _s(AUTO, CHOICE, "BTYD model that scores P(alive) and expected purchases; auto: BG/NBD, "
+                    "MBG/NBD, BG/CNBD-k and MBG/CNBD-k backtested, the one with the lowest per-member holdout "
+                    "MAE used", choices=(AUTO, *MODELS))
+    compare_models: tuple = _s((), CHOICE_LIST, "other models backtested beside `model`, for comparison; under "
+                               "auto, further candidates (e.g. [paretonbd])", choices=MODELS)
+    model_margin: float = _s(0.01, NUMBER, "under model: auto, how much lower than BG/NBD's a model's per-member "
+                             "holdout MAE must be to replace it", "share of BG/NBD's MAE", low=0, high=1,
+                             high_open=True)
     at_risk_threshold: float = _s(0.5, NUMBER, "P(alive) below which a member is at risk", "probability",
                                   low=0, high=1)
     holdout_months: int = _s(3, INT, "months held out to backtest the churn model", "months", low=1)

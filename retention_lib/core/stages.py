@@ -105,7 +105,9 @@ STAGES: tuple[Stage, ...] = (
         )),
         Part("regularity", (
             _a("regularity", "artifacts/regularity.json", REPORT,
-               "how regular members' purchase timing is (Wheat-Morrison)"),
+               "how regular members' purchase timing is (Wheat-Morrison, Erlang-k maximum likelihood)"),
+            _a("regularity_chart", "artifacts/regularity.png", REPORT,
+               "gaps between purchase days over each member's mean gap, against no rhythm and the fitted one"),
         )),
         Part("churn_model", (
             _a("churn_model", "artifacts/churn_model.json", INTERNAL, "the fitted purchase model"),

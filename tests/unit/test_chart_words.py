@@ -24,6 +24,7 @@ import pytest  # noqa: E402
 from retention_lib.analytics import cohorts, kpis, value  # noqa: E402
 from retention_lib.core.schema import DIMENSIONS  # noqa: E402
 from retention_lib.data import aggregate  # noqa: E402
+from retention_lib.models import regularity  # noqa: E402
 from retention_lib.data.sources.demo import simulate_store  # noqa: E402
 from retention_lib.report import charts, language, text  # noqa: E402
 
@@ -153,6 +154,15 @@ def _tracking():
     return pd.DataFrame({"week_end": weeks, "actual": [900.0] + [2400.0] * 24, "predicted": [800.0] + [2350.0] * 24})
 
 
+def _gap_histogram():
+    """Members' purchase days with Erlang-2 gaps, binned as notebook 03 bins them."""
+    rng = np.random.default_rng(5)
+    gaps = np.maximum(np.rint(rng.gamma(2, 7.0, (200, 6))), 1)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.cumsum(gaps, axis=1).ravel(), unit="D")
+    return regularity.gap_histogram(pd.DataFrame({"customer_id": np.repeat(np.arange(200).astype(str), 6),
+                                                  "d": days}))
+
+
 def _figures(inputs: dict) -> dict:
     """Every chart function by name, each as a function drawing its figure (or figures)."""
     b, monthly, (c, basis) = inputs["baskets"], inputs["monthly"], inputs["cohorts"]
@@ -172,6 +182,7 @@ def _figures(inputs: dict) -> dict:
         "tracking_chart": lambda: charts.tracking_chart(_tracking(), "BG/NBD", "2024-04-30"),
         "calibration_chart": lambda: charts.calibration_chart(
             pd.DataFrame({"predicted": np.linspace(0.05, 0.95, 10), "observed": np.linspace(0.1, 0.9, 10)}), 13.0),
+        "regularity_chart": lambda: charts.regularity_chart(_gap_histogram(), 2, 1.8, MONTH),
         "clv_groups_chart": lambda: charts.clv_groups_chart(_clv_groups(), "CNY", 12, MONTH),
         "track_record_chart": lambda: charts.track_record_chart(pd.DataFrame(
             {"for_month": _months(3), "actual_purchases": [1000, 2200, 1100],
@@ -199,8 +210,8 @@ def _figures(inputs: dict) -> dict:
 
 
 NAMES = ["coverage_chart", "coverage_chart (chain)", "membership_chart", "kpi_trends_chart", "cohort_heatmap",
-         "period_transactions_chart", "p_alive_matrix_chart", "tracking_chart", "calibration_chart", "clv_groups_chart",
-         "track_record_chart", "segments_chart", "tiers_chart", "migration_chart", "early_warning_chart",
+         "period_transactions_chart", "p_alive_matrix_chart", "tracking_chart", "calibration_chart", "regularity_chart",
+         "clv_groups_chart", "track_record_chart", "segments_chart", "tiers_chart", "migration_chart", "early_warning_chart",
          "drivers_chart", "drivers_chart (any n)", "satisfaction_trend_chart", "importance_performance_chart",
          "complaints_chart", "complaints_chart (none)", "satisfaction_churn_chart", "comment_themes_chart",
          "email_charts"]

@@ -5,7 +5,7 @@ import pytest
 
 from retention_lib.models.clv import fit_gamma_gamma
 from retention_lib.models import backtest
-from retention_lib.analytics import churn, value
+from retention_lib.analytics import churn, model_choice, value
 from retention_lib.data.aggregate import baskets_from_lines
 from retention_lib.data.prepare import open_run
 from retention_lib.data.sources.demo import simulate_store
@@ -238,3 +238,70 @@ def test_regularity_words_follow_the_number_shown(run, monkeypatch, k, level):
 
     monkeypatch.setattr(churn, "wheat_morrison", lambda days: Regularity(k, 500))
     assert churn.regularity(run)["level"] == level
+
+
+# --------------------------------------------------------------------------- model: auto
+def _row(kind, mae, k=None, usable=True):
+    params = {"k": k} if k is not None else {}
+    return {"model": kind, "kind": kind, "usable": usable, "mae": mae if usable else None, "params": params}
+
+
+@pytest.mark.parametrize("rows,kind,how", [
+    # BG/NBD lowest: kept
+    ([_row("bgnbd", 2.0), _row("mbgnbd", 2.01), _row("bgcnbd", 2.02, 2)], "bgnbd", "kept_best"),
+    # another lower by less than the 1% margin: BG/NBD kept, the closer one named
+    ([_row("bgnbd", 2.0), _row("mbgnbd", 1.99), _row("bgcnbd", 2.02, 2)], "bgnbd", "kept_within"),
+    # lower by more than the margin: replaced, with its k
+    ([_row("bgnbd", 2.0), _row("mbgnbd", 1.99), _row("bgcnbd", 1.9, 2)], "bgcnbd", "better"),
+    # BG/NBD could not be fitted: the best of the rest
+    ([_row("bgnbd", 0, usable=False), _row("mbgnbd", 2.1), _row("mbgcnbd", 2.3, 3)], "mbgnbd", "replaced"),
+    # nothing fitted: BG/NBD by default, saying why
+    ([_row("bgnbd", 0, usable=False), _row("mbgnbd", 0, usable=False)], "bgnbd", "fallback"),
+    # a baseline is never the model, however good
+    ([_row("bgnbd", 2.0), _row("naive_recent", 1.0), _row("naive_rate", 1.5)], "bgnbd", "kept_best"),
+    # a CNBD-k model at k = 1 is BG/NBD: a rounding difference does not make it another model
+    ([_row("bgnbd", 2.0), _row("bgcnbd", 2.0 - 1e-13, 1)], "bgnbd", "kept_best"),
+])
+def test_auto_keeps_bgnbd_unless_another_model_beats_it_by_the_margin(rows, kind, how):
+    choice = model_choice.choose_model("auto", rows, 0.01, 13.0)
+    assert (choice["kind"], choice["how"]) == (kind, how)
+    assert choice["k"] == (rows[[r["kind"] for r in rows].index(kind)]["params"].get("k") if how != "fallback" else None)
+    assert text.say(model_choice.choice_note(choice))   # every case has its sentence, rendered in full
+    if how == "kept_within":
+        assert choice["best"] == "mbgnbd" and choice["best_mae"] == 1.99
+
+
+def test_a_named_model_is_used_as_named_whatever_the_backtest_says():
+    choice = model_choice.choose_model("paretonbd", [_row("bgnbd", 1.0), _row("paretonbd", 3.0)], 0.01)
+    assert (choice["kind"], choice["how"]) == ("paretonbd", "named")
+    assert "Pareto/NBD" in text.say(model_choice.choice_note(choice))
+
+
+@pytest.mark.parametrize("regularity,kind,k", [(1, "bgnbd", None), (3, "bgcnbd", 3)])
+def test_auto_finds_the_simulated_stores_true_model(regularity, kind, k):
+    """Ground truth: members who buy as a Poisson process keep BG/NBD; members with Erlang-3 gaps
+    (the simulator's BG/CNBD-3) get BG/CNBD-3, whose holdout error is lower by more than the margin."""
+    store = simulate_store(seed=11, n_customers=1500, months=18, regularity=regularity)
+    rows, _ = backtest.compare_models(baskets_from_lines(store.tables["transactions"]), "2025-03-31",
+                                      "2025-06-30", model_choice.candidates("auto"))
+    choice = model_choice.choose_model("auto", rows.to_dict("records"), 0.01, 13.0)
+    assert (choice["kind"], choice["k"]) == (kind, k)
+    assert choice["how"] == ("kept_best" if kind == "bgnbd" else "better")
+
+
+def test_a_month_too_short_to_backtest_uses_bgnbd_and_says_why(small_config, tmp_path):
+    short = open_run(small_config, "2024-03", tmp_path / "short")   # the data starts in 2024-01
+    view = churn.for_month(short, "auto", 0.5, 35)
+    assert view.choice["how"] == "fallback" and view.choice["kind"] == "bgnbd"
+    assert view.choice["reason"].key == "churn.backtest_history"
+    assert view.headline()["choice"] == view.choice
+    said = text.say(model_choice.choice_note(view.choice))
+    assert "BG/NBD" in said and "months of history" in said
+
+
+def test_auto_in_the_monthly_view_scores_with_the_chosen_model(run):
+    view = churn.for_month(run, "auto", 0.5, 35)
+    assert view.choice["setting"] == "auto" and view.choice["kind"] in model_choice.candidates("auto")
+    if view.model is not None:
+        assert view.model.kind == view.choice["kind"]
+        assert view.choice["k"] in (None, view.model.k)

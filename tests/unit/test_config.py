@@ -118,9 +118,10 @@ def test_the_cli_exits_2_on_a_config_error(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- setting values
 BAD_VALUES = [
-    ("model", "bg-nbd", "one of bgnbd, mbgnbd, paretonbd, bgcnbd, mbgcnbd; did you mean 'bgnbd'?"),
+    ("model", "bg-nbd", "one of auto, bgnbd, mbgnbd, paretonbd, bgcnbd, mbgcnbd; did you mean 'bgnbd'?"),
     ("compare_models", ["paretonbd", "bg-nbd"], "a list drawn from bgnbd, mbgnbd, paretonbd, bgcnbd, mbgcnbd"),
     ("compare_models", "paretonbd", "a list drawn from bgnbd, mbgnbd, paretonbd, bgcnbd, mbgcnbd"),
+    ("model_margin", 1, "a number with 0 ≤ value < 1 (share of BG/NBD's MAE)"),
     ("at_risk_threshold", 1.5, "a number from 0 to 1"),
     ("holdout_months", 0, "a whole number ≥ 1 (months)"),
     ("min_group_n", 1, "a whole number ≥ 2 (members)"),
@@ -216,7 +217,8 @@ def test_registry_defaults_are_allowed_and_described():
 
 def test_the_library_defaults_are_the_settings_defaults():
     """Function defaults come from the one dataclass, not from numbers typed again."""
-    cases = [(churn.score_month, "threshold", "at_risk_threshold"), (churn.score_month, "kind", "model"),
+    # score_month's kind is a model, not the setting (auto is resolved by churn.for_month)
+    cases = [(churn.score_month, "threshold", "at_risk_threshold"),
              (complaints.sla, "sla_hours", "sla_hours"), (satisfaction.for_month, "driver_months", "driver_months"),
              (satisfaction.for_month, "bootstrap", "bootstrap_resamples"),
              (satisfaction.for_month, "churn_window_days", "churn_window_days"),

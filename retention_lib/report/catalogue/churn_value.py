@@ -25,6 +25,20 @@ MESSAGES: dict[str, str] = {
     "churn.baseline_beaten": "Per member, {model} missed by {model_mae:num2} visits on average over the holdout; "
                              "the better of two forecasts that need no model, {baseline}, missed by "
                              "{baseline_mae:num2}.",
+    "churn.choice.named": "Churn model: {model}, as the settings name it.",
+    "churn.choice.kept_best": "Churn model: {model}, chosen by backtest: of the models tried it missed by least "
+                              "per member over the {holdout_weeks:num0}-week holdout ({mae:num2} visits on average).",
+    "churn.choice.kept_within": "Churn model: {model}, chosen by backtest: {best} missed by {best_mae:num2} visits "
+                                "per member over the {holdout_weeks:num0}-week holdout against {kept_mae:num2} for "
+                                "{model}, less than the {margin:pct0} gain that would justify a more complex model.",
+    "churn.choice.better": "Churn model: {model}, chosen by backtest: per member it missed by {mae:num2} visits over "
+                           "the {holdout_weeks:num0}-week holdout against {kept_mae:num2} for {kept}, a gain of more "
+                           "than {margin:pct0}.",
+    "churn.choice.replaced": "Churn model: {model}, chosen by backtest: {kept} could not be fitted on the months "
+                             "before the holdout, and of the models that could, {model} missed by least per member "
+                             "({mae:num2} visits on average over the {holdout_weeks:num0}-week holdout).",
+    "churn.choice.fallback": "Churn model: {model}, the default, without a backtest to choose by: {reason}",
+    "churn.choice.none_fitted": "no model could be fitted on the months before the holdout.",
     "regularity.none": "Members' purchase timing: regularity {k:num1} (Wheat–Morrison, on {members:count} members "
                        "with three purchase days or more). They do not buy on a rhythm: the time to the next visit "
                        "is as hard to guess as chance, which BG/NBD assumes.",
@@ -60,6 +74,9 @@ MESSAGES: dict[str, str] = {
                               "The model's track record will be measured once the history is long enough.",
     "churn.backtest_fit": "The {model} model could not be fitted on the months before the holdout (to "
                           "{calibration_end:date}): {note}",
+    "notebook.erlang_k": "By maximum likelihood on all {gaps:count} gaps between purchase days of {members:count} "
+                         "members (each member's rate of buying their own, varying across members as a gamma "
+                         "distribution): Erlang k = {k}.",
     "notebook.churn_not_used": "**The churn model is not used this month.** {reason}",
     "notebook.model_parameters": "{model} parameters (weeks): {params:sigs4}; fitted on {members:count} members "
                                  "compressed to {histories:count} distinct histories.",

@@ -11,4 +11,5 @@ from retention_lib.report.charts.drivers import (  # noqa: F401
 from retention_lib.report.charts.satisfaction import (  # noqa: F401
     satisfaction_trend_chart, importance_performance_chart, complaints_chart, satisfaction_churn_chart, comment_themes_chart)
 from retention_lib.report.charts.cohorts import cohort_heatmap  # noqa: F401
+from retention_lib.report.charts.regularity import regularity_chart  # noqa: F401
 from retention_lib.report.charts.email import email_charts, email_trend, revenue_members_chart, churn_chart  # noqa: F401

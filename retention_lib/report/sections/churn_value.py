@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from retention_lib.analytics import churn
+from retention_lib.analytics import churn, model_choice
 from retention_lib.core.run import Run
 from retention_lib.report import text
 from retention_lib.report.sections.common import image, paragraph, table, unavailable
@@ -21,6 +21,9 @@ def churn_and_value(run: Run) -> list | None:
     else:
         items = [paragraph("churn.headline.lapse_rule", reason=h["reason"], overdue_factor=h["overdue_factor"],
                     lapse_days=h["lapse_days"], **counts)]
+    choice = model_choice.choice_note(h.get("choice")) if h["method"] == "model" else None
+    if choice is not None:
+        items.append(paragraph(choice.key, **choice.params))
     regular = run.read("regularity") if run.has("regularity") else None
     if regular:
         found = churn.regularity_note(regular)
