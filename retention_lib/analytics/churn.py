@@ -30,7 +30,7 @@ from retention_lib.models import btyd, cnbd
 from retention_lib.analytics import ledger
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchase_days, member_purchases, time_span
-from retention_lib.analytics.model_choice import KEPT, candidates, choose_model, fallback_choice
+from retention_lib.analytics.model_choice import KEPT, candidates, choose_model, fallback_choice, models_compared
 from retention_lib.models.backtest import BASELINES, Backtest, compare_models
 from retention_lib.models.clv import WEEKS_PER_MONTH
 from retention_lib.models.regularity import GapHistogram, erlang_k, gap_histogram, wheat_morrison
@@ -415,9 +415,8 @@ def regularity_note(found: dict) -> Message:
 def baseline_note(comparison: list[dict], holdout_weeks: float) -> Message | None:
     """One line on the naive forecasts beside the models' per-member MAE: which model beat the best
     of them, or that none did and which baseline that is."""
-    rows = [r for r in comparison if r.get("usable")]
-    baselines = [r for r in rows if r["kind"] in BASELINES]
-    models = [r for r in rows if r["kind"] not in BASELINES]
+    baselines = [r for r in comparison if r.get("usable") and r["kind"] in BASELINES]
+    models = list(models_compared(comparison).values())
     if not baselines or not models:
         return None
     baseline = min(baselines, key=lambda r: r["mae"])

@@ -21,6 +21,16 @@ def _mae(row: dict) -> float | None:
     return float(mae) if row.get("usable") and mae is not None and mae == mae else None
 
 
+def models_compared(comparison: list[dict]) -> dict[str, dict]:
+    """The usable models of compare_models rows by kind, baselines apart; a CNBD-k model at k = 1 is
+    its nested model, so it is one candidate, not two (their MAEs differ only by rounding)."""
+    usable = {r["kind"]: r for r in comparison if r["kind"] not in BASELINES and _mae(r) is not None}
+    for kind, nested in NESTED.items():
+        if kind in usable and nested in usable and int(usable[kind]["params"]["k"]) == 1:
+            del usable[kind]
+    return usable
+
+
 def choose_model(setting: str, comparison: list[dict], margin: float, holdout_weeks: float | None = None) -> dict:
     """The model a setting leads to, and why. A named model is used as named. Under auto: the
     candidate with the lowest per-member holdout MAE, but BG/NBD is kept unless that MAE is lower
@@ -29,10 +39,7 @@ def choose_model(setting: str, comparison: list[dict], margin: float, holdout_we
     over a holdout of `holdout_weeks`."""
     if setting != AUTO:
         return {"setting": setting, "kind": setting, "k": None, "how": "named", "model": btyd.NAMES[setting]}
-    usable = {r["kind"]: r for r in comparison if r["kind"] not in BASELINES and _mae(r) is not None}
-    for kind, nested in NESTED.items():   # a CNBD-k model at k = 1 is its nested model: one candidate, not two
-        if kind in usable and nested in usable and int(usable[kind]["params"]["k"]) == 1:
-            del usable[kind]
+    usable = models_compared(comparison)
     if not usable:
         return fallback_choice(Message("churn.choice.none_fitted"))
     best = min(usable.values(), key=_mae)   # the first candidate on a tie

@@ -305,3 +305,9 @@ def test_auto_in_the_monthly_view_scores_with_the_chosen_model(run):
     if view.model is not None:
         assert view.model.kind == view.choice["kind"]
         assert view.choice["k"] in (None, view.model.k)
+
+
+def test_the_baseline_line_names_bgnbd_not_its_k1_twin():
+    rows = [_row("bgnbd", 2.0), _row("bgcnbd", 2.0 - 1e-13, 1), _row("naive_recent", 2.5)]
+    note = churn.baseline_note(rows, 13.0)
+    assert note.key == "churn.baseline_beaten" and note.params["model"] == "bgnbd"
