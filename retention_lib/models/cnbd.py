@@ -28,7 +28,7 @@ At k = 1 these are BG/NBD's and MBG/NBD's closed forms (tests hold them to it).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betainc, digamma, expit, gammaln, logsumexp
+from scipy.special import betainc, digamma, expit, gammaln
 
 from retention_lib.models.btyd_likelihoods import _log_beta_ratio
 from retention_lib.models.histories import Histories
@@ -53,6 +53,24 @@ def log_phase_terms(k: int, r, alpha, x, t_x, T) -> np.ndarray:
     return out
 
 
+def _log_one_plus_sum_exp(parts, shape):
+    """log(1 + sum of exp(parts)) for a list of arrays of one shape, and each part's share
+    exp(part - that): shifted by the largest part, as a heavy buyer's S1 is far beyond exp's range."""
+    top = np.zeros(shape)
+    for part in parts:
+        np.maximum(top, part, out=top)
+    exps = [np.exp(part - top) for part in parts]
+    total = np.exp(-top)
+    for e in exps:
+        total += e
+    return top + np.log(total), [e / total for e in exps]
+
+
+def _log_alive(terms) -> np.ndarray:
+    """log S2 from log_phase_terms: phase 0's term is 1 (scipy's logsumexp takes ten times as long)."""
+    return _log_one_plus_sum_exp([terms[..., j] for j in range(1, terms.shape[-1])], terms.shape[:-1])[0]
+
+
 def log_left_term(k: int, r, alpha, a, b, d: int, x, t_x, T) -> np.ndarray:
     """log S1: the member left at their last purchase (-inf where they cannot have)."""
     x = np.asarray(x, dtype=float)
@@ -71,7 +89,7 @@ def loglik(params, d: int, x, t_x, T, litt) -> np.ndarray:
     core = (_log_beta_ratio(a, b, (x + d).astype(np.int64))[0] + gammaln(r + k * x) - gammaln(r)
             + r * np.log(alpha) - (r + k * x) * np.log(alpha + T))
     mix = np.logaddexp(log_left_term(k, r, alpha, a, b, d, x, t_x, T),
-                       logsumexp(log_phase_terms(k, r, alpha, x, t_x, T), axis=-1))
+                       _log_alive(log_phase_terms(k, r, alpha, x, t_x, T)))
     return (k - 1) * np.asarray(litt, dtype=float) - x * gammaln(k) + core + mix
 
 
@@ -79,15 +97,14 @@ def p_alive(params, d: int, x, t_x, T) -> np.ndarray:
     k, r, alpha, a, b = params
     k = int(k)
     left = log_left_term(k, r, alpha, a, b, d, x, t_x, T)
-    alive = logsumexp(log_phase_terms(k, r, alpha, x, t_x, T), axis=-1)
-    return expit(alive - left)
+    return expit(_log_alive(log_phase_terms(k, r, alpha, x, t_x, T)) - left)
 
 
 def phase_weights(params, x, t_x, T) -> np.ndarray:
     """P(phase j | alive at T), shape (..., k)."""
     k, r, alpha = int(params[0]), params[1], params[2]
     terms = log_phase_terms(k, r, alpha, x, t_x, T)
-    return np.exp(terms - logsumexp(terms, axis=-1, keepdims=True))
+    return np.exp(terms - _log_alive(terms)[..., None])
 
 
 def quiet_if_alive_by_phase(params, x, T, t) -> np.ndarray:
@@ -130,62 +147,94 @@ def expected_if_alive_by_phase(params, d: int, x, T, t) -> np.ndarray:
     return out[back.ravel()].reshape(x.shape + (k,))
 
 
+# rows per block of the fitter's mixing term: a block's temporaries stay in cache, where arrays of a
+# million rows would cost more in page faults than in arithmetic
+_BLOCK = 1 << 15
+
+
+def _dot(u, v) -> float:
+    """u @ v by einsum's own loop: BLAS's dot is threaded on long vectors, so its order of summation
+    (and the last bits of a fit) would depend on the thread count."""
+    return float(np.einsum("i,i", u, v))
+
+
 class CNBDTerms:
     """The likelihood of one k on compressed rows, without its parameter-free terms, with the
     gradient in log-parameters; in time multiplied by time_scale. `no_dropout` drops the dropout
-    process (a = 0): the nested model the fit is tested against."""
+    process (a = 0): the nested model the fit is tested against. `every` > 1 keeps every n-th
+    distinct row only: a sample for a warm start.
+
+    Arranged like BG/NBD's terms: the terms in x alone are summed per distinct frequency and those in
+    T alone per distinct time; only the mixing term log(S1 + S2) is computed per row, in blocks, from
+    values gathered from per-frequency and per-time tables, one 1-D array per part (k is small)."""
 
     def __init__(self, h: Histories, k: int, d: int, every: int = 1, no_dropout: bool = False):
         self.k, self.d, self.no_dropout = int(k), int(d), no_dropout
-        self.x = h.frequency[::every].astype(float)
-        self.t_x, self.T = h.recency[::every], h.T[::every]
-        self.w = h.weight[::every].astype(float)
+        x, self.w = h.frequency[::every].astype(float), h.weight[::every].astype(float)
+        self.ix, self.it, self.iT = h.frequency_code[::every], h.recency_code[::every], h.T_code[::every]
+        self.xs, self.times = h.frequencies.astype(float), h.times
         self.total = float(self.w.sum())
-        self.xs, self.x_code = np.unique(self.x, return_inverse=True)
-        self.w_x = np.bincount(self.x_code, self.w, len(self.xs))
+        self.w_x = np.bincount(self.ix, self.w, len(self.xs))
+        self.w_T = np.bincount(self.iT, self.w, len(self.times))
+        self.wx_T = np.bincount(self.iT, self.w * x, len(self.times))
+        self.can_leave = (self.xs > 0) | (self.d == 1)      # S1 = 0 for x = 0 in BG/CNBD-k
+        # log(T - t_x) is free of the parameters; -inf for a purchase at T (then phase 0 for certain)
+        with np.errstate(divide="ignore"):
+            self.log_gap = np.log(h.T[::every] - h.recency[::every])
 
     def nll_and_grad(self, log_params, time_scale=1.0):
-        k, d, x, w = self.k, self.d, self.x, self.w
+        k, d, xs = self.k, self.d, self.xs
         if self.no_dropout:
             r, alpha = np.exp(log_params)
-            a = b = 1.0
         else:
             r, alpha, a, b = np.exp(log_params)
-        T, t_x = self.T * time_scale, self.t_x * time_scale
-        n = r + k * x
-        L_T = np.log(alpha + T)
-        ll = self.w_x @ (gammaln(r + k * self.xs)) + self.total * (r * np.log(alpha) - gammaln(r)) - w @ (n * L_T)
-        d_r = self.w_x @ digamma(r + k * self.xs) + self.total * (np.log(alpha) - digamma(r)) - w @ L_T
-        d_alpha = self.total * r / alpha - w @ (n / (alpha + T))
-        # the mixing term log(S1 + S2) by its parts' shares
-        phases = log_phase_terms(k, r, alpha, x, t_x, T)
+        times = self.times * time_scale
+        L, E = np.log(alpha + times), 1.0 / (alpha + times)
+        n = r + k * xs
+        ll = (self.w_x @ gammaln(n) + self.total * (r * np.log(alpha) - gammaln(r))
+              - (r * self.w_T + k * self.wx_T) @ L)
+        d_r = self.w_x @ digamma(n) + self.total * (np.log(alpha) - digamma(r)) - self.w_T @ L
+        d_alpha = self.total * r / alpha - (r * self.w_T + k * self.wx_T) @ E
+        # S2's terms of phases j >= 1 (phase 0's is 1): log s_j = sum_{i<j} log((n+i)/(i+1)) + j log u,
+        # with derivatives sum_{i<j} 1/(n+i) in r and -j/(alpha+T) in alpha
+        j = np.arange(1, k)[:, None]
+        log_s, d_log_s = np.cumsum(np.log(n + j - 1) - np.log(j), axis=0), np.cumsum(1.0 / (n + j - 1), axis=0)
+        if not self.no_dropout:
+            # log S1 = log a - log(b+x-1+d) + n (log(alpha+T) - log(alpha+t_x))
+            left_x, inv_b = np.full(len(xs), -np.inf), np.zeros(len(xs))
+            base = b + xs[self.can_leave] - 1 + d
+            left_x[self.can_leave], inv_b[self.can_leave] = np.log(a) - np.log(base), 1.0 / base
+
+        def mixing(rows: slice) -> np.ndarray:
+            """The block's weighted sum of log(S1 + S2) and its gradient in (r, alpha[, a, b])."""
+            w, ix, it, iT = self.w[rows], self.ix[rows], self.it[rows], self.iT[rows]
+            L_T, E_T = L[iT], E[iT]
+            log_u = self.log_gap[rows] + (np.log(time_scale) - L_T)
+            parts = [log_s[i][ix] + (i + 1) * log_u for i in range(k - 1)]
+            if not self.no_dropout:
+                n_row, D = n[ix], L_T - L[it]
+                parts.append(left_x[ix] + n_row * D)
+            mix, shares = _log_one_plus_sum_exp(parts, len(w))
+            sums = np.zeros(3 if self.no_dropout else 5)
+            sums[0] = _dot(w, mix)
+            for i in range(k - 1):
+                share = shares[i] * w
+                sums[1] += _dot(share, d_log_s[i][ix])
+                sums[2] -= (i + 1) * _dot(share, E_T)
+            if not self.no_dropout:
+                left = shares[-1] * w
+                sums[1:] += [_dot(left, D), _dot(left * n_row, E_T - E[it]), left.sum() / a, -_dot(left, inv_b[ix])]
+            return sums
+
+        # the blocks are added in a fixed order: the same data give the same fit to the last bit
+        per_row = np.sum([mixing(slice(i, i + _BLOCK)) for i in range(0, len(self.w), _BLOCK)], axis=0)
+        ll += per_row[0]
+        d_r += per_row[1]
+        d_alpha += per_row[2]
         if self.no_dropout:
-            parts = phases
-        else:
-            left = log_left_term(k, r, alpha, a, b, d, x, t_x, T)
-            parts = np.concatenate([left[:, None], phases], axis=1)
-        mix = logsumexp(parts, axis=1)
-        share = np.exp(parts - mix[:, None])
-        ll += w @ mix
-        ws = share * w[:, None]
-        phase_share = ws[:, -k:]
-        j = np.arange(k)
-        # d s_j / d r = sum_{i<j} 1/(n+i); d s_j / d alpha = -j/(alpha+T)
-        inv = np.cumsum(np.concatenate([np.zeros((len(x), 1)), 1.0 / (n[:, None] + j[None, :-1])], axis=1), axis=1)
-        d_r += (phase_share * inv).sum()
-        d_alpha -= (phase_share @ j) @ (1.0 / (alpha + T))
-        if self.no_dropout:
-            grad = -np.array([d_r * r, d_alpha * alpha]) / self.total
-            return -ll / self.total, grad
-        left_share = ws[:, 0]
-        D = np.log(alpha + T) - np.log(alpha + t_x)
-        d_r += left_share @ D
-        d_alpha += left_share @ (n * (1.0 / (alpha + T) - 1.0 / (alpha + t_x)))
-        d_a = left_share.sum() / a
-        d_b = -left_share @ (1.0 / np.maximum(b + x - 1 + d, 1e-300))
-        beta_ratio, beta_da, beta_db = _log_beta_ratio(a, b, (self.xs + d).astype(np.int64))
+            return -ll / self.total, -np.array([d_r * r, d_alpha * alpha]) / self.total
+        beta_ratio, beta_da, beta_db = _log_beta_ratio(a, b, (xs + d).astype(np.int64))
         ll += self.w_x @ beta_ratio
-        d_a += self.w_x @ beta_da
-        d_b += self.w_x @ beta_db
-        grad = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / self.total
-        return -ll / self.total, grad
+        d_a = self.w_x @ beta_da + per_row[3]
+        d_b = self.w_x @ beta_db + per_row[4]
+        return -ll / self.total, -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / self.total

@@ -89,10 +89,16 @@ def test_cdnow_fits_are_btydplus_figures(kind, k, cdnow):
 
 # ------------------------------------------------------------------ the likelihood and its gradient
 
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """The fitter's terms sum their rows in blocks: 1,000 rows each, so that the 3,000 here take several."""
+    monkeypatch.setattr(cnbd, "_BLOCK", 1000)
+
+
 @pytest.mark.parametrize("k", [1, 2, 4])
 @pytest.mark.parametrize("d", [0, 1])
 @pytest.mark.parametrize("no_dropout", [False, True])
-def test_gradient_is_the_likelihoods_derivative(k, d, no_dropout, histories):
+def test_gradient_is_the_likelihoods_derivative(k, d, no_dropout, histories, small_blocks):
     terms = cnbd.CNBDTerms(Histories(*histories), k, d, no_dropout=no_dropout)
     at = np.log(list(P.values()))[:2 if no_dropout else 4]
     numeric = approx_fprime(at, lambda v: terms.nll_and_grad(v, 0.3)[0], 1e-7)
@@ -100,14 +106,42 @@ def test_gradient_is_the_likelihoods_derivative(k, d, no_dropout, histories):
 
 
 @pytest.mark.parametrize("k", [2, 3])
-def test_fitter_terms_are_the_per_customer_likelihood_without_its_constant(k, histories):
+@pytest.mark.parametrize("d", [0, 1])
+@pytest.mark.parametrize("every", [1, 16])
+def test_fitter_terms_are_the_per_customer_likelihood_without_its_constant(k, d, every, histories, small_blocks):
+    """On all distinct rows and on the warm start's sample of every 16th."""
     x, t_x, T = histories
     h = Histories(x, t_x, T)
-    terms = cnbd.CNBDTerms(h, k, 1)
-    per = cnbd.loglik((k, *P.values()), 1, h.frequency, h.recency, h.T, np.zeros(len(h)))
-    constant = -h.frequency * math.lgamma(k)
+    terms = cnbd.CNBDTerms(h, k, d, every=every)
+    f, rec, T, w = (v[::every] for v in (h.frequency, h.recency, h.T, h.weight))
+    per = cnbd.loglik((k, *P.values()), d, f, rec, T, np.zeros(len(f)))
+    constant = -f * math.lgamma(k)
     assert -terms.nll_and_grad(np.log(list(P.values())))[0] * terms.total == pytest.approx(
-        float(h.weight @ (per - constant)), rel=1e-12)
+        float(w @ (per - constant)), rel=1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_no_dropout_check_is_the_maximum_of_the_process_alone(k, cdnow):
+    """The nested model the likelihood-ratio check compares with, fitted to a loose gradient
+    tolerance, is within a millionth of a unit of a tight maximisation; at k = 1 it is the NBD."""
+    from scipy.optimize import minimize
+
+    _, summary = cdnow
+    rows = Histories(summary["frequency"], summary["recency"], summary["T"])
+    model = btyd.fit(summary, "bgcnbd", k=k)
+    ours = btyd._cnbd_no_dropout(rows, k, 0, (model.params["r"], model.params["alpha"]),
+                                 btyd.FitBudget("BG/CNBD-k", "CDNOW"))
+    terms = cnbd.CNBDTerms(rows, k, 0, no_dropout=True)
+    tight = minimize(lambda v: terms.nll_and_grad(v)[0], np.zeros(2), method="Nelder-Mead",
+                     options={"xatol": 1e-12, "fatol": 1e-15, "maxiter": 10_000})
+    assert ours == pytest.approx(-tight.fun * terms.total, abs=1e-6)
+    if k == 1:
+        x, T = rows.frequency.astype(float), rows.T
+        nbd = btyd._nbd_log_likelihood(x, T, rows.weight.astype(float), 0.5, 5.0, btyd.FitBudget("NBD", "CDNOW"))
+        assert ours == pytest.approx(nbd, abs=1e-6)
+    full = cnbd.CNBDTerms(rows, k, 0)
+    core = -full.nll_and_grad(np.log([model.params[n] for n in ("r", "alpha", "a", "b")]))[0] * full.total
+    assert core - ours > 100       # CDNOW shows plenty of dropout
 
 
 # ------------------------------------------------------------------ predictions at k > 1, by simulation
@@ -157,6 +191,25 @@ def test_predictions_are_finite_for_heavy_buyers_and_recency_matters():
     due = model.p_no_purchase(0.5, 100, 99.0, 100.0)
     assert just > due
     assert float(model.p_alive(400, 50.0, 104.0)) < 1e-6
+
+
+def test_the_fit_counts_the_customers_whose_expectations_are_not_finite(cdnow, monkeypatch):
+    """The fit's check sums the series on the youngest and oldest (frequency, T) pair of each
+    frequency; once one of them is not finite, on every pair, to count the customers affected."""
+    _, summary = cdnow
+    series, sizes = cnbd.expected_if_alive_by_phase, []
+
+    def failing_for_heavy_buyers(params, d, x, T, t):
+        sizes.append(np.size(x))
+        return np.where(np.asarray(x)[..., None] >= 10, np.nan, series(params, d, x, T, t))
+
+    monkeypatch.setattr(cnbd, "expected_if_alive_by_phase", failing_for_heavy_buyers)
+    heavy = int((summary["frequency"] >= 10).sum())
+    with pytest.raises(btyd.ModelUnusable, match=rf"^BG/CNBD-2 gives non-finite predictions for {heavy:,} of "
+                                                 rf"{len(summary):,} customers"):
+        btyd.fit(summary, "bgcnbd", k=2)
+    assert sizes == [2 * summary["frequency"].nunique() - (summary.groupby("frequency")["T"].nunique() == 1).sum(),
+                     len(summary.groupby(["frequency", "T"]))]
 
 
 def test_model_round_trips_through_json(tmp_path):
