@@ -9,6 +9,7 @@ import pytest
 
 from conftest import retention_cli
 from retention_lib.app import cli, pipeline
+from retention_lib.analytics.model_choice import choose_model
 from retention_lib.core import stages
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -152,6 +153,9 @@ def test_backtest_compares_models_and_baselines_and_writes_json(small_config, tm
             assert f"{row['mae']:.4f}" in proc.stdout
     assert rows[0]["params"].keys() == {"r", "alpha", "a", "b"} and rows[0]["loglik"] < 0
     assert "per member" in proc.stdout
+    # what model: auto would make of them, by the same rule as the report
+    choice = choose_model("auto", rows, 0.01)
+    assert f"model: auto (margin 1%): Churn model: {choice['model']}," in proc.stdout
     # a holdout longer than the history allows: a clear error, not a traceback
     proc = retention_cli("backtest", "--config", str(small_config), "--month", "2025-02", "--holdout-months", "12",
                          "--reports-dir", str(tmp_path / "reports"))
