@@ -368,16 +368,17 @@ def month_choice(run: Run, kind: str) -> dict:
         return choose_model(kind, [], 0.0)
     if run.has("backtest"):
         bt = run.read("backtest")
-        return choose_model(kind, bt["comparison"], run.setting("model_margin"), bt["metrics"]["holdout_weeks"])
-    if run.reason("backtest") is not None:
+        rows, weeks = bt["comparison"], bt["metrics"]["holdout_weeks"]
+    elif run.reason("backtest") is not None:
         return fallback_choice(run.reason("backtest"))
-    try:
-        result, comparison = month_backtest(run, kind, int(run.setting("holdout_months")),
-                                            tuple(run.setting("compare_models")))
-    except DataCondition as exc:
-        return fallback_choice(exc.message)
-    return choose_model(kind, comparison.to_dict("records"), run.setting("model_margin"),
-                        result.metrics["holdout_weeks"])
+    else:
+        try:
+            result, comparison = month_backtest(run, kind, int(run.setting("holdout_months")),
+                                                tuple(run.setting("compare_models")))
+        except DataCondition as exc:
+            return fallback_choice(exc.message)
+        rows, weeks = comparison.to_dict("records"), result.metrics["holdout_weeks"]
+    return choose_model(kind, rows, run.setting("model_margin"), weeks)
 
 
 # Wheat-Morrison k as shown (one decimal): a rhythm from here (exponential timing gives 1.0), a steady one from there

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 CHOICE, CHOICE_LIST, INT, NUMBER, DATE, TEXT_LIST = (
     "choice", "choice_list", "int", "number", "date", "text_list")
 MODELS = ("bgnbd", "mbgnbd", "paretonbd", "bgcnbd", "mbgcnbd")
-AUTO = "auto"   # the model chosen by backtest (analytics.churn.choose_model) among these:
+AUTO = "auto"   # the model chosen by backtest (analytics.model_choice.choose_model) among these:
 AUTO_CANDIDATES = ("bgnbd", "mbgnbd", "bgcnbd", "mbgcnbd")
 
 

@@ -51,7 +51,7 @@ from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
 from retention_lib.data import engine
-from retention_lib.models.summary import LOG_GAP_UNIT
+from retention_lib.models.summary import LOG_GAP_UNIT, log_gap_units
 
 MIN_DAYS = 3   # distinct purchase days a member needs: two inter-purchase times
 
@@ -120,7 +120,7 @@ def _member_gap_sums(days) -> pd.DataFrame:
     t = _with_gaps(days)
     per = t.filter(t.gap.notnull()).group_by("customer_id").aggregate(
         n=_.count(), s=_.gap.sum(),
-        log_units=(_.gap.cast("float64").ln() / LOG_GAP_UNIT).round().cast("int64").sum())
+        log_units=log_gap_units(_.gap).sum())
     groups = per.group_by(["n", "s"]).aggregate(members=_.count(), log_units=_.log_units.sum())
     return engine.backend_of(t).to_pyarrow(groups.order_by(["n", "s"])).to_pandas()
 

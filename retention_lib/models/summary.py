@@ -128,12 +128,18 @@ def _log_gap_sums(table, origin: pd.Timestamp, step: int, end: int) -> pd.DataFr
     periods = table.mutate(p=_period_index(table, origin, step)).filter(_.p <= end).select("customer_id", "p").distinct()
     gaps = periods.mutate(gap=_.p - _.p.lag().over(group_by="customer_id", order_by="p"))
     per = (gaps.filter(gaps.gap.notnull()).group_by("customer_id")
-           .aggregate(units=(_.gap.cast("float64").ln() / LOG_GAP_UNIT).round().cast("int64").sum()))
+           .aggregate(units=log_gap_units(_.gap).sum()))
     out = engine.backend_of(table).to_pyarrow(per.order_by("customer_id")).to_pandas()
     return out.set_index("customer_id")["units"]
 
 
 LOG_GAP_UNIT = 1e-12
+
+
+def log_gap_units(gap):
+    """log(gap) as a whole number of LOG_GAP_UNIT (an Ibis expression): their sums are exact, so the
+    same in any order and on any engine."""
+    return (gap.cast("float64").ln() / LOG_GAP_UNIT).round().cast("int64")
 
 
 def summarise(purchases, *, observation_end=None, freq: str = "D", multiplier: float = 1,
