@@ -1,13 +1,21 @@
-"""Who to contact: the win-back list and the care lists, as files for the consultant.
+"""Who to contact: lists that follow from the members' lifecycle states, as files for the consultant.
 
-Win-back rule: members at risk (P(alive) below the threshold) ranked by the expected value
-of a contact = P(alive) × CLV if retained, i.e. the chance they are still a customer who can
-be won over, times what they are worth if they stay. Members without marketing consent
-(False or unknown: consent is opt-in) are left out and counted; the list is capped at the
-contact budget. Data without a consent field (no `marketing_consent` column, or one with no
-answer in it) lets no one be contacted: each list then counts who it would hold, and what
-they are worth, if consent were collected (`consent_field` False). Each row carries the member's top categories and usual store, for a
-personal message. The emailed report shows only counts and totals, never these rows.
+- **retain** (留住): members at risk (still active, drifting), ranked by their value at stake (CLV if
+  retained − CLV), then P(alive) (lower first: the more urgent), then customer id.
+- **winback** (唤回): members who lapsed this month and dormant members (never the lost), ranked by the
+  expected value of a contact = P(alive) × CLV if retained (the chance they can still be won back times
+  what they are worth if they stay), so the most recent and most valuable come first; in a month
+  without the churn model, by days silent (fewest first), then CLV if retained.
+- **welcome** (新客): members new this month, for a second-visit offer, latest first.
+- **birthdays** and **holiday_greetings** (care): members in the base with a birthday next month; the core
+  and key value tiers.
+Members without marketing consent (False or unknown: consent is opt-in) are left out and counted; each
+contact list is capped at the contact budget. Data without a consent field (no `marketing_consent`
+column, or one with no answer in it) lets no one be contacted: each list then counts who it would hold
+if consent were collected (`consent_field` False). Every row carries the member's home store (the
+lifecycle's, as the store pages count them) and top categories, for a personal message; `by_store`
+counts each list's rows per home store, the numbers a store page's actions quote. The emailed report
+shows only counts and totals, never these rows.
 """
 from __future__ import annotations
 
@@ -17,6 +25,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
+from retention_lib.analytics import lifecycle
 from retention_lib.core.spreadsheets import write_csv, write_xlsx
 from retention_lib.data import aggregate, engine
 
@@ -100,40 +109,72 @@ def contact_columns(customers: pd.DataFrame | None, ids: pd.Index) -> pd.DataFra
     return customers.set_index("customer_id")[cols].reindex(ids)
 
 
+def _ranked(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
+    return (frame.rename_axis("customer_id").reset_index()
+            .sort_values([*by, "customer_id"], ascending=[*ascending, True], kind="mergesort").set_index("customer_id"))
+
+
+def contact_list(name: str, ranked: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
+                 budget: int, columns: list[str], value: str | None = None) -> ActionList:
+    """The consenting members of `ranked` (in its order) up to the budget, with their contact columns,
+    home store, favourites and `columns`; counts of who was left out and why, and per home store."""
+    consent = consent_mask(customers, ranked.index)
+    eligible = ranked[consent.to_numpy()]
+    chosen = eligible.head(budget)
+    if_consented = ranked.head(budget)
+    rows = (contact_columns(customers, chosen.index).join(chosen[["home_store"]])
+            .join(favourites_.reindex(chosen.index).drop(columns=["usual_store", "last_purchase"], errors="ignore"))
+            .join(chosen[columns]))
+    rows.insert(0, "rank", range(1, len(rows) + 1))
+    counts = {"consent_field": has_consent_field(customers), "candidates": len(ranked),
+              "without_consent": int((~consent).sum()), "eligible": len(eligible),
+              "over_budget": max(0, len(eligible) - budget), "listed": len(rows), "budget": budget,
+              "by_store": {str(k): int(v) for k, v in chosen["home_store"].astype(str).value_counts().sort_index().items()},
+              "listed_if_consented": len(if_consented)}
+    if value:
+        counts |= {"listed_value": float(chosen[value].sum()), "value_if_consented": float(if_consented[value].sum())}
+    return ActionList(name, rows.reset_index(), counts)
+
+
+def retain(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
+           budget: int) -> ActionList:
+    """The members at risk (state at_risk), by value at stake (module docstring)."""
+    at_risk = scores[scores["state"] == "at_risk"].assign(
+        value_at_stake=lambda d: d["clv_if_alive"] - d["clv"], p_order=lambda d: d["p_alive"].fillna(0.0))
+    ranked = _ranked(at_risk, ["value_at_stake", "p_order"], [False, True])
+    out = contact_list("retain", ranked, customers, favourites_, budget,
+                       ["tier", "p_alive", "clv", "value_at_stake", "newly_at_risk", "last_purchase"]
+                       if "tier" in ranked else ["p_alive", "clv", "value_at_stake", "newly_at_risk", "last_purchase"],
+                       value="value_at_stake")
+    return out
+
+
 def winback(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
             budget: int) -> ActionList:
-    """`scores` has p_alive, at_risk, clv and clv_if_alive per customer_id (index).
+    """The members lapsed this month and the dormant (module docstring)."""
+    pool = scores[scores["state"].isin(lifecycle.WINBACK_STATES)].copy()
+    by_model = bool(pool["p_alive"].notna().all())
+    pool["contact_value"] = pool["clv_if_alive"] * (pool["p_alive"] if by_model else 1.0)
+    ranked = (_ranked(pool, ["contact_value", "p_alive"], [False, False]) if by_model
+              else _ranked(pool, ["silent", "contact_value"], [True, False]))
+    out = contact_list("winback", ranked, customers, favourites_, budget,
+                       ["state", "silent", "p_alive", "clv_if_alive", "contact_value", "last_purchase"],
+                       value="contact_value")
+    out.counts |= {"ranked_by": "p_alive_x_clv_if_alive" if by_model else "days_silent",
+                   "by_state": {s: int((out.rows["state"] == s).sum()) for s in lifecycle.WINBACK_STATES}}
+    return out
 
-    Ranked by P(alive) × CLV if retained; in a month without the churn model (P(alive) unknown)
-    by CLV if retained alone. Ties: the higher P(alive), then the customer id."""
-    at_risk = scores[scores["at_risk"]].copy()
-    by_model = bool(at_risk["p_alive"].notna().all())
-    at_risk["contact_value"] = at_risk["clv_if_alive"] * (at_risk["p_alive"] if by_model else 1.0)
-    ranked = (at_risk.rename_axis("customer_id").reset_index()
-              .sort_values(["contact_value", "p_alive", "customer_id"], ascending=[False, False, True],
-                           kind="mergesort").set_index("customer_id"))
-    consent = consent_mask(customers, ranked.index)
-    eligible = ranked[consent]
-    chosen = eligible.head(budget)
-    # what the list would hold if every member at risk had said yes
-    if_consented = ranked.head(budget)
-    rows = (contact_columns(customers, chosen.index)
-            .join(favourites_.reindex(chosen.index))
-            .join(chosen[["p_alive", "clv_if_alive", "contact_value", "newly_at_risk"]]))
-    rows.insert(0, "rank", range(1, len(rows) + 1))
-    counts = {"consent_field": has_consent_field(customers),
-              "at_risk": len(at_risk), "without_consent": int((~consent).sum()),
-              "eligible": len(eligible), "over_budget": max(0, len(eligible) - budget),
-              "listed": len(rows), "budget": budget,
-              "ranked_by": "p_alive_x_clv_if_alive" if by_model else "clv_if_alive",
-              "listed_contact_value": float(chosen["contact_value"].sum()),
-              "listed_if_consented": len(if_consented),
-              "contact_value_if_consented": float(if_consented["contact_value"].sum())}
-    return ActionList("winback", rows.reset_index(), counts)
+
+def welcome(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
+            budget: int) -> ActionList:
+    """The members new this month, for a second-visit offer, latest purchase first."""
+    new = scores[scores["state"] == "new"].assign(order=lambda d: d["silent"])
+    return contact_list("welcome", _ranked(new, ["order"], [True]), customers, favourites_, budget,
+                        ["last_purchase"])
 
 
 def birthdays(customers: pd.DataFrame | None, month: pd.Period, active: pd.Index) -> ActionList:
-    """Consenting, still-active members whose birthday falls in `month`."""
+    """Consenting members of the base (`active`: new, active, at risk) whose birthday falls in `month`."""
     if customers is None or "birthday" not in customers:
         return ActionList("birthdays", pd.DataFrame(), {"unavailable": "no_birthdays"})
     people = customers.set_index("customer_id")

@@ -1,22 +1,18 @@
-"""The month's churn view: who is at risk at the month's end, and who became so this month.
+"""The month's churn view: which active members are drifting (at risk), on the lifecycle's states.
 
-Two methods, labelled as such wherever the result is shown:
-- **model** — a BTYD model (BG/NBD by default) fitted on all history to the month's end scores
-  every member's P(alive); at risk = P(alive) below the threshold; likely lost = P(alive) below
-  LIKELY_LOST.
-- **lapse rule** — used when the model cannot be used on this data (nobody has lapsed yet, too
-  short a history): each member's days since their last purchase against their own rhythm. At
-  risk = silent for more than OVERDUE_FACTOR × their typical gap between purchase days (the
-  median of their own gaps; the pooled median for members with fewer than MIN_OWN_GAPS gaps),
-  and at least a week; likely lost = silent for the lapse rule's N days or more.
-Newly at risk, in both: at risk at the month's end and not at the end of the month before
-(members who joined this month cannot be newly at risk).
-
-Words (the report's glossary defines each once): *at risk* is this view's at_risk; *likely lost*
-is its subset below the lower line (P(alive) < LIKELY_LOST, or silent for the lapse rule's N
-days); *lapsed* is the KPI board's rule (no purchase for N days). The headline counts how many
-members at risk are already lapsed and how many bought in the month, so a count that covers
-members long gone says so.
+Every member's state at the month's end and the month before comes from the lifecycle
+(analytics/lifecycle.py): new, active, lapsed, dormant or lost. This view splits *at risk* off the
+active: members still inside the lapse rule's N days whom the churn judges to be drifting. Two ways of
+judging, labelled as such wherever the result is shown:
+- **model** — a BTYD model (BG/NBD by default) fitted on all history to the month's end scores every
+  member's P(alive); drifting = P(alive) below the threshold.
+- **lapse rule** — used when the model cannot be used on this data (nobody has lapsed yet, too short a
+  history): drifting = silent for more than OVERDUE_FACTOR × their typical gap between purchase days
+  (the median of their own gaps; the pooled median for members with fewer than MIN_OWN_GAPS gaps), and
+  at least a week.
+At risk is a subset of the active: a member already past N days is lapsed, dormant or lost, never at
+risk, and a member who joined this month is new. Newly at risk: at risk at the month's end and not at
+the end of the month before (judged with this month's model or rule).
 """
 from __future__ import annotations
 
@@ -27,7 +23,7 @@ import pandas as pd
 from ibis import _
 
 from retention_lib.models import btyd, cnbd
-from retention_lib.analytics import ledger
+from retention_lib.analytics import ledger, lifecycle
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchase_days, member_purchases, time_span
 from retention_lib.analytics.model_choice import KEPT, candidates, choose_model, fallback_choice, models_compared
@@ -40,13 +36,16 @@ from retention_lib.core.run import Run
 from retention_lib.models.summary import summarise
 from retention_lib.core.settings import AUTO, DEFAULTS
 
-LIKELY_LOST = 0.1  # below this P(alive) (and not newly at risk) a member is likely lost
 HORIZONS = {"next_month": WEEKS_PER_MONTH, "next_quarter": 3 * WEEKS_PER_MONTH}
 MODEL, LAPSE_RULE = "model", "lapse_rule"
 OVERDUE_FACTOR = 2.0
 MIN_OVERDUE_DAYS = 7
 MIN_OWN_GAPS = 2
 MIN_BACKTEST_CALIBRATION_MONTHS = 3
+TOTAL = "all"
+# The lifecycle columns every member's scores carry (lifecycle.members_at, split by split_at_risk).
+LIFECYCLE_COLUMNS = ("home_store", "state", "state_last_month", "newly_at_risk", "was_in_base", "in_base", "new",
+                     "returned", "lapsed", "last_purchase", "silent")
 
 
 def purchases(run: Run):
@@ -66,67 +65,71 @@ def month_summary(run: Run, end: pd.Timestamp | None = None, log_gaps: bool = Fa
 @dataclass
 class ChurnView:
     method: str                    # MODEL | LAPSE_RULE
-    scores: pd.DataFrame           # per member: summary, status now and at last month's end
+    scores: pd.DataFrame           # per member: summary, drifting now and at last month's end, lifecycle states
     threshold: float               # the P(alive) threshold (model); kept for the record otherwise
-    lapse_days: int
+    rule: lifecycle.Rule           # the lapse rule's N and the win-back window
     model: btyd.BTYDModel | None = None
     reason: Message | None = None  # why the model is not used (lapse rule only)
-    days_in_month: int = 31        # a member silent for fewer days bought in the month
     choice: dict | None = None     # which model the setting led to, and why (choose_model)
 
     @property
+    def lapse_days(self) -> int:
+        return self.rule.lapse_days
+
+    @property
     def at_risk(self) -> pd.DataFrame:
-        return self.scores[self.scores["at_risk"]]
+        return self.scores[self.scores["state"] == "at_risk"]
 
     @property
     def newly_at_risk(self) -> pd.DataFrame:
         return self.scores[self.scores["newly_at_risk"]]
 
-    def at_risk_last_month(self) -> pd.Series:
-        """Members at risk at last month's end, judged the same way (this month's model or rule)."""
-        if self.method == MODEL:
-            return self.scores["p_alive_last_month"] < self.threshold
-        return self.scores["at_risk_last_month"].fillna(False).astype(bool)
-
     def headline(self) -> dict:
-        s = self.scores
-        days = s["days_since_last_purchase"]
-        lapsed = days >= self.lapse_days
-        bought = days < self.days_in_month
+        counts = lifecycle.state_counts(self.scores, TOTAL).loc[TOTAL]
         out = {"method": self.method, "model": self.model.name if self.model else None,
                "params": self.model.params if self.model else None, "threshold": self.threshold,
-               "likely_lost_below": LIKELY_LOST, "lapse_days": self.lapse_days, "reason": self.reason,
-               "members_scored": len(s), "at_risk": int(s["at_risk"].sum()),
-               "at_risk_last_month": int(self.at_risk_last_month().sum()),
-               "likely_lost": int((s["likely_lost"] & ~s["newly_at_risk"]).sum()),
-               "newly_at_risk": int(s["newly_at_risk"].sum()),
-               "lapsed": int(lapsed.sum()), "at_risk_lapsed": int((s["at_risk"] & lapsed).sum()),
-               "at_risk_bought_this_month": int((s["at_risk"] & bought).sum()),
-               "likely_lost_all": int(s["likely_lost"].sum()),
-               "likely_lost_lapsed": int((s["likely_lost"] & lapsed).sum()),
-               "newly_at_risk_lapsed": int((s["newly_at_risk"] & lapsed).sum()),
+               "lapse_days": self.rule.lapse_days, "winback_days": self.rule.winback_days, "reason": self.reason,
+               "members_scored": len(self.scores),
+               "states": {s: int(counts[s]) for s in lifecycle.STATES},
+               "states_last_month": {s: int(counts[f"{s}_before"]) for s in lifecycle.STATES},
+               "at_risk": int(counts["at_risk"]), "at_risk_last_month": int(counts["at_risk_before"]),
+               "newly_at_risk": int(counts["newly_at_risk"]), "active": int(counts["active"]),
+               "base": int(counts["base_end"]), "base_start": int(counts["base_start"]),
                "overdue_factor": OVERDUE_FACTOR if self.method == LAPSE_RULE else None, "choice": self.choice}
         if self.model is not None:
-            out |= {"expected_purchases_next_month": float(s["expected_next_month"].sum()),
-                    "mean_p_alive": float(s["p_alive"].mean())}
+            out |= {"expected_purchases_next_month": float(self.scores["expected_next_month"].sum()),
+                    "mean_p_alive": float(self.scores["p_alive"].mean())}
         return out
-
-
-def lapsed_note(h: dict) -> Message | None:
-    """How many of the members at risk are already lapsed by the lapse rule and how many bought in
-    the month (None when nobody is at risk)."""
-    if not h["at_risk"] or "at_risk_lapsed" not in h:
-        return None
-    return Message("churn.lapsed_note", at_risk=h["at_risk"], lapsed=h["at_risk_lapsed"], lapse_days=h["lapse_days"],
-                   bought=h["at_risk_bought_this_month"])
 
 
 def describe(h: dict) -> Message:
     """The headline in one paragraph (Markdown), saying how at-risk was judged."""
-    return Message(f"churn.describe.{h['method']}", model=h["model"], at_risk=h["at_risk"],
-                   members=h["members_scored"], threshold=h["threshold"], overdue_factor=h["overdue_factor"],
-                   newly=h["newly_at_risk"], likely_lost=h["likely_lost"], likely_lost_below=h["likely_lost_below"],
-                   lapse_days=h["lapse_days"])
+    return Message(f"churn.describe.states.{h['method']}", model=h["model"], at_risk=h["at_risk"], active=h["active"],
+                   base=h["base"], threshold=h["threshold"], overdue_factor=h["overdue_factor"],
+                   newly=h["newly_at_risk"], lapse_days=h["lapse_days"])
+
+
+def with_lifecycle(run: Run, scores: pd.DataFrame, rule: lifecycle.Rule) -> pd.DataFrame:
+    """The scores with each member's lifecycle state now and at last month's end, at risk split off the
+    active by the scores' `drifting` and `drifting_last_month`."""
+    first = time_span(engine.run_table(run, "baskets"))[0].to_period("M")
+    members = lifecycle.members_at(engine.run_table(run, "baskets"), first, run.month, rule)
+    members = lifecycle.split_at_risk(members, scores["drifting"], scores["drifting_last_month"])
+    missing = scores.index.difference(members.index)
+    if len(missing):
+        raise ValueError(f"{len(missing)} scored members have no lifecycle state (e.g. {missing[0]})")
+    out = scores.join(members[list(LIFECYCLE_COLUMNS)])
+    out["at_risk"] = out["state"] == "at_risk"
+    return out
+
+
+def run_rule(run: Run, lapse_days: int | None = None) -> lifecycle.Rule:
+    """The run's lifecycle rule: its lapse rule (notebook 02's, else derived) and the win-back window."""
+    if not lapse_days:
+        from retention_lib.analytics.kpis import run_lapse_rule
+
+        lapse_days = run_lapse_rule(run).days
+    return lifecycle.Rule.of(lapse_days, run.setting("winback_days"))
 
 
 def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_threshold,
@@ -138,23 +141,19 @@ def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_
     used on this data. `lapse_days` None: the run's lapse rule (notebook 02's, else derived). `k`
     fixes a CNBD-k model's regularity (None: chosen by likelihood).
     """
-    if not lapse_days:
-        from retention_lib.analytics.kpis import run_lapse_rule
-
-        lapse_days = run_lapse_rule(run).days
+    rule = run_rule(run, lapse_days)
     now = month_summary(run, log_gaps=kind in cnbd.DROPOUT_AT_ZERO)
     model = btyd.fit(now, kind, max_seconds=run.setting("fit_budget_s"), k=k)
     scores = now.join(model.score(now, HORIZONS))
     before = month_summary(run, run.start)
     prev = pd.Series(model.p_alive(before["frequency"], before["recency"], before["T"]), index=before.index)
     scores["p_alive_last_month"] = prev.reindex(scores.index)
-    scores["at_risk"] = scores["p_alive"] < threshold
-    scores["likely_lost"] = scores["p_alive"] < LIKELY_LOST
-    scores["newly_at_risk"] = scores["at_risk"] & (scores["p_alive_last_month"] >= threshold)
+    scores["drifting"] = scores["p_alive"] < threshold
+    scores["drifting_last_month"] = scores["p_alive_last_month"] < threshold
     scores["weeks_since_last_purchase"] = scores["T"] - scores["recency"]
     # T and recency are whole days in weeks: their difference × 7 is the days since the last purchase
     scores["days_since_last_purchase"] = np.rint(7 * scores["weeks_since_last_purchase"]).astype("int64")
-    return ChurnView(MODEL, scores, threshold, int(lapse_days), model=model, days_in_month=_days_in(run))
+    return ChurnView(MODEL, with_lifecycle(run, scores, rule), threshold, rule, model=model)
 
 
 def rhythm(baskets, end: pd.Timestamp) -> pd.DataFrame:
@@ -178,33 +177,26 @@ def _lapse_status(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int) -> 
     pooled = float(r.loc[r["gaps"] >= MIN_OWN_GAPS, "own_gap_days"].median()) if (r["gaps"] >= MIN_OWN_GAPS).any() \
         else float(lapse_days) / OVERDUE_FACTOR
     r["typical_gap_days"] = r["own_gap_days"].where(r["gaps"] >= MIN_OWN_GAPS, pooled)
-    overdue_after = np.minimum(np.maximum(OVERDUE_FACTOR * r["typical_gap_days"], MIN_OVERDUE_DAYS), lapse_days)
+    overdue_after = np.maximum(OVERDUE_FACTOR * r["typical_gap_days"], MIN_OVERDUE_DAYS)
     r["overdue_ratio"] = r["days_since_last_purchase"] / r["typical_gap_days"].clip(lower=1)
-    r["likely_lost"] = r["days_since_last_purchase"] >= lapse_days
-    r["at_risk"] = (r["days_since_last_purchase"] > overdue_after) | r["likely_lost"]   # likely lost ⊂ at risk
+    r["drifting"] = r["days_since_last_purchase"] > overdue_after   # at risk only where still active
     return r
 
 
 def lapse_view(run: Run, lapse_days: int, reason: Message | str,
                threshold: float = DEFAULTS.at_risk_threshold) -> ChurnView:
     """The churn view from the lapse rule and each member's own rhythm (see the module docstring)."""
+    rule = run_rule(run, lapse_days)
     baskets = engine.run_table(run, "baskets")
     now = month_summary(run)
-    status = _lapse_status(baskets, run.end, lapse_days)
-    before = _lapse_status(baskets, run.start, lapse_days)
-    scores = now.join(status[["days_since_last_purchase", "typical_gap_days", "overdue_ratio",
-                              "at_risk", "likely_lost"]])
-    was = before["at_risk"].reindex(scores.index)
-    scores["at_risk_last_month"] = was
-    scores["newly_at_risk"] = scores["at_risk"] & was.eq(False)
+    status = _lapse_status(baskets, run.end, rule.lapse_days)
+    before = _lapse_status(baskets, run.start, rule.lapse_days)
+    scores = now.join(status[["days_since_last_purchase", "typical_gap_days", "overdue_ratio", "drifting"]])
+    scores["drifting_last_month"] = before["drifting"].reindex(scores.index).fillna(False).astype(bool)
     scores["weeks_since_last_purchase"] = scores["days_since_last_purchase"] / 7
     for col in ("p_alive", "p_alive_last_month", "expected_next_month", "expected_next_quarter"):
         scores[col] = np.nan
-    return ChurnView(LAPSE_RULE, scores, threshold, int(lapse_days), reason=reason, days_in_month=_days_in(run))
-
-
-def _days_in(run: Run) -> int:
-    return int(run.month.days_in_month)
+    return ChurnView(LAPSE_RULE, with_lifecycle(run, scores, rule), threshold, rule, reason=reason)
 
 
 def for_month(run: Run, kind: str, threshold: float, lapse_days: int) -> ChurnView:
@@ -225,7 +217,7 @@ def unusable_reason(run: Run, kind: str, lapse_days: int, exc: Exception) -> Mes
     first = time_span(purchases(run), "timestamp")[0]
     months = (run.month - pd.Period(first, "M")).n + 1
     status = _lapse_status(baskets, run.end, lapse_days)
-    lapsed = int(status["likely_lost"].sum())
+    lapsed = int((status["days_since_last_purchase"] >= lapse_days).sum())
     advice = "nobody_lapsed" if lapsed == 0 else "short_history" if months < 6 else "other"
     return Message("churn.unusable", model=btyd.NAMES[kind], error=getattr(exc, "message", str(exc)),
                    months=Message("months", n=months), first=first.normalize(), month=run.month, lapsed=lapsed,
@@ -310,6 +302,22 @@ def save(run: Run, view: ChurnView) -> None:
         run.unavailable("churn_model", view.reason)
     run.write("churn_scores", view.scores)
     run.write("churn_summary", {"headline": view.headline()})
+    run.write("lifecycle", lifecycle_summary(view, run.month))
+
+
+def lifecycle_summary(view: ChurnView, month: pd.Period) -> dict:
+    """The month's lifecycle facts every section quotes: members by state at the month's end and the end of
+    the month before, the month's events, per home store and for all stores (`TOTAL`), and the flow
+    between last month's states and this month's. A broken stock-and-flow identity is a bug: it fails."""
+    table = lifecycle.state_counts(view.scores, TOTAL)
+    broken = lifecycle.identities(table)
+    if broken:
+        raise AssertionError("the lifecycle's counts do not add up: " + "; ".join(broken))
+    flows = lifecycle.flow(view.scores)
+    return {"month": str(month), "previous_month": str(pd.Period(month, "M") - 1), "method": view.method,
+            "rule": view.rule.to_dict(), "total": TOTAL, "states": list(lifecycle.STATES),
+            "scopes": {str(k): {c: int(v) for c, v in r.items()} for k, r in table.iterrows()},
+            "flow": {"rows": list(flows.index), "columns": list(flows.columns), "values": flows.to_numpy().tolist()}}
 
 
 @dataclass
@@ -323,24 +331,19 @@ def saved(run: Run) -> Saved:
     """The month's churn scores as notebook 03 saved them; computed here, with the config's
     settings, when it has not run (a notebook opened on its own in JupyterLab)."""
     if not run.has("churn_scores"):
-        from retention_lib.analytics.kpis import run_lapse_rule
-
         save(run, for_month(run, run.setting("model"), float(run.setting("at_risk_threshold")),
-                            run_lapse_rule(run).days))
+                            run_rule(run).lapse_days))
     model = btyd.BTYDModel.from_json(run.path("churn_model")) if run.has("churn_model") else None
     return Saved(run.read("churn_scores"), model, run.read("churn_summary")["headline"])
 
 
 def scores_at(run: Run, churned: Saved, end: pd.Timestamp) -> pd.DataFrame:
-    """Members' summary and churn status at `end` (exclusive), judged as this month's view judges:
-    with its model and threshold, or by the lapse rule."""
+    """Members' summary at `end` (exclusive, a month-end), with P(alive) by this month's model (NaN under
+    the lapse rule) and the lifecycle state there as this month's view judged it (`state_last_month`)."""
     before = month_summary(run, end)
-    h = churned.headline
-    if churned.model is not None:
-        p = churned.model.p_alive(before["frequency"], before["recency"], before["T"])
-        return before.assign(p_alive=p, at_risk=p < h["threshold"], likely_lost=p < LIKELY_LOST)
-    status = _lapse_status(engine.run_table(run, "baskets"), end, h["lapse_days"])
-    return before.join(status[["at_risk", "likely_lost"]]).assign(p_alive=np.nan)
+    p = (churned.model.p_alive(before["frequency"], before["recency"], before["T"]) if churned.model is not None
+         else np.nan)
+    return before.assign(p_alive=p, state=churned.scores["state_last_month"].reindex(before.index))
 
 
 def month_backtest(run: Run, kind: str, holdout_months: int, compare: tuple[str, ...] = ()

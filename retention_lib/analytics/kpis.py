@@ -7,23 +7,24 @@ Definitions (DESIGN §2; the notebook and the report repeat them):
 - **Active** in month M: a member with at least one purchase basket in M.
 - **New**: a member whose first purchase in the data falls in M. In the warm-up months (below)
   that includes existing customers seen for the first time, so new and returning are left empty.
-- **Returning**: active and not new. Split into *retained* (in the active base at the month
-  start) and *reactivated* (already lapsed at the month start and bought again in M).
+- **Returning**: active and not new. Of them, *returned* (回流): not in the base at the month's start
+  (lapsed, dormant or lost) and bought again in M.
 - **Lapse rule**: a member is lapsed once N days have passed without a purchase. Their
   silence reaches N on the *lapse day* = last purchase day + N; buying on or before that day
   resets the clock. N comes from `lapse_rule`: a notebook parameter, else the config's
   `lapse_days`, else the data — the 95th percentile of the gaps between members' consecutive
   purchase days (all history to the month's end), rounded up to whole weeks and kept within
-  28–182 days. One N applies to every month of a run, so comparisons are like for like.
-- **Lapsed this month**: members whose lapse day falls in M and who have not bought since
-  (their last purchase up to M's end is the one the lapse counts from).
-- **Active base at the month start**: members with a purchase before M whose lapse day is on
-  or after M's first day (not yet lapsed when M began).
-- **Churn rate** = members of the active base at M's start who lapsed in M ÷ that base.
-  **Retention rate** = 1 − churn rate: the share of the base still not lapsed at M's end.
-  A member who lapsed and came back within M is not churned. Both need N days of history
-  before M; in the first months of a data set (the *warm-up*) they, the base, lapsed, new,
-  returning and reactivated counts are left empty rather than shown wrong.
+  35–182 days (at least a month: a member who bought in a month is never lapsed at its end). One N
+  applies to every month of a run, so comparisons are like for like.
+- The member counts are the lifecycle's (analytics/lifecycle.py): **lapsed this month** (their
+  lapse day falls in M and they have not bought since), **the base** at M's start and end
+  (members not lapsed: new, active and at risk), and base at the end = base at the start + new +
+  returned − lapsed.
+- **Churn rate** = members lapsed in M ÷ the base at M's start (every lapse in M is a lapse from
+  that base). **Retention rate** = 1 − churn rate. Both need N days of history before M; in the
+  first months of a data set (the *warm-up*) they and every lifecycle count are left empty rather
+  than shown wrong; new, returning and returned stay empty until the data covers the win-back
+  window (a member seen for the first time may be a lost member coming back).
 - **Repurchase rate**: of the members active in M−1, the share who bought again in M.
 - **Visits per active member** = member purchase baskets in M ÷ active members.
 - **Average basket value** = revenue ÷ purchase baskets, members and non-members together;
@@ -38,7 +39,7 @@ Definitions (DESIGN §2; the notebook and the report repeat them):
   **CSAT** = % of responses rating 4 or 5 on the 1–5 scale (when the source has surveys).
 
 Per store, member figures (active, new, base, lapsed, churn, repurchase) count each member in
-their *home store* only (`member_counts`: most purchase baskets in the 12 months to the month's
+their *home store* only (the lifecycle's: most purchase baskets in the 12 months to the month's
 end), so they add up to the total; baskets, revenue, members' share and complaints are counted
 where they happened. Visits and revenue per active member, which would divide the one by the
 other, are left empty per store.
@@ -56,17 +57,19 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from retention_lib.analytics.member_counts import COUNTS, HOME_STORE_MONTHS, member_counts
+from retention_lib.analytics import lifecycle
+from retention_lib.analytics.lifecycle import HOME_STORE_MONTHS
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchase_days, money, month_index, time_span
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
+from retention_lib.core.settings import DEFAULTS
 
 TOTAL = "All stores"
 # Lapse rule derived from the data: this quantile of the gaps between consecutive purchase
 # days, rounded up to whole weeks and kept within the bounds.
 LAPSE_QUANTILE = 0.95
-LAPSE_MIN_DAYS = 28
+LAPSE_MIN_DAYS = 35   # whole weeks, at least lifecycle.LAPSE_FLOOR_DAYS
 LAPSE_MAX_DAYS = 182
 TREND_MONTHS = 13
 
@@ -85,6 +88,7 @@ KPIS: tuple[KPI, ...] = (
     KPI("reactivated_customers", "count"),
     KPI("lapsed_customers", "count"),
     KPI("active_base_start", "count"),
+    KPI("base_end", "count"),
     KPI("churn_rate", "rate"),
     KPI("retention_rate", "rate"),
     KPI("repurchase_rate", "rate"),
@@ -104,8 +108,16 @@ KPIS: tuple[KPI, ...] = (
 KPI_BY_NAME = {k.name: k for k in KPIS}
 # Columns left empty in warm-up months (they need N days of history before the month; a "new"
 # member there may be an existing customer whose last visit was before the data starts).
-NEEDS_HISTORY = ("new_customers", "returning_customers", "active_base_start", "lapsed_customers",
-                 "lapsed_from_base", "retained_active", "reactivated_customers", "churn_rate", "retention_rate")
+NEEDS_HISTORY = ("new_customers", "returning_customers", "active_base_start", "base_end", "lapsed_customers",
+                 "reactivated_customers", "churn_rate", "retention_rate", "dormant_customers", "lost_customers")
+# Left empty until the data covers the win-back window: a first purchase may be a lost member's return.
+NEEDS_WINDOW = ("new_customers", "returning_customers", "reactivated_customers")
+# The lifecycle's counts (lifecycle.COUNTS) under the board's names.
+LIFECYCLE_NAMES = {"shopped": "active_customers", "new": "new_customers", "returned": "reactivated_customers",
+                   "lapsed": "lapsed_customers", "base_start": "active_base_start", "base_end": "base_end",
+                   "active_end": "active_end", "lapsed_end": "lapsed_end", "dormant_end": "dormant_customers",
+                   "lost_end": "lost_customers", "previous_shoppers": "previous_active",
+                   "repurchasers": "repurchasers"}
 
 
 # --------------------------------------------------------------------------- lapse rule
@@ -209,31 +221,33 @@ def _by_month_and_store(frame: pd.DataFrame | None, time_col: str, months: pd.Da
     return pd.concat([stores, total], ignore_index=True)
 
 
-def monthly_kpis(baskets, lapse_days: int, *, through: pd.Period | str | None = None,
-                 complaints: pd.DataFrame | None = None, surveys: pd.DataFrame | None = None,
-                 data_start: pd.Timestamp | None = None) -> pd.DataFrame:
+def monthly_kpis(baskets, lapse_days: int, *, winback_days: int = DEFAULTS.winback_days,
+                 through: pd.Period | str | None = None, complaints: pd.DataFrame | None = None,
+                 surveys: pd.DataFrame | None = None, data_start: pd.Timestamp | None = None) -> pd.DataFrame:
     """One row per (scope, month) from the first month of data to `through`.
 
     `scope` is a store id or TOTAL. Months in which a scope has no basket at all have every
     KPI empty (NaN), so a comparison with them is "no data", never a fake zero. See the
     module docstring for the definitions. `data_start` (default: the first basket's day)
-    decides the warm-up months, when figures needing N days of history are left empty.
+    decides the warm-up months, when figures needing N days of history are left empty, and the months
+    before the win-back window, when new and returned members are.
     """
-    n = int(lapse_days)
+    rule = lifecycle.Rule.of(lapse_days, winback_days)
+    n = rule.lapse_days
     baskets = engine.as_table(baskets)
     first_day, last_day = time_span(baskets)
     first = first_day.to_period("M")
     last = pd.Period(through, "M") if through is not None else last_day.to_period("M")
     months = month_frame(first, last)
     last_idx = len(months) - 1
-    customers = member_counts(baskets, first, last_idx, n, TOTAL)
+    customers = lifecycle.counts(baskets, first, last_idx, rule, TOTAL).rename(columns=LIFECYCLE_NAMES)
     money = money_by_month_and_store(baskets, first, last_idx, TOTAL)
 
     # A store with home members but no basket this month (or baskets but no home member) has zeros;
     # a month without any basket (a missing extract) stays empty everywhere.
     customers = customers[customers["month_idx"].isin(money["month_idx"])]
     out = money.merge(customers, on=["month_idx", "scope"], how="outer")
-    zero = list(COUNTS) + [c for c in money.columns if c not in ("month_idx", "scope")]
+    zero = list(LIFECYCLE_NAMES.values()) + [c for c in money.columns if c not in ("month_idx", "scope")]
     out[zero] = out[zero].fillna(0)
     comp = _by_month_and_store(complaints, "opened_at", months, {"complaints": ("complaint_id", "size")})
     surv = None
@@ -262,8 +276,7 @@ def monthly_kpis(baskets, lapse_days: int, *, through: pd.Period | str | None = 
         return (a / b).where(b > 0)
 
     out["returning_customers"] = out["active_customers"] - out["new_customers"]
-    out["reactivated_customers"] = out["returning_customers"] - out["retained_active"]
-    out["churn_rate"] = ratio("lapsed_from_base", "active_base_start")
+    out["churn_rate"] = ratio("lapsed_customers", "active_base_start")
     out["retention_rate"] = 1 - out["churn_rate"]
     out["repurchase_rate"] = ratio("repurchasers", "previous_active")
     first_month = out["month_idx"] == 0
@@ -284,9 +297,12 @@ def monthly_kpis(baskets, lapse_days: int, *, through: pd.Period | str | None = 
     start = pd.Timestamp(data_start) if data_start is not None else first_day.normalize()
     warm_up = pd.to_datetime(out["m_start"]) - pd.Timedelta(days=n) < start
     out["warm_up"] = warm_up
+    out["new_measured"] = pd.to_datetime(out["m_start"]) - pd.Timedelta(days=rule.winback_days) >= start
     out.loc[warm_up, list(NEEDS_HISTORY)] = np.nan
+    out.loc[~out["new_measured"], list(NEEDS_WINDOW)] = np.nan
     out["lapse_days"] = n
-    order = ["scope", "month", "warm_up", "lapse_days"] + [k.name for k in KPIS if k.name in out]
+    out["winback_days"] = rule.winback_days
+    order = ["scope", "month", "warm_up", "new_measured", "lapse_days", "winback_days"] + [k.name for k in KPIS if k.name in out]
     rest = [c for c in out.columns if c not in order and c not in ("month_idx", "m_start")]
     total_first = out["scope"].ne(TOTAL)
     return (out.assign(_o=total_first).sort_values(["_o", "scope", "month"])
@@ -295,8 +311,8 @@ def monthly_kpis(baskets, lapse_days: int, *, through: pd.Period | str | None = 
 
 def for_month(run: Run, lapse: LapseRule) -> pd.DataFrame:
     """The monthly KPIs of a run: every month of data up to the run's month."""
-    return monthly_kpis(engine.run_table(run, "baskets"), lapse.days, through=run.month,
-                        complaints=run.table("complaints"), surveys=run.table("surveys"))
+    return monthly_kpis(engine.run_table(run, "baskets"), lapse.days, winback_days=run.setting("winback_days"),
+                        through=run.month, complaints=run.table("complaints"), surveys=run.table("surveys"))
 
 
 def available_kpis(monthly: pd.DataFrame) -> list[KPI]:
@@ -341,7 +357,7 @@ def board(monthly: pd.DataFrame, month: str | pd.Period, scope: str = TOTAL) -> 
 STORE_COLUMNS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "baskets", "revenue",
                  "avg_basket_value", "member_revenue_share")
 MORE_STORES = "more_stores"   # the store table's row that sums the stores after the top ones
-_SUMMED = ("active_customers", "new_customers", "lapsed_customers", "lapsed_from_base", "active_base_start",
+_SUMMED = ("active_customers", "new_customers", "lapsed_customers", "active_base_start",
            "baskets", "revenue", "member_revenue")
 
 
@@ -351,7 +367,7 @@ def _summed_row(rows: pd.DataFrame) -> dict:
 
     def ratio(a, b):
         return float(s[a] / s[b]) if pd.notna(s[a]) and pd.notna(s[b]) and s[b] > 0 else float("nan")
-    return {**s.to_dict(), "churn_rate": ratio("lapsed_from_base", "active_base_start"),
+    return {**s.to_dict(), "churn_rate": ratio("lapsed_customers", "active_base_start"),
             "avg_basket_value": ratio("revenue", "baskets"), "member_revenue_share": ratio("member_revenue", "revenue")}
 
 
@@ -410,6 +426,8 @@ def headline(monthly: pd.DataFrame, month: str | pd.Period, lapse: LapseRule) ->
             "year_ago_month": str(pd.Period(month, "M") - 12), "data_from": str(monthly["month"].min()),
             "lapse": lapse.to_dict(), "stores_with_baskets": int((stores["all_baskets"] > 0).sum()),
             "warm_up": bool(row["warm_up"].iloc[0]) if len(row) else None,
+            "new_measured": bool(row["new_measured"].iloc[0]) if len(row) else None,
+            "lifecycle": lifecycle.Rule.of(lapse.days, int(monthly["winback_days"].iloc[0])).to_dict(),
             "board": rows}
 
 

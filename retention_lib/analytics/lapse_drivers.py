@@ -94,7 +94,7 @@ def _basket_features(window):
 
 def _home_store(window):
     """The store with most of a member's baskets in the window; ties to the latest visit, then the lower
-    store id (as the store table counts it: analytics/member_counts)."""
+    store id (as the store table counts it: analytics/lifecycle)."""
     w = window.filter(window.store_id.notnull()).mutate(store_id=_.store_id.cast("string"))
     visits = w.group_by(["customer_id", "store_id"]).aggregate(n=_.count(), last=_.timestamp.max())
     rank = ibis.row_number().over(group_by="customer_id", order_by=[ibis.desc("n"), ibis.desc("last"), "store_id"])

@@ -5,23 +5,36 @@ in M+1, P(alive) at M's end, P(any purchase in M+1)). Only a published run adds 
 the ledger, `<reports>/ledger/<config>.parquet`, replacing any earlier forecast for the
 same month, so re-running a month with --force is safe. Any later run scores every
 forecast month it has data for: the model's own track record.
+
+A month the ledger has no forecast for (the first published month, or one after a month that was
+not published) is scored on a *reconstructed* forecast: the month's model kind fitted on the data
+to the previous month's end, forecasting as that month's run would have. It is labelled so wherever
+it is shown and never written to the ledger, which holds only forecasts that were made.
 """
 from __future__ import annotations
 
 import fcntl
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 from ibis import _
 
 from retention_lib.data import engine
-from retention_lib.data.aggregate import member_purchase_days
+from retention_lib.data.aggregate import member_purchase_days, member_purchases, time_span
+from retention_lib.models import btyd, cnbd
 from retention_lib.models.btyd import BTYDModel
+from retention_lib.core.conditions import DataCondition
+from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.core.paths import LAB_DIR
 
 COLUMNS = ["made_in", "for_month", "customer_id", "expected_purchases", "p_alive", "p_any_purchase"]
+# months of data before the forecast month that a fit at the previous month's end needs (as the
+# backtest's calibration does)
+MIN_HISTORY_MONTHS = 3
 
 
 def ledger_path(reports_dir: Path, config_slug: str) -> Path:
@@ -35,13 +48,15 @@ def ledger_for(run: Run) -> Path:
     return ledger_path(parent.parent if parent.name == LAB_DIR else parent, run.config.slug)
 
 
-def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame) -> pd.DataFrame:
-    """Forecasts for the calendar month after the run's month, per scored member."""
-    target = run.month + 1
+def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame, made_in: pd.Period | None = None) -> pd.DataFrame:
+    """Forecasts for the calendar month after `made_in` (None: the run's month), per scored member;
+    `scores` is the summary at `made_in`'s end."""
+    made_in = run.month if made_in is None else made_in
+    target = made_in + 1
     weeks = target.days_in_month / 7
     f, r, T = scores["frequency"], scores["recency"], scores["T"]
     return pd.DataFrame({
-        "made_in": str(run.month), "for_month": str(target), "customer_id": scores.index.astype(str),
+        "made_in": str(made_in), "for_month": str(target), "customer_id": scores.index.astype(str),
         "expected_purchases": model.expected_purchases(weeks, f, r, T),
         "p_alive": model.p_alive(f, r, T),
         "p_any_purchase": 1 - model.p_no_purchase(weeks, f, r, T),
@@ -85,12 +100,13 @@ def purchase_days_by_month(baskets, months: list[pd.Period]) -> pd.Series:
     return out.set_index(["month", "customer_id"])["n"].sort_index()
 
 
-def track_record(ledger: pd.DataFrame, baskets, last_month: pd.Period) -> pd.DataFrame:
-    """Every forecast month up to `last_month`: predicted against actual purchase days."""
+def track_record(forecast_rows: pd.DataFrame, baskets, last_month: pd.Period) -> pd.DataFrame:
+    """Every forecast month up to `last_month`: predicted against actual purchase days. `forecast_rows`
+    are the ledger's, and any reconstructed ones (a `reconstructed` column, True on them)."""
     rows = []
-    per_month = purchase_days_by_month(baskets, sorted({pd.Period(m, "M") for m in ledger["for_month"]
+    per_month = purchase_days_by_month(baskets, sorted({pd.Period(m, "M") for m in forecast_rows["for_month"]
                                                         if pd.Period(m, "M") <= last_month}))
-    for month, made in ledger.groupby("for_month", sort=True):
+    for month, made in forecast_rows.groupby("for_month", sort=True):
         if pd.Period(month, "M") > last_month:
             continue
         actual = per_month.get(month, pd.Series(dtype=float)).reindex(made["customer_id"]).fillna(0).to_numpy()
@@ -101,5 +117,54 @@ def track_record(ledger: pd.DataFrame, baskets, last_month: pd.Period) -> pd.Dat
                      "aggregate_error_pct": float((expected.sum() - actual.sum()) / max(actual.sum(), 1) * 100),
                      "mae": float(np.abs(expected - actual).mean()),
                      "predicted_active": float(p_any.sum()), "actual_active": float(active.sum()),
-                     "brier_active": float(((p_any - active) ** 2).mean())})
+                     "brier_active": float(((p_any - active) ** 2).mean()),
+                     "reconstructed": "reconstructed" in made and bool(made["reconstructed"].iloc[0])})
     return pd.DataFrame(rows)
+
+
+def reconstructed(run: Run, baskets, model: BTYDModel | None,
+                  summary_at: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+    """The forecast for the run's month that `model`'s kind (and regularity k) would have made at the
+    previous month's end, fitted on the members' summary there, `summary_at(run, end, log_gaps=...)`
+    (churn.month_summary: churn stores its forecasts through this module, which cannot import it).
+    A DataCondition saying why when it cannot be made: no model this month, too short a history
+    before the month, or a model that cannot be fitted at the previous month's end."""
+    made_in = run.month - 1
+    if model is None:
+        raise DataCondition(Message("track_record.cannot.no_model", month=run.month))
+    first = time_span(member_purchases(baskets), "timestamp")[0]
+    months = (run.month - pd.Period(first, "M")).n
+    if months < MIN_HISTORY_MONTHS:
+        raise DataCondition(Message("track_record.cannot.short_history", month=run.month, made_in=made_in,
+                                    first=pd.Period(first, "M"), months=Message("months", n=months),
+                                    needed=MIN_HISTORY_MONTHS))
+    regular = model.kind in cnbd.DROPOUT_AT_ZERO
+    before = summary_at(run, run.start, log_gaps=regular)
+    try:
+        fitted = btyd.fit(before, model.kind, max_seconds=run.setting("fit_budget_s"), k=model.k if regular else None)
+    except btyd.ModelUnusable as exc:
+        raise DataCondition(Message("track_record.cannot.unusable", month=run.month, made_in=made_in,
+                                    model=model.name, error=exc.message)) from exc
+    return forecasts(run, fitted, before, made_in).assign(reconstructed=True)
+
+
+@dataclass
+class TrackRecord:
+    record: pd.DataFrame        # track_record's rows
+    note: Message | None        # why the run's month has no forecast, when none could be reconstructed
+
+
+def month_track_record(run: Run, baskets, model: BTYDModel | None,
+                       summary_at: Callable[..., pd.DataFrame]) -> TrackRecord:
+    """The run's track record: the ledger's forecast months to the run's month, and, when the ledger
+    has none for the run's month, the reconstructed one (`reconstructed`), or a note saying why
+    there is none."""
+    book = read(ledger_for(run))
+    if (book["for_month"] == str(run.month)).any():
+        return TrackRecord(track_record(book, baskets, run.month), None)
+    try:
+        made = reconstructed(run, baskets, model, summary_at)
+    except DataCondition as exc:
+        return TrackRecord(track_record(book, baskets, run.month), exc.message)
+    both = pd.concat([book.assign(reconstructed=False), made], ignore_index=True) if len(book) else made
+    return TrackRecord(track_record(both, baskets, run.month), None)

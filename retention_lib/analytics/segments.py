@@ -1,11 +1,12 @@
 """RFM segments, value tiers and how members moved between them since last month.
 
 **RFM** (scored at a month's end, for every member with at least one purchase so far):
-- R = days since the last purchase, against the lapse rule's N days (the KPI board's
-  `lapse.days`, one N for every month of a run, so last month's segments use the same N):
-  *recent* = a purchase in the last N days, or any purchase in the month itself (a member who
-  bought this month is always recent, whatever N); *lapsed* = no purchase for N to 2N − 1 days;
-  *long lapsed* = no purchase for 2N days or more. Recency is never a quantile: on grocery data
+- R = days since the last purchase, against the lifecycle's days (analytics/lifecycle.py: the
+  lapse rule's N and the win-back window W, one of each for every month of a run, so last month's
+  segments use the same days): *recent* = a purchase in the last N days (the base: new, active, at
+  risk; a member who bought this month is always recent); *lapsed* = no purchase for N to W − 1
+  days (lapsed this month or dormant: the win-back pool); *long lapsed* = no purchase for W days or
+  more (lost). Recency is never a quantile: on grocery data
   nearly everyone bought in the last weeks, so a quintile of recency names as "gone" members
   who bought this month.
 - F = purchase days in the last 365 days, M = net spend of purchase baskets in the last 365
@@ -26,20 +27,22 @@ Segments, first rule that matches (no name reuses the churn words "at risk", "li
   | occasional | recent (FM ≤ 2: buying rarely or for little) |
   | best customers gone quiet | lapsed and FM ≥ 4 |
   | gone quiet | lapsed |
-  | dormant | long lapsed |
+  | lost | long lapsed |
 
-**Value tiers** (DESIGN §2) from the month's CLV and P(alive), thresholds set by the CLV
-distribution of the month's scored members:
+**Value tiers** (DESIGN §2) describe living members only (the lifecycle's base: new, active, at
+risk), thresholds set by the CLV distribution of the month's living members:
 
   | tier | rule | action |
   |---|---|---|
-  | core | P(alive) ≥ 0.5 and CLV ≥ 80th percentile | keep with VIP care |
-  | key | P(alive) ≥ 0.5 and CLV ≥ 50th percentile | special service plans |
-  | developable | not above, P(alive) ≥ 0.1 and CLV-if-alive ≥ the CLV median | lukewarm: find out why |
+  | core | CLV ≥ 80th percentile | keep with VIP care |
+  | key | CLV ≥ 50th percentile | special service plans |
+  | developable | not above, and CLV-if-alive ≥ the CLV median | lukewarm: find out why |
   | low-priority | everyone else | occasional shoppers: no special effort |
 
 CLV-if-alive is what the member would be worth if surely still a customer (CLV ÷ P(alive)):
-developable members would be worth at least a key member's CLV if they kept buying.
+developable members would be worth at least a key member's CLV if they kept buying. A member at risk
+keeps the tier of their value (an at-risk core member is the first to call). Lapsed, dormant and lost
+members are in no tier: the tier tables show them by their state (`TIER_OR_STATE`).
 
 **Migration** from M−1 to M: RFM is rescored at M−1's end on M−1's data with the same N;
 tiers at M−1 use P(alive) and CLV of the M−1 summary scored with this month's models and this
@@ -53,10 +56,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from retention_lib.analytics import churn, kpis, value
+from retention_lib.analytics import churn, kpis, lifecycle, value
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchases, money, time_span
-from retention_lib.analytics.churn import LIKELY_LOST
 from retention_lib.models.clv import GammaGamma
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
@@ -64,16 +66,17 @@ from retention_lib.core.settings import DEFAULTS
 
 RFM_WINDOW_DAYS = 365
 NEW_DAYS = 60
-LONG_LAPSE_FACTOR = 2          # long lapsed: silent for this many times the lapse rule's days
 RECENT, LAPSED, LONG_LAPSED = "recent", "lapsed", "long_lapsed"
 # Keys, best first; report.text has their names ("segment.<key>", "tier.<key>"), the segments'
 # descriptions ("segment_description.<key>") and the tiers' actions ("tier_action.<key>").
 SEGMENTS: tuple[str, ...] = ("champions", "loyal", "new", "occasional", "best_gone_quiet", "gone_quiet",
-                             "dormant")
+                             "lost")
 # The recency status every member of a segment has (the chart colours segments by it).
 SEGMENT_STATUS = {"champions": RECENT, "loyal": RECENT, "new": RECENT, "occasional": RECENT,
-                  "best_gone_quiet": LAPSED, "gone_quiet": LAPSED, "dormant": LONG_LAPSED}
+                  "best_gone_quiet": LAPSED, "gone_quiet": LAPSED, "lost": LONG_LAPSED}
 TIERS: tuple[str, ...] = ("core", "key", "developable", "low-priority")
+OUTSIDE_TIERS: tuple[str, ...] = tuple(s for s in lifecycle.STATES if s not in lifecycle.BASE_STATES)
+TIER_OR_STATE: tuple[str, ...] = TIERS + OUTSIDE_TIERS   # the rows of the tier tables
 NOT_YET = "not_yet"   # the row of members who were not customers yet last month
 
 def rfm_table(baskets, end: pd.Timestamp, window_days: int = RFM_WINDOW_DAYS) -> pd.DataFrame:
@@ -122,13 +125,13 @@ def quintile(keys: list, ids) -> np.ndarray:
 
 @dataclass(frozen=True)
 class RecencyRule:
-    """Recency in days against the lapse rule: recent, lapsed, long lapsed (module docstring)."""
+    """Recency in days against the lifecycle's days: recent, lapsed, long lapsed (module docstring)."""
     lapse_days: int
     long_lapse_days: int
 
     @classmethod
-    def of(cls, lapse_days: int) -> "RecencyRule":
-        return cls(int(lapse_days), LONG_LAPSE_FACTOR * int(lapse_days))
+    def of(cls, rule: lifecycle.Rule) -> "RecencyRule":
+        return cls(rule.lapse_days, rule.winback_days)
 
     def status(self, recency_days: pd.Series, bought_this_month: pd.Series) -> np.ndarray:
         days = recency_days.to_numpy()
@@ -158,23 +161,25 @@ def name_segments(status: np.ndarray, fm: np.ndarray, is_new: np.ndarray) -> np.
         lapsed,
     ]
     return np.select(conditions, ["champions", "new", "loyal", "occasional", "best_gone_quiet",
-                                  "gone_quiet"], "dormant")
+                                  "gone_quiet"], "lost")
 
 
-def default_lapse_days(baskets, end: pd.Timestamp) -> int:
-    """The lapse rule's N as the KPI board derives it from the data before `end`."""
+def default_rule(baskets, end: pd.Timestamp) -> lifecycle.Rule:
+    """The lifecycle's days as the KPI board derives them from the data before `end`, with the default
+    win-back window."""
     b = engine.as_table(baskets)
-    return kpis.derive_lapse_days(kpis.purchase_gaps(b.filter(b.date < pd.Timestamp(end).to_pydatetime()))).days
+    n = kpis.derive_lapse_days(kpis.purchase_gaps(b.filter(b.date < pd.Timestamp(end).to_pydatetime()))).days
+    return lifecycle.Rule.of(n, DEFAULTS.winback_days)
 
 
-def rfm(baskets, end: pd.Timestamp, lapse_days: int | None = None,
+def rfm(baskets, end: pd.Timestamp, rule: lifecycle.Rule | None = None,
         window_days: int = RFM_WINDOW_DAYS, new_days: int = NEW_DAYS) -> pd.DataFrame:
     """Recency status, F and M scores, high/low flags and named segments at `end` (exclusive);
-    `lapse_days` is the run's lapse rule (None: derived from the data as the KPI board does).
+    `rule` is the run's lifecycle rule (None: derived from the data as the KPI board does).
     See the module docstring."""
     end = pd.Timestamp(end).normalize()
     baskets = engine.as_table(baskets)
-    rule = RecencyRule.of(lapse_days if lapse_days else default_lapse_days(baskets, end))
+    rule = RecencyRule.of(rule or default_rule(baskets, end))
     t = rfm_table(baskets, end, window_days)
     recent, freq, spend = -t["recency_days"].to_numpy(), t["frequency"].to_numpy(), t["monetary"].to_numpy()
     ids = t.index.to_numpy()
@@ -188,11 +193,11 @@ def rfm(baskets, end: pd.Timestamp, lapse_days: int | None = None,
     t["r_high"] = t["recency_status"] == RECENT
     t["f_high"] = ranked_bins([freq, spend, recent], ids, 2) == 2
     t["m_high"] = ranked_bins([spend, freq, recent], ids, 2) == 2
-    # New: first purchase in the last `new_days` days, and at least N days after the data starts: a
-    # first purchase earlier than that may be an existing customer's first visit in the extract.
+    # New: first purchase in the last `new_days` days, and at least W days after the data starts, as the
+    # lifecycle counts new members: a first purchase earlier may be a lost member's return.
     first = pd.to_datetime(t["first_purchase"])
     data_start = time_span(baskets)[0].normalize()
-    is_new = ((last_day - first).dt.days < new_days) & (first >= data_start + pd.Timedelta(days=rule.lapse_days))
+    is_new = ((last_day - first).dt.days < new_days) & (first >= data_start + pd.Timedelta(days=rule.long_lapse_days))
     t["segment"] = name_segments(t["recency_status"].to_numpy(), t["fm"].to_numpy(), is_new.to_numpy())
     t["segment"] = pd.Categorical(t["segment"], categories=list(SEGMENTS))
     return t
@@ -205,38 +210,41 @@ class TierRule:
     key_clv: float
     core_quantile: float = DEFAULTS.tier_core_quantile
     key_quantile: float = DEFAULTS.tier_key_quantile
-    method: str = churn.MODEL          # how "at risk" and "likely lost" were judged (churn.MODEL | LAPSE_RULE)
-    alive_threshold: float = DEFAULTS.at_risk_threshold
-    lost_below: float = LIKELY_LOST
+    living: int = 0                    # the living members the thresholds are quantiles of
 
     def describe(self, currency: str = "") -> Message:
-        """The four tiers' rules with this month's thresholds, judged as the churn view judges."""
+        """The four tiers' rules with this month's thresholds."""
         key_note = "" if self.key_quantile == 0.5 else Message("tiers.key_quantile", quantile=self.key_quantile)
-        return Message("tiers.rule.model" if self.method == churn.MODEL else "tiers.rule.lapse_rule",
-                       core_clv=self.core_clv, key_clv=self.key_clv, core_quantile=self.core_quantile,
-                       key_note=key_note, alive_threshold=self.alive_threshold, lost_below=self.lost_below,
-                       currency=currency)
+        return Message("tiers.rule", core_clv=self.core_clv, key_clv=self.key_clv, core_quantile=self.core_quantile,
+                       key_note=key_note, living=self.living, currency=currency)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def tier_rule(clv_values: pd.Series, core_quantile: float = DEFAULTS.tier_core_quantile,
-              key_quantile: float = DEFAULTS.tier_key_quantile, method: str = churn.MODEL,
-              alive_threshold: float = DEFAULTS.at_risk_threshold,
-              lost_below: float = LIKELY_LOST) -> TierRule:
-    return TierRule(float(np.quantile(clv_values, core_quantile)), float(np.quantile(clv_values, key_quantile)),
-                    core_quantile, key_quantile, method, alive_threshold, lost_below)
+def living(scores: pd.DataFrame) -> pd.Series:
+    """Whether each member is in the lifecycle's base (new, active, at risk): the members tiers describe."""
+    return scores["state"].isin(lifecycle.BASE_STATES)
+
+
+def tier_rule(scores: pd.DataFrame, core_quantile: float = DEFAULTS.tier_core_quantile,
+              key_quantile: float = DEFAULTS.tier_key_quantile) -> TierRule:
+    """The thresholds: quantiles of the living members' CLV (all members' when nobody is living)."""
+    values = scores.loc[living(scores), "clv"]
+    values = values if len(values) else scores["clv"]
+    return TierRule(float(np.quantile(values, core_quantile)), float(np.quantile(values, key_quantile)),
+                    core_quantile, key_quantile, int(living(scores).sum()))
 
 
 def value_tiers(scores: pd.DataFrame, rule: TierRule) -> pd.Series:
-    """Tier per member from the churn view's at_risk and likely_lost, clv and clv_if_alive (see the
-    module docstring): the tiers judge "alive" exactly as the churn section does."""
-    alive, lost = ~scores["at_risk"].astype(bool), scores["likely_lost"].astype(bool)
-    v, if_alive = scores["clv"], scores["clv_if_alive"]
-    tier = np.select([alive & (v >= rule.core_clv), alive & (v >= rule.key_clv), ~lost & (if_alive >= rule.key_clv)],
-                     ["core", "key", "developable"], "low-priority")
-    return pd.Series(pd.Categorical(tier, categories=list(TIERS)), index=scores.index, name="tier")
+    """Per member its tier when living, else its lifecycle state (lapsed, dormant, lost): `TIER_OR_STATE`,
+    from the scores' state, clv and clv_if_alive (see the module docstring)."""
+    alive = living(scores).to_numpy()
+    v, if_alive = scores["clv"].to_numpy(), scores["clv_if_alive"].to_numpy()
+    tier = np.select([alive & (v >= rule.core_clv), alive & (v >= rule.key_clv), alive & (if_alive >= rule.key_clv),
+                      alive], ["core", "key", "developable", "low-priority"], "")
+    tier = np.where(alive, tier, scores["state"].astype(str).to_numpy())
+    return pd.Series(pd.Categorical(tier, categories=list(TIER_OR_STATE)), index=scores.index, name="tier")
 
 
 # --------------------------------------------------------------------------- migration
@@ -315,27 +323,25 @@ class SegmentView:
         return migration(self.rfm_before["segment"], self.rfm_now["segment"], list(SEGMENTS), self.revenue)
 
     def tier_migration(self):
-        return migration(self.tiers_before, self.tiers_now, list(TIERS), self.revenue)
+        return migration(self.tiers_before, self.tiers_now, list(TIER_OR_STATE), self.revenue)
 
 
 def for_month(run: Run, *, core_quantile: float | None = None, key_quantile: float | None = None,
               lapse_days: int | None = None) -> SegmentView:
     """RFM segments and value tiers at the end of the month and of the month before, from the
     churn and CLV scores notebooks 03 and 04 saved (computed with the config's settings when
-    they have not run). Recency is judged by the run's lapse rule (notebook 02's, unless
-    `lapse_days` overrides it), the same N at both months' ends."""
+    they have not run). Recency is judged by the run's lifecycle days (notebook 02's lapse rule,
+    unless `lapse_days` overrides it), the same at both months' ends."""
     baskets = engine.run_table(run, "baskets")
-    recency = RecencyRule.of(kpis.run_lapse_rule(run, lapse_days).days)
+    days = churn.run_rule(run, lapse_days)
     churned = churn.saved(run)
     now = value.saved(run, churned)
-    h = churned.headline
-    rule = tier_rule(now["clv"], run.setting("tier_core_quantile", core_quantile),
-                     run.setting("tier_key_quantile", key_quantile), h["method"], h["threshold"])
+    rule = tier_rule(now, run.setting("tier_core_quantile", core_quantile), run.setting("tier_key_quantile", key_quantile))
     before = previous_month_scores(run, churned, run.read("clv_summary"))
     return SegmentView(
-        rfm_now=rfm(baskets, run.end, recency.lapse_days), rfm_before=rfm(baskets, run.start, recency.lapse_days),
+        rfm_now=rfm(baskets, run.end, days), rfm_before=rfm(baskets, run.start, days),
         tiers_now=value_tiers(now, rule), tiers_before=value_tiers(before, rule), rule=rule,
-        revenue=month_revenue(baskets, run.start, run.end), scores=now, recency=recency)
+        revenue=month_revenue(baskets, run.start, run.end), scores=now, recency=RecencyRule.of(days))
 
 
 # --------------------------------------------------------------------------- summaries

@@ -5,23 +5,26 @@ three actions for the month, drawn from its own numbers. Aggregates only: no cus
   `store_table_top` stores with the most revenue); the others are summed in one line (`rest`). A store
   of `email.stores` beyond them gets a page too (`more_pages`), for its manager's email.
 - **KPIs** (`STORE_KPIS`) are the KPI board's per-store figures (`kpis_monthly`, `kpis.board`), month
-  on month and year on year: members by home store (analytics/member_counts.py), revenue and the
+  on month and year on year: members by home store (analytics/lifecycle.py), revenue and the
   average basket where the purchase was made.
-- **At risk**: members whose home store at the month's end it is (the same rule), in the value
-  view's at-risk groups (`value.groups`: newly at risk and at risk earlier, not likely lost); their
-  value at stake is CLV if retained − CLV (analytics/value.py). The stores add up to the chain's.
+- **Lifecycle**: the store's members by state at the month's end (the lifecycle's home store: the
+  same rule), from the month's lifecycle facts; the at-risk members' value at stake is CLV if retained −
+  CLV (analytics/value.py). The stores add up to the chain's.
 - **Complaints** (when the data has them): the store's complaints opened in the month per 1,000 of
   its purchase baskets (`satisfaction_summary` → complaints by store), against the chain's rate,
   and the category complained about most at the store (ties: by name).
 - **Actions**: `RULES`, in their order; each rule that the store's numbers meet gives one action (a
   catalogue template filled with those numbers); the first `ACTIONS` are kept. Fewer only when fewer
-  rules are met (`short` says so). The rules: churn above the chain's → call its members at risk (with
-  their value); else members at risk → call them; complaints above the chain's rate (MIN_COMPLAINTS or
-  more) → review the top category (or all of them when no category stands out); the average basket, revenue or new members down on a year ago
+  rules are met (`short` says so). An action to members names the list file that holds them and
+  quotes how many of the store's members are on it (the list's `by_store`, after consent and the
+  contact budget); with nobody on that list there is no such action. The rules: churn above the
+  chain's → call its members on the retain list; else members on the retain list → call them;
+  complaints above the chain's rate (MIN_COMPLAINTS or more) → review the top category (or all of them
+  when no category stands out); the average basket, revenue or new members down on a year ago
   (BASKET_DROP, REVENUE_DROP, NEW_DROP with NEW_DROP_MIN) → check prices and range, look at what fell,
-  offer membership; more members lapsed than last month (LAPSED_RISE, LAPSED_RISE_MIN) → win-back offer;
-  then the month's routine: the top complaint category (MIN_TOP_COMPLAINTS), the win-back offer to the
-  month's lapsed members, a second-visit offer to its new members.
+  offer membership; more members lapsed than last month (LAPSED_RISE, LAPSED_RISE_MIN) → win-back offer
+  to its members on the win-back list; then the month's routine: the top complaint category
+  (MIN_TOP_COMPLAINTS), the win-back list, the welcome list (a second-visit offer to new members).
 """
 from __future__ import annotations
 
@@ -30,12 +33,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from retention_lib.analytics import kpis, value
-from retention_lib.analytics.member_counts import HOME_STORE_MONTHS, home_stores_by_month
+from retention_lib.analytics import kpis
+from retention_lib.analytics.lifecycle import HOME_STORE_MONTHS
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
-from retention_lib.data import engine
-from retention_lib.data.aggregate import time_span
 
 STORE_KPIS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "revenue", "avg_basket_value")
 ACTIONS = 3
@@ -48,7 +49,7 @@ NEW_DROP = -0.10            # new members down more than 10% on a year ago ...
 NEW_DROP_MIN = 5            # ... and by at least this many members
 LAPSED_RISE = 0.10          # more members lapsed than last month: by more than 10% ...
 LAPSED_RISE_MIN = 3         # ... and by at least this many members
-AT_RISK_GROUPS = ("newly_at_risk", "at_risk_earlier")
+LISTS = ("retain", "winback", "welcome")   # the contact lists a store page's actions name
 
 
 @dataclass
@@ -72,33 +73,18 @@ class StorePages:
 
 
 # --------------------------------------------------------------------------- figures
-def home_stores(baskets, month: str | pd.Period) -> pd.Series:
-    """Each member's home store at the month's end (member_counts' rule), by customer id; `baskets` is
-    an Ibis table (the run's, on its engine) or a frame."""
-    month = pd.Period(month, "M")
-    baskets = engine.as_table(baskets)
-    first = time_span(baskets)[0].to_period("M")
-    home = home_stores_by_month(baskets, first, [(month - first).n])
-    home = engine.backend_of(baskets).to_pyarrow(home.select("customer_id", "store_id")).to_pandas()
-    return home.sort_values("customer_id").set_index("customer_id")["store_id"]
-
-
-def at_risk_by_store(scores: pd.DataFrame, home: pd.Series) -> pd.DataFrame:
-    """Per home store: members at risk (the value view's at-risk groups), newly at risk, and their
-    CLV and value at stake (when `scores` has CLV)."""
-    s = scores.assign(store_id=home.reindex(scores.index).astype("string"))
+def at_risk_by_store(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per home store: members at risk, newly at risk, and their CLV and value at stake (when `scores`
+    has CLV), from the scores' lifecycle state and home store."""
+    s = scores[scores["state"] == "at_risk"]
     has_value = "clv" in s and "clv_if_alive" in s
+    s = s.assign(store_id=s["home_store"].astype(str), value_at_stake=(s["clv_if_alive"] - s["clv"]) if has_value
+                 else np.nan, clv=s["clv"] if has_value else np.nan)
+    out = s.groupby("store_id", sort=True).agg(at_risk=("state", "size"), newly_at_risk=("newly_at_risk", "sum"),
+                                               clv=("clv", "sum"), value_at_stake=("value_at_stake", "sum"))
     if not has_value:
-        s = s.assign(clv=np.nan, clv_if_alive=np.nan)
-    rows = {}
-    for store, members in s.dropna(subset=["store_id"]).groupby("store_id", sort=True):
-        # the value view's own grouping (value.groups reads only the scores) on the store's members
-        g = value.groups(value.ValueView("", members, 0, 0.0, 0.0)).set_index("group")
-        g = g.reindex(list(AT_RISK_GROUPS)).fillna(0)
-        rows[str(store)] = {"at_risk": int(g["members"].sum()), "newly_at_risk": int(g.at["newly_at_risk", "members"]),
-                            "clv": float(g["clv"].sum()) if has_value else None,
-                            "value_at_stake": float(g["value_at_stake"].sum()) if has_value else None}
-    return pd.DataFrame.from_dict(rows, orient="index")
+        out[["clv", "value_at_stake"]] = np.nan
+    return out.astype({"at_risk": "int64", "newly_at_risk": "int64"})
 
 
 def top_categories(complaints: pd.DataFrame | None, month: str | pd.Period) -> dict[str, tuple[str, int]]:
@@ -148,26 +134,23 @@ def _kpi(page: dict, name: str) -> dict:
     return next((r for r in page["kpis"] if r["kpi"] == name), {})
 
 
+def _listed(page, name: str) -> int:
+    return int((page.get("lists") or {}).get(name, 0))
+
+
 def _churn_above(page, chain):
-    churn, risk = _kpi(page, "churn_rate").get("value"), page["at_risk"]
-    if churn is None or chain.get("churn_rate") is None or not risk or risk["at_risk"] <= 0:
+    churn, n = _kpi(page, "churn_rate").get("value"), _listed(page, "retain")
+    if churn is None or chain.get("churn_rate") is None or n <= 0 or churn < ABOVE_BY * chain["churn_rate"]:
         return None
-    if churn < ABOVE_BY * chain["churn_rate"]:
-        return None
-    if risk["value_at_stake"] is None:
-        return Message("store.action.churn_above", churn=churn, chain=chain["churn_rate"], n=risk["at_risk"])
-    return Message("store.action.churn_above.value", churn=churn, chain=chain["churn_rate"], n=risk["at_risk"],
-                   value=risk["value_at_stake"], currency=chain["currency"])
+    return Message("store.action.retain.churn", churn=churn, chain=chain["churn_rate"], n=n, store=page["store_id"])
 
 
 def _call_at_risk(page, chain):
-    risk = page["at_risk"]
-    if not risk or risk["at_risk"] <= 0 or _churn_above(page, chain) is not None:
+    n = _listed(page, "retain")
+    if n <= 0 or _churn_above(page, chain) is not None:
         return None   # the churn action already calls them
-    if risk["value_at_stake"] is None:
-        return Message("store.action.call_at_risk", n=risk["at_risk"], newly=risk["newly_at_risk"])
-    return Message("store.action.call_at_risk.value", n=risk["at_risk"], newly=risk["newly_at_risk"],
-                   value=risk["value_at_stake"], currency=chain["currency"])
+    return Message("store.action.retain", n=n, at_risk=(page["at_risk"] or {}).get("at_risk", 0),
+                   store=page["store_id"])
 
 
 def _complaints_above(page, chain):
@@ -209,12 +192,12 @@ def _new_down(page, chain):
 
 
 def _lapsed_up(page, chain):
-    r = _kpi(page, "lapsed_customers")
-    if r.get("mom_abs") is None or r.get("mom_rel") is None:
+    r, n = _kpi(page, "lapsed_customers"), _listed(page, "winback")
+    if r.get("mom_abs") is None or r.get("mom_rel") is None or n <= 0:
         return None
     if r["mom_abs"] < LAPSED_RISE_MIN or r["mom_rel"] <= LAPSED_RISE:
         return None
-    return Message("store.action.lapsed_up", n=r["value"], previous=r["previous"])
+    return Message("store.action.winback.rise", lapsed=r["value"], previous=r["previous"], n=n, store=page["store_id"])
 
 
 def _complaints_top(page, chain):
@@ -226,17 +209,19 @@ def _complaints_top(page, chain):
 
 
 def _win_back(page, chain):
-    r = _kpi(page, "lapsed_customers")
-    if not r.get("value") or _lapsed_up(page, chain) is not None:
+    n = _listed(page, "winback")
+    if n <= 0 or _lapsed_up(page, chain) is not None:
         return None
-    return Message("store.action.win_back", n=r["value"])
+    states = page.get("states") or {}
+    return Message("store.action.winback", n=n, pool=states.get("lapsed", 0) + states.get("dormant", 0),
+                   store=page["store_id"])
 
 
 def _welcome_new(page, chain):
-    r = _kpi(page, "new_customers")
-    if not r.get("value") or _new_down(page, chain) is not None:
+    n = _listed(page, "welcome")
+    if n <= 0 or _new_down(page, chain) is not None:
         return None
-    return Message("store.action.welcome_new", n=r["value"])
+    return Message("store.action.welcome", n=n, store=page["store_id"])
 
 
 # In order: the first ACTIONS that a store's numbers meet are its actions. The last three are the
@@ -253,7 +238,7 @@ def actions(page: dict, chain: dict) -> list[Message]:
 
 # --------------------------------------------------------------------------- the view
 def _risk_of(risk: pd.DataFrame, store: str, has_value: bool) -> dict:
-    """A store's at-risk figures; a store home to no scored member has none at risk."""
+    """A store's at-risk figures; a store home to no member at risk has none."""
     if store not in risk.index:
         return {"at_risk": 0, "newly_at_risk": 0, "clv": 0.0 if has_value else None,
                 "value_at_stake": 0.0 if has_value else None}
@@ -264,31 +249,40 @@ def _risk_of(risk: pd.DataFrame, store: str, has_value: bool) -> dict:
 
 
 def pages(monthly: pd.DataFrame, month: str | pd.Period, top: int | None, *, scores: pd.DataFrame | None,
-          home: pd.Series | None, satisfaction: dict | None, complaints: pd.DataFrame | None,
+          lifecycle: dict | None, lists: dict | None, satisfaction: dict | None, complaints: pd.DataFrame | None,
           currency: str = "", at_risk_method: str | None = None, also: tuple[str, ...] = ()) -> StorePages:
-    """The store pages of a month from the KPI table, the members' churn (and CLV) scores with their
-    home stores, the satisfaction summary and the complaints table (see the module docstring). `also`:
-    stores beyond the top ones that need a page too (their managers get an email), in `more_pages`."""
+    """The store pages of a month from the KPI table, the members' churn (and CLV) scores with their lifecycle
+    states and home stores, the month's lifecycle facts (`lifecycle` artifact), the contact lists' counts per
+    home store (`lists`: name → counts, as notebook 07 saved them), the satisfaction summary and the
+    complaints table (see the module docstring). `also`: stores beyond the top ones that need a page too
+    (their managers get an email), in `more_pages`."""
     month = str(pd.Period(month, "M"))
     table = kpis.store_table(monthly, month, top)
     shown = [s for s in table.index if s not in (kpis.TOTAL, kpis.MORE_STORES)]
-    risk = at_risk_by_store(scores, home) if scores is not None and home is not None else pd.DataFrame()
+    risk = at_risk_by_store(scores) if scores is not None else pd.DataFrame()
     chain_board = {r["kpi"]: r for r in _kpi_rows(monthly, month, kpis.TOTAL)}
     has_complaints = bool(satisfaction and satisfaction.get("complaints"))
-    has_value = bool(len(risk)) and bool(risk["value_at_stake"].notna().all())
+    has_value = scores is not None and "clv" in scores
+    scopes = (lifecycle or {}).get("scopes", {})
     chain = {"currency": currency, "churn_rate": chain_board.get("churn_rate", {}).get("value"),
              "avg_basket_value": chain_board.get("avg_basket_value", {}).get("value"),
              "complaint_rate": _finite(satisfaction["complaints"]["rate"]["per_1000_baskets"]) if has_complaints
              else None,
-             "at_risk": int(risk["at_risk"].sum()) if len(risk) else None,
-             "value_at_stake": float(risk["value_at_stake"].sum()) if has_value else None}
+             "at_risk": int(risk["at_risk"].sum()) if scores is not None else None,
+             "value_at_stake": float(risk["value_at_stake"].sum()) if has_value else None,
+             "can_contact": any((lists or {}).get(n, {}).get("consent_field", False) for n in LISTS)}
     top_cats = top_categories(complaints, month) if has_complaints else {}
     out = StorePages(month, str(pd.Period(month, "M") - 1), str(pd.Period(month, "M") - 12), chain,
                      at_risk_method=at_risk_method, has_value=has_value,
                      has_complaints=has_complaints)
+
     def page_of(store: str) -> dict:
+        states = scopes.get(store)
         page = {"store_id": store, "kpis": _kpi_rows(monthly, month, store),
+                "states": {k: states[k] for k in ("new", "active", "at_risk", "lapsed", "dormant", "lost")}
+                if states else None,
                 "at_risk": _risk_of(risk, store, has_value) if scores is not None else None,
+                "lists": {n: int((lists or {}).get(n, {}).get("by_store", {}).get(store, 0)) for n in LISTS},
                 "complaints": _complaint_figures(satisfaction, store, top_cats)}
         found = actions(page, chain)
         return {**page, "actions": found, "short": len(found) < ACTIONS}
@@ -301,23 +295,23 @@ def pages(monthly: pd.DataFrame, month: str | pd.Period, top: int | None, *, sco
         others = [s for s in risk.index if s not in shown]
         out.rest = {"stores": int(rest["stores"]), "active_customers": _finite(rest["active_customers"]),
                     "revenue": _finite(rest["revenue"]),
-                    "at_risk": int(risk.loc[others, "at_risk"].sum()) if len(risk) else None}
+                    "at_risk": int(risk.loc[others, "at_risk"].sum()) if scores is not None else None}
     return out
 
 
 def for_month(run: Run) -> StorePages | None:
-    """The month's store pages from the artifacts of notebooks 02 to 06 (churn and CLV scores when
+    """The month's store pages from the artifacts of notebooks 02 to 07 (churn and CLV scores when
     their parts are available), with a page for every store of `email.stores`; None without the KPI board."""
     monthly = run.read("kpis_monthly")
     if monthly is None:
         return None
-    churn = run.read("churn_scores")
-    scores = churn
-    if churn is not None and run.has("clv_scores"):
-        scores = churn.join(run.read("clv_scores")[["clv", "clv_if_alive"]])
+    scores = run.read("churn_scores")
+    if scores is not None and run.has("clv_scores"):
+        scores = scores.join(run.read("clv_scores")[["clv", "clv_if_alive"]])
     summary = run.read("churn_summary")
-    home = home_stores(engine.run_table(run, "baskets"), run.month) if scores is not None else None
-    return pages(monthly, run.month, run.setting("store_table_top"), scores=scores, home=home,
+    lists = run.read("actions_summary") if run.has("actions_summary") else None
+    return pages(monthly, run.month, run.setting("store_table_top"), scores=scores,
+                 lifecycle=run.read("lifecycle") if run.has("lifecycle") else None, lists=lists,
                  satisfaction=run.read("satisfaction_summary"), complaints=run.table("complaints"),
                  currency=run.config.currency, at_risk_method=summary["headline"]["method"] if summary else None,
                  also=tuple(run.config.store_recipients))

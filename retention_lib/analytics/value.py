@@ -7,9 +7,13 @@ Three methods, the best the month's data supports, each labelled wherever it is 
   per purchase day, when Gamma-Gamma cannot be used on this data;
 - **run rate** — when the churn model cannot be used either: each member's purchase days per
   week over the last RUN_RATE_WEEKS weeks × their average spend per purchase day × margin,
-  over the horizon with the same discounting; members the lapse rule counts as likely lost
+  over the horizon with the same discounting; members outside the base (lapsed, dormant, lost)
   are worth 0. Their value if retained uses their rate over the RUN_RATE_WEEKS weeks to their
   last purchase.
+
+Value by lifecycle state (`groups`): what each state's members are worth, and what is in play where an
+action can change it: for the at-risk (retain) and the lapsed and dormant (win back), CLV if retained −
+CLV; nothing for the new and active (no action asked) nor the lost (beyond the win-back window).
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
+from retention_lib.analytics.lifecycle import BASE_STATES, STATES, WINBACK_STATES
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchases, money
 from retention_lib.models.btyd import BTYDModel, ModelUnusable
@@ -31,8 +36,7 @@ from retention_lib.core.settings import DEFAULTS
 CORRELATION_WARNING = 0.3  # Gamma-Gamma assumes spend per visit does not depend on frequency
 MODEL, OBSERVED_SPEND, RUN_RATE = "model", "observed_spend", "run_rate"
 RUN_RATE_WEEKS = 26
-# Churn status groups (keys; report.text labels them "churn_group.<key>")
-GROUP_ORDER = ["not_at_risk", "newly_at_risk", "at_risk_earlier", "likely_lost"]
+IN_PLAY = ("at_risk", *WINBACK_STATES)   # the states whose value an action can change
 
 
 @dataclass
@@ -58,18 +62,20 @@ class ValueView:
 
     def headline(self) -> dict:
         s = self.scores
-        g = groups(self).set_index("group").reindex(GROUP_ORDER).fillna(0)
-        at_risk = g.loc[["newly_at_risk", "at_risk_earlier"]]
+        g = groups(self).set_index("state")
+        newly = s[s["newly_at_risk"]]
         out = {
             "method": self.method, "reason": self.reason,
             "horizon_months": self.horizon_months, "annual_discount_rate": self.annual_discount_rate,
             "margin": self.margin, "gamma_gamma": None, "population_mean_spend": None,
             "members": len(s), "total_clv": float(s["clv"].sum()), "mean_clv": float(s["clv"].mean()),
-            "at_risk_members": int(at_risk["members"].sum()), "at_risk_clv": float(at_risk["clv"].sum()),
-            "at_risk_value_at_stake": float(at_risk["value_at_stake"].sum()),
-            "newly_at_risk_value_at_stake": float(g.loc["newly_at_risk", "value_at_stake"]),
-            "likely_lost_members": int(g.loc["likely_lost", "members"]),
-            "likely_lost_value_if_won_back": float(g.loc["likely_lost", "value_at_stake"]),
+            "at_risk_members": int(g.at["at_risk", "members"]), "at_risk_clv": float(g.at["at_risk", "clv"]),
+            "at_risk_value_at_stake": float(g.at["at_risk", "value_at_stake"]),
+            "newly_at_risk_members": len(newly),
+            "newly_at_risk_value_at_stake": float((newly["clv_if_alive"] - newly["clv"]).sum()),
+            "winback_members": int(g.loc[list(WINBACK_STATES), "members"].sum()),
+            "winback_value": float(g.loc[list(WINBACK_STATES), "value_at_stake"].sum()),
+            "lost_members": int(g.at["lost", "members"]),
         }
         if self.spend is not None:
             out["gamma_gamma"] = {"p": self.spend.p, "q": self.spend.q, "gamma": self.spend.gamma,
@@ -145,7 +151,7 @@ def value_month(model: BTYDModel | None, churn_scores: pd.DataFrame, *, spend: G
         recent, active = run_rates(baskets, scores.index, end)
         per_month = margin * scores["expected_spend"] * WEEKS_PER_MONTH * _annuity(horizon_months, annual_discount_rate)
         scores["clv_if_alive"] = per_month * active
-        scores["clv"] = (per_month * recent).where(~scores["likely_lost"], 0.0)
+        scores["clv"] = (per_month * recent).where(scores["state"].isin(BASE_STATES), 0.0)
     return ValueView(method, scores, horizon_months, annual_discount_rate, margin,
                      spend=spend if method == MODEL else None, reason=reason)
 
@@ -181,18 +187,13 @@ def run_rates(baskets, ids: pd.Index, end: pd.Timestamp) -> tuple[pd.Series, pd.
 
 
 def groups(view: ValueView) -> pd.DataFrame:
-    """Members and CLV by churn status, for the chart and the report.
-
-    Newly at risk: crossed the at-risk line this month. At risk (earlier): over it already
-    last month. Likely lost: likely lost (churn.LIKELY_LOST, or the lapse rule) and not newly
-    at risk.
-    """
+    """Members and CLV by lifecycle state at the month's end, every state a row (see the module docstring)."""
     s = view.scores
-    status = np.select([~s["at_risk"], s["newly_at_risk"], ~s["likely_lost"]], GROUP_ORDER[:3], GROUP_ORDER[3])
-    out = s.assign(group=status).groupby("group").agg(members=("clv", "size"), clv=("clv", "sum"),
-                                                       clv_if_alive=("clv_if_alive", "sum"))
-    out["value_at_stake"] = out["clv_if_alive"] - out["clv"]
-    return out.reindex([g for g in GROUP_ORDER if g in out.index]).reset_index()
+    out = s.groupby("state").agg(members=("clv", "size"), clv=("clv", "sum"), clv_if_alive=("clv_if_alive", "sum"))
+    out = out.reindex(list(STATES)).fillna({"members": 0, "clv": 0.0, "clv_if_alive": 0.0})
+    out["members"] = out["members"].astype("int64")
+    out["value_at_stake"] = (out["clv_if_alive"] - out["clv"]).where(out.index.isin(IN_PLAY))
+    return out.rename_axis("state").reset_index()
 
 
 def for_month(run: Run, churned, *, horizon_months: int, annual_discount_rate: float, margin: float

@@ -141,7 +141,10 @@ class Settings:
     margin: float = _s(0.25, NUMBER, "gross margin on sales, applied to spend in CLV", "share of sales",
                        low=0, high=1, low_open=True)
     lapse_days: int | None = _s(None, INT, "days without a purchase after which a member is lapsed; "
-                                "null: derived from the data", "days", low=7, high=365)
+                                "null: derived from the data", "days", low=31, high=365)
+    winback_days: int = _s(180, INT, "win-back window: a lapsed member silent fewer days than this is dormant "
+                           "(still worth winning back), beyond it lost; at least the lapse rule's days + 31",
+                           "days since the last purchase", low=62, high=730)
     store_table_top: int = _s(15, INT, "stores the report's store table lists one by one, largest revenue "
                               "first; one line sums the rest", "stores", low=1)
     cohort_basis: str = _s("auto", CHOICE, "cohorts by join month or month of first purchase; auto: join "

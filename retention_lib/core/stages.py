@@ -119,6 +119,8 @@ STAGES: tuple[Stage, ...] = (
         Part("churn_scores", (
             _a("churn_scores", "artifacts/churn_scores.parquet", CUSTOMER, "churn status per member"),
             _a("churn_summary", "artifacts/churn_summary.json", REPORT, "members at risk, how it was judged"),
+            _a("lifecycle", "artifacts/lifecycle.json", EMAIL,
+               "members by lifecycle state per home store, now and last month, the month's flows"),
         )),
     )),
     Stage("clv", "04_clv.ipynb", "CLV", ("churn_scores", "churn_summary", "churn_model", "kpi_board"), (
@@ -189,6 +191,10 @@ STAGES: tuple[Stage, ...] = (
         Part("actions", (
             _a("winback_csv", "actions/winback.csv", CUSTOMER, "win-back list"),
             _a("winback_xlsx", "actions/winback.xlsx", CUSTOMER, "win-back list, Excel"),
+            _a("retain_csv", "actions/retain.csv", CUSTOMER, "members at risk to retain"),
+            _a("retain_xlsx", "actions/retain.xlsx", CUSTOMER, "members at risk to retain, Excel"),
+            _a("welcome_csv", "actions/welcome.csv", CUSTOMER, "new members for a second-visit offer"),
+            _a("welcome_xlsx", "actions/welcome.xlsx", CUSTOMER, "new members for a second-visit offer, Excel"),
             _a("birthdays_csv", "actions/birthdays.csv", CUSTOMER, "birthday care list"),
             _a("birthdays_xlsx", "actions/birthdays.xlsx", CUSTOMER, "birthday care list, Excel"),
             _a("holiday_greetings_csv", "actions/holiday_greetings.csv", CUSTOMER, "holiday care list"),

@@ -41,23 +41,31 @@ def _types(entries: list[dict]) -> list[str]:
 
 # ---------------------------------------------------------------- the lists
 def list_sentences(summary: dict, currency: str, horizon_months: int, html: bool = True) -> list[str]:
-    """The win-back, birthday and holiday lists in a sentence each. Without a consent field in
-    the data no one can be contacted: the win-back sentence says what the list would hold."""
+    """The retain, win-back, welcome, birthday and holiday lists in a sentence each, each naming its file.
+    Without a consent field in the data no one can be contacted: each contact list's sentence says what it
+    would hold."""
     fill: Callable = say_html if html else say
-    wb, bd, hg = summary["winback"], summary["birthdays"], summary["holiday_greetings"]
-    if wb.get("consent_field", True):
-        out = [fill("actions.winback", listed=wb["listed"], value=wb["listed_contact_value"], currency=currency,
-                    horizon_months=horizon_months, at_risk=wb["at_risk"], without_consent=wb["without_consent"],
-                    over_budget=wb["over_budget"], budget=wb["budget"])]
-    else:
-        out = [fill("actions.winback.no_consent_field", listed=wb["listed_if_consented"],
-                    value=wb["contact_value_if_consented"], currency=currency, horizon_months=horizon_months,
-                    at_risk=wb["at_risk"], budget=wb["budget"])]
+    out = []
+    for name in ("retain", "winback", "welcome"):
+        c = summary.get(name)
+        if not c:
+            continue
+        if c.get("consent_field", True):
+            out.append(fill(f"actions.{name}.listed", listed=c["listed"], value=c.get("listed_value"),
+                            currency=currency, horizon_months=horizon_months, candidates=c["candidates"],
+                            without_consent=c["without_consent"], over_budget=c["over_budget"], budget=c["budget"],
+                            file=f"actions/{name}.csv", **c.get("by_state", {})))
+        else:
+            out.append(fill(f"actions.{name}.no_consent_field", listed=c["listed_if_consented"],
+                            value=c.get("value_if_consented"), currency=currency, horizon_months=horizon_months,
+                            candidates=c["candidates"], budget=c["budget"]))
+    bd, hg = summary["birthdays"], summary["holiday_greetings"]
     if "listed" in bd:
         out.append(fill("actions.birthdays", listed=bd["listed"]) if bd.get("consent_field", True)
                    else fill("actions.birthdays.no_consent_field", members=bd["birthdays"]))
     if "listed" in hg:
-        out.append(fill("actions.holidays", listed=hg["listed"]) if hg.get("consent_field", True)
+        out.append(fill("actions.holidays.of", listed=hg["listed"], members=hg["core_and_key"],
+                        without_consent=hg["without_consent"]) if hg.get("consent_field", True)
                    else fill("actions.holidays.no_consent_field", members=hg["core_and_key"]))
     return out
 
@@ -67,22 +75,26 @@ def unavailable_list(counts: dict) -> str | None:
     return say(f"actions.unavailable.{counts['unavailable']}") if "unavailable" in counts else None
 
 
-def winback_table(rows: pd.DataFrame, currency: str, top: int = 10) -> pd.DataFrame:
-    """The first rows of the win-back list as display text (without names and phone numbers)."""
+def list_table(rows: pd.DataFrame, currency: str, top: int = 10) -> pd.DataFrame:
+    """The first rows of a contact list as display text (without names and phone numbers)."""
     head = rows.head(top)
-    shown = pd.DataFrame({
-        "rank": [count(v) for v in head["rank"]],
-        "customer_id": head["customer_id"].astype(str).tolist(),
-        **({"top_categories": head["top_categories"].fillna(say("missing")).tolist()}
-           if "top_categories" in head else {}),
-        "usual_store": head["usual_store"].fillna(say("missing")).astype(str).tolist(),
-        "last_purchase": [date_label(v) for v in head["last_purchase"]],
-        "p_alive": [percent(v, 0) for v in head["p_alive"]],
-        "clv_if_alive": [money(v, 0) for v in head["clv_if_alive"]],
-        "contact_value": [money(v, 0) for v in head["contact_value"]],
-        "newly_at_risk": [say("actions.yes" if bool(v) else "actions.no") for v in head["newly_at_risk"]],
-    })
-    return headers(shown, "actions.list", currency=currency)
+    shown = {"rank": [count(v) for v in head["rank"]], "customer_id": head["customer_id"].astype(str).tolist()}
+    if "top_categories" in head:
+        shown["top_categories"] = head["top_categories"].fillna(say("missing")).tolist()
+    shown["home_store"] = head["home_store"].fillna(say("missing")).astype(str).tolist()
+    if "state" in head:
+        shown["state"] = [label("state", v) for v in head["state"]]
+    if "tier" in head:
+        shown["tier"] = [label("tier", v) for v in head["tier"]]
+    shown["last_purchase"] = [date_label(v) for v in head["last_purchase"]]
+    for col, fmt in (("p_alive", lambda v: percent(v, 0)), ("clv", lambda v: money(v, 0)),
+                     ("clv_if_alive", lambda v: money(v, 0)), ("value_at_stake", lambda v: money(v, 0)),
+                     ("contact_value", lambda v: money(v, 0))):
+        if col in head:
+            shown[col] = [fmt(v) for v in head[col]]
+    if "newly_at_risk" in head:
+        shown["newly_at_risk"] = [say("actions.yes" if bool(v) else "actions.no") for v in head["newly_at_risk"]]
+    return headers(pd.DataFrame(shown), "actions.list", currency=currency)
 
 
 # ---------------------------------------------------------------- campaigns
@@ -186,9 +198,13 @@ def described_table(described: pd.DataFrame, currency: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- the model's track record
 def track_record_table(record: pd.DataFrame) -> pd.DataFrame:
+    """notebook 07: each forecast month scored; a forecast reconstructed from the data says so where it was made."""
+    # a record without the flag holds published forecasts only
+    rebuilt = record["reconstructed"] if "reconstructed" in record else [False] * len(record)
     shown = pd.DataFrame({
         "for_month": [month_label(v) for v in record["for_month"]],
-        "made_in": [month_label(v) for v in record["made_in"]],
+        "made_in": [say("track_record.made_in.reconstructed", month=v) if r else month_label(v)
+                    for v, r in zip(record["made_in"], rebuilt)],
         "members": [count(v) for v in record["members"]],
         "predicted_purchases": [number(v, 0) for v in record["predicted_purchases"]],
         "actual_purchases": [number(v, 0) for v in record["actual_purchases"]],

@@ -73,7 +73,7 @@ def _churn(folder, cur, min_n):
 
 
 def _at_risk(folder, cur, min_n):
-    churn, value = _read(folder, "churn_summary"), _read(folder, "clv_summary")
+    churn, value, actions = _read(folder, "churn_summary"), _read(folder, "clv_summary"), _read(folder, "actions_summary")
     if not churn or not value:
         return None
     h = churn["headline"]
@@ -81,11 +81,11 @@ def _at_risk(folder, cur, min_n):
         return None
     how = (say("finding.at_risk.model", threshold=h["threshold"]) if h["method"] == "model"
            else say("finding.at_risk.lapse_rule", overdue_factor=h["overdue_factor"]))
-    # how many of them have not bought for the lapse rule's days: "at risk" may mean "already gone"
-    lapsed = h.get("newly_at_risk_lapsed", 0)
-    return 5.0, say("finding.at_risk.lapsed" if lapsed else "finding.at_risk", newly=h["newly_at_risk"], how=how,
-                    currency=cur, at_stake=value["newly_at_risk_value_at_stake"],
-                    horizon_months=value["horizon_months"], lapsed=lapsed, lapse_days=h["lapse_days"])
+    listed = ((actions or {}).get("retain") or {}).get("listed", 0)
+    retain = say("finding.at_risk.retain_list", listed=listed) if listed else ""
+    return 5.0, say("finding.at_risk.states", newly=h["newly_at_risk"], how=how, currency=cur,
+                    at_stake=value["newly_at_risk_value_at_stake"], horizon_months=value["horizon_months"],
+                    retain=retain)
 
 
 def _nps(folder, cur, min_n):
@@ -171,7 +171,8 @@ def _track_record(folder, cur, min_n):
     if not actions or not actions.get("track_record"):
         return None
     last = actions["track_record"][-1]
-    return 2.0, say("finding.track_record", predicted=last["predicted_purchases"], for_month=last["for_month"],
+    return 2.0, say("finding.track_record.reconstructed" if last.get("reconstructed") else "finding.track_record",
+                    predicted=last["predicted_purchases"], for_month=last["for_month"], made_in=last["made_in"],
                     actual=last["actual_purchases"], error_pct=last["aggregate_error_pct"])
 
 

@@ -27,7 +27,7 @@ def test_record_replaces_a_months_forecast_and_track_record_scores_it(tmp_path):
         ("A", "2025-02-03 10:00"), ("A", "2025-02-03 18:00"), ("A", "2025-02-10 09:00"),
         ("B", "2025-03-01 09:00")]), pd.Period("2025-02", "M"))
     row = record.iloc[0]
-    assert row["actual_purchases"] == 2 and row["predicted_purchases"] == 4.0
+    assert row["actual_purchases"] == 2 and row["predicted_purchases"] == 4.0 and not row["reconstructed"]
     assert row["mae"] == pytest.approx((abs(3 - 2) + abs(1 - 0)) / 2)
     assert row["brier_active"] == pytest.approx(((0.8 - 1) ** 2 + (0.2 - 0) ** 2) / 2)
     assert ledger.track_record(ledger.read(book), baskets([("A", "2025-02-03")]), pd.Period("2025-01", "M")).empty

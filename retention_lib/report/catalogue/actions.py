@@ -2,15 +2,6 @@
 
 MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- action lists
-    "actions.winback": "<b>Win-back list: {listed:count} members</b> to contact, worth an expected {value:money0} "
-                       "{currency} in {horizon_months}-month CLV. Of {at_risk:count} members at risk, "
-                       "{without_consent:count} have no marketing consent and are left out; {over_budget:count} more "
-                       "are beyond the contact budget of {budget:count}.",
-    "actions.winback.no_consent_field": "<b>Win-back list: this data has no consent field, so no one can be "
-                                        "contacted.</b> If marketing consent were collected, the list would hold "
-                                        "{listed:count} of the {at_risk:count} members at risk (contact budget "
-                                        "{budget:count}), worth an expected {value:money0} {currency} in "
-                                        "{horizon_months}-month CLV.",
     "actions.birthdays": "Birthday greetings next month: {listed:count} members.",
     "actions.birthdays.no_consent_field": "Birthday greetings next month: none without a consent field "
                                           "({members:count} members have a birthday then).",

@@ -38,10 +38,7 @@ MESSAGES: dict[str, str] = {
     "chart.regularity.wheat_morrison": "Wheat–Morrison estimate (last two gaps): k = {k:num1}",
     # ---------------------------------------------------------------- CLV (report/charts/churn_value.py)
     "chart.clv_groups.clv": "Expected {horizon}-month CLV",
-    "chart.clv_groups.at_stake": "Value at stake if retained ({horizon} months)",
     "chart.clv_groups.ylabel": "{currency}, discounted",
-    "chart.clv_groups.likely_lost": "grey: if won back, at long odds",
-    "chart.clv_groups.title": "CLV and value at stake by churn status of members, {month}",
     # ---------------------------------------------------------------- track record (report/charts/churn_value.py)
     "chart.track_record.forecast": "Forecast a month ahead",
     "chart.track_record.title": "Model track record: member purchase days per month, forecast vs actual",

@@ -2,19 +2,6 @@
 
 MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- churn (analytics/churn.py)
-    "churn.headline.model": "{model} model fitted on {members:count} members' purchase histories to {month}. "
-                            "<b>{at_risk:count}</b> members have a probability of still being a customer (P(alive)) "
-                            "below {threshold:pct0}; <b>{newly:count}</b> of them crossed that line this month (newly "
-                            "at risk) and {likely_lost:count} others are below {likely_lost_below:pct0} (likely lost). "
-                            "Members are expected to make {expected:num0} purchase visits next month.",
-    "churn.headline.lapse_rule": "<b>Churn by the lapse rule this month.</b> {reason} <b>{at_risk:count}</b> of "
-                                 "{members:count} members have been silent for more than {overdue_factor:g} times "
-                                 "their usual gap between visits (at risk); <b>{newly:count}</b> of them crossed that "
-                                 "line this month and {likely_lost:count} others have not bought for {lapse_days} "
-                                 "days or more (likely lost).",
-    "churn.lapsed_note": "Of the {at_risk:count} members at risk, {bought:count} bought this month and "
-                         "<b>{lapsed:count}</b> have not bought for {lapse_days} days or more: the lapse rule already "
-                         "counts those as lapsed, so winning them back means reactivating, not retaining.",
     "churn.backtest": "Track record on held-out data: fitted to {calibration_end}, the model expected "
                       "{predicted:num0} purchase visits in the {holdout_weeks:num0} weeks to {observation_end}; "
                       "members made {actual:num0} ({error_pct:signed1}%). Per member the mean absolute error was "
@@ -52,15 +39,6 @@ MESSAGES: dict[str, str] = {
                           "tell whether members buy on a rhythm; it will show once more members come back.",
     "baseline.naive_rate": "each member buying at their own weekly rate so far",
     "baseline.naive_recent": "each member repeating their last {weeks:num0} weeks",
-    "churn.describe.model": "By the {model} model, **{at_risk:count}** of {members:count} members have a probability "
-                            "of still being a customer (P(alive)) below {threshold:pct0}; **{newly:count}** of them "
-                            "crossed that line this month (newly at risk) and {likely_lost:count} others are likely "
-                            "lost (below {likely_lost_below:pct0}).",
-    "churn.describe.lapse_rule": "By the lapse rule (the churn model is not used this month), **{at_risk:count}** of "
-                                 "{members:count} members have been silent for more than {overdue_factor:g} times "
-                                 "their usual gap between visits; **{newly:count}** of them crossed that line this "
-                                 "month (newly at risk) and {likely_lost:count} others are likely lost (silent for "
-                                 "{lapse_days} days or more).",
     "churn.unusable": "The {model} churn model cannot be used on this data ({error}). The data covers {months} "
                       "({first:date} to the end of {month}), and {lapsed:count} of {members:count} members have gone "
                       "{lapse_days} days or more without buying: {advice}.",
@@ -82,10 +60,6 @@ MESSAGES: dict[str, str] = {
                                  "compressed to {histories:count} distinct histories.",
 
     # ---------------------------------------------------------------- value (analytics/value.py)
-    "churn_group.not_at_risk": "Not at risk",
-    "churn_group.newly_at_risk": "Newly at risk",
-    "churn_group.at_risk_earlier": "At risk (earlier)",
-    "churn_group.likely_lost": "Likely lost",
     "clv.convention": "CLV = expected gross margin over the next {horizon_months} months, in {currency}: margin "
                       "{margin:pct0} of expected spend, discounted monthly at {monthly_rate:pct3} a month "
                       "({annual_discount_rate:pct0} a year), each month's cash flow at the month's end.",
@@ -99,16 +73,9 @@ MESSAGES: dict[str, str] = {
                                 "member's own average spend per visit instead.",
     "clv.no_churn_model": "No churn model this month, so no spend model either: CLV is a run-rate estimate (see the "
                           "CLV section).",
-    "clv.summary": "{convention} Total expected CLV of members: <b>{total_clv:cur0}</b>. The {at_risk:count} members "
-                   "at risk but not yet likely lost carry {at_risk_clv:cur0} of expected CLV, and "
-                   "<b>{at_stake:cur0}</b> more is at stake: what they would add if they stayed ({newly_at_stake:cur0} "
-                   "of it from members newly at risk this month). Winning back the {likely_lost:count} likely lost "
-                   "members would be worth up to {won_back:cur0}, at long odds.",
-    "clv.groups.group": "Members",
     "clv.groups.members": "count",
     "clv.groups.clv": "expected CLV ({currency})",
     "clv.groups.clv_if_alive": "CLV if retained ({currency})",
-    "clv.groups.value_at_stake": "value at stake ({currency})",
     "notebook.gamma_gamma": "Gamma-Gamma p = {p:sig3}, q = {q:sig3}, γ = {gamma:sig4}, fitted on "
                             "{repeat_buyers:count} repeat buyers; mean spend per purchase day {mean_spend:num2} "
                             "{currency}. Correlation of frequency and spend: {correlation:signed2}, so the "

@@ -11,11 +11,6 @@ MESSAGES: dict[str, str] = {
     "finding.churn.steady": "Churn was {rate:pct1}, about as last month ({change:pp1} points, within month-to-month "
                             "noise: very likely between {lo:pp1} and {hi:pp1}); {lapsed:count} of the {base:count} members "
                             "active at the month's start lapsed under the {lapse_days}-day rule.",
-    "finding.at_risk": "{newly:count} members became at risk this month ({how}); keeping them would be worth "
-                       "{at_stake:cur0} of {horizon_months}-month CLV.",
-    "finding.at_risk.lapsed": "{newly:count} members became at risk this month ({how}; {lapsed:count} of them have "
-                              "not bought for {lapse_days} days or more); keeping them would be worth "
-                              "{at_stake:cur0} of {horizon_months}-month CLV.",
     "finding.at_risk.model": "their chance of still shopping here fell below {threshold:pct0}",
     "finding.at_risk.lapse_rule": "silent for over {overdue_factor:g} times their usual gap between visits",
     "finding.nps.rose": "NPS rose {points:num0} points to {nps:signed0} (the change very likely between {lo:signed0} and "

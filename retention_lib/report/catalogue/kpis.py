@@ -2,12 +2,12 @@
 
 MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- KPI board (analytics/kpis.py)
-    "kpi.active_customers": "Active members",
+    "kpi.active_customers": "Members who shopped",
     "kpi.new_customers": "New members",
     "kpi.returning_customers": "Returning members",
-    "kpi.reactivated_customers": "of which reactivated",
+    "kpi.reactivated_customers": "of which returned after lapsing",
     "kpi.lapsed_customers": "Lapsed this month",
-    "kpi.active_base_start": "Active base at month start",
+    "kpi.active_base_start": "Members in the base at month start",
     "kpi.churn_rate": "Churn rate",
     "kpi.retention_rate": "Retention rate",
     "kpi.repurchase_rate": "Repurchase rate",
@@ -32,7 +32,7 @@ MESSAGES: dict[str, str] = {
     "store.all": "All stores",
     "store.more.one": "{n:count} more store",
     "store.more.other": "{n:count} more stores",
-    "store.active_customers": "active members",
+    "store.active_customers": "members who shopped",
     "store.new_customers": "new",
     "store.lapsed_customers": "lapsed",
     "store.churn_rate": "churn rate",
@@ -50,21 +50,15 @@ MESSAGES: dict[str, str] = {
     "kpis.summary": "In {month}, <b>{active:count}</b> members shopped, {new:count} of them new. <b>{lapsed:count}</b> "
                     "lapsed this month: churn rate {churn:pct1}, retention rate {retention:pct1}.",
     "kpis.summary.warm_up": "In {month}, <b>{active:count}</b> members shopped.",
-    "kpis.at_risk.model": "Beside the lapse count, the {model} churn model puts <b>{at_risk:count}</b> members at risk "
-                          "(P(alive) below {threshold:pct0}), {newly:count} of them newly; {lapsed:count} of them have not bought "
-                          "for {lapse_days} days or more. The two measure different "
-                          "things: the lapse rule counts members already silent for that long; the model judges from "
-                          "each member's own buying rhythm who has probably left.",
-    "kpis.at_risk.lapse_rule": "The churn model is not used this month (see Churn and value); by the lapse rule "
-                               "<b>{at_risk:count}</b> members are at risk, {newly:count} of them newly.",
     "kpis.warm_up": "This month starts within the first {lapse_days} days of the data, so churn, new and returning "
                     "members cannot be measured yet: a member seen for the first time may be an existing customer "
                     "whose last visit came before the data starts ({data_from:month}).",
     "kpis.short_history": "The data starts in {data_from:month}: year-on-year comparisons need 13 months of data, so "
                           "they are left out.",
     "kpis.first_month": "The data starts in {data_from:month}: there is no earlier month to compare with.",
-    "kpis.definitions": "Active: a member with at least one purchase in the month. Churn rate: members of the month's "
-                        "starting active base who lapsed during it, divided by that base. Repurchase rate: share of "
+    "kpis.definitions": "Members who shopped: at least one purchase in the month. Base: members not lapsed (new, "
+                        "active, at risk). Churn rate: members who lapsed in the month, divided by the base at its "
+                        "start. Repurchase rate: share of "
                         "last month's active members who bought again this month. Rates change in percentage points "
                         "(pp); “—” means the comparison month has no data.",
     "kpis.stores.note": "{n:count} stores had baskets in {month}. Each member counts in one store, their home "

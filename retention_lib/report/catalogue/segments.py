@@ -8,7 +8,6 @@ MESSAGES: dict[str, str] = {
     "segment.occasional": "occasional",
     "segment.best_gone_quiet": "best customers gone quiet",
     "segment.gone_quiet": "gone quiet",
-    "segment.dormant": "dormant",
     "segment.not_yet": "(not a customer yet)",
     "segment_description.champions": "recent; high frequency and spend (FM 4–5)",
     "segment_description.loyal": "recent; middling frequency and spend (FM 3)",
@@ -17,7 +16,6 @@ MESSAGES: dict[str, str] = {
     "segment_description.best_gone_quiet": "high frequency and spend (FM 4–5), but no purchase for {lapse_days} to "
                                            "{last_quiet_day} days",
     "segment_description.gone_quiet": "no purchase for {lapse_days} to {last_quiet_day} days",
-    "segment_description.dormant": "no purchase for {long_days} days or more",
     "tier.core": "core",
     "tier.key": "key",
     "tier.developable": "developable",
@@ -27,16 +25,6 @@ MESSAGES: dict[str, str] = {
     "tier_action.key": "special service plans",
     "tier_action.developable": "lukewarm: find out why",
     "tier_action.low-priority": "occasional shoppers: no special effort",
-    "tiers.rule.model": "Core: P(alive) ≥ {alive_threshold:pct0} and CLV ≥ {core_clv:cur0} (the "
-                        "{core_quantile:pct0} quantile). Key: P(alive) ≥ {alive_threshold:pct0} and CLV ≥ "
-                        "{key_clv:cur0} (the median{key_note}). Developable: the rest with P(alive) ≥ "
-                        "{lost_below:pct0} who would be worth at least {key_clv:cur0} if they surely stayed (CLV ÷ "
-                        "P(alive)). Low-priority: everyone else.",
-    "tiers.rule.lapse_rule": "Core: not at risk by the lapse rule and CLV ≥ {core_clv:cur0} (the "
-                             "{core_quantile:pct0} quantile). Key: not at risk by the lapse rule and CLV ≥ "
-                             "{key_clv:cur0} (the median{key_note}). Developable: the rest who are not likely lost who "
-                             "would be worth at least {key_clv:cur0} if they surely stayed (at their rate while "
-                             "active). Low-priority: everyone else.",
     "tiers.key_quantile": ", {quantile:pct0} quantile",
     "segments.rfm": "<b>RFM segments</b> of the {members:count} members with a purchase so far, at the end of "
                     "{month}. {recency} Frequency (purchase days) and spend over the last {window_days} days are "

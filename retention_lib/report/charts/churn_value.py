@@ -62,25 +62,19 @@ def calibration_chart(rel: pd.DataFrame, holdout_weeks: float):
     return fig
 
 
-# The groups whose value at stake the report's at-risk figure adds up (analytics.value headline),
-# and the likely lost, whose "value if won back" is a long shot, drawn apart.
-AT_RISK_GROUPS = ("newly_at_risk", "at_risk_earlier")
-LIKELY_LOST = "likely_lost"
-
-
 def clv_groups_chart(table: pd.DataFrame, currency: str, horizon: int, month: str):
-    """Expected CLV by churn status (left) and, on its own scale, the further value at stake if the
-    members at risk were retained (right; the likely lost if won back, in grey): beside the
+    """Expected CLV by lifecycle state (left) and, on its own scale, the value in play (right): what the
+    members at risk would add if retained, and the lapsed and dormant if won back (lighter): beside the
     CLV of everyone it would be a sliver. `table`: analytics.value.groups with a `label` column."""
     use_style()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [1.2, 1]})
     colours = sns.color_palette(PALETTE)
-    names = table["label"] if "label" in table else table["group"]
-    stake = table["group"].isin([*AT_RISK_GROUPS, LIKELY_LOST])
+    names = table["label"] if "label" in table else table["state"]
+    stake = table["value_at_stake"].notna()
     panels = ((a1, table["clv"], names, [colours[0]] * len(table), say("chart.clv_groups.clv", horizon=horizon)),
               (a2, table.loc[stake, "value_at_stake"], names[stake],
-               ["lightgrey" if g == LIKELY_LOST else colours[3] for g in table.loc[stake, "group"]],
-               say("chart.clv_groups.at_stake", horizon=horizon)))
+               [colours[3] if s == "at_risk" else colours[1] for s in table.loc[stake, "state"]],
+               say("chart.clv_groups.in_play", horizon=horizon)))
     for ax, values, x, colour, title in panels:
         v = values.astype(float)   # in full units, ticks with separators: in thousands a small group reads "0"
         bars = ax.bar([n.replace(" (", "\n(") for n in x], v, color=colour)
@@ -90,25 +84,29 @@ def clv_groups_chart(table: pd.DataFrame, currency: str, horizon: int, month: st
         ax.set_ylim(0, (v.max() if len(v) else 0) * 1.15 or 1)
         ax.title.set_fontsize(11)
         ax.tick_params(axis="x", labelsize=9)
-    if stake.any() and (table.loc[stake, "group"] == LIKELY_LOST).any():
-        a2.text(0.99, 0.97, say("chart.clv_groups.likely_lost"), transform=a2.transAxes, ha="right", va="top",
-                fontsize=8, color="dimgrey")
-    fig.suptitle(say("chart.clv_groups.title", month=month), fontweight="bold", fontsize=12)
+    fig.suptitle(say("chart.clv_groups.title.states", month=month), fontweight="bold", fontsize=12)
     return fig
 
 
 def track_record_chart(record: pd.DataFrame):
-    """Each forecast month: purchase days the model expected against those made."""
+    """Each forecast month: purchase days the model expected against those made; a forecast
+    reconstructed from the data (none was published) is a hollow marker of its own, off the line."""
     use_style()
     fig, ax = plt.subplots(figsize=(8, 3.2))
     x = range(len(record))
+    # a record without the flag holds published forecasts only
+    rebuilt = record["reconstructed"].astype(bool) if "reconstructed" in record else pd.Series(False, record.index)
     ax.plot(x, record["actual_purchases"], marker="o", label=say("chart.actual"))
-    ax.plot(x, record["predicted_purchases"], marker="s", linestyle="--", label=say("chart.track_record.forecast"))
+    line = ax.plot(x, record["predicted_purchases"].where(~rebuilt), marker="s", linestyle="--",
+                   label=say("chart.track_record.forecast"))[0]
+    if rebuilt.any():
+        ax.plot(x, record["predicted_purchases"].where(rebuilt), marker="D", linestyle="none", markerfacecolor="white",
+                color=line.get_color(), label=say("chart.track_record.reconstructed"))
     month_ticks(ax, list(record["for_month"]))
     ax.set(title=say("chart.track_record.title"), xlabel=say("chart.track_record.xlabel"),
            ylabel=say("chart.track_record.ylabel"))
     ax.set_ylim(0, 1.1 * max(record["actual_purchases"].max(), record["predicted_purchases"].max()))
     count_axis(ax.yaxis)
     ax.set_title(ax.get_title(), pad=24)
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=2, frameon=False, fontsize=9)   # above the lines
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=3, frameon=False, fontsize=9)   # above the lines
     return fig

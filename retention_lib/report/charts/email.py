@@ -41,11 +41,11 @@ def email_trend(monthly: pd.DataFrame, month: str | pd.Period, months: int = TRE
         "active_customers": now["active_customers"].to_numpy(float),
         "revenue_year_ago": ago["revenue"].to_numpy(float),
         "active_customers_year_ago": ago["active_customers"].to_numpy(float),
-        "lapsed_from_base": now["lapsed_from_base"].to_numpy(float),
+        "lapsed_customers": now["lapsed_customers"].to_numpy(float),
         "active_base_start": now["active_base_start"].to_numpy(float),
         "churn_rate": now["churn_rate"].to_numpy(float),
     })
-    lo, hi = stats.wilson(out["lapsed_from_base"], out["active_base_start"])
+    lo, hi = stats.wilson(out["lapsed_customers"], out["active_base_start"])
     known = out["churn_rate"].notna() & (out["active_base_start"] > 0)
     out["churn_lo"] = np.where(known, lo, np.nan)
     out["churn_hi"] = np.where(known, hi, np.nan)
@@ -164,7 +164,7 @@ def churn_chart(trend: pd.DataFrame):
     _month_ticks(ax, labels)
     _title_and_legend(ax, say("email_chart.churn.title"))
     _note(fig, say("email_chart.churn.note", base=shown["active_base_start"].iloc[last],
-                   lapsed=shown["lapsed_from_base"].iloc[last], month=labels[last]))
+                   lapsed=shown["lapsed_customers"].iloc[last], month=labels[last]))
     return fig
 
 

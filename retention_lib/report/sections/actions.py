@@ -27,13 +27,17 @@ def actions_section(run: Run) -> list | None:
         items.append(paragraph("actions.no_campaigns"))
     if summary["campaigns_described"]:
         items.append(paragraph("actions.described"))
-    record = summary["track_record"]
+    record, note = summary["track_record"], summary.get("track_record_note")
     if record:
         last = record[-1]
-        items.append(paragraph("actions.track_record", for_month=last["for_month"], predicted=last["predicted_purchases"],
-                               actual=last["actual_purchases"], error_pct=last["aggregate_error_pct"]))
+        items.append(paragraph("track_record.reconstructed" if last.get("reconstructed") else "actions.track_record",
+                               for_month=last["for_month"], made_in=last["made_in"],
+                               predicted=last["predicted_purchases"], actual=last["actual_purchases"],
+                               error_pct=last["aggregate_error_pct"]))
         if len(record) > 1:
             items += image(run, "track_record_chart")
     else:
         items.append(paragraph("actions.no_track_record"))
+    if note:   # no forecast for this month, and none could be reconstructed: why
+        items.append(HTML(f"<p>{say_html(note)}</p>"))
     return items

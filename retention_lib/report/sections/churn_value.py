@@ -10,17 +10,32 @@ from retention_lib.report import text
 from retention_lib.report.sections.common import image, paragraph, table, unavailable
 
 
+def lifecycle_items(run: Run) -> list:
+    """The month's lifecycle in one paragraph with its stock-and-flow identity, and where members went
+    since last month (the flow table), all for all stores."""
+    facts = run.read("lifecycle")
+    total = facts["scopes"][facts["total"]]
+    items = [paragraph("lifecycle.summary", month=run.month, base=total["base_end"], base_start=total["base_start"],
+                       new=total["new"], active=total["active"], at_risk=total["at_risk"], lapsed=total["lapsed"],
+                       dormant=total["dormant"], lost=total["lost"], new_event=total["new_event"],
+                       returned=total["returned"], lapsed_event=total["lapsed_event"]),
+             paragraph("lifecycle.flow", previous_month=facts["previous_month"], month=run.month)]
+    flow = pd.DataFrame(facts["flow"]["values"], index=facts["flow"]["rows"], columns=facts["flow"]["columns"])
+    shown = text.relabelled(flow, "state").map(text.count)
+    return items + [table(shown)]
+
+
 def churn_and_value(run: Run) -> list | None:
     h = run.read("churn_summary")["headline"]
     cur = run.config.currency
-    counts = dict(members=h["members_scored"], at_risk=h["at_risk"], newly=h["newly_at_risk"],
-                  likely_lost=h["likely_lost"])
+    counts = dict(members=h["members_scored"], at_risk=h["at_risk"], newly=h["newly_at_risk"], active=h["active"],
+                  lapse_days=h["lapse_days"])
     if h["method"] == "model":
-        items = [paragraph("churn.headline.model", model=h["model"], month=run.month, threshold=h["threshold"],
-                    likely_lost_below=h["likely_lost_below"], expected=h["expected_purchases_next_month"], **counts)]
+        items = [paragraph("churn.headline.states.model", model=h["model"], month=run.month, threshold=h["threshold"],
+                           expected=h["expected_purchases_next_month"], **counts)]
     else:
-        items = [paragraph("churn.headline.lapse_rule", reason=h["reason"], overdue_factor=h["overdue_factor"],
-                    lapse_days=h["lapse_days"], **counts)]
+        items = [paragraph("churn.headline.states.lapse_rule", reason=h["reason"], overdue_factor=h["overdue_factor"],
+                           **counts)]
     choice = model_choice.choice_note(h.get("choice")) if h["method"] == "model" else None
     if choice is not None:
         items.append(paragraph(choice.key, **choice.params))
@@ -28,9 +43,6 @@ def churn_and_value(run: Run) -> list | None:
     if regular:
         found = churn.regularity_note(regular)
         items.append(paragraph(found.key, **found.params))
-    note = churn.lapsed_note(h)
-    if note is not None:
-        items.append(paragraph(note.key, **note.params))
     bt = run.read("backtest")
     if bt:
         m = bt["metrics"]
@@ -42,14 +54,17 @@ def churn_and_value(run: Run) -> list | None:
             items.append(paragraph(versus.key, **versus.params))
     items += unavailable(run, "backtest", "churn_model") + image(run, "tracking_chart")
     value = run.read("clv_summary")
-    items.append(paragraph("clv.summary", convention=value["convention"], currency=cur, total_clv=value["total_clv"],
-                    at_risk=value["at_risk_members"], at_risk_clv=value["at_risk_clv"],
-                    at_stake=value["at_risk_value_at_stake"], newly_at_stake=value["newly_at_risk_value_at_stake"],
-                    likely_lost=value["likely_lost_members"], won_back=value["likely_lost_value_if_won_back"]))
-    groups = text.labelled(pd.DataFrame(value["groups"]), "group", "churn_group")
-    # counts and money as the reader reads them (separators; the currency is in the headers)
+    items.append(paragraph("clv.summary.states", convention=value["convention"], currency=cur,
+                           total_clv=value["total_clv"], at_risk=value["at_risk_members"],
+                           at_risk_clv=value["at_risk_clv"], at_stake=value["at_risk_value_at_stake"],
+                           newly=value["newly_at_risk_members"], newly_at_stake=value["newly_at_risk_value_at_stake"],
+                           winback=value["winback_members"], winback_value=value["winback_value"],
+                           lost=value["lost_members"]))
+    groups = text.labelled(pd.DataFrame(value["groups"]), "state", "state")
+    # counts and money as the reader reads them (separators; the currency is in the headers; "—" where nothing is in play)
     shown = groups.assign(members=groups["members"].map(text.count),
-                          **{c: groups[c].map(lambda v: text.money(v, 0))
+                          **{c: groups[c].map(lambda v: text.money(v, 0) if pd.notna(v) else "—")
                              for c in ("clv", "clv_if_alive", "value_at_stake")})
+    shown = shown.rename(columns={"value_at_stake": "value_in_play"})
     items.append(table(text.headers(shown, "clv.groups", currency=cur)))
     return items + image(run, "clv_chart")

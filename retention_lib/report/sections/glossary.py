@@ -15,8 +15,8 @@ from retention_lib.core.run import Run
 from retention_lib.report.text import say, say_html
 
 # The terms, in the order a reader meets them.
-TERMS: tuple[str, ...] = ("active", "new", "lapsed", "churn_rate", "at_risk", "likely_lost", "flagged", "p_alive",
-                          "clv", "value_at_stake", "rfm_segment", "value_tier")
+TERMS: tuple[str, ...] = ("shopped", "base", "new", "active", "at_risk", "lapsed", "dormant", "lost", "churn_rate",
+                          "flagged", "p_alive", "clv", "value_at_stake", "rfm_segment", "value_tier")
 
 
 def definitions(run: Run) -> dict[str, Message]:
@@ -27,24 +27,26 @@ def definitions(run: Run) -> dict[str, Message]:
     seg = run.read("segments_summary")
     model = h["method"] == "model"
     out = {
-        "active": Message("glossary.active"),
+        "shopped": Message("glossary.shopped"),
+        "base": Message("glossary.base"),
         "new": Message("glossary.new"),
-        "lapsed": Message("glossary.lapsed", lapse_days=lapse["days"], rule=lapse["rule"]),
-        "churn_rate": Message("glossary.churn_rate"),
-        "at_risk": (Message("glossary.at_risk.model", threshold=h["threshold"], model=h["model"],
-                            lapse_days=lapse["days"]) if model
-                    else Message("glossary.at_risk.lapse_rule", overdue_factor=h["overdue_factor"])),
-        "likely_lost": (Message("glossary.likely_lost.model", likely_lost_below=h["likely_lost_below"]) if model
-                        else Message("glossary.likely_lost.lapse_rule", lapse_days=h["lapse_days"])),
+        "active": Message("glossary.active.states", lapse_days=h["lapse_days"]),
+        "at_risk": (Message("glossary.at_risk.states.model", threshold=h["threshold"], model=h["model"],
+                            lapse_days=h["lapse_days"]) if model
+                    else Message("glossary.at_risk.states.lapse_rule", overdue_factor=h["overdue_factor"])),
+        "lapsed": Message("glossary.lapsed.states", lapse_days=lapse["days"], rule=lapse["rule"]),
+        "dormant": Message("glossary.dormant", winback_days=h["winback_days"]),
+        "lost": Message("glossary.lost", winback_days=h["winback_days"]),
+        "churn_rate": Message("glossary.churn_rate.states"),
         "flagged": Message("glossary.flagged"),
         "p_alive": (Message("glossary.p_alive.model", model=h["model"]) if model
                     else Message("glossary.p_alive.lapse_rule")),
         "clv": Message("glossary.clv", horizon_months=value["horizon_months"], margin=value["margin"],
                        annual_discount_rate=value["annual_discount_rate"], currency=run.config.currency),
-        "value_at_stake": Message("glossary.value_at_stake"),
+        "value_at_stake": Message("glossary.value_at_stake.states"),
         "rfm_segment": Message("glossary.rfm_segment", window_days=segments.RFM_WINDOW_DAYS,
                                lapse_days=seg["recency"]["lapse_days"] if seg else lapse["days"]),
-        "value_tier": Message("glossary.value_tier"),
+        "value_tier": Message("glossary.value_tier.states"),
     }
     return {t: out[t] for t in TERMS}
 

@@ -9,6 +9,7 @@ from IPython.display import HTML
 from retention_lib.analytics import kpis
 from retention_lib.core.run import Run
 from retention_lib.report import text
+from retention_lib.report.sections.churn_value import lifecycle_items
 from retention_lib.report.sections.common import image, paragraph, table, unavailable
 from retention_lib.report.text import say, say_html
 
@@ -55,11 +56,9 @@ def kpi_section(run: Run) -> list | None:
     rows.insert(lapsed_at[0] + 1 if lapsed_at else len(rows), {
         "kpi": "at_risk", "kind": "count", "value": float(h["at_risk"]), "previous": before,
         "mom_abs": mom, "mom_rel": mom_rel})
-    if h["method"] == "model":
-        at_risk_text = say_html("kpis.at_risk.model", model=h["model"], at_risk=h["at_risk"], threshold=h["threshold"],
-                                newly=h["newly_at_risk"], lapsed=h["at_risk_lapsed"], lapse_days=h["lapse_days"])
-    else:
-        at_risk_text = say_html("kpis.at_risk.lapse_rule", at_risk=h["at_risk"], newly=h["newly_at_risk"])
+    method = "model" if h["method"] == "model" else "lapse_rule"
+    at_risk_text = say_html(f"kpis.at_risk.states.{method}", model=h["model"], at_risk=h["at_risk"],
+                            threshold=h["threshold"], newly=h["newly_at_risk"], active=h["active"])
     board = pd.DataFrame(rows).assign(month=facts["month"], previous_month=facts["previous_month"],
                                       year_ago_month=facts["year_ago_month"])
     for col in ("value", "previous", "mom_abs", "mom_rel", "year_ago", "yoy_abs", "yoy_rel"):
@@ -78,7 +77,7 @@ def kpi_section(run: Run) -> list | None:
     definitions = " ".join(filter(None, [say_html("kpis.definitions"), _history_note(facts, board)]))
     items = [HTML(f"<p>{summary_line}</p><p>{definitions}</p>"),
              table(text.format_board(board, cur, names={"at_risk": label}))]
-    items += store_items(run)
+    items += lifecycle_items(run) + store_items(run)
     items += image(run, "kpi_trends_chart")
     if facts.get("cohort_basis"):
         items.append(paragraph("kpis.cohorts.join" if facts["cohort_basis"] == "join" else "kpis.cohorts.first_purchase"))

@@ -1,0 +1,30 @@
+"""The model's track record when a month's forecast is reconstructed from the data, in English."""
+
+MESSAGES: dict[str, str] = {
+    # ---------------------------------------------------------------- a reconstructed forecast (ledger.reconstructed)
+    "track_record.reconstructed": "<b>Model track record.</b> No forecast for {for_month} was published a month "
+                                  "ahead, so it is reconstructed from the data: this month's churn model, fitted to "
+                                  "the end of {made_in}, would have forecast {predicted:num0} member purchase days; "
+                                  "members made {actual:num0} ({error_pct:signed1}%). Each published run stores its "
+                                  "forecast for the next month, and those are scored from then on.",
+    "track_record.made_in.reconstructed": "{month} (reconstructed)",
+    "finding.track_record.reconstructed": "Reconstructed from the data, as no forecast was published a month ahead: "
+                                          "the churn model fitted to the end of {made_in} would have forecast "
+                                          "{predicted:num0} member purchase days for {for_month}; members made "
+                                          "{actual:num0} ({error_pct:signed1}%).",
+    "chart.track_record.reconstructed": "Reconstructed from the data (no forecast published)",
+
+    # ---------------------------------------------------------------- none can be reconstructed: why
+    "track_record.cannot.no_model": "A forecast for {month} cannot be reconstructed from the data: this month "
+                                    "at-risk members are judged by the lapse rule, not by a model (the churn section "
+                                    "says why). Months in which the model can be used have a track record.",
+    "track_record.cannot.short_history": "A forecast for {month} cannot be reconstructed from the data: the data "
+                                         "starts in {first}, {months} before {month}, and a forecast made at the end "
+                                         "of {made_in} needs at least {needed} months of history. A longer extract "
+                                         "(earlier months of transactions) allows it; otherwise each published run "
+                                         "stores its forecast for the next month, scored a month later.",
+    "track_record.cannot.unusable": "A forecast for {month} cannot be reconstructed from the data, because the "
+                                    "{model} model cannot be used on the data to the end of {made_in}: {error}. Each "
+                                    "published run in which the model can be used stores its forecast for the next "
+                                    "month, scored a month later.",
+}
