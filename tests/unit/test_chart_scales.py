@@ -7,14 +7,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from retention_lib.analytics import value  # noqa: E402
+from retention_lib.analytics import lifecycle, value  # noqa: E402
 from retention_lib.report import charts, text  # noqa: E402
 
 
 def _groups() -> pd.DataFrame:   # the CJ 2017-06 shape: at stake is 0.4% of CLV
-    t = pd.DataFrame({"group": value.GROUP_ORDER, "members": [2370, 15, 1, 7], "clv": [1_087_366.0, 821.0, 15.0, 13.0],
+    t = pd.DataFrame({"state": list(lifecycle.STATES[:4]), "members": [2370, 15, 1, 7], "clv": [1_087_366.0, 821.0, 15.0, 13.0],
                       "clv_if_alive": [1_090_998.0, 5_332.0, 69.0, 998.0]})
-    return text.labelled(t.assign(value_at_stake=t["clv_if_alive"] - t["clv"]), "group", "churn_group", into="label")
+    return text.labelled(t.assign(value_at_stake=t["clv_if_alive"] - t["clv"]), "state", "state", into="label")
 
 
 def test_value_at_stake_has_its_own_axis_labelled_with_unit_and_horizon(tmp_path):

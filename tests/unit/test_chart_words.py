@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from retention_lib.analytics import cohorts, kpis, value  # noqa: E402
+from retention_lib.analytics import lifecycle, cohorts, kpis, value  # noqa: E402
 from retention_lib.core.schema import DIMENSIONS  # noqa: E402
 from retention_lib.data import aggregate  # noqa: E402
 from retention_lib.models import regularity  # noqa: E402
@@ -144,9 +144,9 @@ def _themes():
 
 
 def _clv_groups():
-    t = pd.DataFrame({"group": value.GROUP_ORDER, "members": [2370, 15, 1, 7], "clv": [1_087_366.0, 821.0, 15.0, 13.0],
+    t = pd.DataFrame({"state": list(lifecycle.STATES[:4]), "members": [2370, 15, 1, 7], "clv": [1_087_366.0, 821.0, 15.0, 13.0],
                       "clv_if_alive": [1_090_998.0, 5_332.0, 69.0, 998.0]})
-    return text.labelled(t.assign(value_at_stake=t["clv_if_alive"] - t["clv"]), "group", "churn_group", into="label")
+    return text.labelled(t.assign(value_at_stake=t["clv_if_alive"] - t["clv"]), "state", "state", into="label")
 
 
 def _tracking():

@@ -5,13 +5,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retention_lib.analytics import kpis, member_counts
+from retention_lib.analytics import kpis, lifecycle
 from retention_lib.data.aggregate import baskets_from_lines
 from retention_lib.data.sources.demo import simulate_store
 from retention_lib.report import text
 
 N = 35
-MEMBER_COUNTS = list(member_counts.COUNTS) + ["returning_customers", "reactivated_customers"]
+MEMBER_COUNTS = ["active_customers", "new_customers", "reactivated_customers", "lapsed_customers", "active_base_start",
+                 "base_end", "dormant_customers", "lost_customers", "returning_customers"]
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +144,7 @@ def test_store_facts_count_the_stores_of_the_month(chain):
     in_month = b[pd.to_datetime(b["date"]).dt.strftime("%Y-%m") == month]
     assert facts["stores_with_baskets"] == in_month["store_id"].nunique() == 4
     assert facts["stores_in_data"] == b["store_id"].nunique()
-    assert facts["home_store_months"] == member_counts.HOME_STORE_MONTHS
+    assert facts["home_store_months"] == lifecycle.HOME_STORE_MONTHS
     assert len(facts["rows"]) == 1 + 3 + 1
 
 

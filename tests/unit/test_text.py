@@ -10,7 +10,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from retention_lib.analytics import early_warning, kpis, lapse_drivers, segments, value
+from retention_lib.analytics import lifecycle, early_warning, kpis, lapse_drivers, segments, value
 from retention_lib.analytics.satisfaction import comments, dimensions
 from retention_lib.core import messages, schema, stages
 from retention_lib.core.messages import Message
@@ -101,7 +101,7 @@ def test_every_namespace_and_key_family_the_code_builds_has_entries():
     ("tier_action", list(segments.TIERS)),
     ("warning", [*early_warning.REASONS, early_warning.ANY_REASON]),
     ("warning_inline", list(early_warning.REASONS)),
-    ("churn_group", value.GROUP_ORDER),
+    ("state", lifecycle.STATES),
     ("dimension", list(schema.DIMENSIONS)),
     ("dimension_inline", list(schema.DIMENSIONS)),
     ("quadrant", list(dimensions.QUADRANTS.values())),

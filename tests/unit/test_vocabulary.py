@@ -47,7 +47,7 @@ def month(small_config, tmp_path_factory):
     kpis.save(run, kpis.for_month(run, lapse), lapse)
     churned = churn.saved(run)
     value.saved(run, churned)
-    groups = text.labelled(pd.DataFrame(run.read("clv_summary")["groups"]), "group", "churn_group", into="label")
+    groups = text.labelled(pd.DataFrame(run.read("clv_summary")["groups"]), "state", "state", into="label")
     run.write("clv_chart", charts.clv_groups_chart(groups, run.config.currency, 12, "2024-11"))
     segments.save(run, segments.for_month(run))
     run.unavailable("backtest", "not part of this test")
