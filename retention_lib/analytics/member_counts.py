@@ -16,39 +16,15 @@ a join; only the spans a member stays in the active base join a small table of m
 from __future__ import annotations
 
 import ibis
-from ibis import _
 import pandas as pd
 
 from retention_lib.data import engine
-from retention_lib.data.aggregate import member_purchase_days, member_purchases, month_index
+from retention_lib.analytics.lifecycle import HOME_STORE_MONTHS, home_stores_by_month, month_numbers
+from retention_lib.data.aggregate import member_purchase_days, month_index
 
-HOME_STORE_MONTHS = 12
 COUNTS = ("active_customers", "new_customers", "active_base_start", "retained_active", "lapsed_customers",
           "lapsed_from_base", "previous_active", "repurchasers")
 _FACTS = ("active", "new", "base", "retained", "lapsed", "lapsed_from_base", "previous_active", "repurchaser")
-
-
-def month_numbers(last: int):
-    """A table of the month numbers 0..last (small: one row per month of data)."""
-    return ibis.memtable(pd.DataFrame({"k": range(last + 1)}, dtype="int64"))
-
-
-def home_stores_by_month(baskets, first: pd.Period, months: list[int] | int):
-    """Per member and month number in `months` (from their first purchase on): the home store, as an
-    Ibis table (k, customer_id, store_id)."""
-    last = max(months) if isinstance(months, list) else int(months)
-    wanted = month_numbers(last) if not isinstance(months, list) else \
-        ibis.memtable(pd.DataFrame({"k": sorted(months)}, dtype="int64"))
-    b = member_purchases(baskets)
-    b = b.mutate(v=month_index(b.date, first), store_id=b.store_id.cast("string"), day=b.date.cast("date"))
-    visits = (b.filter((b.v >= 0) & (b.v <= last)).group_by(["customer_id", "store_id", "v"])
-              .aggregate(n=_.count(), last_d=_.day.max()))
-    so_far = visits.join(wanted, visits.v <= wanted.k).group_by(["k", "customer_id", "store_id"]).aggregate(
-        recent=visits.n.sum(where=visits.v > wanted.k - HOME_STORE_MONTHS).fill_null(0),
-        last_d=visits.last_d.max())
-    rank = ibis.row_number().over(group_by=["k", "customer_id"],
-                                  order_by=[ibis.desc("recent"), ibis.desc("last_d"), "store_id"])
-    return so_far.mutate(rank=rank).filter(_.rank == 0).select("k", "customer_id", "store_id")
 
 
 def member_counts(baskets, first: pd.Period, last: int, lapse_days: int, total: str) -> pd.DataFrame:

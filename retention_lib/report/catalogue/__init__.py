@@ -5,10 +5,10 @@ A template names its values and how each is shown, e.g. `{members:count}` or `{t
 retention_lib.report.text fills them. One module per part of the report, each grouped by section.
 """
 from retention_lib.report.catalogue import (actions, charts, churn_value, data_quality, drivers, email, findings, frame,
-                                            glossary, kpis, satisfaction, segments, stores)
+                                            glossary, kpis, lifecycle, satisfaction, segments, stores)
 
 MESSAGES: dict[str, str] = {}
-for _part in (frame, data_quality, findings, email, kpis, churn_value, segments, drivers, satisfaction, actions,
+for _part in (frame, data_quality, findings, email, kpis, lifecycle, churn_value, segments, drivers, satisfaction, actions,
               glossary, charts, stores):
     _twice = MESSAGES.keys() & _part.MESSAGES.keys()
     if _twice:
