@@ -7,7 +7,8 @@ P(alive) reason here reads the churn view's scores.
 the data before the recent window is shorter than 26 weeks, the baseline is shortened to the
 whole weeks that exist (`Windows`); below MIN_BASELINE_WEEKS the frequency and spend rules are
 unavailable this month, with the reason, and are not checked. Who is checked: members with at
-least one purchase in the windows actually used (recent + baseline). Each reason is a boolean
+least one purchase in the windows actually used (recent + baseline) and, in a month's run, in
+the lifecycle's base at the month's end (new, active, at risk; `for_month`). Each reason is a boolean
 column with one rule:
 
 - **falling_frequency** — purchase days in the last 8 weeks are at most half of what the
@@ -38,6 +39,7 @@ import pandas as pd
 from ibis import _
 from scipy import stats
 
+from retention_lib.analytics import lifecycle
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchases, money, money_stats, time_span
 from retention_lib.core.messages import Message, render
@@ -246,8 +248,15 @@ def month_windows(run: Run) -> Windows:
 
 
 def for_month(run: Run, churn_scores: pd.DataFrame | None, clv_scores: pd.DataFrame | None = None) -> pd.DataFrame:
-    return early_warning(engine.run_table(run, "baskets"), run.end, churn_scores=churn_scores, surveys=run.table("surveys"),
-                         complaints=run.table("complaints"), clv_scores=clv_scores, used=month_windows(run))
+    """The month's early warning over the members in the lifecycle's base (new, active, at risk): a lapsed,
+    dormant or lost member is past turning, and the lists that follow from their state already hold them."""
+    table = early_warning(engine.run_table(run, "baskets"), run.end, churn_scores=churn_scores,
+                          surveys=run.table("surveys"), complaints=run.table("complaints"), clv_scores=clv_scores,
+                          used=month_windows(run))
+    if not run.has("churn_scores"):
+        return table
+    state = run.read("churn_scores")["state"].reindex(table.index)
+    return table[state.isin(lifecycle.BASE_STATES).to_numpy()]
 
 
 def save(run: Run, table: pd.DataFrame, available: dict[str, bool], used: Windows | None = None) -> None:

@@ -17,14 +17,14 @@ MESSAGES: dict[str, str] = {
                               "fewer than {winback_days} days are dormant (still worth winning back), beyond that "
                               "lost. The win-back window is set to {setting} days, widened to the lapse rule's days "
                               "plus {extra} so that a member who lapsed this month is not yet dormant.",
-    "lifecycle.summary": "At the end of {month}, <b>{base:count}</b> members are in the base (not lapsed): "
+    "lifecycle.summary": "At the end of {month:month}, <b>{base:count}</b> members are in the base (not lapsed): "
                          "{new:count} new, {active:count} active and <b>{at_risk:count}</b> at risk (still active, "
                          "but drifting). Outside it, {lapsed:count} lapsed this month, {dormant:count} are dormant "
                          "(still worth winning back) and {lost:count} are lost. Since last month's end: a base of "
                          "{base_start:count} + {new_event:count} new + {returned:count} returned − {lapsed_event:count} "
                          "lapsed = {base:count}.",
-    "lifecycle.flow": "Where members went since the end of {previous_month}: rows are the state then, columns the "
-                      "state at the end of {month}; every member is counted once.",
+    "lifecycle.flow": "Where members went since the end of {previous_month:month}: rows are the state then, columns the "
+                      "state at the end of {month:month}; every member is counted once.",
     "lifecycle.flow.not_measured": "New and returned members are shown together until the data covers "
                                    "{winback_days} days: before that, a member seen for the first time may be a lost "
                                    "member coming back.",
@@ -147,6 +147,9 @@ MESSAGES: dict[str, str] = {
                                 "{store}) a reason to come back: a second-visit offer.",
     "store.action.welcome.other": "Give the {n:count} new members on the welcome list (actions/welcome.csv, home "
                                   "store {store}) a reason to come back: a second-visit offer.",
+    "stores.states": "At the end of {month:month}, <b>{base:count}</b> members whose home store this is are in the base "
+                     "({new:count} new, {active:count} active, {at_risk:count} at risk); {lapsed:count} lapsed this "
+                     "month, {dormant:count} are dormant and {lost:count} lost.",
     "stores.no_contact": "No member can be contacted (the data has no consent field), so the store pages propose no "
                          "calls or offers to members.",
 

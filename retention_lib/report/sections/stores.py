@@ -29,7 +29,11 @@ def page_text(facts: dict, page: dict, currency: str, *, as_html: bool) -> dict:
     line that says so. `as_html`: escaped for HTML (say_html), else plain text (say)."""
     fill = say_html if as_html else say
     chain = facts["chain"]
-    out = {"at_risk": "", "complaints": "", "actions": [fill(m) for m in page["actions"]], "short": ""}
+    out = {"states": "", "at_risk": "", "complaints": "", "actions": [fill(m) for m in page["actions"]], "short": ""}
+    states = page.get("states")
+    if states:
+        out["states"] = fill("stores.states", month=facts["month"], base=states["new"] + states["active"]
+                             + states["at_risk"], **states)
     risk = page["at_risk"]
     if risk is not None:
         if not risk["at_risk"]:
@@ -54,6 +58,8 @@ def page_text(facts: dict, page: dict, currency: str, *, as_html: bool) -> dict:
         out["short"] = fill("stores.actions.none")
     elif page["short"]:
         out["short"] = fill("stores.actions.short", n=len(page["actions"]))
+    if not chain.get("can_contact", True):
+        out["short"] = " ".join(filter(None, [out["short"], fill("stores.no_contact")]))
     return out
 
 
@@ -65,7 +71,7 @@ def store_page(facts: dict, page: dict, currency: str) -> list:
     """One store's page: its name, its KPI table, at risk and complaints, its actions."""
     t = page_text(facts, page, currency, as_html=True)
     name = html.escape(text.level(page["store_id"]))
-    lines = " ".join(filter(None, [t["at_risk"], t["complaints"]]))
+    lines = " ".join(filter(None, [t["states"], t["at_risk"], t["complaints"]]))
     items = [HTML(f'<h3 id="{html.escape(anchor(page["store_id"]))}">{name}</h3>')]
     b = board(facts, page)
     if len(b):
