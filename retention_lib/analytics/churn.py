@@ -93,7 +93,8 @@ class ChurnView:
                "states": {s: int(counts[s]) for s in lifecycle.STATES},
                "states_last_month": {s: int(counts[f"{s}_before"]) for s in lifecycle.STATES},
                "at_risk": int(counts["at_risk"]), "at_risk_last_month": int(counts["at_risk_before"]),
-               "newly_at_risk": int(counts["newly_at_risk"]), "active": int(counts["active"]),
+               "newly_at_risk": int(counts["newly_at_risk"]),
+               "active": int(counts["active"] + counts["at_risk"]),   # active by the lapse rule, at risk among them
                "base": int(counts["base_end"]), "base_start": int(counts["base_start"]),
                "overdue_factor": OVERDUE_FACTOR if self.method == LAPSE_RULE else None, "choice": self.choice}
         if self.model is not None:

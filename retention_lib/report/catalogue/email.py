@@ -2,7 +2,7 @@
 
 MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- the email (delivery/compose.py)
-    "email.chart.email_trend_chart": "Revenue and active members per month, against a year earlier",
+    "email.chart.email_trend_chart": "Revenue and members who shopped per month, against a year earlier",
     "email.chart.email_churn_chart": "Churn rate per month with its 95% interval",
     "email.subject": "Customer retention report {month} · {name}",
     "email.subject.simulated": "Customer retention report {month} · {name} (SIMULATED DATA)",
@@ -24,12 +24,12 @@ MESSAGES: dict[str, str] = {
     "email_chart.this_year": "Each month",
     "email_chart.year_ago": "A year earlier",
     "email_chart.revenue.title": "Revenue per month ({currency}), all stores",
-    "email_chart.members.title": "Active members per month",
+    "email_chart.members.title": "Members who shopped per month",
     "email_chart.churn.title": "Churn rate per month: members who lapsed",
     "email_chart.churn.rate": "Churn rate",
     "email_chart.churn.interval": "95% interval",
     "email_chart.churn.value": "{rate:pct1} ({lo:pct1}–{hi:pct1})",
-    "email_chart.churn.note": "{month:month}: {lapsed:count} of the {base:count} members active at the month's start "
+    "email_chart.churn.note": "{month:month}: {lapsed:count} of the {base:count} members in the base at the month's start "
                               "lapsed. Interval: Wilson 95%.",
     "failure.subject": "FAILED: retention report {month}",
     "failure.body": "The retention report for {month} ({name}) failed in {where}.\n\n{error}\n\nFailed run kept in: "

@@ -3,10 +3,10 @@
 MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- key findings (report/findings.py)
     "finding.churn.rose": "Churn rose to {rate:pct1} ({change:pp1} points on last month, very likely between {lo:pp1} and {hi:pp1}): "
-                          "{lapsed:count} of the {base:count} members active at the month's start lapsed under the "
+                          "{lapsed:count} of the {base:count} members in the base at the month's start lapsed under the "
                           "{lapse_days}-day rule.",
     "finding.churn.fell": "Churn fell to {rate:pct1} ({change:pp1} points on last month, very likely between {lo:pp1} and {hi:pp1}): "
-                          "{lapsed:count} of the {base:count} members active at the month's start lapsed under the "
+                          "{lapsed:count} of the {base:count} members in the base at the month's start lapsed under the "
                           "{lapse_days}-day rule.",
     "finding.churn.steady": "Churn was {rate:pct1}, about as last month ({change:pp1} points, within month-to-month "
                             "noise: very likely between {lo:pp1} and {hi:pp1}); {lapsed:count} of the {base:count} members "

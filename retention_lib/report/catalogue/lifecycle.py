@@ -3,7 +3,7 @@
 MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- states (analytics/lifecycle.py)
     "state.new": "New",
-    "state.active": "Active",
+    "state.active": "Active, not at risk",
     "state.at_risk": "At risk",
     "state.lapsed": "Lapsed this month",
     "state.dormant": "Dormant",
@@ -18,18 +18,17 @@ MESSAGES: dict[str, str] = {
                               "lost. The win-back window is set to {setting} days, widened to the lapse rule's days "
                               "plus {extra} so that a member who lapsed this month is not yet dormant.",
     "lifecycle.summary": "At the end of {month:month}, <b>{base:count}</b> members are in the base (not lapsed): "
-                         "{new:count} new, {active:count} active and <b>{at_risk:count}</b> at risk (still active, "
-                         "but drifting). Outside it, {lapsed:count} lapsed this month, {dormant:count} are dormant "
+                         "{new:count} new and {active:count} active, <b>{at_risk:count}</b> of whom are at risk "
+                         "(still shopping, but drifting). Outside it, {lapsed:count} lapsed this month, {dormant:count} are dormant "
                          "(still worth winning back) and {lost:count} are lost. Since last month's end: a base of "
                          "{base_start:count} + {new_event:count} new + {returned:count} returned − {lapsed_event:count} "
                          "lapsed = {base:count}.",
     "lifecycle.flow": "Where members went since the end of {previous_month:month}: rows are the state then, columns the "
                       "state at the end of {month:month}; every member is counted once.",
-    "lifecycle.flow.not_measured": "New and returned members are shown together until the data covers "
-                                   "{winback_days} days: before that, a member seen for the first time may be a lost "
-                                   "member coming back.",
-
-    # ---------------------------------------------------------------- churn (analytics/churn.py)
+    "lifecycle.flow.from": "last month → this month",
+    "lifecycle.flow.not_measured": "The data does not yet cover {winback_days} days before this month, so a member "
+                                   "seen for the first time may be a lost member coming back: here the new are members "
+                                   "first seen in the data, and the KPI board leaves new and returned members empty."
     "churn.headline.states.model": "{model} model fitted on {members:count} members' purchase histories to {month}. "
                                    "Of the {active:count} active members (bought within {lapse_days} days, not new), "
                                    "<b>{at_risk:count}</b> are at risk: their probability of still being a customer "
@@ -148,7 +147,7 @@ MESSAGES: dict[str, str] = {
     "store.action.welcome.other": "Give the {n:count} new members on the welcome list (actions/welcome.csv, home "
                                   "store {store}) a reason to come back: a second-visit offer.",
     "stores.states": "At the end of {month:month}, <b>{base:count}</b> members whose home store this is are in the base "
-                     "({new:count} new, {active:count} active, {at_risk:count} at risk); {lapsed:count} lapsed this "
+                     "({new:count} new, {active:count} active, {at_risk:count} of them at risk); {lapsed:count} lapsed this "
                      "month, {dormant:count} are dormant and {lost:count} lost.",
     "stores.no_contact": "No member can be contacted (the data has no consent field), so the store pages propose no "
                          "calls or offers to members.",

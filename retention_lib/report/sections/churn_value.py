@@ -16,12 +16,14 @@ def lifecycle_items(run: Run) -> list:
     facts = run.read("lifecycle")
     total = facts["scopes"][facts["total"]]
     items = [paragraph("lifecycle.summary", month=run.month, base=total["base_end"], base_start=total["base_start"],
-                       new=total["new"], active=total["active"], at_risk=total["at_risk"], lapsed=total["lapsed"],
+                       new=total["new"], active=total["active"] + total["at_risk"], at_risk=total["at_risk"], lapsed=total["lapsed"],
                        dormant=total["dormant"], lost=total["lost"], new_event=total["new_event"],
                        returned=total["returned"], lapsed_event=total["lapsed_event"]),
              paragraph("lifecycle.flow", previous_month=facts["previous_month"], month=run.month)]
+    if run.read("kpi_board").get("new_measured") is False:
+        items.append(paragraph("lifecycle.flow.not_measured", winback_days=facts["rule"]["winback_days"]))
     flow = pd.DataFrame(facts["flow"]["values"], index=facts["flow"]["rows"], columns=facts["flow"]["columns"])
-    shown = text.relabelled(flow, "state").map(text.count)
+    shown = text.relabelled(flow, "state").map(text.count).rename_axis(text.say("lifecycle.flow.from"))
     return items + [table(shown)]
 
 

@@ -33,7 +33,7 @@ def page_text(facts: dict, page: dict, currency: str, *, as_html: bool) -> dict:
     states = page.get("states")
     if states:
         out["states"] = fill("stores.states", month=facts["month"], base=states["new"] + states["active"]
-                             + states["at_risk"], **states)
+                             + states["at_risk"], **{**states, "active": states["active"] + states["at_risk"]})
     risk = page["at_risk"]
     if risk is not None:
         if not risk["at_risk"]:
