@@ -28,7 +28,9 @@ MESSAGES: dict[str, str] = {
     "lifecycle.flow.from": "last month → this month",
     "lifecycle.flow.not_measured": "The data does not yet cover {winback_days} days before this month, so a member "
                                    "seen for the first time may be a lost member coming back: here the new are members "
-                                   "first seen in the data, and the KPI board leaves new and returned members empty."
+                                   "first seen in the data, and the KPI board leaves new and returned members empty.",
+
+    # ---------------------------------------------------------------- churn (analytics/churn.py)
     "churn.headline.states.model": "{model} model fitted on {members:count} members' purchase histories to {month}. "
                                    "Of the {active:count} active members (bought within {lapse_days} days, not new), "
                                    "<b>{at_risk:count}</b> are at risk: their probability of still being a customer "
