@@ -43,6 +43,7 @@ from retention_lib.data.loading import data_end_of
 from retention_lib.report import text
 from retention_lib.report.html import export_html
 from retention_lib.data.prepare import prepare_run
+from retention_lib.app import consistency
 from retention_lib.app.manifest import build_manifest
 from retention_lib.app.safety import (TMP_PREFIX, RunInterrupted, RunLocked, _fail_folder, _lock, _mark_leftovers,
                                       _signals_raise)
@@ -207,6 +208,10 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
             say(text.say("console.notebook_done", i=i, n=len(books), notebook=book.name, seconds=seconds)
                 + _unavailable_note(run, stage))
         book = None
+        contradictions = consistency.check(tmp)
+        if contradictions:   # a number that contradicts another is a bug: nothing is published
+            _fail("the month's numbers", "they contradict each other: " + "; ".join(contradictions), tmp,
+                  reports_dir, month, stamp, say, log_lines, cfg, env, None, None)
         report = export_html(tmp / REPORT_NOTEBOOK, run.path("report_html"), title=text.say("report.title", month=month),
                              language=cfg.language)
         say(text.say("console.report_written", mb=report.stat().st_size / 1e6))

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from retention_lib.analytics import campaigns
+from retention_lib.analytics import actions, campaigns
 from retention_lib.report import actions_display as shown, text
 from retention_lib.core.stats import newcombe, welch, wilson
 from retention_lib.data.aggregate import baskets_from_lines
@@ -155,11 +155,22 @@ def _section(summary):
     return "".join(item.data for item in actions_section(run))
 
 
+def _lists():
+    """The contact lists' counts as notebook 07 saves them, from the list builders: one member in each
+    list's state (m0 at risk, m1 lapsed, m2 new), all consenting."""
+    scores = pd.DataFrame({"state": ["at_risk", "lapsed", "new"], "home_store": "S1", "silent": [20, 40, 3],
+                           "last_purchase": pd.Timestamp("2025-04-01"), "newly_at_risk": [True, False, False],
+                           "p_alive": [0.4, 0.3, 0.9], "clv": [100.0, 50.0, 80.0], "clv_if_alive": [300.0, 200.0, 90.0]},
+                          index=pd.Index(["m0", "m1", "m2"], name="customer_id"))
+    people = pd.DataFrame({"customer_id": ["m0", "m1", "m2"], "marketing_consent": True})
+    favs = pd.DataFrame(index=pd.Index([], name="customer_id"))
+    return {name: make(scores, people, favs, budget=5).counts
+            for name, make in (("retain", actions.retain), ("winback", actions.winback), ("welcome", actions.welcome))}
+
+
 def _summary(table, as_of="2025-05-01"):
     out = campaigns.evaluate(table, _baskets(), pd.Timestamp(as_of))
-    counts = {"consent_field": True, "at_risk": 0, "without_consent": 0, "listed": 0, "over_budget": 0, "budget": 5,
-              "listed_contact_value": 0.0}
-    return {"winback": counts, "birthdays": {}, "holiday_greetings": {}, "data_start": "2025-01-01",
+    return {**_lists(), "birthdays": {}, "holiday_greetings": {}, "data_start": "2025-01-01",
             "campaigns": out.to_dict("records"), "campaign_overview": campaigns.overview(out),
             "campaigns_described": [], "track_record": []}
 
@@ -168,6 +179,10 @@ def test_the_heading_names_a_control_group_only_above_campaigns_that_have_one():
     uncontrolled = pd.concat([_sends(c, "2025-02-01", control=False, ctype="Type B") for c in ("1", "2", "3")]
                              + [_sends("24", "2024-11-14", control=False, ctype="<i>Type C</i>")], ignore_index=True)
     html = _section(_summary(uncontrolled))
+    # the lists come first, each sentence naming its file: one member on each list
+    assert all(f"{name} list (actions/{file}.csv): 1 " in html.lower()
+               for name, file in (("retain", "retain"), ("win-back", "winback"), ("welcome", "welcome")))
+    assert html.index("actions/retain.csv") < html.index("Campaigns that cannot be evaluated")
     assert "control group, treatment against control" not in html and "<table" not in html
     assert "Campaigns that cannot be evaluated: 4</b>" in html
     assert "1 sent before the data starts on 2025-01-01 (24)" in html and "3 without a control group (1–3; Type B)" in html

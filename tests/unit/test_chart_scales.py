@@ -11,26 +11,42 @@ from retention_lib.analytics import lifecycle, value  # noqa: E402
 from retention_lib.report import charts, text  # noqa: E402
 
 
-def _groups() -> pd.DataFrame:   # the CJ 2017-06 shape: at stake is 0.4% of CLV
-    t = pd.DataFrame({"state": list(lifecycle.STATES[:4]), "members": [2370, 15, 1, 7], "clv": [1_087_366.0, 821.0, 15.0, 13.0],
-                      "clv_if_alive": [1_090_998.0, 5_332.0, 69.0, 998.0]})
-    return text.labelled(t.assign(value_at_stake=t["clv_if_alive"] - t["clv"]), "state", "state", into="label")
+IN_PLAY = ["at_risk", "lapsed", "dormant"]   # retain (at risk) and win back (lapsed, dormant): value.IN_PLAY
+
+
+def _groups() -> pd.DataFrame:
+    """analytics.value.groups' shape on the CJ 2017-06 numbers: every lifecycle state a row; the value at
+    stake (CLV if retained − CLV) only for the states an action can change, 0.6% of all CLV."""
+    t = pd.DataFrame({"state": list(lifecycle.STATES), "members": [60, 2310, 15, 1, 7, 400],
+                      "clv": [30_000.0, 1_057_366.0, 821.0, 15.0, 13.0, 0.0],
+                      "clv_if_alive": [30_500.0, 1_060_498.0, 5_332.0, 69.0, 998.0, 0.0]})
+    t["value_at_stake"] = (t["clv_if_alive"] - t["clv"]).where(t["state"].isin(IN_PLAY))
+    return text.labelled(t, "state", "state", into="label")
 
 
 def test_value_at_stake_has_its_own_axis_labelled_with_unit_and_horizon(tmp_path):
     t = _groups()
+    assert list(value.IN_PLAY) == IN_PLAY
     fig = charts.clv_groups_chart(t, "USD", 12, "2017-06")
     fig.savefig(tmp_path / "clv.png")
     clv_ax, stake_ax = fig.axes
     stake_bars = [p.get_height() for p in stake_ax.patches]
-    # the members at risk (and, apart, the likely lost if won back); not those who are not at risk
-    shown = t[t["group"] != "not_at_risk"]
-    assert stake_bars == pytest.approx(list(shown["value_at_stake"]))
+    # in play: at risk 5,332 − 821 = 4,511; lapsed 69 − 15 = 54; dormant 998 − 13 = 985; not the new,
+    # the active (no action asked) nor the lost (beyond the win-back window)
+    assert stake_bars == pytest.approx([4_511.0, 54.0, 985.0])
+    assert [x.get_text() for x in stake_ax.get_xticklabels()] == [text.label("state", s) for s in IN_PLAY]
+    # retain and win back told apart: the at-risk bar one colour, the lapsed and dormant another
+    colours = [p.get_facecolor() for p in stake_ax.patches]
+    assert colours[1] == colours[2] != colours[0]
+    # CLV: every state a bar, in the lifecycle's order
     assert [p.get_height() for p in clv_ax.patches] == pytest.approx(list(t["clv"]))
-    # the largest stake fills its axis (not a sliver), on a scale of its own
+    assert [x.get_text() for x in clv_ax.get_xticklabels()] == [text.label("state", s) for s in lifecycle.STATES]
+    # the largest stake fills its axis (not a sliver beside 1.09 million of CLV), on a scale of its own
     assert max(stake_bars) / stake_ax.get_ylim()[1] > 0.8
+    assert max(stake_bars) / clv_ax.get_ylim()[1] < 0.01
     assert "USD" in stake_ax.get_ylabel() and "USD" in clv_ax.get_ylabel()
     assert [t.get_text() for t in clv_ax.texts] == [text.count(v) for v in t["clv"]]     # each bar's amount
+    assert [t.get_text() for t in stake_ax.texts] == [text.count(v) for v in (4_511.0, 54.0, 985.0)]
     assert "12 months" in stake_ax.get_title() and "12-month" in clv_ax.get_title()
     plt.close(fig)
 
@@ -79,5 +95,10 @@ def test_the_model_tracking_and_track_record_legends_do_not_cover_the_lines(tmp_
     record = pd.DataFrame({"for_month": ["2017-04", "2017-05", "2017-06"], "actual_purchases": [10, 2, 11],
                            "predicted_purchases": [9, 3, 12]})
     fig = charts.track_record_chart(record)
+    assert _legends_clear_of_data(fig) == []
+    plt.close(fig)
+    # the first month's forecast reconstructed from the data: a third legend entry, still clear of the lines
+    fig = charts.track_record_chart(record.assign(reconstructed=[True, False, False]))
+    assert len(fig.axes[0].get_legend().get_texts()) == 3
     assert _legends_clear_of_data(fig) == []
     plt.close(fig)

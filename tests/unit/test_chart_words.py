@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from retention_lib.analytics import lifecycle, cohorts, kpis, value  # noqa: E402
+from retention_lib.analytics import cohorts, kpis, lifecycle, segments  # noqa: E402
 from retention_lib.core.schema import DIMENSIONS  # noqa: E402
 from retention_lib.data import aggregate  # noqa: E402
 from retention_lib.models import regularity  # noqa: E402
@@ -31,6 +31,7 @@ from retention_lib.report import charts, language, text  # noqa: E402
 MONTH = "2024-06"
 STORES = ["东门店", "西湖店"]  # client data: store names shown as given
 LAPSE_DAYS = 35
+WINBACK_DAYS = 90   # the win-back window W (≥ LAPSE_DAYS + 31): long lapsed (the RFM segment "lost") from day 90
 # the text helpers a chart may show a word or a number through
 HELPERS = ("say", "count", "number", "percent", "month_label", "date_label", "money", "label", "feature_label",
            "level")
@@ -79,7 +80,7 @@ def _membership(b):
 
 
 def _segments():
-    s = pd.DataFrame({"segment": ["champions", "loyal", "best_gone_quiet", "dormant"], "members": [1200, 800, 90, 40],
+    s = pd.DataFrame({"segment": ["champions", "loyal", "best_gone_quiet", "lost"], "members": [1200, 800, 90, 40],
                       "revenue": [56_000.0, 21_000.0, 900.0, 0.0],
                       "recency_status": ["recent", "recent", "lapsed", "long_lapsed"]})
     return text.labelled(s, "segment", "segment")
@@ -144,9 +145,14 @@ def _themes():
 
 
 def _clv_groups():
-    t = pd.DataFrame({"state": list(lifecycle.STATES[:4]), "members": [2370, 15, 1, 7], "clv": [1_087_366.0, 821.0, 15.0, 13.0],
-                      "clv_if_alive": [1_090_998.0, 5_332.0, 69.0, 998.0]})
-    return text.labelled(t.assign(value_at_stake=t["clv_if_alive"] - t["clv"]), "state", "state", into="label")
+    """analytics.value.groups' shape: every lifecycle state a row, value at stake only where an action can
+    change it (at risk: retain; lapsed and dormant: win back), empty for the new, the active and the lost."""
+    t = pd.DataFrame({"state": list(lifecycle.STATES), "members": [120, 2250, 15, 7, 40, 300],
+                      "clv": [52_000.0, 1_035_366.0, 821.0, 13.0, 30.0, 0.0],
+                      "clv_if_alive": [53_000.0, 1_037_998.0, 5_332.0, 998.0, 2_100.0, 0.0]})
+    in_play = t["state"].isin(["at_risk", "lapsed", "dormant"])
+    t["value_at_stake"] = (t["clv_if_alive"] - t["clv"]).where(in_play)
+    return text.labelled(t, "state", "state", into="label")
 
 
 def _tracking():
@@ -166,7 +172,7 @@ def _gap_histogram():
 def _figures(inputs: dict) -> dict:
     """Every chart function by name, each as a function drawing its figure (or figures)."""
     b, monthly, (c, basis) = inputs["baskets"], inputs["monthly"], inputs["cohorts"]
-    recency = {"lapse_days": LAPSE_DAYS, "last_quiet_day": 89, "long_days": 90}
+    recency = segments.RecencyRule.of(lifecycle.Rule.of(LAPSE_DAYS, WINBACK_DAYS)).params()
     trend, categories = _complaints()
     return {
         "coverage_chart": lambda: charts.coverage_chart(_coverage(b), MONTH),
@@ -186,7 +192,7 @@ def _figures(inputs: dict) -> dict:
         "clv_groups_chart": lambda: charts.clv_groups_chart(_clv_groups(), "CNY", 12, MONTH),
         "track_record_chart": lambda: charts.track_record_chart(pd.DataFrame(
             {"for_month": _months(3), "actual_purchases": [1000, 2200, 1100],
-             "predicted_purchases": [900, 2300, 1200]})),
+             "predicted_purchases": [900, 2300, 1200], "reconstructed": [True, False, False]})),
         "segments_chart": lambda: charts.segments_chart(_segments(), MONTH, "CNY", recency),
         "tiers_chart": lambda: charts.tiers_chart(text.labelled(pd.DataFrame(
             {"tier": ["core", "key", "developable"], "members": [300, 900, 1500], "clv": [4e5, 2e5, 5e4]}), "tier",

@@ -5,7 +5,7 @@ import pytest
 
 from retention_lib.models.clv import fit_gamma_gamma
 from retention_lib.models import backtest
-from retention_lib.analytics import churn, model_choice, value
+from retention_lib.analytics import churn, lifecycle, model_choice, value
 from retention_lib.data.aggregate import baskets_from_lines
 from retention_lib.data.prepare import open_run
 from retention_lib.data.sources.demo import simulate_store
@@ -33,6 +33,15 @@ def view(run):
     return churn.score_month(run)
 
 
+LAPSE_DAYS = 35
+STRICT = 0.9   # on the small store no active member is below P(alive) 0.5 at 2025-01's end; at 0.9 a few are
+
+
+@pytest.fixture(scope="module")
+def strict_view(run):
+    return churn.score_month(run, threshold=STRICT, lapse_days=LAPSE_DAYS)
+
+
 def test_p_alive_separates_the_simulated_churners(run, view, small_config):
     truth = pd.read_json(small_config.parent / "store" / "truth.json", typ="series")
     people = pd.DataFrame(truth["customers"]).set_index("customer_id")
@@ -47,13 +56,22 @@ def test_p_alive_separates_the_simulated_churners(run, view, small_config):
     assert alive_p.mean() > dead_p.mean() + 0.4
 
 
-def test_newly_at_risk_crossed_the_threshold_this_month(view):
-    s = view.scores
-    assert s["newly_at_risk"].sum() > 0
-    assert (s.loc[s["newly_at_risk"], "p_alive"] < view.threshold).all()
-    assert (s.loc[s["newly_at_risk"], "p_alive_last_month"] >= view.threshold).all()
-    assert set(view.newly_at_risk.index) <= set(view.at_risk.index)
-    assert view.headline()["at_risk"] == int((s["p_alive"] < view.threshold).sum())
+def test_newly_at_risk_is_at_risk_now_and_was_not_at_last_months_end(run, strict_view):
+    """At risk = active by the lapse rule (written again below from the purchase days) and drifting
+    (P(alive) under the threshold); newly at risk = at risk now and not at risk at last month's end."""
+    v, s = strict_view, strict_view.scores
+    now = _rule_states(run, run.end, v.rule).reindex(s.index)
+    before = _rule_states(run, run.start, v.rule).reindex(s.index).fillna(lifecycle.NOT_YET)
+    at_risk = (now == "active") & (s["p_alive"] < STRICT)
+    was_at_risk = (before == "active") & (s["p_alive_last_month"] < STRICT)
+    assert (s["at_risk"] == at_risk).all() and (s["state"] == now.mask(at_risk, "at_risk")).all()
+    assert (s["state_last_month"] == before.mask(was_at_risk, "at_risk")).all()
+    assert (s["newly_at_risk"] == (at_risk & ~was_at_risk)).all()
+    assert s["newly_at_risk"].sum() > 0 and (at_risk & was_at_risk).sum() > 0   # both kinds occur here
+    assert set(v.newly_at_risk.index) <= set(v.at_risk.index)
+    h = v.headline()
+    assert (h["at_risk"], h["newly_at_risk"]) == (int(at_risk.sum()), int((at_risk & ~was_at_risk).sum()))
+    assert h["at_risk_last_month"] == int(was_at_risk.sum())
 
 
 def test_backtest_on_simulated_store_predicts_the_holdout(baskets):
@@ -112,7 +130,8 @@ def test_period_transactions_and_matrix(view):
     assert (np.diff(matrix.iloc[-1].to_numpy()) >= -1e-12).all()
 
 
-def test_value_at_stake_and_clv(view):
+def test_value_at_stake_and_clv(strict_view):
+    view = strict_view
     spend = fit_gamma_gamma(view.scores)
     v = value.value_month(view.model, view.scores, spend=spend, horizon_months=12, margin=0.3)
     assert v.method == value.MODEL
@@ -120,13 +139,26 @@ def test_value_at_stake_and_clv(view):
     assert (s["clv"] >= 0).all() and (s["clv_if_alive"] >= s["clv"] - 1e-9).all()
     h = v.headline()
     assert h["total_clv"] == pytest.approx(s["clv"].sum())
-    groups = value.groups(v)
-    assert groups["members"].sum() == len(s)
-    at_risk = groups["group"].isin(["newly_at_risk", "at_risk_earlier"])
-    assert h["at_risk_value_at_stake"] + h["likely_lost_value_if_won_back"] == pytest.approx(
-        groups.loc[groups["group"] != "not_at_risk", "value_at_stake"].sum())
-    assert h["at_risk_members"] + h["likely_lost_members"] == int(s["at_risk"].sum())
-    assert h["at_risk_value_at_stake"] == pytest.approx(groups.loc[at_risk, "value_at_stake"].sum())
+    # one row per lifecycle state, in order, every member in the row of their state
+    groups = value.groups(v).set_index("state")
+    assert list(groups.index) == list(lifecycle.STATES)
+    members = s["state"].value_counts().reindex(list(lifecycle.STATES), fill_value=0)
+    assert groups["members"].tolist() == members.tolist() and groups["members"].sum() == len(s)
+    assert groups["clv"].to_numpy() == pytest.approx(
+        s.groupby("state")["clv"].sum().reindex(list(lifecycle.STATES), fill_value=0.0).to_numpy())
+    # value at stake (CLV if retained − CLV) only where an action can change it: retain and win back
+    stake = (s["clv_if_alive"] - s["clv"]).groupby(s["state"]).sum()
+    for state in ("at_risk", "lapsed", "dormant"):
+        assert groups.at[state, "value_at_stake"] == pytest.approx(stake.get(state, 0.0)), state
+    assert groups.loc[["new", "active", "lost"], "value_at_stake"].isna().all()
+    assert members["at_risk"] > 0 and members["lapsed"] + members["dormant"] > 0 and members["lost"] > 0
+    assert (h["at_risk_members"], h["winback_members"], h["lost_members"]) == (
+        members["at_risk"], members["lapsed"] + members["dormant"], members["lost"])
+    assert h["at_risk_value_at_stake"] == pytest.approx(stake["at_risk"])
+    assert h["winback_value"] == pytest.approx(stake.get("lapsed", 0.0) + stake.get("dormant", 0.0))
+    newly = s[s["newly_at_risk"]]
+    assert h["newly_at_risk_members"] == len(newly) > 0
+    assert h["newly_at_risk_value_at_stake"] == pytest.approx((newly["clv_if_alive"] - newly["clv"]).sum())
     longer = value.value_month(view.model, view.scores, spend=spend, horizon_months=24, margin=0.3)
     assert longer.headline()["total_clv"] > h["total_clv"]
 
@@ -146,28 +178,60 @@ def _purchase_days(run):
     return b.assign(d=pd.to_datetime(b["date"])).groupby("customer_id")["d"].agg(lambda d: sorted(set(d)))
 
 
-def test_lapse_view_judges_each_member_against_their_own_rhythm(run):
-    lapse_days = 35
-    view = churn.lapse_view(run, lapse_days, reason="the model was not usable (test)")
-    s = view.scores
-    days = _purchase_days(run)
+def _rule_states(run, end, rule) -> pd.Series:
+    """Each member's lifecycle state at the day before `end` (a month-end), before the at-risk split, by
+    lifecycle.py's table written again from the purchase days: new (first purchase in the month), active
+    (silent < N days), lapsed (lapse day, last purchase + N, in the month), dormant (silent < W), lost."""
+    last_day = end - pd.Timedelta(days=1)
+    month = pd.Period(last_day, "M")
+    out = {}
+    for cid, days in _purchase_days(run).items():
+        days = [d for d in days if d <= last_day]
+        if not days:
+            continue
+        since = (last_day - days[-1]).days
+        out[cid] = ("new" if days[0] >= month.start_time else "active" if since < rule.lapse_days
+                    else "lapsed" if days[-1] + pd.Timedelta(days=rule.lapse_days) >= month.start_time
+                    else "dormant" if since < rule.winback_days else "lost")
+    return pd.Series(out, name="state")
+
+
+def _drifting_by_rhythm(run, end, lapse_days) -> pd.Series:
+    """The lapse rule's drifting, written again: silent more than 2 × the member's median gap between
+    purchase days (the pooled median when they have fewer than 2 gaps), and more than a week."""
+    last_day = end - pd.Timedelta(days=1)
+    days = _purchase_days(run).map(lambda d: [x for x in d if x <= last_day])
+    days = days[days.map(len) > 0]
     own = days.map(lambda d: float(np.median(np.diff(d) / pd.Timedelta(days=1))) if len(d) >= 3 else np.nan)
     pooled = float(own.dropna().median())
+    since = days.map(lambda d: (last_day - d[-1]).days)
+    typical = own.fillna(pooled)
+    return since > np.maximum(2 * typical, 7)
+
+
+def test_lapse_view_judges_each_member_against_their_own_rhythm(run):
+    view = churn.lapse_view(run, LAPSE_DAYS, reason="the model was not usable (test)")
+    s = view.scores
+    days = _purchase_days(run)
     last_day = run.end - pd.Timedelta(days=1)
-    for cid in days.index:
-        since = (last_day - days[cid][-1]).days
-        typical = own[cid] if np.isfinite(own[cid]) else pooled
-        assert s.at[cid, "likely_lost"] == (since >= lapse_days), cid
-        # likely lost is part of at risk, also on the day silence reaches the lapse rule's N
-        assert s.at[cid, "at_risk"] == (since > min(max(2 * typical, 7), lapse_days) or since >= lapse_days), cid
+    since = days.map(lambda d: (last_day - d[-1]).days).reindex(s.index)
+    drifting = _drifting_by_rhythm(run, run.end, LAPSE_DAYS).reindex(s.index)
+    now = _rule_states(run, run.end, view.rule).reindex(s.index)
+    assert (s["drifting"] == drifting).all()
+    # at risk: active by the lapse rule and drifting; never a member silent N days or more, never a new one
+    assert (s["at_risk"] == ((now == "active") & drifting)).all()
+    assert not (s["at_risk"] & (since >= LAPSE_DAYS)).any()
+    assert (drifting & (since >= LAPSE_DAYS)).any()          # such members drift, but are lapsed or beyond
     assert s["p_alive"].isna().all() and view.method == churn.LAPSE_RULE
     assert view.headline()["at_risk"] == int(s["at_risk"].sum()) > 0
     # newly at risk: at risk now, not at last month's end (judged on the data to then)
-    assert (s.loc[s["newly_at_risk"], "at_risk_last_month"] == False).all()  # noqa: E712
+    before = _rule_states(run, run.start, view.rule).reindex(s.index)
+    was = (before == "active") & _drifting_by_rhythm(run, run.start, LAPSE_DAYS).reindex(s.index, fill_value=False)
+    assert (s["newly_at_risk"] == (s["at_risk"] & ~was)).all() and s["newly_at_risk"].any()
 
 
 def test_run_rate_clv_follows_its_stated_formula(run):
-    view = churn.lapse_view(run, 35, reason="test")
+    view = churn.lapse_view(run, LAPSE_DAYS, reason="test")
     v = value.value_month(None, view.scores, baskets=run.table("baskets"), end=run.end, horizon_months=12,
                           annual_discount_rate=0.10, margin=0.25)
     assert v.method == value.RUN_RATE and "run rate" in text.say(v.convention("CNY"))
@@ -177,17 +241,19 @@ def test_run_rate_clv_follows_its_stated_formula(run):
                      .groupby(level=0).mean())
     annuity = sum((1.1 ** (1 / 12)) ** -k for k in range(1, 13))
     end, window = run.end.normalize(), pd.Timedelta(weeks=26)
-    checked = 0
+    last_day = end - pd.Timedelta(days=1)
+    checked = outside = 0
     for cid in days.index[:80]:
-        if v.scores.at[cid, "likely_lost"]:
+        if (last_day - days[cid][-1]).days >= LAPSE_DAYS:   # outside the base (lapsed, dormant, lost): worth 0
             assert v.scores.at[cid, "clv"] == 0
+            outside += 1
             continue
         start = max(end - window, days[cid][0])
         rate = sum(start <= d < end for d in days[cid]) / max((end - start).days / 7, 1.0)
         expected = 0.25 * spend_per_day[cid] * rate * (365.25 / 12 / 7) * annuity
         assert v.scores.at[cid, "clv"] == pytest.approx(expected, rel=1e-9), cid
         checked += 1
-    assert checked > 20
+    assert checked > 20 and outside > 5
 
 
 def test_observed_spend_replaces_only_the_spend_term(view, run):
@@ -203,24 +269,48 @@ def test_observed_spend_replaces_only_the_spend_term(view, run):
 # ------------------------------------------------------------------ one vocabulary: what "at risk" covers
 
 @pytest.mark.parametrize("method", ["model", "lapse_rule"])
-def test_the_headline_says_how_many_at_risk_members_have_already_lapsed(run, method):
-    lapse_days = 35
-    v = (churn.score_month(run, lapse_days=lapse_days) if method == "model"
-         else churn.lapse_view(run, lapse_days, reason="test"))
+def test_no_at_risk_member_has_been_silent_for_the_lapse_days_and_the_states_add_up(run, method):
+    """At risk ⊆ active: no at-risk member has been silent for the lapse rule's N days or more. The
+    headline's states are the lifecycle's table written again; the stocks and flows add up per home store
+    and for the chain, and the month's lapses are the lapsed state (churn's numerator)."""
+    v = (churn.score_month(run, threshold=STRICT, lapse_days=LAPSE_DAYS) if method == "model"
+         else churn.lapse_view(run, LAPSE_DAYS, reason="test"))
     s, h = v.scores, v.headline()
     days = _purchase_days(run)
     last_day = run.end - pd.Timedelta(days=1)
     since = days.map(lambda d: (last_day - d[-1]).days).reindex(s.index)
     assert (s["days_since_last_purchase"] == since).all()              # from the purchases themselves
     at_risk = s["at_risk"]
-    assert h["lapsed"] == int((since >= lapse_days).sum())
-    assert h["at_risk_lapsed"] == int((at_risk & (since >= lapse_days)).sum())
-    assert h["at_risk_bought_this_month"] == int((at_risk & (since < run.month.days_in_month)).sum())
-    assert h["likely_lost_all"] == int(s["likely_lost"].sum()) and (s["at_risk"] | ~s["likely_lost"]).all()
-    assert h["likely_lost_lapsed"] <= h["likely_lost_all"] <= h["at_risk"]
-    note = text.say(churn.lapsed_note(h))
-    assert f"Of the {h['at_risk']:,} members at risk, {h['at_risk_bought_this_month']:,} bought this month" in note
-    assert f"<b>{h['at_risk_lapsed']:,}</b> have not bought for 35 days or more" in note
+    assert at_risk.any() and (since[at_risk] < LAPSE_DAYS).all()
+    now = _rule_states(run, run.end, v.rule).reindex(s.index)
+    before = _rule_states(run, run.start, v.rule).reindex(s.index).fillna(lifecycle.NOT_YET)
+    assert (now[at_risk] == "active").all()                            # at risk ⊆ active
+    split = now.mask(at_risk, "at_risk")
+    assert h["states"] == {state: int((split == state).sum()) for state in lifecycle.STATES}
+    assert h["active"] == int((now == "active").sum())                 # active by the rule, at risk among them
+    assert h["base"] == int(now.isin(["new", "active"]).sum())
+    assert h["base_start"] == int(before.isin(["new", "active"]).sum())
+    say = text.say(churn.describe(h))
+    assert f"**{h['at_risk']:,}** of the {h['active']:,} active members" in say
+    assert f"**{h['newly_at_risk']:,}** of them became at risk this month" in say
+
+    summary = churn.lifecycle_summary(v, run.month)
+    scopes = summary["scopes"]
+    chain = scopes.pop(summary["total"])
+    for scope, r in [*scopes.items(), ("chain", chain)]:
+        assert r["base_end"] == r["new"] + r["active"] + r["at_risk"], scope
+        assert r["base_end"] == r["base_start"] + r["new_event"] + r["returned"] - r["lapsed_event"], scope
+        assert r["lapsed_event"] == r["lapsed"], scope                 # a lapse in the month is the lapsed state
+    for key in chain:                                                  # every member in one home store
+        assert chain[key] == sum(r[key] for r in scopes.values()), key
+    bought = days.map(lambda d: d[-1] >= run.start).reindex(s.index)
+    in_base_before = before.isin(["new", "active"])
+    assert chain["lapsed_event"] == int((now == "lapsed").sum()) == h["states"]["lapsed"] > 0
+    assert chain["new_event"] == int((now == "new").sum())
+    assert chain["returned"] == int((bought & (now != "new") & ~in_base_before).sum()) > 0
+    assert chain["base_start"] == h["base_start"]
+    assert summary["flow"]["values"] == lifecycle.flow(s).to_numpy().tolist()
+    assert sum(map(sum, summary["flow"]["values"])) == len(s)
 
 
 def test_regularity_of_the_exponential_demo_store_says_no_rhythm(run):

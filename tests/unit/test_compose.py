@@ -23,15 +23,16 @@ from retention_lib.report.charts import email as email_charts  # noqa: E402
 
 def monthly(first: str, last: str, warm_up: int = 2) -> pd.DataFrame:
     """A KPI table shaped like kpis_monthly (all stores and one store), figures made up per month;
-    the first `warm_up` months have no churn, as in a real run."""
+    the first `warm_up` months have no churn, as in a real run. `lapsed_customers` are the month's lapses,
+    every one of them from the base at the month's start (the lifecycle), so churn = lapsed ÷ that base."""
     months = pd.period_range(first, last, freq="M").astype(str)
     i = np.arange(len(months))
     base = (400 + 7 * i).astype(float)
     lapsed = (base * (0.05 + 0.01 * (i % 4))).round()
     total = pd.DataFrame({"scope": TOTAL, "month": months, "baskets": 900 + i, "revenue": 10_000 + 137.5 * i,
-                          "active_customers": 300 + 3 * i, "lapsed_from_base": lapsed, "active_base_start": base})
-    total.loc[: warm_up - 1, ["lapsed_from_base", "active_base_start"]] = np.nan
-    total["churn_rate"] = total["lapsed_from_base"] / total["active_base_start"]
+                          "active_customers": 300 + 3 * i, "lapsed_customers": lapsed, "active_base_start": base})
+    total.loc[: warm_up - 1, ["lapsed_customers", "active_base_start"]] = np.nan
+    total["churn_rate"] = total["lapsed_customers"] / total["active_base_start"]
     store = total.assign(scope="S01", revenue=total["revenue"] / 2)
     return pd.concat([store, total], ignore_index=True)
 
@@ -49,7 +50,7 @@ def test_the_trend_holds_each_month_its_year_ago_and_its_churn_interval():
             assert row.active_customers_year_ago == total.at[ago, "active_customers"]
         else:
             assert np.isnan(row.revenue_year_ago)
-        k, n = int(total.at[row.month, "lapsed_from_base"]), int(total.at[row.month, "active_base_start"])
+        k, n = int(total.at[row.month, "lapsed_customers"]), int(total.at[row.month, "active_base_start"])
         ci = binomtest(k, n).proportion_ci(method="wilson")
         assert (row.churn_lo, row.churn_hi) == pytest.approx((ci.low, ci.high), rel=1e-9)
         assert row.churn_lo <= row.churn_rate == k / n <= row.churn_hi
@@ -66,6 +67,9 @@ def test_short_history_shows_only_months_with_data_and_no_year_ago_line():
     plt.close(fig)
     churn = email_charts.churn_chart(trend)
     assert len(churn.axes[0].get_xticks()) == 4  # the two warm-up months have no churn to show
+    # the note quotes the last month's lapses and base, as the table has them (i = 5: base 435, 435 × 0.06 → 26)
+    note = " ".join(t.get_text().replace("\n", " ") for t in churn.texts)
+    assert "26 of the 435 members" in note
     plt.close(churn)
 
 
@@ -188,7 +192,7 @@ def test_the_year_ago_column_shows_only_when_the_data_reaches_back_a_year(tmp_pa
     import json
 
     folder = month_folder(tmp_path)
-    board = {"month": "2017-06", "previous_month": "2017-05", "year_ago_month": "2016-06", "lapse": {"days": 28},
+    board = {"month": "2017-06", "previous_month": "2017-05", "year_ago_month": "2016-06", "lapse": {"days": 35},
              "board": [{"kpi": "active_customers", "kind": "count", "value": 2027.0, "previous": 2075.0,
                         "mom_abs": -48.0, "mom_rel": -48 / 2075, "year_ago": None if yoy is None else 2015.0,
                         "yoy_abs": yoy, "yoy_rel": None if yoy is None else yoy / 2015}]}

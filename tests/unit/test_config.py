@@ -12,7 +12,7 @@ import pytest
 
 import pandas as pd
 
-from retention_lib.analytics import churn, satisfaction, value
+from retention_lib.analytics import churn, kpis, satisfaction, value
 from retention_lib.app import cli
 from retention_lib.analytics.satisfaction import complaints
 from retention_lib.data.sources import demo
@@ -131,8 +131,11 @@ BAD_VALUES = [
     ("horizon_months", True, "a whole number ≥ 1"),
     ("annual_discount_rate", 1, "a number with 0 ≤ value < 1"),
     ("margin", 0, "a number with 0 < value ≤ 1"),
-    ("lapse_days", 6, "a whole number from 7 to 365 (days)"),
-    ("lapse_days", 366, "a whole number from 7 to 365"),
+    ("lapse_days", 30, "a whole number from 31 to 365 (days)"),   # under a month: refused (issue 23)
+    ("lapse_days", 366, "a whole number from 31 to 365"),
+    ("winback_days", 61, "a whole number from 62 to 730 (days since the last purchase)"),
+    ("winback_days", 731, "a whole number from 62 to 730"),
+    ("winback_days", "180", "a whole number from 62 to 730"),
     ("cohort_basis", "signup", "one of auto, join, first_purchase"),
     ("tier_core_quantile", 1.2, "a number from 0 to 1"),
     ("contact_budget", -1, "a whole number ≥ 0"),
@@ -174,7 +177,8 @@ def test_tier_key_quantile_must_be_below_core(tmp_path):
 
 
 @pytest.mark.parametrize("name,value,stored", [
-    ("lapse_days", 7, 7), ("lapse_days", 365, 365), ("at_risk_threshold", 0, 0.0),
+    ("lapse_days", 31, 31), ("lapse_days", 365, 365), ("winback_days", 62, 62), ("winback_days", 730, 730),
+    ("at_risk_threshold", 0, 0.0),
     ("at_risk_threshold", 1, 1.0), ("annual_discount_rate", 0, 0.0), ("margin", 1, 1.0),
     ("contact_budget", 0, 0), ("bootstrap_resamples", 50, 50), ("holdout_months", 3.0, 3),
     ("model", " MBGNBD ", "mbgnbd"), ("compare_models", ["MBGNBD", "paretonbd"], ("mbgnbd", "paretonbd")),
@@ -197,6 +201,7 @@ def test_setting_is_configured_else_the_default(tmp_path):
     assert cfg.setting("holdout_months") == 4
     assert cfg.setting("horizon_months") == 12
     assert cfg.setting("lapse_days") is None  # null: derived from the data
+    assert cfg.setting("winback_days") == 180  # the documented default win-back window
     assert cfg.setting("null_customer_ids") == ("NULL", "null", "N/A", "#N/A", "None", "nan", "-", "")
     assert (cfg.setting("cell_timeout_s"), cfg.setting("fit_budget_s")) == (1800, 120)
 
@@ -223,13 +228,14 @@ def test_the_library_defaults_are_the_settings_defaults():
              (satisfaction.for_month, "bootstrap", "bootstrap_resamples"),
              (satisfaction.for_month, "churn_window_days", "churn_window_days"),
              (satisfaction.for_month, "cohort_months", "cohort_months"),
-             (value.value_month, "horizon_months", "horizon_months"), (value.value_month, "margin", "margin")]
+             (value.value_month, "horizon_months", "horizon_months"), (value.value_month, "margin", "margin"),
+             (kpis.monthly_kpis, "winback_days", "winback_days")]
     for func, parameter, setting in cases:
         assert inspect.signature(func).parameters[parameter].default == getattr(DEFAULTS, setting), func
 
 
 def test_a_notebook_parameter_wins_and_zero_stays_zero(tmp_path):
-    cfg = load_config(write(tmp_path, BASE + "settings: {contact_budget: 40, lapse_days: 30}\n"))
+    cfg = load_config(write(tmp_path, BASE + "settings: {contact_budget: 40, lapse_days: 35}\n"))
     run = Run(cfg, pd.Period("2024-03", "M"), tmp_path / "run")
     assert run.setting("contact_budget") == 40                  # the config
     assert run.setting("contact_budget", 0) == 0                # a parameter of 0 is not "not given"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import set_table, stub_charts
-from retention_lib.analytics import kpis
+from retention_lib.analytics import churn, kpis
 from retention_lib.core.config import load_config
 from retention_lib.core.run import Run
 from retention_lib.data import aggregate, quality
@@ -139,13 +139,19 @@ def test_the_first_month_does_not_call_existing_customers_new(tmp_path):
     stores = text.stores_display(kpis.store_table(monthly, "2024-01"), "CNY")
     assert text.say("store.active_customers") in stores.columns
     assert text.say("store.new_customers") not in stores.columns        # no column of "—"
-    # the report's section: no row for new members, no column for the month before the data
-    run.write("churn_summary", {"headline": {"at_risk": 5, "at_risk_last_month": 0, "newly_at_risk": 0,
-                                             "method": "lapse_rule", "overdue_factor": 2}})
+    # the report's section, from the churn view and lifecycle the notebooks save (the lapse-rule view: one
+    # month of data): no row for new members, no column for the month before the data
+    view = churn.lapse_view(run, N, "one month of data")
+    churn.save(run, view)
+    assert run.read("churn_summary")["headline"]["members_scored"] == buyers
     stub_charts(run)
     html = "".join(item.data for item in kpi_sections.kpi_section(run) if isinstance(item.data, str))
-    assert "2023-12" not in html and "no earlier month" in html and "shopped, " not in html
+    assert "no earlier month" in html and "shopped, " not in html
     assert f">{text.kpi_label('new_customers')}<" not in html and f">{text.kpi_label('active_customers')}<" in html
+    # nor anywhere else in the section: the January shoppers are not called new, and nothing is said of
+    # where members were at the end of 2023-12, before the data (the lifecycle's warm-up: every figure empty)
+    assert f"{buyers} new" not in html
+    assert "2023-12" not in html
 
 
 def _outside(legend, ax) -> bool:

@@ -176,21 +176,35 @@ def test_windows_date_arithmetic_and_exact_statistics(con, baskets_file):
 
 
 def test_the_analytics_give_duckdbs_numbers_on_every_backend(con, baskets_file):
-    """Member counts (range joins, unions, ranked home stores), money by month, the lapse gaps, cohorts,
-    RFM, early-warning behaviour and the customer summary (Spark: the portable expression, DuckDB: the
-    purchase-period bitmaps), on the backend against DuckDB over the same baskets as a frame."""
-    from retention_lib.analytics import cohorts, early_warning, kpis, segments, store_pages
+    """The lifecycle (range joins, lag/lead, unions, ranked home stores), the KPI board read from it, money
+    by month, the lapse gaps, cohorts, RFM, early-warning behaviour and the customer summary (Spark: the
+    portable expression, DuckDB: the purchase-period bitmaps), on the backend against DuckDB over the same
+    baskets as a frame."""
+    from retention_lib.analytics import cohorts, early_warning, kpis, lifecycle, segments
     from retention_lib.models.summary import summarise
 
     frame = pd.read_parquet(baskets_file)
     table = engine.scan(con, [baskets_file])
     end = pd.Timestamp("2024-04-01")
-    pd.testing.assert_frame_equal(kpis.monthly_kpis(table, 30), kpis.monthly_kpis(frame, 30))
+    rule = lifecycle.Rule.of(35, 180)        # the shortest lapse rules are refused (under 31 days)
+    pd.testing.assert_frame_equal(kpis.monthly_kpis(table, 35), kpis.monthly_kpis(frame, 35))
+    first, march = pd.Period("2024-01", "M"), pd.Period("2024-03", "M")
+    members = lifecycle.members_at(table, first, march, rule)
+    pd.testing.assert_frame_equal(members, lifecycle.members_at(frame, first, march, rule))
+    # worked by hand, N = 35, W = 180. C1 buys 01-03 (S1 and S2), 02-20 (S1), 03-31 (S2): active; home S2 in
+    # March (2 baskets each, S2 the more recent), S1 in February (2 to 1). C2 buys only on 01-15 (03-28 is a
+    # refund): lapse day 02-19, lapsed in February, dormant at 03-31 (76 days silent < 180). C3: new on 03-30.
+    assert members["state"].to_dict() == {"C1": "active", "C2": "dormant", "C3": "new"}
+    assert members["state_last_month"].to_dict() == {"C1": "active", "C2": "lapsed", "C3": lifecycle.NOT_YET}
+    assert members["home_store"].to_dict() == {"C1": "S2", "C2": "S2", "C3": "S1"}
+    assert members.loc["C1", "store_last_month"] == "S1" and members.loc["C2", "silent"] == 76
+    pd.testing.assert_frame_equal(lifecycle.counts(table, first, 2, rule, "all"),
+                                  lifecycle.counts(frame, first, 2, rule, "all"))
     assert sorted(kpis.purchase_gaps(table)) == sorted(kpis.purchase_gaps(frame)) == [40.0, 48.0]
     pd.testing.assert_frame_equal(cohorts.cohort_retention(table, end)[0], cohorts.cohort_retention(frame, end)[0])
     pd.testing.assert_frame_equal(segments.rfm_table(table, end), segments.rfm_table(frame, end))
+    pd.testing.assert_frame_equal(segments.rfm(table, end, rule), segments.rfm(frame, end, rule))
     pd.testing.assert_frame_equal(early_warning.behaviour(table, end), early_warning.behaviour(frame, end))
-    pd.testing.assert_series_equal(store_pages.home_stores(table, "2024-03"), store_pages.home_stores(frame, "2024-03"))
     purchases = table.filter(table.is_member & table.is_purchase)
     pd.testing.assert_frame_equal(summarise(purchases, freq="D", multiplier=7),
                                   summarise(frame[frame["is_member"] & frame["is_purchase"]], freq="D", multiplier=7))

@@ -20,8 +20,8 @@ def test_findings_state_the_numbers(tmp_path):
     write(tmp_path, "kpi_board.json", {"lapse": {"days": 35}, "board": [
         kpi("churn_rate", "Churn rate", "rate", 0.15, 0.03, 0.25),
         kpi("lapsed_customers", "Lapsed this month", "count", 300, 60, 0.25),
-        kpi("active_base_start", "Active base at month start", "count", 2000, 50, 0.026),
-        kpi("active_customers", "Active members", "count", 2000, -50, -0.024, 100, 0.05)]})
+        kpi("active_base_start", "Members in the base at month start", "count", 2000, 50, 0.026),
+        kpi("active_customers", "Members who shopped", "count", 2000, -50, -0.024, 100, 0.05)]})
     write(tmp_path, "satisfaction_summary.json", {"has_surveys": True, "headline": {
         "now": {"nps": {"nps": 12.0}}, "changes": {"month_on_month": {"nps": {
             "change": -15.0, "lo": -25.0, "hi": -5.0, "significant": True, "n_now": 240, "n_before": 260}}}},
@@ -31,7 +31,8 @@ def test_findings_state_the_numbers(tmp_path):
     assert any(f.startswith("Churn rose to 15.0% (+3.0 points on last month, very likely between +0.9 and +5.1): 300 of the "
                             "2,000 members active at the month's start lapsed under the 35-day rule") for f in found)
     rows = headline_rows(tmp_path, "CNY")
-    assert rows[0] == ("Active members", "2,000", "-50 (-2.4%)", "+100 (+5.0%)")
+    # the board's first line is the members who shopped in the month (not the lifecycle's active state)
+    assert rows[0] == ("Members who shopped", "2,000", "-50 (-2.4%)", "+100 (+5.0%)")
 
 
 @pytest.mark.parametrize("before_rate, rose", [(0.12, True), (0.145, False)])
@@ -41,12 +42,50 @@ def test_a_churn_move_within_the_noise_is_not_called_a_rise(tmp_path, before_rat
     write(tmp_path, "kpi_board.json", {"lapse": {"days": 35}, "board": [
         kpi("churn_rate", "Churn rate", "rate", 0.15, 0.15 - before_rate, 0.1),
         kpi("lapsed_customers", "Lapsed this month", "count", 300, 10, 0.1),
-        kpi("active_base_start", "Active base at month start", "count", 2000, 50, 0.026)]})
+        kpi("active_base_start", "Members in the base at month start", "count", 2000, 50, 0.026)]})
     se = (0.15 * 0.85 / 2000 + before_rate * (1 - before_rate) / 1950) ** 0.5
     assert (0.15 - before_rate - 1.96 * se > 0) == rose          # the independent check
     [finding] = key_findings(tmp_path, "CNY")
     assert finding.startswith("Churn rose to 15.0%" if rose else "Churn was 15.0%, about as last month")
     assert key_findings(tmp_path, "CNY", min_group_n=2001) == []      # the base is the group
+
+
+def at_risk_artifacts(folder, newly, retain_listed=None, method="model"):
+    write(folder, "churn_summary.json", {"headline": {
+        "method": method, "threshold": 0.5, "overdue_factor": 2.0 if method == "lapse_rule" else None,
+        "newly_at_risk": newly, "at_risk": 120, "active": 900, "lapse_days": 35}})
+    write(folder, "clv_summary.json", {"horizon_months": 12, "newly_at_risk_value_at_stake": 12345.0})
+    if retain_listed is not None:
+        write(folder, "actions_summary.json", {"campaigns": [], "track_record": [], "retain": {
+            "consent_field": True, "candidates": 120, "without_consent": 20, "eligible": 100, "over_budget": 0,
+            "listed": retain_listed, "budget": 500, "by_store": {"S1": retain_listed}, "listed_if_consented": 120,
+            "listed_value": 9000.0, "value_if_consented": 10000.0}})
+
+
+def test_the_at_risk_finding_counts_active_members_and_points_to_the_retain_list(tmp_path):
+    at_risk_artifacts(tmp_path, newly=40, retain_listed=100)
+    [finding] = key_findings(tmp_path, "CNY")
+    # the newly at risk are active members (at risk is a subset of the active), with their value at stake
+    assert finding.startswith("40 active members became at risk this month (their chance of still shopping here fell "
+                              "below 50%); keeping them would be worth ")
+    assert "12,345" in finding and "12-month CLV." in finding
+    # the retain list's own count, as notebook 07 saved it
+    assert finding.endswith("The retain list (actions/retain.csv) holds the 100 members at risk who can be called.")
+    assert "lapsed" not in finding and "35 days" not in finding      # at risk never means already gone
+
+
+@pytest.mark.parametrize("retain_listed", [None, 0])
+def test_without_anyone_on_the_retain_list_the_at_risk_finding_names_no_list(tmp_path, retain_listed):
+    at_risk_artifacts(tmp_path, newly=40, retain_listed=retain_listed, method="lapse_rule")
+    [finding] = key_findings(tmp_path, "CNY")
+    assert finding.startswith("40 active members became at risk this month (silent for over 2 times their usual gap "
+                              "between visits)")
+    assert "retain list" not in finding and finding.endswith("12-month CLV.")
+
+
+def test_no_member_newly_at_risk_is_no_finding(tmp_path):
+    at_risk_artifacts(tmp_path, newly=0, retain_listed=100)
+    assert key_findings(tmp_path, "CNY") == []
 
 
 def test_a_source_without_surveys_campaigns_or_kpis_gives_what_it_can(tmp_path):

@@ -128,8 +128,10 @@ def test_store_table_rows_add_up_and_the_rest_is_one_line(chain):
     # the summed line's rates come from its stores' sums, not an average of their rates
     rows = monthly[(monthly["month"] == month) & (monthly["scope"] != kpis.TOTAL)]
     rest = rows.sort_values(["revenue", "scope"], ascending=[False, True]).iloc[2:]
+    # (every lapse is one from the base at the month's start, so lapsed ÷ base is the churn of the line)
     assert table.at[kpis.MORE_STORES, "churn_rate"] == pytest.approx(
-        rest["lapsed_from_base"].sum() / rest["active_base_start"].sum())
+        rest["lapsed_customers"].sum() / rest["active_base_start"].sum())
+    assert table.at[kpis.MORE_STORES, "lapsed_customers"] == rest["lapsed_customers"].sum() > 0
     assert table.at[kpis.MORE_STORES, "avg_basket_value"] == pytest.approx(
         rest["revenue"].sum() / rest["baskets"].sum())
     shown = text.stores_display(table, "CNY")
@@ -155,13 +157,31 @@ def test_the_members_share_column_is_left_out_when_every_basket_is_a_members():
 
 
 def test_a_month_without_any_basket_is_empty_not_zero_in_every_store():
-    # March has no basket at all (a missing extract): nobody is counted as active or lapsed there.
-    b = baskets([("A", "S1", "2024-01-05", 10), ("B", "S2", "2024-02-02", 10), ("A", "S1", "2024-04-03", 10)])
-    monthly = kpis.monthly_kpis(b, 10)
-    march = monthly[monthly["month"] == "2024-03"]
-    assert len(march) == 3 and march[["active_customers", "lapsed_customers", "revenue"]].isna().all().all()
-    feb = monthly[(monthly["month"] == "2024-02")].set_index("scope")
-    assert feb.loc["S1", "lapsed_customers"] == 0 and feb.loc["S2", "active_customers"] == 1
+    # April has no basket at all (a missing extract): nobody is counted as shopping or lapsed there.
+    # N = 35, data from Jan 5: January and February are warm-up (Feb 1 − 35 days < Jan 5), March is measured.
+    # A (S1): Jan 5, Mar 10, May 3.  Lapse day Feb 9: out of the base at March's start, back in March.
+    # B (S2): Feb 2, Mar 2.          In the base at March's start (silent 27 days on Feb 29), bought again.
+    #                                Lapse day Apr 6: lapsed in April, dormant at May's end (silent 90 days).
+    # C (S1): Feb 10.                In the base at March's start, lapse day Mar 16: lapsed in March.
+    b = baskets([("A", "S1", "2024-01-05", 10), ("B", "S2", "2024-02-02", 10), ("C", "S1", "2024-02-10", 10),
+                 ("B", "S2", "2024-03-02", 10), ("A", "S1", "2024-03-10", 10), ("A", "S1", "2024-05-03", 10)])
+    monthly = kpis.monthly_kpis(b, N)
+    april = monthly[monthly["month"] == "2024-04"]
+    assert len(april) == 3
+    assert april[["active_customers", "lapsed_customers", "active_base_start", "base_end", "dormant_customers",
+                  "revenue", "baskets"]].isna().all().all()
+    march = monthly[monthly["month"] == "2024-03"].set_index("scope")
+    assert not march["warm_up"].any()
+    assert march["active_base_start"].to_dict() == {kpis.TOTAL: 2, "S1": 1, "S2": 1}      # C, B
+    assert march["active_customers"].to_dict() == {kpis.TOTAL: 2, "S1": 1, "S2": 1}       # A, B
+    assert march["lapsed_customers"].to_dict() == {kpis.TOTAL: 1, "S1": 1, "S2": 0}       # C
+    assert march["base_end"].to_dict() == {kpis.TOTAL: 2, "S1": 1, "S2": 1}               # A, B
+    may = monthly[monthly["month"] == "2024-05"].set_index("scope")
+    # B's lapse fell in the missing month: May starts from the base at April's end (nobody: A lapsed Apr 14)
+    assert may["active_base_start"].to_dict() == {kpis.TOTAL: 0, "S1": 0, "S2": 0}
+    assert may["active_customers"].to_dict() == {kpis.TOTAL: 1, "S1": 1, "S2": 0}         # A
+    assert may["dormant_customers"].to_dict() == {kpis.TOTAL: 2, "S1": 1, "S2": 1}        # C (111 days), B
+    assert may.loc["S2", "lapsed_customers"] == 0 and may.loc["S2", "revenue"] == 0       # zero, not empty
 
 
 def test_the_churn_drivers_use_the_same_home_store_as_the_store_table(chain):

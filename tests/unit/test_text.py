@@ -214,11 +214,11 @@ def test_plural_forms_follow_the_count():
 
 def _nested() -> Message:
     rule = kpis.LapseRule(35, "data", 0.95, 33.6, 6878)
-    tiers = segments.TierRule(891.2, 291.4, key_quantile=0.6)
-    return Message("churn.headline.lapse_rule", reason=Message(
+    tiers = segments.TierRule(891.2, 291.4, key_quantile=0.6, living=1_200)
+    return Message("churn.headline.states.lapse_rule", reason=Message(
         "churn.unusable", model="BG/NBD", error="no one has left", months=Message("months", n=3),
         first=pd.Timestamp("2024-01-01"), month=pd.Period("2024-03", "M"), lapsed=0, members=400, lapse_days=35,
-        advice=Message("churn.unusable.nobody_lapsed")), members=400, at_risk=12, newly=3, likely_lost=0,
+        advice=Message("churn.unusable.nobody_lapsed")), members=400, active=380, at_risk=12, newly=3,
         overdue_factor=2.0, lapse_days=35), rule.describe(), tiers.describe("CNY")
 
 
@@ -233,10 +233,18 @@ def test_messages_say_todays_sentences():
     rule, tiers = _nested()[1:]
     assert say(rule) == ("A member is lapsed after 35 days without a purchase: the 95% quantile of the 6,878 gaps "
                          "between members' consecutive purchase days (34 days), rounded up to whole weeks and kept "
-                         "within 28–182 days.")
-    assert "CLV ≥ 891 CNY (the 80% quantile)" in say(tiers) and "(the median, 60% quantile)" in say(tiers)
-    reason = _nested()[0].params["reason"]
+                         "within 35–182 days.")   # LAPSE_MIN_DAYS is 35: a rule of at least a month, whole weeks
+    # thresholds of the living members' CLV only: the 1,200 in the base name how many the quantiles are of
+    assert say(tiers).startswith("Tiers describe the 1,200 members in the base (new, active, at risk).")
+    assert "CLV ≥ 891 CNY (the 80% quantile of their CLV)" in say(tiers)
+    assert "(the median, 60% quantile)" in say(tiers)
+    assert "Lapsed, dormant and lost members are in no tier" in say(tiers)
+    headline = _nested()[0]
+    reason = headline.params["reason"]
     assert "The data covers 3 months (2024-01-01 to the end of 2024-03)" in say(reason)
+    # the at-risk members are counted among the active (bought within the 35 days), not among all members
+    assert "Of the 380 active members (bought within 35 days, not new), <b>12</b> are at risk" in say(headline)
+    assert say(reason) in say(headline)
 
 
 def test_a_reason_is_stored_as_its_key_and_read_back_as_a_message(tmp_path):

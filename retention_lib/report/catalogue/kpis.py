@@ -23,7 +23,7 @@ MESSAGES: dict[str, str] = {
     "kpi.survey_responses": "Survey responses",
     "kpi.nps": "NPS",
     "kpi.csat": "CSAT (% rating 4–5)",
-    "kpi.at_risk.model": "At risk by the {model} model (P(alive) < {threshold:pct0})",
+    "kpi.at_risk.model": "At risk by the {model} model (P(alive) < {threshold:pct0}) or overdue by their rhythm",
     "kpi.at_risk.lapse_rule": "At risk by the lapse rule (silent over {overdue_factor:g}× their usual gap)",
     "board.kpi": "KPI",
     "board.month_on_month": "month on month",

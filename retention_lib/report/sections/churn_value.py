@@ -34,7 +34,7 @@ def churn_and_value(run: Run) -> list | None:
                   lapse_days=h["lapse_days"])
     if h["method"] == "model":
         items = [paragraph("churn.headline.states.model", model=h["model"], month=run.month, threshold=h["threshold"],
-                           expected=h["expected_purchases_next_month"], **counts)]
+                           expected=h["expected_purchases_next_month"], overdue_factor=h["overdue_factor"], **counts)]
     else:
         items = [paragraph("churn.headline.states.lapse_rule", reason=h["reason"], overdue_factor=h["overdue_factor"],
                            **counts)]

@@ -32,7 +32,7 @@ def definitions(run: Run) -> dict[str, Message]:
         "new": Message("glossary.new"),
         "active": Message("glossary.active.states", lapse_days=h["lapse_days"]),
         "at_risk": (Message("glossary.at_risk.states.model", threshold=h["threshold"], model=h["model"],
-                            lapse_days=h["lapse_days"]) if model
+                            lapse_days=h["lapse_days"], overdue_factor=h["overdue_factor"]) if model
                     else Message("glossary.at_risk.states.lapse_rule", overdue_factor=h["overdue_factor"])),
         "lapsed": Message("glossary.lapsed.states", lapse_days=lapse["days"], rule=lapse["rule"]),
         "dormant": Message("glossary.dormant", winback_days=h["winback_days"]),
