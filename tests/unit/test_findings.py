@@ -28,8 +28,9 @@ def test_findings_state_the_numbers(tmp_path):
         "drivers": None, "behaviour": None})
     found = key_findings(tmp_path, "CNY")
     assert found[0].startswith("NPS fell 15 points to +12")
+    # churn = lapsed ÷ the base at the month's start
     assert any(f.startswith("Churn rose to 15.0% (+3.0 points on last month, very likely between +0.9 and +5.1): 300 of the "
-                            "2,000 members active at the month's start lapsed under the 35-day rule") for f in found)
+                            "2,000 members in the base at the month's start lapsed under the 35-day rule") for f in found)
     rows = headline_rows(tmp_path, "CNY")
     # the board's first line is the members who shopped in the month (not the lifecycle's active state)
     assert rows[0] == ("Members who shopped", "2,000", "-50 (-2.4%)", "+100 (+5.0%)")
@@ -47,6 +48,8 @@ def test_a_churn_move_within_the_noise_is_not_called_a_rise(tmp_path, before_rat
     assert (0.15 - before_rate - 1.96 * se > 0) == rose          # the independent check
     [finding] = key_findings(tmp_path, "CNY")
     assert finding.startswith("Churn rose to 15.0%" if rose else "Churn was 15.0%, about as last month")
+    # the churn numerator and denominator: the lapsed of the base at the month's start, worded alike either way
+    assert "300 of the 2,000 members in the base at the month's start lapsed under the 35-day rule" in finding
     assert key_findings(tmp_path, "CNY", min_group_n=2001) == []      # the base is the group
 
 
@@ -67,7 +70,7 @@ def test_the_at_risk_finding_counts_active_members_and_points_to_the_retain_list
     [finding] = key_findings(tmp_path, "CNY")
     # the newly at risk are active members (at risk is a subset of the active), with their value at stake
     assert finding.startswith("40 active members became at risk this month (their chance of still shopping here fell "
-                              "below 50%); keeping them would be worth ")
+                              "below 50%, or they are overdue by their own rhythm); keeping them would be worth ")
     assert "12,345" in finding and "12-month CLV." in finding
     # the retain list's own count, as notebook 07 saved it
     assert finding.endswith("The retain list (actions/retain.csv) holds the 100 members at risk who can be called.")

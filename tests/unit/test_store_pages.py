@@ -111,13 +111,28 @@ def figures_by_pandas(b: pd.DataFrame, month: pd.Period, n: int) -> pd.DataFrame
     return out
 
 
+def overdue_by_pandas(days: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
+    """The member's own rhythm, written again: silent at `end` (a month's last day) for more than twice their
+    typical gap between purchase days (the median of their own gaps with two or more, else the median of
+    those members' medians), and more than a week."""
+    d = days[days["date"] <= end].drop_duplicates().sort_values(["customer_id", "date"])
+    gaps = d.groupby("customer_id")["date"].diff().dt.days
+    per = pd.DataFrame({"gaps": gaps.groupby(d["customer_id"]).count(), "own": gaps.groupby(d["customer_id"]).median()})
+    pooled = per.loc[per["gaps"] >= 2, "own"].median()
+    typical = per["own"].where(per["gaps"] >= 2, pooled)
+    silent = (end - d.groupby("customer_id")["date"].max()).dt.days
+    return silent > (2 * typical).clip(lower=7)
+
+
 def states_by_pandas(b: pd.DataFrame, month: pd.Period, n: int, w: int, p_alive: pd.Series) -> pd.DataFrame:
     """Every member's lifecycle state at the month's end, the rule written again: new (first purchase in the
     month), active (a purchase within n days), lapsed (the lapse day, last purchase + n, in the month), dormant
-    (silent fewer than w days), lost; at risk = active and P(alive) below the threshold. With the home store."""
+    (silent fewer than w days), lost; at risk = active and drifting: P(alive) below the threshold, or overdue
+    by their own rhythm. With the home store."""
     start, end = month.start_time, month.end_time.normalize()
-    buys = pd.to_datetime(b.loc[b["is_member"] & b["is_purchase"] & (pd.to_datetime(b["date"]) <= end), "date"])
-    days = b.loc[buys.index, ["customer_id"]].assign(date=buys)
+    bought = b["is_member"] & b["is_purchase"] & b["customer_id"].notna()
+    days = b.loc[bought, ["customer_id"]].assign(date=pd.to_datetime(b.loc[bought, "date"]).dt.normalize())
+    days = days[days["date"] <= end]
     first = days.groupby("customer_id")["date"].min()
     last = days.groupby("customer_id")["date"].max()
     silent = (end - last).dt.days
@@ -127,7 +142,8 @@ def states_by_pandas(b: pd.DataFrame, month: pd.Period, n: int, w: int, p_alive:
     state[(lapse_day >= start) & (lapse_day <= end)] = "lapsed"
     state[silent < n] = "active"
     state[first >= start] = "new"
-    state[(state == "active") & (p_alive.reindex(state.index) < THRESHOLD)] = "at_risk"
+    drifting = (p_alive.reindex(state.index) < THRESHOLD) | overdue_by_pandas(days, end).reindex(state.index)
+    state[(state == "active") & drifting] = "at_risk"
     return pd.DataFrame({"state": state, "home_store": home_by_pandas(b, month).reindex(state.index)})
 
 
@@ -196,12 +212,17 @@ def test_at_risk_members_are_active_members_by_home_store_and_add_up_to_the_chai
     s = run.read("churn_scores").join(run.read("clv_scores"))
     b = run.table("baskets")
     # at risk ⊆ active: bought within the lapse rule's days and not new this month
-    last = pd.to_datetime(b[b["is_member"] & b["is_purchase"]].groupby("customer_id")["date"].max())
-    first = pd.to_datetime(b[b["is_member"] & b["is_purchase"]].groupby("customer_id")["date"].min())
+    end = run.month.end_time.normalize()
+    bought = b[b["is_member"] & b["is_purchase"] & (pd.to_datetime(b["date"]) <= end)]
+    last = pd.to_datetime(bought.groupby("customer_id")["date"].max())
+    first = pd.to_datetime(bought.groupby("customer_id")["date"].min())
     risky = s.index[s["state"] == "at_risk"]
-    assert ((run.month.end_time.normalize() - last[risky]).dt.days < n).all()
+    assert ((end - last[risky]).dt.days < n).all()
     assert (first[risky] < run.month.start_time).all()
-    # again in pandas: the rule's active members below the P(alive) threshold, by home store
+    # both ways of drifting count here: the model's P(alive) and the member's own rhythm
+    churned = run.read("churn_summary")["headline"]
+    assert churned["at_risk_by_model"] > 0 and churned["at_risk_by_rhythm_only"] > 0
+    # again in pandas: the rule's active members who drift (either way), by home store
     w = run.read("lifecycle")["rule"]["winback_days"]
     expected = states_by_pandas(b, run.month, n, w, s["p_alive"])
     at_risk = expected[expected["state"] == "at_risk"]

@@ -38,24 +38,6 @@ MESSAGES: dict[str, str] = {
                            "(churn or complaints above all stores, members at risk to call, revenue, average basket "
                            "or new members down on a year ago, members lapsed or new this month) applies.",
     # ---------------------------------------------------------------- actions (analytics/store_pages.RULES)
-    "store.action.churn_above.value.one": "Churn here is {churn:pct1} against {chain:pct1} for all stores: call "
-                                          "the {n:count} member at risk whose home store this is; they are worth "
-                                          "{value:cur0} if they stay.",
-    "store.action.churn_above.value.other": "Churn here is {churn:pct1} against {chain:pct1} for all stores: call "
-                                            "the {n:count} members at risk whose home store this is; they are worth "
-                                            "{value:cur0} if they stay.",
-    "store.action.churn_above.one": "Churn here is {churn:pct1} against {chain:pct1} for all stores: call the "
-                                    "{n:count} member at risk whose home store this is.",
-    "store.action.churn_above.other": "Churn here is {churn:pct1} against {chain:pct1} for all stores: call the "
-                                      "{n:count} members at risk whose home store this is.",
-    "store.action.call_at_risk.value.one": "Call the {n:count} member at risk ({newly:count} of them newly) before "
-                                           "they lapse: they are worth {value:cur0} if they stay.",
-    "store.action.call_at_risk.value.other": "Call the {n:count} members at risk ({newly:count} of them newly) before "
-                                             "they lapse: they are worth {value:cur0} if they stay.",
-    "store.action.call_at_risk.one": "Call the {n:count} member at risk ({newly:count} of them newly) before they "
-                                     "lapse.",
-    "store.action.call_at_risk.other": "Call the {n:count} members at risk ({newly:count} of them newly) before they "
-                                       "lapse.",
     "store.action.complaints_above.other": "Complaints run at {rate:num1} per 1,000 baskets against {chain:num1} for "
                                            "all stores: review the {n:count} complaints about "
                                            "{category:label:complaint_category}, the most frequent here "
@@ -74,18 +56,8 @@ MESSAGES: dict[str, str] = {
                                  "membership at the checkout again.",
     "store.action.new_down.other": "{n:count} new members joined against {year_ago:count} a year ago: offer "
                                    "membership at the checkout again.",
-    "store.action.lapsed_up.one": "{n:count} member lapsed this month against {previous:count} last month: send the "
-                                  "win-back offer to this store's lapsed members.",
-    "store.action.lapsed_up.other": "{n:count} members lapsed this month against {previous:count} last month: send "
-                                    "the win-back offer to this store's lapsed members.",
     "store.action.complaints_top": "Review the {n:count} complaints about {category:label:complaint_category}, the "
                                    "most frequent here this month ({total:count} in all).",
-    "store.action.win_back.one": "Send the win-back offer to the {n:count} member who lapsed this month.",
-    "store.action.win_back.other": "Send the win-back offer to the {n:count} members who lapsed this month.",
-    "store.action.welcome_new.one": "Give the {n:count} member who joined this month a reason to come back: a "
-                                    "second-visit offer within two weeks.",
-    "store.action.welcome_new.other": "Give the {n:count} members who joined this month a reason to come back: a "
-                                      "second-visit offer within two weeks.",
     # ---------------------------------------------------------------- the store manager's email
     "store_email.subject": "{store} · customer retention report {month} · {name}",
     "store_email.subject.simulated": "{store} · customer retention report {month} · {name} (SIMULATED DATA)",

@@ -77,7 +77,8 @@ def kpi_section(run: Run) -> list | None:
     definitions = " ".join(filter(None, [say_html("kpis.definitions"), _history_note(facts, board)]))
     items = [HTML(f"<p>{summary_line}</p><p>{definitions}</p>"),
              table(text.format_board(board, cur, names={"at_risk": label}))]
-    items += lifecycle_items(run) + store_items(run)
+    # in the warm-up nobody's state can be told yet (a member first seen may be an old customer)
+    items += ([] if facts.get("warm_up") else lifecycle_items(run)) + store_items(run)
     items += image(run, "kpi_trends_chart")
     if facts.get("cohort_basis"):
         items.append(paragraph("kpis.cohorts.join" if facts["cohort_basis"] == "join" else "kpis.cohorts.first_purchase"))
