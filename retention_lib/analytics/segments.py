@@ -22,7 +22,7 @@ Segments, first rule that matches (no name reuses the churn words "at risk", "li
   | segment | rule |
   |---|---|
   | champions | recent and FM ≥ 4 |
-  | new | recent and first purchase in the last 60 days (and N days or more after the data starts) |
+  | new | recent and first purchase in the month (the lifecycle's new; W days or more after the data starts) |
   | loyal | recent and FM = 3 |
   | occasional | recent (FM ≤ 2: buying rarely or for little) |
   | best customers gone quiet | lapsed and FM ≥ 4 |
@@ -65,7 +65,6 @@ from retention_lib.core.run import Run
 from retention_lib.core.settings import DEFAULTS
 
 RFM_WINDOW_DAYS = 365
-NEW_DAYS = 60
 RECENT, LAPSED, LONG_LAPSED = "recent", "lapsed", "long_lapsed"
 # Keys, best first; report.text has their names ("segment.<key>", "tier.<key>"), the segments'
 # descriptions ("segment_description.<key>") and the tiers' actions ("tier_action.<key>").
@@ -141,7 +140,7 @@ class RecencyRule:
     def params(self) -> dict:
         """The values the rule's sentence and the segments' descriptions name."""
         return {"lapse_days": self.lapse_days, "last_quiet_day": self.long_lapse_days - 1,
-                "long_days": self.long_lapse_days, "new_days": NEW_DAYS}
+                "long_days": self.long_lapse_days}
 
     def describe(self) -> Message:
         return Message("segments.recency_rule", **self.params())
@@ -173,7 +172,7 @@ def default_rule(baskets, end: pd.Timestamp) -> lifecycle.Rule:
 
 
 def rfm(baskets, end: pd.Timestamp, rule: lifecycle.Rule | None = None,
-        window_days: int = RFM_WINDOW_DAYS, new_days: int = NEW_DAYS) -> pd.DataFrame:
+        window_days: int = RFM_WINDOW_DAYS) -> pd.DataFrame:
     """Recency status, F and M scores, high/low flags and named segments at `end` (exclusive);
     `rule` is the run's lifecycle rule (None: derived from the data as the KPI board does).
     See the module docstring."""
@@ -193,11 +192,11 @@ def rfm(baskets, end: pd.Timestamp, rule: lifecycle.Rule | None = None,
     t["r_high"] = t["recency_status"] == RECENT
     t["f_high"] = ranked_bins([freq, spend, recent], ids, 2) == 2
     t["m_high"] = ranked_bins([spend, freq, recent], ids, 2) == 2
-    # New: first purchase in the last `new_days` days, and at least W days after the data starts, as the
-    # lifecycle counts new members: a first purchase earlier may be a lost member's return.
+    # New: first purchase in the month, as the lifecycle counts new members, and at least W days after the
+    # data starts: a first purchase earlier may be a lost member's return.
     first = pd.to_datetime(t["first_purchase"])
     data_start = time_span(baskets)[0].normalize()
-    is_new = ((last_day - first).dt.days < new_days) & (first >= data_start + pd.Timedelta(days=rule.long_lapse_days))
+    is_new = (first >= month_start) & (first >= data_start + pd.Timedelta(days=rule.long_lapse_days))
     t["segment"] = name_segments(t["recency_status"].to_numpy(), t["fm"].to_numpy(), is_new.to_numpy())
     t["segment"] = pd.Categorical(t["segment"], categories=list(SEGMENTS))
     return t
@@ -401,7 +400,7 @@ def save(run: Run, view: SegmentView) -> None:
     run.write("segments_summary", {
         "month": str(run.month), "previous_month": str(run.month - 1),
         "members": int(len(members)), "currency": run.config.currency,
-        "rfm_window_days": RFM_WINDOW_DAYS, "new_days": NEW_DAYS, "recency": view.recency.to_dict(),
+        "rfm_window_days": RFM_WINDOW_DAYS, "recency": view.recency.to_dict(),
         "segments": seg_summary.to_dict('records'), "tiers": tiers.to_dict('records'),
         "tier_rule": rule.to_dict() | {"rule": rule.describe(run.config.currency)},
         "rfm_migration": {"counts": _matrix(rfm_moves[0]), "revenue": _matrix(rfm_moves[1])},

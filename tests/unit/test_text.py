@@ -10,7 +10,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from retention_lib.analytics import lifecycle, early_warning, kpis, lapse_drivers, segments, value
+from retention_lib.analytics import early_warning, kpis, lapse_drivers, lifecycle, segments
 from retention_lib.analytics.satisfaction import comments, dimensions
 from retention_lib.core import messages, schema, stages
 from retention_lib.core.messages import Message

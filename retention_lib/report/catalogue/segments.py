@@ -11,7 +11,7 @@ MESSAGES: dict[str, str] = {
     "segment.not_yet": "(not a customer yet)",
     "segment_description.champions": "recent; high frequency and spend (FM 4–5)",
     "segment_description.loyal": "recent; middling frequency and spend (FM 3)",
-    "segment_description.new": "recent; first purchase in the last {new_days} days",
+    "segment_description.new": "recent; first purchase this month (the lifecycle's new members)",
     "segment_description.occasional": "recent, but buying rarely or for little (FM 1–2)",
     "segment_description.best_gone_quiet": "high frequency and spend (FM 4–5), but no purchase for {lapse_days} to "
                                            "{last_quiet_day} days",
@@ -30,9 +30,9 @@ MESSAGES: dict[str, str] = {
                     "{month}. {recency} Frequency (purchase days) and spend over the last {window_days} days are "
                     "scored in quintiles (5 best); FM is their average, rounded up. Revenue is the members' net "
                     "spend this month.",
-    "segments.recency_rule": "Recent: a purchase in the last {lapse_days} days (the lapse rule) or in the month "
-                             "itself; gone quiet: no purchase for {lapse_days} to {last_quiet_day} days; dormant: "
-                             "none for {long_days} days or more.",
+    "segments.recency_rule": "Recent: a purchase in the last {lapse_days} days (the lapse rule: members in the "
+                             "base); gone quiet: no purchase for {lapse_days} to {last_quiet_day} days (lapsed this "
+                             "month or dormant); lost: none for {long_days} days or more.",
     "segments.table.segment": "segment",
     "segments.table.members": "members",
     "segments.table.share_of_members": "share of members",
@@ -45,9 +45,9 @@ MESSAGES: dict[str, str] = {
     "segments.chart.segment_axis": "RFM segment",
     "segments.chart.revenue": "Members' revenue in {month} by segment",
     "segments.chart.revenue_axis": "{currency} thousands",
-    "segments.chart.status.recent": "recent: bought in the last {lapse_days} days or this month",
+    "segments.chart.status.recent": "recent: bought in the last {lapse_days} days",
     "segments.chart.status.lapsed": "gone quiet: {lapse_days}–{last_quiet_day} days without a purchase",
-    "segments.chart.status.long_lapsed": "dormant: {long_days} days or more",
+    "segments.chart.status.long_lapsed": "lost: {long_days} days or more",
     "tiers.chart.members": "Members by value tier, end of {month}",
     "tiers.chart.tier_axis": "Value tier",
     "tiers.chart.clv": "{horizon}-month CLV by tier, {month}",

@@ -29,7 +29,7 @@ def segments_section(run: Run) -> list | None:
             "bought_this_month": s["bought_this_month"].map(text.count),
             "revenue": s["revenue"].map(lambda v: text.money(v, 0)),
             "share_of_revenue": s["share_of_revenue"].map(lambda x: text.percent(x, 1)),
-            "description": [say(f"segment_description.{k}", new_days=seg["new_days"], **described)
+            "description": [say(f"segment_description.{k}", **described)
                             for k in s["segment"]]}),
             "segments.table", currency=cur)))
         items += image(run, "rfm_chart")
