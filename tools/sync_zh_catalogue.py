@@ -63,7 +63,7 @@ _FORMATTER = string.Formatter()
 _TAG = re.compile(r"<[^>]+>|&#?\w+;")
 _CODE = re.compile(r"`[^`]*`")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-_FILE = re.compile(r"[\w.-]*\w\.\w+|\w+_\w+|--\w[\w-]*")   # rejects.csv, manifest.json, run_dir, --force
+_FILE = re.compile(r"(?:[\w.-]+/)*[\w.-]*\w\.\w+|\w+_\w+|--\w[\w-]*")   # rejects.csv, actions/retain.csv, run_dir, --force
 _SYMBOL = re.compile(r"(?<![A-Za-z])[A-Za-z](?=\s*[=<>≤≥])")   # a model parameter: p = 0.8
 
 

@@ -34,7 +34,8 @@ def view(run):
 
 
 LAPSE_DAYS = 35
-STRICT = 0.9   # on the small store no active member is below P(alive) 0.5 at 2025-01's end; at 0.9 a few are
+STRICT = 0.9   # on the small store no active member is below P(alive) 0.5 at 2025-01's end; at 0.9 a few are,
+#               so at risk by the model and at risk by the member's rhythm alone both occur
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +58,17 @@ def test_p_alive_separates_the_simulated_churners(run, view, small_config):
 
 
 def test_newly_at_risk_is_at_risk_now_and_was_not_at_last_months_end(run, strict_view):
-    """At risk = active by the lapse rule (written again below from the purchase days) and drifting
-    (P(alive) under the threshold); newly at risk = at risk now and not at risk at last month's end."""
+    """At risk = active by the lapse rule (written again below from the purchase days) and drifting: P(alive)
+    under the threshold, or overdue by the member's own rhythm (written again too). Newly at risk = at risk
+    now and not at risk at last month's end."""
     v, s = strict_view, strict_view.scores
     now = _rule_states(run, run.end, v.rule).reindex(s.index)
     before = _rule_states(run, run.start, v.rule).reindex(s.index).fillna(lifecycle.NOT_YET)
-    at_risk = (now == "active") & (s["p_alive"] < STRICT)
-    was_at_risk = (before == "active") & (s["p_alive_last_month"] < STRICT)
+    by_model = s["p_alive"] < STRICT
+    overdue = _drifting_by_rhythm(run, run.end, LAPSE_DAYS).reindex(s.index, fill_value=False)
+    overdue_before = _drifting_by_rhythm(run, run.start, LAPSE_DAYS).reindex(s.index, fill_value=False)
+    at_risk = (now == "active") & (by_model | overdue)
+    was_at_risk = (before == "active") & ((s["p_alive_last_month"] < STRICT) | overdue_before)
     assert (s["at_risk"] == at_risk).all() and (s["state"] == now.mask(at_risk, "at_risk")).all()
     assert (s["state_last_month"] == before.mask(was_at_risk, "at_risk")).all()
     assert (s["newly_at_risk"] == (at_risk & ~was_at_risk)).all()
@@ -72,6 +77,9 @@ def test_newly_at_risk_is_at_risk_now_and_was_not_at_last_months_end(run, strict
     h = v.headline()
     assert (h["at_risk"], h["newly_at_risk"]) == (int(at_risk.sum()), int((at_risk & ~was_at_risk).sum()))
     assert h["at_risk_last_month"] == int(was_at_risk.sum())
+    assert (h["at_risk_by_model"], h["at_risk_by_rhythm_only"]) == (
+        int((at_risk & by_model).sum()), int((at_risk & ~by_model).sum()))
+    assert h["at_risk_by_model"] > 0 and h["at_risk_by_rhythm_only"] > 0
 
 
 def test_backtest_on_simulated_store_predicts_the_holdout(baskets):
@@ -291,7 +299,8 @@ def test_no_at_risk_member_has_been_silent_for_the_lapse_days_and_the_states_add
     assert h["base"] == int(now.isin(["new", "active"]).sum())
     assert h["base_start"] == int(before.isin(["new", "active"]).sum())
     say = text.say(churn.describe(h))
-    assert f"**{h['at_risk']:,}** of the {h['active']:,} active members" in say
+    assert (f"Of the {h['active']:,} active members, **{h['at_risk']:,}** are at risk" if method == "model"
+            else f"**{h['at_risk']:,}** of the {h['active']:,} active members") in say
     assert f"**{h['newly_at_risk']:,}** of them became at risk this month" in say
 
     summary = churn.lifecycle_summary(v, run.month)

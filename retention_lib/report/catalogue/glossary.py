@@ -29,6 +29,6 @@ MESSAGES: dict[str, str] = {
                     "{currency}.",
     "glossary.rfm_segment": "A group by recency (days since the last purchase, against the lapse rule's "
                             "{lapse_days} days), and by frequency and spend over the last {window_days} days in "
-                            "quintiles. Segment names describe behaviour; none of them means at risk, likely lost "
-                            "or flagged.",
+                            "quintiles. Segment names describe behaviour; none of them means at risk, "
+                            "lapsed or flagged.",
 }

@@ -79,7 +79,7 @@ MESSAGES: dict[str, str] = {
     "tier_action.lost": "beyond the win-back window: no contact",
     "tiers.rule": "Tiers describe the {living:count} members in the base (new, active, at risk). Core: CLV ≥ "
                   "{core_clv:cur0} (the {core_quantile:pct0} quantile of their CLV). Key: CLV ≥ {key_clv:cur0} (the "
-                  "median){key_note}. Developable: below that, but worth at least {key_clv:cur0} if they surely "
+                  "median{key_note}). Developable: below that, but worth at least {key_clv:cur0} if they surely "
                   "stayed. Low-priority: the rest. Lapsed, dormant and lost members are in no tier and are shown by "
                   "their state.",
     "segment.lost": "lost",
