@@ -93,20 +93,27 @@ def test_rfm_refuses_a_lapse_rule_under_a_month():
     assert segments.RecencyRule.of(lifecycle.Rule.of(40, 62)) == segments.RecencyRule(40, 71)
 
 
-def test_new_means_a_first_purchase_that_a_lost_member_could_not_have_made():
-    # The data starts on Jan 1; N = 35, W = 66. A first purchase before Jan 1 + 66 days = Mar 7 may be a
-    # member lost before the extract coming back, so it is not "new" even within 60 days of the end (Apr 30).
-    b = baskets([("OLD", "2024-01-03", 10), ("OLD", "2024-04-20", 10), ("NEW", "2024-03-08", 10),
-                 ("NEW", "2024-04-25", 10), ("EDGE", "2024-03-07", 10), ("EDGE", "2024-04-10", 10),
-                 ("EARLY", "2024-03-06", 10), ("EARLY", "2024-04-12", 10)]
+def test_new_means_the_lifecycles_new_that_a_lost_member_could_not_have_been():
+    # The data starts on Jan 1; N = 35, W = 66. New = recent, first purchase in the month (the lifecycle's
+    # new) and on or after Jan 1 + 66 days = Mar 7: an earlier first purchase may be a lost member's return.
+    b = baskets([("OLD", "2024-01-03", 10), ("OLD", "2024-04-20", 10), ("MARCH", "2024-03-08", 10),
+                 ("MARCH", "2024-04-25", 10), ("APRIL", "2024-04-02", 10), ("APRIL", "2024-04-20", 10),
+                 ("FEB", "2024-02-10", 10), ("FEB", "2024-02-20", 10)]
                 + [(f"BIG{i}", f"2024-{m:02d}-{d:02d}", 90) for i in range(9) for m in (1, 2, 3, 4)
                    for d in range(1, 29, 3)])                                    # from Jan 1; FM 4–5
     rule = lifecycle.Rule.of(35, 66)
     assert rule.winback_days == 66
-    t = segments.rfm(b, pd.Timestamp("2024-05-01"), rule)
-    assert (t.loc[["OLD", "NEW", "EDGE", "EARLY"], "fm"] <= 2).all()              # new is not shadowed by FM
-    assert t.loc["NEW", "segment"] == "new" and t.loc["EDGE", "segment"] == "new"
-    assert t.loc["OLD", "segment"] == "occasional" and t.loc["EARLY", "segment"] == "occasional"
+    april = segments.rfm(b, pd.Timestamp("2024-05-01"), rule)
+    assert (april.loc[["OLD", "MARCH", "APRIL"], "fm"] <= 2).all()               # new is not shadowed by FM
+    assert april.loc["APRIL", "segment"] == "new"                                # first purchase in April
+    assert april.loc["MARCH", "segment"] == "occasional"                         # first in March: not new now
+    assert april.loc["OLD", "segment"] == "occasional"
+    march = segments.rfm(b, pd.Timestamp("2024-04-01"), rule)
+    assert march.loc["MARCH", "fm"] <= 2 and march.loc["MARCH", "segment"] == "new"   # 03-08: from Mar 7 on
+    # at February's end FEB's first purchase is in the month, but before Mar 7: not new
+    february = segments.rfm(b, pd.Timestamp("2024-03-01"), rule)
+    assert february.loc["FEB", "fm"] <= 2 and february.loc["FEB", "segment"] == "occasional"
+    assert not (february["segment"] == "new").any()
 
 
 def grocery_like(n: int = 600, seed: int = 3, end: str = "2017-07-01") -> pd.DataFrame:
