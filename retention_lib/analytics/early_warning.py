@@ -20,7 +20,7 @@ column with one rule:
   spends less per visit: mean spend per purchase day at most 70% of the baseline mean, and
   a one-sided Welch t-test of recent against baseline days gives p < 0.05 (≥ 3 baseline days).
 - **p_alive_drop** — P(alive) from the churn model crossed below the at-risk threshold this
-  month (newly at risk), or fell by at least 0.2 since last month's end.
+  month (newly at risk by the model), or fell by at least 0.2 since last month's end.
 - **low_survey_score** — the member's latest survey answer in the last 90 days was a
   detractor (NPS 0–6) or dissatisfied (CSAT 1–2).
 - **open_complaint** — a complaint by the member opened in the last 90 days is still open at
@@ -190,7 +190,10 @@ def early_warning(baskets, end: pd.Timestamp, *, churn_scores: pd.DataFrame | No
         s = churn_scores.reindex(out.index)
         out["p_alive"], out["p_alive_last_month"] = s["p_alive"], s["p_alive_last_month"]
         drop = (s["p_alive_last_month"] - s["p_alive"]) >= P_ALIVE_DROP
-        out["p_alive_drop"] = (s["newly_at_risk"].fillna(False).astype(bool) | drop.fillna(False))
+        # newly at risk by the model itself (the rhythm alone is the behaviour reasons' to say)
+        by_model = s["drifting_by_model"] if "drifting_by_model" in s else True
+        newly = (s["newly_at_risk"].fillna(False).astype(bool) & by_model)
+        out["p_alive_drop"] = newly | drop.fillna(False)
     if clv_scores is not None:
         out["clv"] = clv_scores["clv"].reindex(out.index)
 

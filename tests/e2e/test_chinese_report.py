@@ -35,7 +35,7 @@ class _Visible(HTMLParser):
             self.parts.append(data)
 
 
-FILE_NAME = re.compile(r"[\w-]+\.(?:json|csv|xlsx|html|parquet|ipynb|png|log)\b")
+FILE_NAME = re.compile(r"(?:[\w-]+/)*[\w-]+\.(?:json|csv|xlsx|html|parquet|ipynb|png|log)\b")
 
 
 def visible_text(html: str) -> str:

@@ -68,7 +68,7 @@ def test_failed_send_is_kept_then_sent_and_nothing_private_leaves(small_config, 
     assert "<style" not in body.lower() and "data:" not in body
     cids = [p["Content-ID"].strip("<>") for p in msg.walk() if p.get_content_type() == "image/png"]
     assert cids and all(f"cid:{c}" in body for c in cids)
-    assert "Active members" in text and "Key findings" in text
+    assert "Members who shopped" in text and "Key findings" in text
 
     people = pd.read_parquet(small_config.parent / "store" / "customers.parquet")
     for column in ("customer_id", "name", "phone"):
