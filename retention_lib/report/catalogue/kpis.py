@@ -59,7 +59,7 @@ MESSAGES: dict[str, str] = {
     "kpis.definitions": "Members who shopped: at least one purchase in the month. Base: members not lapsed (new, "
                         "active, at risk). Churn rate: members who lapsed in the month, divided by the base at its "
                         "start. Repurchase rate: share of "
-                        "last month's active members who bought again this month. Rates change in percentage points "
+                        "last month's members who shopped who bought again this month. Rates change in percentage points "
                         "(pp); “—” means the comparison month has no data.",
     "kpis.stores.note": "{n:count} stores had baskets in {month}. Each member counts in one store, their home "
                         "store: the store where they made the most purchase baskets in the {home_months} months to "
@@ -105,7 +105,7 @@ MESSAGES: dict[str, str] = {
     "activity_chart.trends.title_warm_up": "{title}. Hatched: the first weeks of data (churn, new and returning "
                                            "members not measured)",
     "activity_chart.panel.active": "Members who shopped",
-    "activity_chart.panel.flows": "New, reactivated and lapsed members",
+    "activity_chart.panel.flows": "New, returned and lapsed members",
     "activity_chart.panel.rates": "Churn and repurchase rate",
     "activity_chart.panel.avg_basket": "Average basket value",
     "activity_chart.panel.revenue_per_active": "Revenue per member who shopped",
@@ -121,7 +121,7 @@ MESSAGES: dict[str, str] = {
     "activity_chart.ylabel.satisfaction": "NPS (−100 to 100) / CSAT (%)",
     "activity_chart.series.active": "Active",
     "activity_chart.series.new": "New",
-    "activity_chart.series.reactivated": "Reactivated",
+    "activity_chart.series.reactivated": "Returned",
     "activity_chart.series.lapsed": "Lapsed ({lapse_days}-day rule)",
     "activity_chart.series.churn": "Churn rate",
     "activity_chart.series.repurchase": "Repurchase rate",
