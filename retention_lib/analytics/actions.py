@@ -30,6 +30,8 @@ from retention_lib.core.spreadsheets import write_csv, write_xlsx
 from retention_lib.data import aggregate, engine
 
 FAVOURITE_WINDOW = pd.DateOffset(months=6)
+# The contact lists and the lifecycle states of the members each holds.
+LIST_STATES = {"retain": ("at_risk",), "winback": lifecycle.WINBACK_STATES, "welcome": ("new",)}
 HOLIDAY_TIERS = ("core", "key")
 
 
@@ -136,23 +138,24 @@ def contact_list(name: str, ranked: pd.DataFrame, customers: pd.DataFrame | None
     return ActionList(name, rows.reset_index(), counts)
 
 
+def _in_list(scores: pd.DataFrame, name: str) -> pd.DataFrame:
+    return scores[scores["state"].isin(LIST_STATES[name])]
+
+
 def retain(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
            budget: int) -> ActionList:
     """The members at risk (state at_risk), by value at stake (module docstring)."""
-    at_risk = scores[scores["state"] == "at_risk"].assign(
+    at_risk = _in_list(scores, "retain").assign(
         value_at_stake=lambda d: d["clv_if_alive"] - d["clv"], p_order=lambda d: d["p_alive"].fillna(0.0))
     ranked = _ranked(at_risk, ["value_at_stake", "p_order"], [False, True])
-    out = contact_list("retain", ranked, customers, favourites_, budget,
-                       ["tier", "p_alive", "clv", "value_at_stake", "newly_at_risk", "last_purchase"]
-                       if "tier" in ranked else ["p_alive", "clv", "value_at_stake", "newly_at_risk", "last_purchase"],
-                       value="value_at_stake")
-    return out
+    columns = [c for c in ("tier", "p_alive", "clv", "value_at_stake", "newly_at_risk", "last_purchase") if c in ranked]
+    return contact_list("retain", ranked, customers, favourites_, budget, columns, value="value_at_stake")
 
 
 def winback(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
             budget: int) -> ActionList:
     """The members lapsed this month and the dormant (module docstring)."""
-    pool = scores[scores["state"].isin(lifecycle.WINBACK_STATES)].copy()
+    pool = _in_list(scores, "winback").copy()
     by_model = bool(pool["p_alive"].notna().all())
     pool["contact_value"] = pool["clv_if_alive"] * (pool["p_alive"] if by_model else 1.0)
     ranked = (_ranked(pool, ["contact_value", "p_alive"], [False, False]) if by_model
@@ -161,14 +164,14 @@ def winback(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: p
                        ["state", "silent", "p_alive", "clv_if_alive", "contact_value", "last_purchase"],
                        value="contact_value")
     out.counts |= {"ranked_by": "p_alive_x_clv_if_alive" if by_model else "days_silent",
-                   "by_state": {s: int((out.rows["state"] == s).sum()) for s in lifecycle.WINBACK_STATES}}
+                   "by_state": {s: int((out.rows["state"] == s).sum()) for s in LIST_STATES["winback"]}}
     return out
 
 
 def welcome(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
             budget: int) -> ActionList:
     """The members new this month, for a second-visit offer, latest purchase first."""
-    new = scores[scores["state"] == "new"].assign(order=lambda d: d["silent"])
+    new = _in_list(scores, "welcome").assign(order=lambda d: d["silent"])
     return contact_list("welcome", _ranked(new, ["order"], [True]), customers, favourites_, budget,
                         ["last_purchase"])
 

@@ -427,7 +427,6 @@ def headline(monthly: pd.DataFrame, month: str | pd.Period, lapse: LapseRule) ->
             "lapse": lapse.to_dict(), "stores_with_baskets": int((stores["all_baskets"] > 0).sum()),
             "warm_up": bool(row["warm_up"].iloc[0]) if len(row) else None,
             "new_measured": bool(row["new_measured"].iloc[0]) if len(row) else None,
-            "lifecycle": lifecycle.Rule.of(lapse.days, int(monthly["winback_days"].iloc[0])).to_dict(),
             "board": rows}
 
 

@@ -200,14 +200,32 @@ def split_at_risk(members: pd.DataFrame, drifting_now: pd.Series, drifting_befor
     return out
 
 
+def migration(before: pd.Series, after: pd.Series, order: list[str],
+              revenue: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Members (and their revenue) by group at M−1 (rows) and at M (columns): lifecycle states, value
+    tiers, RFM segments.
+
+    Members present only at M are in the row NOT_YET. Every member of `after` is counted
+    once, so the counts add up to the members at M.
+    """
+    frame = pd.DataFrame({"after": after.astype(str)})
+    frame["before"] = before.astype(str).reindex(frame.index).fillna(NOT_YET)
+    rows, cols = order + [NOT_YET], order
+    counts = pd.crosstab(frame["before"], frame["after"]).reindex(index=rows, columns=cols, fill_value=0)
+    counts.index.name, counts.columns.name = "last month", "this month"
+    if revenue is None:
+        return counts, None
+    frame["revenue"] = revenue.reindex(frame.index).fillna(0.0)
+    money = frame.pivot_table(index="before", columns="after", values="revenue", aggfunc="sum", observed=False)
+    money = money.reindex(index=rows, columns=cols).fillna(0.0)
+    money.index.name, money.columns.name = "last month", "this month"
+    return counts, money
+
+
 def flow(members: pd.DataFrame) -> pd.DataFrame:
     """Members by state at last month's end (rows, NOT_YET for those who had not bought yet) and at this
     month's end (columns); every member counted once."""
-    rows, cols = list(STATES) + [NOT_YET], list(STATES)
-    table = pd.crosstab(members["state_last_month"], members["state"]).reindex(index=rows, columns=cols,
-                                                                                fill_value=0)
-    table.index.name, table.columns.name = "last month", "this month"
-    return table.astype("int64")
+    return migration(members["state_last_month"], members["state"], list(STATES))[0]
 
 
 def state_counts(members: pd.DataFrame, total: str) -> pd.DataFrame:

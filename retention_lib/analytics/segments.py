@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from retention_lib.analytics import churn, kpis, lifecycle, value
+from retention_lib.analytics.lifecycle import NOT_YET, migration  # noqa: F401  (NOT_YET: the migration tables' row of the new)
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchases, money, time_span
 from retention_lib.models.clv import GammaGamma
@@ -76,7 +77,6 @@ SEGMENT_STATUS = {"champions": RECENT, "loyal": RECENT, "new": RECENT, "occasion
 TIERS: tuple[str, ...] = ("core", "key", "developable", "low-priority")
 OUTSIDE_TIERS: tuple[str, ...] = tuple(s for s in lifecycle.STATES if s not in lifecycle.BASE_STATES)
 TIER_OR_STATE: tuple[str, ...] = TIERS + OUTSIDE_TIERS   # the rows of the tier tables
-NOT_YET = "not_yet"   # the row of members who were not customers yet last month
 
 def rfm_table(baskets, end: pd.Timestamp, window_days: int = RFM_WINDOW_DAYS) -> pd.DataFrame:
     """Raw R, F and M at `end` (exclusive) for every member with a purchase before it; `baskets` is an
@@ -246,28 +246,6 @@ def value_tiers(scores: pd.DataFrame, rule: TierRule) -> pd.Series:
     return pd.Series(pd.Categorical(tier, categories=list(TIER_OR_STATE)), index=scores.index, name="tier")
 
 
-# --------------------------------------------------------------------------- migration
-def migration(before: pd.Series, after: pd.Series, order: list[str],
-              revenue: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Members (and their revenue) by group at M−1 (rows) and at M (columns).
-
-    Members present only at M are in the row NOT_YET. Every member of `after` is counted
-    once, so the counts add up to the members at M.
-    """
-    frame = pd.DataFrame({"after": after.astype(str)})
-    frame["before"] = before.astype(str).reindex(frame.index).fillna(NOT_YET)
-    rows, cols = order + [NOT_YET], order
-    counts = pd.crosstab(frame["before"], frame["after"]).reindex(index=rows, columns=cols, fill_value=0)
-    counts.index.name, counts.columns.name = "last month", "this month"
-    if revenue is None:
-        return counts, None
-    frame["revenue"] = revenue.reindex(frame.index).fillna(0.0)
-    money = frame.pivot_table(index="before", columns="after", values="revenue", aggfunc="sum", observed=False)
-    money = money.reindex(index=rows, columns=cols).fillna(0.0)
-    money.index.name, money.columns.name = "last month", "this month"
-    return counts, money
-
-
 def month_revenue(baskets, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     """Members' net spend (all their baskets, returns netted) in [start, end), summed exactly."""
     b = engine.as_table(baskets)
@@ -283,7 +261,7 @@ def previous_month_scores(run: Run, churned: churn.Saved, settings: dict) -> pd.
     lapse rule) and CLV method, so a tier move reflects the member's behaviour, not a refit."""
     baskets = engine.run_table(run, "baskets")
     spend = GammaGamma.from_json(run.path("gamma_gamma")) if run.has("gamma_gamma") else None
-    view = value.value_month(churned.model, churn.scores_at(run, churned, run.start), spend=spend,
+    view = value.value_month(churned.model, churn.scores_last_month(run, churned), spend=spend,
                              baskets=baskets.filter(baskets.timestamp < run.start.to_pydatetime()), end=run.start,
                              horizon_months=int(settings["horizon_months"]),
                              annual_discount_rate=float(settings["annual_discount_rate"]),

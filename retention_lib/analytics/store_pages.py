@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from retention_lib.analytics import kpis
-from retention_lib.analytics.lifecycle import HOME_STORE_MONTHS
+from retention_lib.analytics.actions import LIST_STATES
+from retention_lib.analytics.lifecycle import HOME_STORE_MONTHS, STATES
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 
@@ -49,7 +50,11 @@ NEW_DROP = -0.10            # new members down more than 10% on a year ago ...
 NEW_DROP_MIN = 5            # ... and by at least this many members
 LAPSED_RISE = 0.10          # more members lapsed than last month: by more than 10% ...
 LAPSED_RISE_MIN = 3         # ... and by at least this many members
-LISTS = ("retain", "winback", "welcome")   # the contact lists a store page's actions name
+LISTS = tuple(LIST_STATES)   # the contact lists a store page's actions name
+# an action's message key → the contact list whose rows for the store it quotes as `n`
+ACTION_LISTS = {"store.action.retain": "retain", "store.action.retain.churn": "retain",
+                "store.action.winback": "winback", "store.action.winback.rise": "winback",
+                "store.action.welcome": "welcome"}
 
 
 @dataclass
@@ -279,8 +284,7 @@ def pages(monthly: pd.DataFrame, month: str | pd.Period, top: int | None, *, sco
     def page_of(store: str) -> dict:
         states = scopes.get(store)
         page = {"store_id": store, "kpis": _kpi_rows(monthly, month, store),
-                "states": {k: states[k] for k in ("new", "active", "at_risk", "lapsed", "dormant", "lost")}
-                if states else None,
+                "states": {k: states[k] for k in STATES} if states else None,
                 "at_risk": _risk_of(risk, store, has_value) if scores is not None else None,
                 "lists": {n: int((lists or {}).get(n, {}).get("by_store", {}).get(store, 0)) for n in LISTS},
                 "complaints": _complaint_figures(satisfaction, store, top_cats)}

@@ -21,13 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from retention_lib.analytics import lifecycle
+from retention_lib.analytics.actions import LIST_STATES
+from retention_lib.analytics.store_pages import ACTION_LISTS
 from retention_lib.core import stages
-
-LISTS = {"retain": ("at_risk",), "winback": lifecycle.WINBACK_STATES, "welcome": ("new",)}
-# a store action's message key → the contact list whose rows it quotes as `n`
-ACTION_LISTS = {"store.action.retain": "retain", "store.action.retain.churn": "retain",
-                "store.action.winback": "winback", "store.action.winback.rise": "winback",
-                "store.action.welcome": "welcome"}
 
 
 def _read(folder: Path, key: str):
@@ -88,7 +84,7 @@ def check(folder: Path) -> list[str]:
             same(f"CLV table, {g['state']}", g["members"], total[g["state"]])
 
     actions = _read(folder, "actions_summary")
-    for name, states in LISTS.items():
+    for name, states in LIST_STATES.items():
         counts = (actions or {}).get(name)
         if not counts:
             continue
