@@ -71,6 +71,13 @@ TRANSACTIONS = Table(
         Column("quantity", NUMBER, required=False, nullable=True),
         Column("discount", MONEY, required=False, nullable=True, low=0),
         Column("coupon_discount", MONEY, required=False, nullable=True, low=0),
+        # A POS's line number (行号): with it, two identical lines of one basket are two lines (a double
+        # scan) and only a repeated basket_id + line_id is a duplicate.
+        Column("line_id", ID, required=False, nullable=True),
+        # How the line was paid (储值卡, 现金, 微信 ...): a sale paid in two rows is two lines of one basket.
+        Column("payment_method", TEXT, required=False, nullable=True),
+        # What the row is (销售, 退货, 充值 ...): a stored-value top-up (settings.topup_markers) is no sale.
+        Column("line_type", TEXT, required=False, nullable=True),
     ),
     time_columns=("timestamp",),
     description="One row per basket line (or per basket when the client has no lines).",
@@ -89,6 +96,9 @@ CUSTOMERS = Table(
         Column("income_band", TEXT, required=False, nullable=True),
         Column("marketing_consent", BOOL, required=False, nullable=True),
         Column("home_store_id", ID, required=False, nullable=True),
+        # The member's stored-value balance (储值余额) and points (积分) when the table was exported.
+        Column("stored_value", MONEY, required=False, nullable=True),
+        Column("points", NUMBER, required=False, nullable=True),
         # Personal data: kept for the consultant's action lists, never emailed.
         Column("name", TEXT, required=False, nullable=True),
         Column("phone", TEXT, required=False, nullable=True),

@@ -117,7 +117,10 @@ def _s(default, kind: str, meaning: str, unit: str = "", **rule):
     return field(default=default, metadata={"kind": kind, "meaning": meaning, "unit": unit, **rule})
 
 
-DEFAULT_NULL_CUSTOMER_IDS = ("NULL", "null", "N/A", "#N/A", "None", "nan", "-", "")
+# The placeholders exports write for a walk-in customer: Pospal's member id 0, 散客, 非会员, 游客.
+DEFAULT_NULL_CUSTOMER_IDS = ("NULL", "null", "N/A", "#N/A", "None", "nan", "-", "", "0", "散客", "非会员", "游客")
+# What marks a stored-value top-up (a member paying money into their card), in line_type or payment_method.
+DEFAULT_TOPUP_MARKERS = ("充值", "储值充值", "会员充值", "卡充值", "top-up", "topup", "recharge")
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,15 @@ class Settings:
                               "null: today")
     null_customer_ids: tuple = _s(DEFAULT_NULL_CUSTOMER_IDS, TEXT_LIST, "customer ids that mean no member "
                                   "(matched after trimming spaces, ignoring case)")
+    topup_markers: tuple = _s(DEFAULT_TOPUP_MARKERS, TEXT_LIST, "values of line_type or payment_method that mark "
+                              "a stored-value top-up (充值): money paid in, not a sale; such rows are counted "
+                              "apart (matched after trimming spaces, ignoring case)")
+    suspect_id_basket_share: float = _s(0.02, NUMBER, "share of all baskets above which one customer id is "
+                                        "flagged as a likely placeholder for walk-in customers", "share of baskets",
+                                        low=0, high=1, low_open=True)
+    max_basket_amount: float | None = _s(None, NUMBER, "baskets above this amount are set aside as implausible; "
+                                         "null: none is, the outliers are only flagged", "money", low=0,
+                                         low_open=True)
     cell_timeout_s: int = _s(1800, INT, "papermill's execution timeout for one notebook cell", "seconds", low=1)
 
     def resolve(self, name: str, value: Any = None) -> Any:
