@@ -42,8 +42,9 @@ from retention_lib.data.validated import validate_file
 from retention_lib.data.sources import ensure_source_files
 from retention_lib.data.validation import REJECT_COLUMNS, ROW, ValidationError
 
-FORMAT = 1            # the store's layout; a change revalidates every table
+FORMAT = 2            # the store's layout; a change revalidates every table (2: line identity, top-ups apart)
 CURRENT = "current.json"
+TOPUPS = "topups"     # the transactions' stored-value top-ups: money paid in, no sale (settings.topup_markers)
 # Timestamps in microseconds: Spark reads no nanosecond Parquet, and no till records finer than that.
 PARQUET = {"compression": "zstd", "coerce_timestamps": "us", "allow_truncated_timestamps": True}
 
@@ -127,12 +128,13 @@ def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema
     return parts or [_write_month(root, name, NO_MONTH, schema.empty_table())]   # no rows: its columns are kept
 
 
-def _write_validated_months(root: Path, name: str, checked) -> list[dict]:
+def _write_validated_months(root: Path, name: str, checked, months: dict[str, Path] | None = None) -> list[dict]:
     """The kept rows of each month as its content-named file: the month's chunk files as validation
-    wrote them (in file order), less the rows the engine set aside for comparing rows."""
+    wrote them (in file order), less the rows the engine set aside for comparing rows. `months`: other
+    chunk files of the table than its kept rows (the transactions' top-ups), stored as table `name`."""
     dropped = pa.array(checked.rejects["row"].astype("int64").unique()) if len(checked.rejects) else None
     parts = []
-    for month, file in sorted(checked.months.items()):
+    for month, file in sorted((checked.months if months is None else months).items()):
         rows = pq.read_table(file)
         if dropped is not None:
             rows = rows.filter(pc.invert(pc.is_in(rows[ROW], value_set=dropped)))
@@ -211,11 +213,15 @@ def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Messa
                 con = engine.connect(cfg.engine, root / ".spill")
                 checked = validate_file(cfg, name, end, work, con, say)
                 parts = _write_validated_months(root, name, checked)
+                topups = _write_validated_months(root, TOPUPS, checked, checked.topups) \
+                    if name == "transactions" else None
             finally:
                 shutil.rmtree(work, ignore_errors=True)
             report = checked.report
             tables[name] = {"fingerprint": fp, "rules": key, "report": report.to_dict(), "partitions": parts,
                             "rejects": _write_rejects(root, name, checked.rejects)}
+            if topups is not None:
+                tables[name]["topups"] = topups
             say(Message("console.store.validated", table=name, kept=report.rows_kept,
                         rejected=report.rows_read - report.rows_kept, seconds=time.monotonic() - t0))
         if not any(p["rows"] for p in tables["transactions"]["partitions"]):
@@ -242,13 +248,14 @@ def snapshot(current: dict, root: Path, month: pd.Period) -> dict:
     """What a run of `month` reads: each table's partitions to the month's end (and those without a
     month), with the rows left after it, the validation reports and the rejects."""
     last = str(month)
-    tables = dict(current["tables"]) | {"baskets": {"partitions": current["baskets"]["partitions"]}}
+    tables = dict(current["tables"]) | {"baskets": {"partitions": current["baskets"]["partitions"]},
+                                        TOPUPS: {"partitions": current["tables"]["transactions"].get("topups", [])}}
     out = {"store": str(root), "month": last, "tables": {}, "rows_after_month": {}, "reports": {}, "rejects": {}}
     for name, entry in tables.items():
         parts = entry["partitions"]
         out["tables"][name] = [p for p in parts if p["month"] <= last or p["month"] == NO_MONTH]
         out["rows_after_month"][name] = sum(p["rows"] for p in parts if NO_MONTH != p["month"] > last)
-        if name != "baskets":
+        if name not in ("baskets", TOPUPS):
             out["reports"][name] = entry["report"]
             out["rejects"][name] = entry["rejects"]
     out["id"] = hashlib.sha256(json.dumps(out["tables"], sort_keys=True).encode()).hexdigest()[:16]

@@ -26,7 +26,7 @@ from retention_lib.core.messages import Message
 from retention_lib.core.schema import BOOL, DATE, INTEGER, MONEY, NO_MONTH, NUMBER, TABLES, TIME_COLUMN, TIMESTAMP
 from retention_lib.data import engine
 from retention_lib.data.readers import iter_raw, read_raw
-from retention_lib.data.validation import (REJECT_COLUMNS, ROW, SHOW_ROWS, SUMMARY, TableReport,
+from retention_lib.data.validation import (LINE, REJECT_COLUMNS, ROW, SHOW_ROWS, SUMMARY, TOPUP, TableReport,
                                            ValidationError, validate_table)
 
 ROWS_PER_CHUNK = 1_000_000
@@ -42,6 +42,7 @@ class Validated:
     rejects: pd.DataFrame
     report: TableReport
     months: dict[str, Path]    # the rows that passed the one-row rules, a file per month, in file order (with ROW)
+    topups: dict[str, Path]    # transactions: the stored-value top-ups (no sales), a file per month (with ROW)
 
 
 def _schema(name: str, columns: list[str], pandas_meta: dict | None) -> pa.Schema:
@@ -57,6 +58,7 @@ def _merge(total: TableReport | None, part: TableReport) -> TableReport:
     total.rows_kept += part.rows_kept
     for rule, n in part.rejected_by_rule.items():
         total.rejected_by_rule[rule] = total.rejected_by_rule.get(rule, 0) + n
+    total.topup_rows += part.topup_rows
     for token, n in part.null_like_ids.items():
         total.null_like_ids[token] = total.null_like_ids.get(token, 0) + n
     return total
@@ -132,23 +134,36 @@ def _by_month(rows: pa.Table, column: str | None):
 
 
 def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con, say):
-    """Validate each chunk's rows and write the kept ones by month; (files, months, schema, rejects, report).
-    Every PROGRESS_ROWS rows it says how far it got, so a long file does not look frozen."""
+    """Validate each chunk's rows and write the kept ones by month (top-ups apart); (files, months, top-up
+    months, schema, rejects, report, the file's columns). Every PROGRESS_ROWS rows it says how far it got,
+    so a long file does not look frozen."""
     source = cfg.tables[name]
     started = time.monotonic()
     rejects, report, schema = [], None, None
     first, chunks = _raw_chunks(source, con)
-    with _MonthFiles(folder) as out:
+    file_columns = [str(c) for c in first[0].columns]
+    (folder / "topups").mkdir(parents=True, exist_ok=True)
+    with _MonthFiles(folder) as out, _MonthFiles(folder / "topups") as topups:
         for raw, first_row in itertools.chain([first], chunks):
             clean, rej, part = validate_table(raw, source, first_row, now=end, max_reject_share=math.inf,
-                                              null_ids=cfg.setting("null_customer_ids"), whole=False)
+                                              null_ids=cfg.setting("null_customer_ids"),
+                                              topup_markers=cfg.setting("topup_markers"))
             del raw
             if schema is None:
-                columns = [c for c in clean.columns if c != ROW]
+                columns = [c for c in clean.columns if c not in (ROW, LINE, TOPUP)]
                 meta = pa.Table.from_pandas(clean[columns].head(0), preserve_index=False).schema.metadata
                 schema = _schema(name, columns, meta)
+            extra = [pa.field(c, pa.int64()) for c in (LINE, ROW) if c in clean.columns]
+            is_topup = clean.pop(TOPUP).to_numpy(bool) if TOPUP in clean.columns else None
             rows = pa.Table.from_pandas(clean, preserve_index=False)
-            rows = rows.select(schema.names + [ROW]).cast(schema.append(pa.field(ROW, pa.int64())))
+            rows = rows.select(schema.names + [f.name for f in extra]).cast(
+                pa.schema(list(schema) + extra, metadata=schema.metadata))
+            if is_topup is not None and is_topup.any():
+                for month, part_rows in _by_month(rows.filter(pa.array(is_topup)), TIME_COLUMN.get(name)):
+                    topups.write(month, part_rows)
+                rows = rows.filter(pa.array(~is_topup))
+                part.rows_kept -= int(is_topup.sum())
+                part.topup_rows = int(is_topup.sum())
             for month, part_rows in _by_month(rows, TIME_COLUMN.get(name)):
                 out.write(month, part_rows)
             rejects.append(rej)
@@ -158,8 +173,8 @@ def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con, say):
                             seconds=time.monotonic() - started))
     frames = [r for r in rejects if len(r)]
     rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
-    return list(out.files.values()), out.months, schema.remove_metadata().with_metadata(schema.metadata), \
-        rejects, report
+    return list(out.files.values()), out.months, topups.months, \
+        schema.remove_metadata().with_metadata(schema.metadata), rejects, report, file_columns
 
 
 def _rejected(con, rows, source, column: str | None, rule: str, reason: str) -> pd.DataFrame:
@@ -187,19 +202,45 @@ def _duplicates(con, rows, columns: list[str], folder: Path):
     return candidates.anti_join(first, ROW)
 
 
-def _across_rows(con, rows, name: str, source, folder: Path):
+def _duplicate_reason(name: str, file_columns: list[str], mapped: dict[str, str]) -> str:
+    """What a duplicate is in this file, naming the columns compared; for a file whose rows cannot tell two
+    identical items of one basket from a repeated row, which column would keep them."""
+    if name != "transactions":
+        return "exact duplicate of an earlier row"
+    reason = f"repeats an earlier line in every column of the file ({', '.join(file_columns)})"
+    if set(file_columns) <= set(mapped.values()) and "line_id" not in mapped and "product_id" not in mapped:
+        reason += ("; the file has no line-level column, so the same item bought twice in one basket looks "
+                   "the same: if these are real purchases, export the line number (行号) or the product and "
+                   "map it as line_id or product_id")
+    return reason
+
+
+def _across_rows(con, rows, name: str, source, folder: Path, file_columns: list[str]):
     """The rules that compare rows, in validation's order: (kept rows, [rejects of each rule]).
-    The first of identical rows, or of rows sharing a key, is the one earliest in the file."""
+    The first of identical rows, or of rows sharing a key, is the one earliest in the file. Transaction
+    lines are identical only when every column of the client's row is (LINE), so a double scan told
+    apart by its 行号 and a sale paid in two rows are kept; a mapped line_id repeated in a basket is not."""
     table = TABLES[name]
     columns = [c for c in rows.columns if c != ROW]
     found = []
     if name != "transactions" and not table.key:
         return rows, found
-    rule, what = ("duplicate_line", "line") if name == "transactions" else ("duplicate_row", "row")
+    rule = "duplicate_line" if name == "transactions" else "duplicate_row"
+    mapped = {c: source.client_column(c) for c in columns if source.client_column(c) in file_columns}
     dups = _materialized(con, _duplicates(con, rows, columns, folder / "candidates").select(ROW), folder / "dups")
-    found.append(_rejected(con, rows.semi_join(dups, ROW), source, None, rule, f"exact duplicate of an earlier {what}"))
+    found.append(_rejected(con, rows.semi_join(dups, ROW), source, None, rule,
+                           _duplicate_reason(name, file_columns, mapped)))
     rows = rows.anti_join(dups, ROW)
     if name == "transactions":
+        if "line_id" in rows.columns:
+            # A line paid two ways is two rows with one line number: the payment method is part of its key.
+            key = [c for c in ("basket_id", "line_id", "payment_method") if c in rows.columns]
+            numbered = rows.filter(rows.line_id.notnull())
+            firsts = numbered.group_by(key).aggregate(**{ROW: numbered[ROW].min()}).select(ROW)
+            again = _materialized(con, numbered.anti_join(firsts, ROW).select(ROW), folder / "line_ids")
+            found.append(_rejected(con, rows.semi_join(again, ROW), source, "line_id", "duplicate_line_id",
+                                   f"{'+'.join(key)} already used by an earlier line with different values"))
+            rows = rows.anti_join(again, ROW)
         # A basket belongs to one customer (or none) and one store: one pass over the baskets finds both
         # conflicts; a basket already set aside for its customers is not judged again on its stores.
         def values(col):
@@ -242,22 +283,23 @@ def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=N
     source = cfg.tables[name]
     folder.mkdir(parents=True, exist_ok=True)
     con = con or engine.connect(cfg.engine, folder / ".spill")
-    files, months, schema, rejects, report = _chunks(cfg, name, end, folder, con, say or (lambda message: None))
+    files, months, topups, schema, rejects, report, file_columns = _chunks(cfg, name, end, folder, con,
+                                                                          say or (lambda message: None))
     if name == "transactions" and report.rows_read == 0:
         raise ValidationError(source.origin, None, "empty_table", "the file has no rows")
-    rows, found = _across_rows(con, engine.scan(con, files), name, source, folder)
+    rows, found = _across_rows(con, engine.scan(con, files), name, source, folder, file_columns)
     frames = [r for r in [rejects, *found] if len(r)]
     rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
     for r in found:
         if len(r):
             rule = r["rule"].iloc[0]
             report.rejected_by_rule[rule] = report.rejected_by_rule.get(rule, 0) + len(r)
-    report.rows_kept = report.rows_read - len(rejects)
+    report.rows_kept = report.rows_read - len(rejects) - report.topup_rows
     _enforce_shares(rejects, report, source, cfg.max_reject_share)
-    return Validated(rows, schema, rejects.drop(columns=SUMMARY, errors="ignore"), report, months)
+    return Validated(rows, schema, rejects.drop(columns=SUMMARY, errors="ignore"), report, months, topups)
 
 
 def to_frame(con, validated: Validated) -> pd.DataFrame:
     """The kept rows in file order, as pandas reads them (for a small table or a test)."""
-    table = con.to_pyarrow(validated.rows.order_by(ROW).drop(ROW))
+    table = con.to_pyarrow(validated.rows.order_by(ROW).select(*validated.schema.names))
     return table.cast(validated.schema).to_pandas()

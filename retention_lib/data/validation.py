@@ -20,6 +20,8 @@ from retention_lib.core.schema import BOOL, DATE, ID, INTEGER, MONEY, NUMBER, TA
 REJECT_COLUMNS = ["table", "file", "row", "column", "rule", "reason", "value"]
 ROW = "_row"   # a chunk's kept rows: their row number in the client's file
 SUMMARY = "_summary"   # a chunk's rejects: the rule's reason for all its rows (the error quotes it)
+LINE = "_line"         # a transaction line's identity: the hash of every column of the client's row
+TOPUP = "_topup"       # a transaction row that is a stored-value top-up, not a sale
 # Unambiguous year-first layouts tried after the configured format (if any) and ISO 8601.
 FALLBACK_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "1.0"}
@@ -54,6 +56,9 @@ class TableReport:
     # Kept rows whose customer_id was a null-like token (settings.null_customer_ids) and is now
     # null, by the token as written in the file: {"NULL": 2149}. Blank ids are not counted.
     null_like_ids: dict[str, int] = field(default_factory=dict)
+    # Transactions: rows that are stored-value top-ups (settings.topup_markers), kept apart from the sales:
+    # rows_read = rows_kept + the rejected + topup_rows.
+    topup_rows: int = 0
 
     def to_dict(self) -> dict:
         return self.__dict__.copy()
@@ -139,6 +144,25 @@ def _parse_bool(series: pd.Series) -> pd.Series:
     return out
 
 
+def line_hash(raw: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per row of every column of the client's file, mapped or not, as int64: two lines
+    are one line repeated only when all their columns are (a 行号 or a payment method tells two
+    identical items of one basket, or two payments of one sale, apart)."""
+    return pd.util.hash_pandas_object(raw, index=False).to_numpy().view("int64")
+
+
+def _is_topup(frame: pd.DataFrame, markers: Iterable[str]) -> pd.Series:
+    """True where line_type or payment_method is a top-up marker (trimmed, ignoring case)."""
+    wanted = {m.strip().casefold() for m in markers} - {""}
+    out = pd.Series(False, index=frame.index)
+    for column in ("line_type", "payment_method"):
+        if column in frame and wanted:
+            values = frame[column].astype("string")
+            hits = [v for v in values.dropna().unique() if v.strip().casefold() in wanted]
+            out |= values.isin(hits).fillna(False).astype(bool)
+    return out
+
+
 class _Checker:
     """Applies rules in order, moving failing rows from `frame` into `rejects`."""
 
@@ -186,15 +210,18 @@ class _Checker:
 def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
                    now: pd.Timestamp, max_reject_share: float,
                    null_ids: Iterable[str] = SETTINGS["null_customer_ids"].default,
-                   whole: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, TableReport]:
-    """Return (clean canonical table, rejects, report).
+                   topup_markers: Iterable[str] = SETTINGS["topup_markers"].default,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, TableReport]:
+    """Return (clean canonical rows of one chunk of a file, rejects, report).
 
     A customer_id equal to one of `null_ids` (trimmed, any case) means no customer: null where
     the column is nullable (a non-member basket), a missing_value reject where it is required.
-    With `whole=False` the frame is one chunk of a file: only the rules on one row apply, no share
-    is enforced, and the kept rows carry their file row number in ROW; the rules that compare rows
+    Only the rules on one row apply here, and no share is enforced: the rules that compare rows
     (duplicates, basket conflicts) and the shares run over the whole file in the engine
-    (retention_lib.data.cross_row).
+    (retention_lib.data.validated). The kept rows carry their file row number in ROW; transaction
+    lines also carry LINE, the hash of every column of the client's row (mapped or not), which
+    decides what is a duplicate, and TOPUP, whether the row is a stored-value top-up (its line_type
+    or payment_method is one of `topup_markers`).
     """
     table: Table = TABLES[source.table]
     report = TableReport(source.table, source.origin, len(raw))
@@ -217,8 +244,10 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
     frame = raw[list(present.values())].copy()
     frame.columns = list(present)
     frame.index = pd.RangeIndex(len(frame))
+    if source.table == "transactions":
+        frame[LINE] = line_hash(raw)
     check = _Checker(frame, source, first_row, report, tuple(null_ids))
-    limit = max_reject_share if whole else float("inf")
+    limit = float("inf")
 
     for col in (c for c in table.columns if c.name in present):
         _check_column(check, col, source, now, limit)
@@ -227,18 +256,9 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
     if source.table == "complaints" and "closed_at" in frame:
         check.reject(frame["closed_at"] < frame["opened_at"], "closed_at", "closed_before_opened",
                      "closed before it was opened", limit)
-    if not whole:
-        check.frame[ROW] = check.rows[check.frame.index].astype("int64")
-    elif source.table == "transactions":
-        check.reject(check.frame.duplicated(keep="first"), None, "duplicate_line",
-                     "exact duplicate of an earlier line", limit)
-        _check_baskets(check, limit)
-    elif table.key:
-        check.reject(check.frame.duplicated(keep="first"), None, "duplicate_row",
-                     "exact duplicate of an earlier row", limit)
-        key = list(table.key)
-        check.reject(check.frame.duplicated(subset=key, keep="first"), key[-1], "duplicate_key",
-                     f"{'+'.join(key)} already used by an earlier row with different values", limit)
+    check.frame[ROW] = check.rows[check.frame.index].astype("int64")
+    if source.table == "transactions":
+        check.frame[TOPUP] = _is_topup(check.frame, topup_markers)
 
     kept_tokens = check.null_like[check.null_like.index.isin(check.frame.index)]
     report.null_like_ids = {str(k): int(v) for k, v in kept_tokens.value_counts().items()}
@@ -246,7 +266,7 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
     report.rows_kept = len(clean)
     rejects = (pd.concat(check.rejects, ignore_index=True) if check.rejects
                else pd.DataFrame(columns=REJECT_COLUMNS + [SUMMARY]))
-    return clean, (rejects if not whole else rejects.drop(columns=SUMMARY)), report
+    return clean, rejects, report
 
 
 def _check_column(check: _Checker, col: Column, source: TableSource, now, limit):
@@ -329,14 +349,3 @@ def _check_column(check: _Checker, col: Column, source: TableSource, now, limit)
         check.reject(~blank & parsed.isna(), name, "not_boolean",
                      f"{name} must be yes/no (true/false, 1/0, 是/否)", limit)
         check.frame[name] = parsed.loc[check.frame.index]
-
-
-def _check_baskets(check: _Checker, limit: float):
-    """A basket belongs to one customer (or none) and one store."""
-    frame = check.frame
-    for col in ("customer_id", "store_id"):
-        n = frame.groupby("basket_id", dropna=False)[col].nunique(dropna=False)
-        bad = frame["basket_id"].isin(n.index[n > 1])
-        check.reject(bad, col, "basket_conflict",
-                     f"basket has lines with different {col} values", limit)
-        frame = check.frame
