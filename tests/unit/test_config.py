@@ -143,6 +143,9 @@ BAD_VALUES = [
     ("sla_hours", 0, "a number > 0 (hours)"),
     ("driver_months", 0, "a whole number ≥ 1"),
     ("driver_outcome", "ces", "one of nps, csat"),
+    ("topup_markers", "充值", "a list of quoted texts"),
+    ("suspect_id_basket_share", 0, "a number with 0 < value ≤ 1 (share of baskets)"),
+    ("max_basket_amount", -5, "a number > 0 (money)"),
     ("bootstrap_resamples", 49, "a whole number ≥ 50"),
     ("churn_window_days", 0, "a whole number ≥ 1"),
     ("cohort_months", 0, "a whole number ≥ 1"),
@@ -202,7 +205,9 @@ def test_setting_is_configured_else_the_default(tmp_path):
     assert cfg.setting("horizon_months") == 12
     assert cfg.setting("lapse_days") is None  # null: derived from the data
     assert cfg.setting("winback_days") == 180  # the documented default win-back window
-    assert cfg.setting("null_customer_ids") == ("NULL", "null", "N/A", "#N/A", "None", "nan", "-", "")
+    assert cfg.setting("null_customer_ids") == ("NULL", "null", "N/A", "#N/A", "None", "nan", "-", "",
+                                                "0", "散客", "非会员", "游客")   # Pospal's walk-in 0 and its kin
+    assert cfg.setting("max_basket_amount") is None and "充值" in cfg.setting("topup_markers")
     assert (cfg.setting("cell_timeout_s"), cfg.setting("fit_budget_s")) == (1800, 120)
 
 
