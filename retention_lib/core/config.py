@@ -30,7 +30,7 @@ REPORT_KEYS = ("language",)
 # The report's languages (report/language has their catalogues); a config without one gets English.
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "en"
-TABLE_KEYS = ("path", "table", "columns", "encoding", "sheet", "timestamp_format", "decimal")
+TABLE_KEYS = ("path", "table", "columns", "encoding", "sheet", "timestamp_format", "decimal", "delimiter", "skip_rows")
 EMAIL_KEYS = ("recipients", "ops", "stores")
 ENGINE_KEYS = ("backend", "master", "conf", "memory_limit", "attach")
 BACKENDS = ("duckdb", "spark")   # DuckDB embedded (the default); Spark for a chain that outgrows one machine
@@ -67,6 +67,8 @@ class TableSource:
     sheet: str | int | None = None   # Excel sheet
     timestamp_format: str | None = None  # tried first for timestamp and date columns
     decimal: str = "."
+    delimiter: str = "auto"          # auto (read from the header: , ; tab |) or one character
+    skip_rows: int | str = "auto"    # lines above the header (a title, an export time); auto: found by the column names
     engine_table: str | None = None  # [database.]table in the engine's catalog (Spark's metastore, a DuckDB attach)
 
     def client_column(self, canonical: str) -> str:
@@ -293,11 +295,22 @@ def _check_table(name: str, spec: Any, base: Path, problems: list[str]) -> Table
     decimal = str(spec.get("decimal", "."))
     if decimal not in DECIMAL_MARKS:
         problems.append(f"'{where}.decimal' is {decimal!r}; allowed: '.' or ','")
+    delimiter = str(spec.get("delimiter", "auto"))
+    delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
+    if delimiter != "auto" and not (len(delimiter) == 1 and delimiter.isascii() and delimiter not in '"\r\n'):
+        problems.append(f"'{where}.delimiter' is {_show(spec.get('delimiter'))}; allowed: auto, or one character "
+                        "such as ',' ';' '|' or tab")
+    skip_rows = spec.get("skip_rows", "auto")
+    if skip_rows != "auto" and (isinstance(skip_rows, bool) or not isinstance(skip_rows, int) or skip_rows < 0):
+        problems.append(f"'{where}.skip_rows' is {_show(skip_rows)}; allowed: auto, or a whole number ≥ 0 "
+                        "(the lines above the header row)")
+        skip_rows = "auto"
     file_path = Path(str(spec["path"])) if spec.get("path") else None
     return TableSource(
         table=name,
         path=None if file_path is None else file_path if file_path.is_absolute() else (base / file_path).resolve(),
         columns=columns, encoding=encoding, sheet=sheet, timestamp_format=fmt, decimal=decimal,
+        delimiter=delimiter, skip_rows=skip_rows,
         engine_table=engine_table)
 
 

@@ -4,6 +4,11 @@ A CSV is streamed: its encoding is checked by decoding it in chunks, then pyarro
 it block by block from a UTF-8 stream transcoded on the way, so a chain's 10 GB GBK export
 is never in memory as bytes or as one string. Its rows read as pandas' read_csv(dtype=str,
 keep_default_na=False, na_values=[""], skipinitialspace=True, skip_blank_lines=False) did.
+
+A POS export's habits are read from its first lines: the delimiter (',' ';' tab '|') and the
+title lines above the header ("销售明细报表", "导出时间: ..."), unless the table's config sets
+'delimiter' or 'skip_rows'. Rows keep the file's own numbers: with 2 title lines the header
+is row 3 and the data start at row 4.
 """
 from __future__ import annotations
 
@@ -32,6 +37,10 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 SCAN_BYTES = 1 << 22   # chunk of the encoding checks
 BLOCK_BYTES = 1 << 20  # pyarrow's parse block (its default; larger is slower): a row must fit
 TEXT = pa.large_string()  # what pandas' str dtype holds: no copy in to_pandas
+DELIMITERS = (",", "\t", ";", "|")  # what 'delimiter: auto' chooses from; the first of equals wins
+HEAD_LINES = 20       # the header is looked for in the file's first lines (skip_rows: auto)
+HEAD_BYTES = 1 << 16  # read at a time for them
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # line breaks, tabs, NUL, C1, ...
 
 
 class ReadError(ValueError):
@@ -103,9 +112,10 @@ class _Utf8Stream(io.RawIOBase):
     split between two reads, even inside a quoted field (apache/arrow#51368); that is why
     this transcodes, and not pyarrow's ReadOptions(encoding=...), which cuts reads anywhere."""
 
-    def __init__(self, path: Path, encoding: str, tail: bytes):
+    def __init__(self, path: Path, encoding: str, tail: bytes, skip: int = 0):
         self._fh, self._out, self._held = open(path, "rb"), b"", b""
         self._tail, self._text = tail, False  # the tail goes after text only: empty stays empty
+        self._skip = skip  # lines above the header (title lines), dropped
         self._decoder = None if _is_utf8(encoding) else codecs.getincrementaldecoder(encoding)()
 
     def readable(self) -> bool:
@@ -116,6 +126,9 @@ class _Utf8Stream(io.RawIOBase):
         while len(self._out) < size and not self._fh.closed:
             raw = self._fh.read(BLOCK_BYTES)
             text = raw if self._decoder is None else self._decoder.decode(raw, not raw).encode()
+            while self._skip and text:
+                cut = text.find(b"\n") + 1
+                text, self._skip = (text[cut:], self._skip - 1) if cut else (b"", self._skip)
             body = text.rstrip(b"\r\n")  # line breaks wait for more text, or are dropped
             if body:
                 self._out, self._held = self._out + self._held + body, text[len(body):]
@@ -145,9 +158,15 @@ def _unquote(value: str) -> str:
     return quoted[1].replace('""', '"') + quoted[2] if quoted else value.lstrip(" ")
 
 
-def _header(names: list[str]) -> list[str]:
-    """pandas' header names: blanks are 'Unnamed: i', repeats get '.1', '.2'; then stripped."""
-    names = [_unquote(n) or f"Unnamed: {i}" for i, n in enumerate(names)]
+def _no_controls(value: str) -> str:
+    """Control characters (line breaks, tabs, NUL, ...) as one space, trimmed."""
+    return re.sub(" {2,}", " ", CONTROL.sub(" ", value)).strip() if CONTROL.search(value) else value
+
+
+def _header(names: list[str], quoted: bool = True) -> list[str]:
+    """pandas' header names: blanks are 'Unnamed: i', repeats get '.1', '.2'; then stripped,
+    without control characters (a line break in a header name reaches no chart or mail)."""
+    names = [_no_controls(_unquote(n) if quoted else n) or f"Unnamed: {i}" for i, n in enumerate(names)]
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         count = seen.get(name, 0)
@@ -194,9 +213,90 @@ def _put_back(table: pa.Table, extras: list, row: int, last: bool = False) -> pa
     return pa.concat_tables([table, extra]).take(order)
 
 
-def _csv_tables(path: Path, enc: str, suffix: str) -> Iterator[pa.Table]:
-    """The data rows of a CSV as all-text Arrow tables, in file order, an empty one first."""
-    sep = "\t" if suffix == ".tsv" else ","
+def _head_lines(path: Path, enc: str, n: int = HEAD_LINES) -> dict[int, str]:
+    """The rows that start in the file's first `n` lines, decoded, by the index of that line (a
+    row with a quoted line break spans two lines), without their line breaks (nor a BOM)."""
+    decoder, text = codecs.getincrementaldecoder(enc)(errors="replace"), ""
+    with open(path, "rb") as fh:
+        while text.count("\n") < 2 * n and len(text) < 64 * HEAD_BYTES * max(1, n // HEAD_LINES):
+            raw = fh.read(HEAD_BYTES)
+            text += decoder.decode(raw, final=not raw)
+            if not raw:
+                break
+    rows, start, held = {}, 0, None
+    for i, line in enumerate(text.removeprefix("\ufeff").split("\n")[:2 * n]):
+        held, start = (line, i) if held is None else (f"{held}\n{line}", start)
+        if held.count('"') % 2 == 0 or i - start >= n:  # quotes balance at the end of a row
+            rows[start], held = held.removesuffix("\r"), None
+    if held is not None:
+        rows[start] = held
+    return {i: row for i, row in rows.items() if i < n}
+
+
+def _fields(line: str, sep: str) -> list[str]:
+    """A line's values at `sep`, as a header name reads (quotes, spaces, control characters)."""
+    try:
+        values = next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
+    except csv.Error:  # a quoted line break: the rest of the field is on the next line
+        values = line.split(sep)
+    return [_no_controls(v).strip() for v in values]
+
+
+def _header_line(lines: dict[int, str], seps: tuple, columns,
+                 others: tuple = DELIMITERS) -> tuple[int, str | None]:
+    """(the header's line, the delimiter that shows it, if that decides), of the first `lines`
+    (by line index): the first holding every name in `columns` (the config's names of the
+    required columns); else, with no such line, the first with two values or more at any
+    delimiter (a title line holds one, or none: "销售明细报表", "导出时间: 2025-01-31", a blank
+    line, "报表,,,,")."""
+    wanted = {str(c).strip() for c in columns} - {""}
+    if wanted:
+        for i, line in lines.items():
+            for sep in seps:
+                if wanted <= set(_fields(line, sep)):
+                    return i, sep
+    for i, line in lines.items():
+        if any(sum(1 for v in _fields(line, sep) if v) >= 2 for sep in dict.fromkeys(seps + others)):
+            return i, None
+    return 0, None
+
+
+def _layout(path: Path, enc: str, suffix: str, delimiter: str, skip_rows, columns) -> tuple[str, int]:
+    """(delimiter, title lines to skip) of a CSV: as configured, else read from its first lines.
+    'auto' chooses the delimiter that splits the header into the most columns (a .tsv: tab)."""
+    seps = (delimiter,) if delimiter != "auto" else ("\t",) if suffix == ".tsv" else DELIMITERS
+    if len(seps) == 1 and skip_rows != "auto":
+        return seps[0], int(skip_rows)
+    lines = _head_lines(path, enc, HEAD_LINES if skip_rows == "auto" else int(skip_rows) + 1)
+    skip, sep = (int(skip_rows), None) if skip_rows != "auto" else _header_line(lines, seps, columns)
+    if sep is None:
+        header = lines.get(skip, "")
+        sep = max(seps, key=lambda s: len(_fields(header, s)))
+    return sep, skip
+
+
+def _show_sep(sep: str) -> str:
+    return '"\\t"' if sep == "\t" else f'"{sep}"'  # as the YAML would say it
+
+
+def _delimiter_hint(path: Path, enc: str, sep: str, skip: int, width: int) -> str:
+    """When another delimiter splits the header into more columns: the option that fixes it."""
+    header = _head_lines(path, enc, skip + 1).get(skip, "")
+    widths = {s: len(_fields(header, s)) for s in DELIMITERS if s != sep}
+    best = max(widths, key=widths.get)
+    if widths[best] <= width:
+        return ""
+    return (f"; the header splits into {widths[best]} columns at {_show_sep(best)} but {width} at "
+            f"{_show_sep(sep)}: set 'delimiter' for this table in the config (delimiter: {_show_sep(best)})")
+
+
+def _after(skip: int) -> str:
+    return f" after the {skip} lines skipped; check 'skip_rows' for this table in the config" if skip else ""
+
+
+def _csv_tables(path: Path, enc: str, sep: str, skip: int) -> Iterator[pa.Table]:
+    """The data rows of a CSV as all-text Arrow tables, in file order, an empty one first;
+    `skip` lines above the header are not read."""
     read = pcsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False)  # serial: rows numbered
     extras, bad, ends = [], [], []
 
@@ -211,29 +311,30 @@ def _csv_tables(path: Path, enc: str, suffix: str) -> Iterator[pa.Table]:
         except csv.Error:
             values, more = [], [None]
         if more or len(values) > row.expected_columns:
-            bad.append(f"Expected {row.expected_columns} fields in line {row.number}, "
-                       f"saw {row.actual_columns if more else len(values)}")
+            bad.append(f"Expected {row.expected_columns} fields in line {row.number + skip}, "
+                       f"saw {row.actual_columns if more else len(values)}"
+                       + _delimiter_hint(path, enc, sep, skip, row.expected_columns))
             return "error"
         padding = [None] * (row.expected_columns - len(values))
-        extras.append((row.number, [v or None for v in values] + padding))
+        extras.append((row.number + skip, [v or None for v in values] + padding))
         return "skip"
 
     def parse(handler):
         return pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False,
                                  invalid_row_handler=handler)
     try:
-        with _Utf8Stream(path, enc, b"\n") as head:  # a first look for the header: no types
+        with _Utf8Stream(path, enc, b"\n", skip) as head:  # a first look for the header: no types
             names = pcsv.open_csv(head, read_options=read,
                                   parse_options=parse(lambda row: "skip")).schema.names
         if names == [""]:  # as pandas: a blank first line is no header
-            raise ReadError(f"{path}: the file is empty (no header row)")
+            raise ReadError(f"{path}: the file is empty (no header row{_after(skip)})")
         # A last row of the wrong width marks the end: pyarrow ends a quoted field at the end
         # of the file silently, so a missing mark means an unclosed quote (pandas refuses it).
         end_mark = "\0end\0" if len(names) > 1 else f"\0end\0{sep}"
         convert = pcsv.ConvertOptions(column_types={n: TEXT for n in names},
                                       strings_can_be_null=True, null_values=[""])
-        names, row = _header(names), 2
-        with _Utf8Stream(path, enc, f"\n{end_mark}".encode()) as stream:
+        names, row = _header(names), skip + 2
+        with _Utf8Stream(path, enc, f"\n{end_mark}".encode(), skip) as stream:
             reader = pcsv.open_csv(stream, read_options=read, parse_options=parse(invalid),
                                    convert_options=convert)
             empty = reader.schema.empty_table().rename_columns(names)
@@ -250,7 +351,7 @@ def _csv_tables(path: Path, enc: str, suffix: str) -> Iterator[pa.Table]:
                             f"{row - 1} or before is not closed at the end of the file")
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
-            raise ReadError(f"{path}: the file is empty (no header row)") from exc
+            raise ReadError(f"{path}: the file is empty (no header row{_after(skip)})") from exc
         raise ReadError(f"{path}: not a well-formed CSV: {bad[0] if bad else exc}") from exc
 
 
@@ -291,20 +392,45 @@ def _source(path: Path, encoding: str) -> tuple[Path, str, str]:
     return path, suffix, encoding
 
 
-def _read_excel(path: Path, sheet) -> pd.DataFrame:
+def _read_excel(path: Path, sheet, skip_rows="auto", columns=()) -> tuple[pd.DataFrame, int]:
+    """The sheet's rows below its header, and the sheet row of the first: rows above the header
+    (a report's title, an export time) are skipped as in a CSV."""
     try:
-        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
+        grid = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str, header=None)
     except ValueError as exc:
         raise ReadError(f"{path}: {exc}") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    if skip_rows == "auto":  # row i of the grid is sheet row i + 1
+        head = grid.head(HEAD_LINES)
+        lines = {i: ",".join('"' + str(v).replace('"', '""') + '"' for v in row if not pd.isna(v))
+                 for i, row in enumerate(head.itertuples(index=False))}
+        skip_rows = _header_line(lines, (",",), columns, others=())[0]
+    skip = int(skip_rows)
+    header = [] if skip >= len(grid) else ["" if pd.isna(v) else str(v) for v in grid.iloc[skip]]
+    frame = grid.iloc[skip + 1:].reset_index(drop=True)
+    frame.columns = _header(header + [""] * (grid.shape[1] - len(header)), quoted=False)
+    return frame, skip + 2
 
 
-def read_raw(path: Path, *, encoding: str = "auto", sheet=None) -> tuple[pd.DataFrame, int]:
+def reader_options(source) -> dict:
+    """read_raw's and iter_raw's keyword arguments for a configured table (a TableSource):
+    its encoding, sheet, delimiter and skip_rows, and the client's names of its required columns,
+    by which 'skip_rows: auto' finds the header."""
+    from retention_lib.core.schema import TABLES
+    table = TABLES.get(source.table)
+    required = tuple(source.client_column(c.name) for c in table.columns if c.required) if table else ()
+    return {"encoding": source.encoding, "sheet": source.sheet, "delimiter": source.delimiter,
+            "skip_rows": source.skip_rows, "columns": required}
+
+
+def read_raw(path: Path, *, encoding: str = "auto", sheet=None, delimiter: str = "auto",
+             skip_rows: int | str = "auto", columns=()) -> tuple[pd.DataFrame, int]:
     """Return the table and the file row number of its first data row.
 
-    CSV and Excel count the header as row 1, so data starts at row 2; Parquet rows are
-    numbered from 1. Error messages use these numbers so a client can find the row.
+    CSV and Excel count the header as row 1, so data starts at row 2 (with `skip_rows` title
+    rows above the header, at row skip_rows + 2); Parquet rows are numbered from 1. Error
+    messages use these numbers so a client can find the row. `delimiter` and `skip_rows` may
+    be "auto": read from the file's first lines (the header is the first line holding every
+    name in `columns`, else the first with two values or more).
     """
     path, suffix, encoding = _source(path, encoding)
     if suffix in PARQUET_SUFFIXES:
@@ -313,18 +439,20 @@ def read_raw(path: Path, *, encoding: str = "auto", sheet=None) -> tuple[pd.Data
         except (OSError, ValueError) as exc:  # pyarrow's errors subclass these
             raise ReadError(f"{path}: not a readable Parquet file: {exc}") from exc
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, sheet), 2
-    return _frame(pa.concat_tables(_csv_tables(path, encoding, suffix))), 2
+        return _read_excel(path, sheet, skip_rows, columns)
+    sep, skip = _layout(path, encoding, suffix, delimiter, skip_rows, columns)
+    return _frame(pa.concat_tables(_csv_tables(path, encoding, sep, skip))), skip + 2
 
 
-def iter_raw(path: Path, *, encoding: str = "auto", sheet=None,
+def iter_raw(path: Path, *, encoding: str = "auto", sheet=None, delimiter: str = "auto",
+             skip_rows: int | str = "auto", columns=(),
              rows_per_chunk: int = 1_000_000) -> Iterator[tuple[pd.DataFrame, int]]:
     """read_raw in chunks, (frame of up to rows_per_chunk rows, file row of its first row),
     that concatenate to read_raw's frame; Excel is one chunk. A malformed CSV row raises
     when its chunk is reached."""
     path, suffix, encoding = _source(path, encoding)
     if suffix in EXCEL_SUFFIXES:
-        yield _read_excel(path, sheet), 2
+        yield _read_excel(path, sheet, skip_rows, columns)
         return
     if suffix in PARQUET_SUFFIXES:
         try:
@@ -337,7 +465,8 @@ def iter_raw(path: Path, *, encoding: str = "auto", sheet=None,
                                  (pa.Table.from_batches([b], schema) for b in batches))
         first = 1
     else:
-        tables, first = _csv_tables(path, encoding, suffix), 2
+        sep, skip = _layout(path, encoding, suffix, delimiter, skip_rows, columns)
+        tables, first = _csv_tables(path, encoding, sep, skip), skip + 2
     done = 0
     for table in _rechunk(tables, rows_per_chunk):
         yield _frame(table, done), first + done

@@ -10,7 +10,6 @@ and keeps its file row number, so rejects.csv reads as it always has.
 from __future__ import annotations
 
 import itertools
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from retention_lib.core.config import Config
 from retention_lib.core.messages import Message
 from retention_lib.core.schema import BOOL, DATE, INTEGER, MONEY, NO_MONTH, NUMBER, TABLES, TIME_COLUMN, TIMESTAMP
 from retention_lib.data import engine
-from retention_lib.data.readers import iter_raw, read_raw
+from retention_lib.data.readers import iter_raw, read_raw, reader_options
 from retention_lib.data.validation import (LINE, REJECT_COLUMNS, ROW, SHOW_ROWS, SUMMARY, TOPUP, TableReport,
                                            ValidationError, validate_table)
 
@@ -68,10 +67,10 @@ def _raw_chunks(source, con):
     """(the first chunk, the rest): the client's file read in a stream, or the engine's table in batches.
     Rows are numbered as in the file (a CSV's header is row 1), or 1, 2, ... in the table's order."""
     if source.engine_table is None:
-        chunks = iter_raw(source.path, encoding=source.encoding, sheet=source.sheet, rows_per_chunk=ROWS_PER_CHUNK)
+        chunks = iter_raw(source.path, **reader_options(source), rows_per_chunk=ROWS_PER_CHUNK)
         first = next(chunks, None)
         if first is None:    # a file without a single row still has its columns to check
-            first = read_raw(source.path, encoding=source.encoding, sheet=source.sheet)
+            first = read_raw(source.path, **reader_options(source))
         return first, chunks
     table = engine.source_table(con, source.engine_table)
 
@@ -145,7 +144,7 @@ def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con, say):
     (folder / "topups").mkdir(parents=True, exist_ok=True)
     with _MonthFiles(folder) as out, _MonthFiles(folder / "topups") as topups:
         for raw, first_row in itertools.chain([first], chunks):
-            clean, rej, part = validate_table(raw, source, first_row, now=end, max_reject_share=math.inf,
+            clean, rej, part = validate_table(raw, source, first_row, now=end,
                                               null_ids=cfg.setting("null_customer_ids"),
                                               topup_markers=cfg.setting("topup_markers"))
             del raw
