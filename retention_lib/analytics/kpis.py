@@ -354,6 +354,16 @@ def board(monthly: pd.DataFrame, month: str | pd.Period, scope: str = TOTAL) -> 
                                     year_ago_month=names["year_ago"])
 
 
+def comparison_gaps(monthly: pd.DataFrame, month: str | pd.Period, scope: str = TOTAL) -> list[str]:
+    """The comparison months of `board` (M−1, M−12) inside the data without any basket for the scope (a
+    missing extract): their changes are NaN, and the report says "no data in <month>" instead of leaving
+    them out as if the data started later."""
+    month = pd.Period(month, "M")
+    rows = monthly[monthly["scope"] == scope].set_index("month")
+    return [str(m) for m in (month - 1, month - 12)
+            if str(m) in rows.index and not rows.at[str(m), "all_baskets"] > 0]
+
+
 STORE_COLUMNS = ("active_customers", "new_customers", "lapsed_customers", "churn_rate", "baskets", "revenue",
                  "avg_basket_value", "member_revenue_share")
 MORE_STORES = "more_stores"   # the store table's row that sums the stores after the top ones
@@ -427,7 +437,7 @@ def headline(monthly: pd.DataFrame, month: str | pd.Period, lapse: LapseRule) ->
             "lapse": lapse.to_dict(), "stores_with_baskets": int((stores["all_baskets"] > 0).sum()),
             "warm_up": bool(row["warm_up"].iloc[0]) if len(row) else None,
             "new_measured": bool(row["new_measured"].iloc[0]) if len(row) else None,
-            "board": rows}
+            "no_data_months": comparison_gaps(monthly, month), "board": rows}
 
 
 def save(run: Run, monthly: pd.DataFrame, lapse: LapseRule, cohorts: pd.DataFrame | None = None,

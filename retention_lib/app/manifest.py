@@ -48,6 +48,8 @@ def build_manifest(run, cfg: Config, stage_log: list[dict], started: datetime, d
                 "finished_at": datetime.now().isoformat(timespec="seconds"),
                 "host": socket.gethostname(), "pid": os.getpid(), "python": platform.python_version()},
         "data_snapshot": data_snapshot(run.snapshot()),
+        # months an earlier published report covered whose data changed since (data/history), revenue then and now
+        "history_changes": (run.read("data_quality") or {}).get("history_changes"),
         "status": "unavailable" if unavailable else "ok",
         "stages": stage_rows,
         "artifacts": artifacts,

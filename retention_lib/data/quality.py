@@ -1,11 +1,59 @@
-"""What was loaded, what was rejected and why, and how well the month is covered."""
+"""What was loaded, what was rejected and why, and how well the month is covered; and what in the
+data looks wrong: months of history that changed since the last report, customer ids that hold too
+many baskets to be one person, baskets far outside their store's amounts, months without any
+transaction, and stored-value top-ups (not sales).
+
+The checks run when a month's folder is prepared (data/prepare.py writes them into data_quality.json,
+the pipeline says them on the console) as Ibis expressions on the run's engine; only counts and the
+few flagged rows come back.
+
+Rules:
+- **Suspect ids.** A customer id holding more than `settings.suspect_id_basket_share` (2%) of all
+  baskets to the month's end, and more than SUSPECT_TIMES (20) times the baskets of the member at the
+  99th percentile among the other members. One shopper in fifty baskets is far beyond a person even
+  in a small store; the second condition keeps a store of a few dozen members, where an ordinary
+  regular may hold 2%, from being flagged: a walk-in placeholder takes every cashier's anonymous sale
+  and ends hundreds of times above the heaviest real members (the demo store's heaviest member holds
+  0.13% of baskets, 1.7 times the 99th percentile; the Complete Journey's 0.5%, 2.3 times).
+- **Outlier baskets.** A basket whose net amount, either way, is more than OUTLIER_TIMES (10) times the
+  99.9th percentile of its store's purchase baskets (the whole data's percentile for a store with
+  fewer than OUTLIER_MIN_BASKETS baskets, whose 99.9th percentile would be its own largest basket).
+  Basket amounts are roughly log-normal; ten times the 99.9th percentile is some six standard
+  deviations of log amount above the median, which no real basket reaches by chance, while a bulk
+  order for a company is still flagged only, not removed. A mis-keyed amount (a barcode as the price,
+  fen as yuan) is found; the demo store's and the Complete Journey's largest baskets are under 5
+  times their store's percentile. The percentile is the store's own, so neither its size nor its
+  currency matters.
+- **Set aside** (`settings.max_basket_amount`, off by default): baskets above the amount are left out
+  of the run's baskets and their lines (`set_aside_large_baskets`), listed and counted in the data
+  quality section; the data store keeps them, so a later run without the setting sees them again.
+- **Gaps.** A month between the first month of data and the reported month without a transaction.
+"""
 from __future__ import annotations
 
-import pandas as pd
+import hashlib
+import json
+from pathlib import Path
 
-from retention_lib.data import aggregate, engine
+import ibis
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from retention_lib.core.config import Config
+from retention_lib.data import aggregate, engine, history, store
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
+from retention_lib.core.schema import NO_MONTH
+
+SUSPECT_QUANTILE = 0.99
+SUSPECT_TIMES = 20
+OUTLIER_QUANTILE = 0.999
+OUTLIER_TIMES = 10
+OUTLIER_MIN_BASKETS = 1000
+LISTED = 5   # the largest flagged or set-aside baskets listed by name
+FLAGS = ("history_changes", "suspect_ids", "outlier_baskets", "gap_months", "set_aside_baskets", "topups")
 
 
 NULL_LIKE = "customer ids read as no customer"
@@ -88,4 +136,205 @@ def facts(run: Run) -> dict:
         "data_from": dq["first_timestamp"], "data_to": dq["last_timestamp"],
         # What each field the source filled from something else means for the report (a note per field).
         "substituted": [Message(f"dq.substituted.{f}", stands_in=by) for f, by in dq.get("substituted", {}).items()],
+        # what looks wrong (flags, written when the folder was prepared); the section says each
+        **flag_facts(dq),
     }
+
+
+def flag_facts(dq: dict) -> dict:
+    """The flags of data_quality.json (what looks wrong), with the month and currency they are said in."""
+    return {"month": dq["month"], "currency": dq.get("currency"), **{key: dq.get(key) for key in FLAGS}}
+
+
+# --------------------------------------------------------------------------- what looks wrong
+def _rows(table) -> list[dict]:
+    return engine.backend_of(table).to_pyarrow(table).to_pylist()
+
+
+def _month_of(column):
+    return column.strftime("%Y-%m")
+
+
+def null_ids_line(current: tuple[str, ...], ids: list[str]) -> str:
+    """The config line that makes `ids` non-members: the configured list replaces the default, so it
+    repeats the ids that mean no member now (`current`) and adds the new ones."""
+    listed = list(current) + [i for i in ids if i not in current]
+    return f"settings: {{null_customer_ids: {json.dumps(listed, ensure_ascii=False)}}}"
+
+
+def suspect_ids(baskets, share: float, null_ids: tuple[str, ...] = ()) -> dict:
+    """Customer ids that hold too many baskets to be one shopper (module docstring), with the config
+    line that would make them non-members. `baskets` is an Ibis table (the run's) or a frame."""
+    b = engine.as_table(baskets)
+    total = _rows(b.aggregate(n=b.count()))[0]["n"]
+    members = b.filter(b.is_member & b.customer_id.notnull())
+    per = members.group_by("customer_id").aggregate(baskets=members.count())
+    limit = share * total
+    over = _rows(per.filter(per.baskets > limit).order_by([ibis.desc("baskets"), "customer_id"]))
+    out = {"share": share, "times": SUSPECT_TIMES, "quantile": SUSPECT_QUANTILE, "baskets": total, "ids": []}
+    if not over:
+        return out
+    others = per.filter(per.baskets <= limit)
+    p99 = _rows(others.aggregate(q=others.baskets.quantile(SUSPECT_QUANTILE)))[0]["q"]
+    if p99 is None:   # every member is above the share: nobody to compare with
+        return out
+    out["p99_member_baskets"] = float(p99)
+    out["ids"] = [{"customer_id": r["customer_id"], "baskets": int(r["baskets"]), "share": r["baskets"] / total,
+                   "times_p99": r["baskets"] / p99 if p99 else None}
+                  for r in over if r["baskets"] > SUSPECT_TIMES * p99]
+    if out["ids"]:
+        out["config_line"] = null_ids_line(tuple(null_ids), [r["customer_id"] for r in out["ids"]])
+    return out
+
+
+def outlier_baskets(baskets, month: pd.Period) -> dict:
+    """Baskets far outside their store's own amounts (module docstring): how many (in all and in
+    `month`) and the LISTED largest, each with its month, store, amount and the store's limit."""
+    b = engine.as_table(baskets)
+    out = {"quantile": OUTLIER_QUANTILE, "times": OUTLIER_TIMES, "min_baskets": OUTLIER_MIN_BASKETS,
+           "count": 0, "in_month": 0, "largest": []}
+    p = b.filter(b.is_purchase)
+    chain = _rows(p.aggregate(q=p.amount.quantile(OUTLIER_QUANTILE)))[0]["q"]
+    if chain is None:
+        return out
+    per = p.group_by("store_id").aggregate(n=p.count(), q=p.amount.quantile(OUTLIER_QUANTILE))
+    limits = per.select("store_id", ceiling=OUTLIER_TIMES * ibis.cases((per.n >= OUTLIER_MIN_BASKETS, per.q),
+                                                                     else_=ibis.literal(float(chain))))
+    j = b.join(limits, "store_id")
+    flagged = j.filter(j.amount.abs() > j.ceiling)
+    inside = _month_of(flagged.timestamp) == str(month)
+    counts = _rows(flagged.aggregate(n=flagged.count(), in_month=flagged.count(where=inside)))[0]
+    out["count"], out["in_month"] = int(counts["n"]), int(counts["in_month"] or 0)
+    if out["count"]:
+        largest = flagged.order_by([ibis.desc(flagged.amount.abs()), "basket_id", "is_member"]).limit(LISTED)
+        out["largest"] = [{"basket_id": r["basket_id"], "store_id": r["store_id"], "month": r["month"],
+                           "date": pd.Timestamp(r["timestamp"]).date().isoformat(), "amount": r["amount"],
+                           "limit": r["ceiling"]}
+                          for r in _rows(largest.select("basket_id", "store_id", "timestamp", "amount", "ceiling",
+                                                        month=_month_of(largest.timestamp)))]
+    return out
+
+
+def gap_months(snap: dict, month: pd.Period) -> list[str]:
+    """Months from the first month of transactions to `month` without a transaction line."""
+    held = {p["month"] for p in snap["tables"]["transactions"] if p["rows"] and p["month"] != NO_MONTH}
+    if not held:
+        return []
+    return [str(m) for m in pd.period_range(min(held), month, freq="M") if str(m) not in held]
+
+
+def topups(run: Run) -> dict | None:
+    """The month's stored-value top-ups (the `topups` table: money paid onto members' cards, not a
+    sale) per store: how many and how much. None when the run has no such table."""
+    files = run.table_files("topups")
+    if not files:
+        return None
+    t = engine.run_table(run, "topups")
+    t = t.filter((t.timestamp >= run.start.to_pydatetime()) & (t.timestamp < run.end.to_pydatetime()))
+    per = t.group_by(store_id=t.store_id.cast("string")).aggregate(
+        topups=t.count(), amount=aggregate.money(t.amount).sum().cast("float64"))
+    stores = [{"store_id": r["store_id"], "topups": int(r["topups"]), "amount": float(r["amount"] or 0.0)}
+              for r in _rows(per.order_by("store_id"))]
+    return {"month": str(run.month), "topups": sum(r["topups"] for r in stores),
+            "amount": float(sum(r["amount"] for r in stores)), "stores": stores}
+
+
+def set_aside_large_baskets(cfg: Config, snap: dict, month: pd.Period) -> tuple[dict, dict | None]:
+    """With `settings.max_basket_amount`, the run's snapshot without the baskets above it (and their
+    lines), and what was set aside (count, amount, in `month`, the LISTED largest); without it, the
+    snapshot as it is and None.
+
+    The data store is not changed: each month holding such a basket gets a partition without it,
+    named by its content like every partition, and the run's snapshot lists that one instead, so the
+    run's figures, its manifest and a re-run read the same files."""
+    cap = cfg.setting("max_basket_amount")
+    if cap is None:
+        return snap, None
+    root = Path(snap["store"])
+    con = engine.connect(cfg.engine, root / ".spill")
+    b = engine.scan(con, [root / p["file"] for p in snap["tables"]["baskets"]])
+    over = b.filter(b.amount > cap)
+    inside = _month_of(over.timestamp) == str(month)
+    totals = _rows(over.aggregate(n=over.count(), amount=aggregate.money(over.amount).sum().cast("float64"),
+                                  in_month=over.count(where=inside)))[0]
+    info = {"cap": float(cap), "count": int(totals["n"]), "amount": float(totals["amount"] or 0.0),
+            "in_month": int(totals["in_month"] or 0), "largest": []}
+    if not info["count"]:
+        return snap, info
+    rows = _rows(over.select("basket_id", "is_member", "store_id", "timestamp", "amount",
+                             month=_month_of(over.timestamp)).order_by(["timestamp", "basket_id", "is_member"]))
+    info["largest"] = [{"basket_id": r["basket_id"], "store_id": r["store_id"], "month": r["month"],
+                        "date": pd.Timestamp(r["timestamp"]).date().isoformat(), "amount": r["amount"]}
+                       for r in sorted(rows, key=lambda r: (-r["amount"], r["basket_id"]))[:LISTED]]
+    members = pa.array(sorted({r["basket_id"] for r in rows if r["is_member"]}), pa.string())
+    walk_ins = pa.array(sorted({r["basket_id"] for r in rows if not r["is_member"]}), pa.string())
+    months = {r["month"] for r in rows}
+    # a basket's lines may run past midnight into the next month's partition
+    line_months = months | {str(pd.Period(m, "M") + 1) for m in months}
+    snap = {**snap, "tables": dict(snap["tables"])}
+    with store._locked(root):
+        for table, touched in (("baskets", months), ("transactions", line_months)):
+            parts = []
+            for part in snap["tables"][table]:
+                if part["month"] not in touched:
+                    parts.append(part)
+                    continue
+                rows_ = pq.read_table(root / part["file"])
+                member = rows_["is_member"] if table == "baskets" else pc.is_valid(rows_["customer_id"])
+                ids = rows_["basket_id"].cast(pa.string())
+                drop = pc.or_(pc.and_(pc.is_in(ids, value_set=members), member),
+                              pc.and_(pc.is_in(ids, value_set=walk_ins), pc.invert(member)))
+                if not pc.any(drop).as_py():
+                    parts.append(part)
+                    continue
+                # the stored partition's sha256 stays with it: history compares the client's data (data/history)
+                parts.append(store._write_month(root, table, part["month"], rows_.filter(pc.invert(drop)))
+                             | {"source_sha256": part.get("source_sha256", part["sha256"])})
+            snap["tables"][table] = parts
+    snap["id"] = hashlib.sha256(json.dumps(snap["tables"], sort_keys=True).encode()).hexdigest()[:16]
+    return snap, info
+
+
+def flags(run: Run, set_aside: dict | None = None) -> dict:
+    """Everything that looks wrong in the run's data (module docstring), for data_quality.json."""
+    cfg = run.config
+    snap = run.snapshot()
+    baskets = engine.run_table(run, "baskets")
+    con = engine.connect(cfg.engine, cfg.store_dir / ".spill")
+    return {
+        "history_changes": history.changes(con, run.run_dir, str(cfg.path), run.month, snap),
+        "suspect_ids": suspect_ids(baskets, run.setting("suspect_id_basket_share"),
+                                   tuple(run.setting("null_customer_ids"))),
+        "outlier_baskets": outlier_baskets(baskets, run.month),
+        "gap_months": gap_months(snap, run.month),
+        "set_aside_baskets": set_aside,
+        "topups": topups(run),
+    }
+
+
+def console_messages(dq: dict, currency: str) -> list[Message]:
+    """What the run says on the console about its data's flags (data_quality.json), one line each."""
+    out = []
+    changes = dq.get("history_changes") or {}
+    for m in changes.get("months", []):
+        out.append(Message("console.dq.changed", month=m["month"], report_month=changes["report_month"],
+                           lines_before=m["lines_before"], lines_after=m["lines_after"],
+                           revenue_before=m["revenue_before"], revenue_after=m["revenue_after"], currency=currency))
+    suspects = dq.get("suspect_ids") or {}
+    for r in suspects.get("ids", []):
+        out.append(Message("console.dq.suspect_id", customer_id=r["customer_id"], share=r["share"],
+                           baskets=r["baskets"]))
+    if suspects.get("ids"):
+        out.append(Message("console.dq.suspect_fix", config_line=suspects["config_line"]))
+    aside = dq.get("set_aside_baskets")
+    if aside and aside["count"]:
+        out.append(Message("console.dq.set_aside", n=aside["count"], cap=aside["cap"], amount=aside["amount"],
+                           currency=currency))
+    outliers = dq.get("outlier_baskets") or {}
+    if outliers.get("count"):
+        top = outliers["largest"][0]
+        out.append(Message("console.dq.outliers", n=outliers["count"], amount=top["amount"], store=top["store_id"],
+                           date=top["date"], currency=currency))
+    if dq.get("gap_months"):
+        out.append(Message("console.dq.gaps", n=len(dq["gap_months"]), months=", ".join(dq["gap_months"])))
+    return out

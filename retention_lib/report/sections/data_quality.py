@@ -6,7 +6,7 @@ from IPython.display import HTML
 
 from retention_lib.core.run import Run
 from retention_lib.report import text
-from retention_lib.report.sections.common import image
+from retention_lib.report.sections.common import image, paragraph, table
 from retention_lib.report.text import say, say_html
 
 
@@ -30,6 +30,58 @@ def purchase_counts(board: dict) -> tuple[int, int]:
     return int(value["baskets"] or 0) - non_members, non_members
 
 
+def _largest(flag: dict) -> dict:
+    top = flag["largest"][0]
+    return {"amount": top["amount"], "date": top["date"], "store": top["store_id"]}
+
+
+def flag_items(facts: dict) -> list:
+    """What looks wrong in the data (data/quality flags, in data_quality_summary): changed months of
+    history with their revenue then and now, suspect customer ids with the config line that makes
+    them non-members, baskets set aside or far outside their store's amounts, months without data,
+    and the month's stored-value top-ups. Nothing when nothing is wrong."""
+    cur, month = facts.get("currency") or "", facts.get("month")
+    items = []
+    changes = facts.get("history_changes") or {}
+    if changes.get("months"):
+        items.append(HTML("<p>" + say_html("dq.changed", n=len(changes["months"]),
+                                           report_month=changes["report_month"]) + "</p>"))
+        rows = pd.DataFrame(changes["months"])
+        shown = pd.DataFrame({"month": [text.month_label(m) for m in rows["month"]],
+                              "lines_before": [text.count(v) for v in rows["lines_before"]],
+                              "lines_after": [text.count(v) for v in rows["lines_after"]],
+                              "revenue_before": text.money_cells(rows["revenue_before"]),
+                              "revenue_after": text.money_cells(rows["revenue_after"])})
+        items.append(table(text.headers(shown, "dq_changed", currency=cur).set_index(say("dq_changed.month"))))
+    suspects = facts.get("suspect_ids") or {}
+    for r in suspects.get("ids", []):
+        items.append(paragraph("dq.suspect_id", customer_id=r["customer_id"], baskets=r["baskets"], share=r["share"],
+                               times=r["times_p99"]))
+    if suspects.get("ids"):
+        items.append(paragraph("dq.suspect_fix", config_line=suspects["config_line"]))
+    aside = facts.get("set_aside_baskets")
+    if aside and aside["count"]:
+        items.append(paragraph("dq.set_aside", n=aside["count"], cap=aside["cap"], total=aside["amount"],
+                               in_month=aside["in_month"], month=month, currency=cur, **_largest(aside)))
+    outliers = facts.get("outlier_baskets") or {}
+    if outliers.get("count"):
+        items.append(paragraph("dq.outliers", n=outliers["count"], times=outliers["times"],
+                               in_month=outliers["in_month"], month=month, currency=cur, **_largest(outliers)))
+    gaps = facts.get("gap_months") or []
+    if gaps:
+        items.append(paragraph("dq.gaps", n=len(gaps), months=text.listing(text.month_label(m) for m in gaps)))
+    topups = facts.get("topups")
+    if topups and topups["topups"]:
+        items.append(paragraph("dq.topups", month=topups["month"], n=topups["topups"], amount=topups["amount"],
+                               currency=cur))
+        if len(topups["stores"]) > 1:
+            stores = pd.DataFrame(topups["stores"])
+            shown = pd.DataFrame({"store_id": stores["store_id"], "topups": [text.count(v) for v in stores["topups"]],
+                                  "amount": text.money_cells(stores["amount"])})
+            items.append(table(text.headers(shown, "dq_topups", currency=cur).set_index(say("dq_topups.store_id"))))
+    return items
+
+
 def data_quality(run: Run) -> list | None:
     facts = run.read("data_quality_summary")
     absent = say("list.separator").join(facts["tables_absent"]) or say("dq.none")
@@ -49,4 +101,4 @@ def data_quality(run: Run) -> list | None:
                               n=non_members))
     # Fields the source filled from something else (data/quality.facts), one note each.
     notes = [HTML(f"<p>{say_html(note)}</p>") for note in facts.get("substituted", [])]
-    return [HTML(f"<p>{' '.join([summary, *split])}</p>"), *notes] + image(run, "coverage_chart")
+    return [HTML(f"<p>{' '.join([summary, *split])}</p>"), *notes, *flag_items(facts)] + image(run, "coverage_chart")

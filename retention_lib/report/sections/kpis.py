@@ -15,12 +15,15 @@ from retention_lib.report.text import say, say_html
 
 
 def _history_note(facts: dict, board: pd.DataFrame) -> str:
-    """One sentence when the data is too short for a comparison the board leaves out."""
-    if board["previous"].isna().all():
-        return say_html("kpis.first_month", data_from=facts["data_from"])
-    if board["year_ago"].isna().all():
-        return say_html("kpis.short_history", data_from=facts["data_from"])
-    return ""
+    """One sentence when the data is too short for a comparison the board leaves out, or when a
+    comparison month is a month without data (kpis.comparison_gaps)."""
+    gaps = facts.get("no_data_months") or []
+    notes = [say_html("kpis.no_data_month", month=m) for m in gaps]
+    if board["previous"].isna().all() and facts["previous_month"] not in gaps:
+        notes.append(say_html("kpis.first_month", data_from=facts["data_from"]))
+    elif board["year_ago"].isna().all() and facts["year_ago_month"] not in gaps:
+        notes.append(say_html("kpis.short_history", data_from=facts["data_from"]))
+    return " ".join(notes)
 
 
 def store_items(run: Run) -> list:
