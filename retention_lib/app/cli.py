@@ -15,6 +15,7 @@ from retention_lib.data.readers import ReadError
 from retention_lib.data.validation import ValidationError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_MAIL, EXIT_PARTIAL, EXIT_LOCKED = 0, 1, 2, 3, 4, 5, 6
+EXIT_MACHINE = 7   # a fault of the machine or its setup (retention_lib.core.faults)
 EXIT_CODES = f"""exit codes:
   {EXIT_OK}    published; every part of the report is available
   {EXIT_FAILED}    a notebook failed (a bug, or a cell past settings.cell_timeout_s); nothing was published
@@ -23,6 +24,7 @@ EXIT_CODES = f"""exit codes:
   {EXIT_MAIL}    published, but the email could not be sent (it waits in the month's outbox)
   {EXIT_PARTIAL}    published, but some parts are unavailable on this data (manifest.json says which and why)
   {EXIT_LOCKED}    another run of the same month is in progress in the same reports folder
+  {EXIT_MACHINE}    a fault of the machine or setup (a missing or unreadable file, a full disk, a folder not writable)
   130, 143 interrupted by SIGINT or SIGTERM; the run is kept as <month>.failed-<time>"""
 
 
@@ -36,17 +38,27 @@ def _send_hint(args, month: str) -> str:
 
 
 def _run(args) -> int:
-    from retention_lib.delivery.smtp import MailError
+    from retention_lib.core.faults import machine_fault
+    from retention_lib.delivery.smtp import MailError, SmtpSettings, SmtpSettingsError
     from retention_lib.report import text
     from retention_lib.app.pipeline import (BadMonth, RunFailed, RunInterrupted, RunLocked, RunRefused, check_month,
                                             run_month, timestamped, unavailable_summary)
 
     try:
         check_month(args.month)
+        SmtpSettings.from_env()   # a bad RETENTION_SMTP_* setting stops the run before it starts
+        if args.verify_store:     # every file of the data store by its sha256 first; a damaged one is rebuilt
+            from retention_lib.core.config import load_config
+            from retention_lib.data import store
+            from retention_lib.report import language
+
+            cfg = load_config(args.config).in_language(args.lang).on_engine(args.engine)
+            language.use(cfg.language)
+            store.verify(cfg, say=lambda message: print(timestamped(text.render(message)), flush=True))
         result = run_month(args.config, args.month, reports_dir=args.reports_dir, force=args.force,
                            progress=lambda line: print(line, flush=True), email=args.email,
                            if_missing=args.if_missing, language=args.lang, engine=args.engine)
-    except BadMonth as exc:
+    except (BadMonth, SmtpSettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MailError as exc:
@@ -64,12 +76,22 @@ def _run(args) -> int:
         print(f"refused: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     except RunFailed as exc:
-        print(f"error: run failed in {exc}\nthe failed run is kept in {exc.failed_dir}", file=sys.stderr)
+        unwritten = f" ({exc.unwritten})" if exc.unwritten else ""
+        if exc.machine:
+            print(f"error: {exc.machine}; the failed run is kept in {exc.failed_dir}{unwritten}", file=sys.stderr)
+            return EXIT_MACHINE
+        print(f"error: run failed in {exc}\nthe failed run is kept in {exc.failed_dir}{unwritten}", file=sys.stderr)
         return EXIT_FAILED
     except RunInterrupted as exc:
         kept = f"; the run is kept in {exc.failed_dir}" if exc.failed_dir else ""
         print(f"interrupted by {exc}{kept}", file=sys.stderr)
         return 128 + exc.signum
+    except Exception as exc:   # a fault of the machine (a full disk, a folder not writable) is one line; a bug raises
+        fault = machine_fault(exc, fallback=_reports_dir(args))
+        if fault is None:
+            raise
+        print(f"error: {fault}", file=sys.stderr)
+        return EXIT_MACHINE
     for line in unavailable_summary(result.unavailable):
         print(timestamped(line))
     print(timestamped(text.say("console.report_for", month=result.month, path=str(result.report))))
@@ -149,8 +171,19 @@ def _backtest(args) -> int:
     return EXIT_OK
 
 
+def _init(args) -> int:
+    """`retention init FILE…`: write a first config guessed from a client's export (retention_lib.app.init)."""
+    from retention_lib.app.init import InitError, run_init
+
+    try:
+        return run_init(args.files, output=args.output, name=args.name, force=args.force).code
+    except (InitError, ReadError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
 def _send(args) -> int:
-    from retention_lib.delivery.smtp import OUTBOX, MailError, SmtpSettings, send_outbox
+    from retention_lib.delivery.smtp import OUTBOX, MailError, SmtpSettings, SmtpSettingsError, send_outbox
     from retention_lib.app.pipeline import BadMonth, check_month, timestamped
 
     try:
@@ -169,6 +202,9 @@ def _send(args) -> int:
             print("error: no SMTP configured (set RETENTION_SMTP_HOST and friends)", file=sys.stderr)
             return EXIT_MAIL
         sent = send_outbox(outbox, settings, log=lambda line: print(timestamped(line), flush=True))
+    except SmtpSettingsError as exc:   # a bad RETENTION_SMTP_* setting is bad input
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except MailError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MAIL
@@ -189,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="retention", description="Monthly customer-retention report", formatter_class=_Help,
         epilog="examples:\n  retention run\n  retention run --config data/completejourney.yml --month 2017-06\n"
                "  retention send --month 2025-12\n  retention verify-models\n"
-               "  retention backtest --config data/completejourney.yml --month 2017-12\n\n"
+               "  retention backtest --config data/completejourney.yml --month 2017-12\n"
+               "  retention init clients/greenvalley/ --output data/greenvalley.yml\n\n"
                + EXIT_CODES.replace("exit codes:", "exit codes of retention run:", 1))
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
@@ -215,13 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also email the report to ADDRESS (repeatable; adds to the config's recipients)")
     run.add_argument("--if-missing", action="store_true",
                      help="exit 0 without running when the month is already published (for schedulers)")
+    run.add_argument("--verify-store", action="store_true",
+                     help="first check every file of the data store by its sha256 (each run checks size and "
+                          "mtime) and rebuild a damaged one from its source file")
     run.set_defaults(func=_run)
     send = sub.add_parser(
         "send", help="send the emails still waiting in a month's outbox", formatter_class=_Help,
         description="Send every message still waiting in reports/<YYYY-MM>/outbox/ over the SMTP server "
                     "configured in the environment (RETENTION_SMTP_*).",
         epilog="example:\n  retention send --month 2025-12 --reports-dir /srv/reports\n\nexit codes:\n"
-               f"  {EXIT_OK}    every waiting message was sent\n  {EXIT_BAD_INPUT}    no such month, or a bad --month\n"
+               f"  {EXIT_OK}    every waiting message was sent\n"
+               f"  {EXIT_BAD_INPUT}    no such month, a bad --month, or a bad RETENTION_SMTP_* setting\n"
                f"  {EXIT_MAIL}    no SMTP configured, nothing to send, or the server refused")
     send.add_argument("--month", required=True, help="YYYY-MM")
     send.add_argument("--reports-dir", help="where month folders are (default: reports/)")
@@ -251,6 +292,23 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--json", metavar="FILE", help="also write one object per model and baseline to FILE")
     backtest.add_argument("--reports-dir", help="whose lab/ folder keeps the prepared data (default: reports/)")
     backtest.set_defaults(func=_backtest)
+    init = sub.add_parser(
+        "init", help="write a first config for a client's POS export, guessed from its files", formatter_class=_Help,
+        description="Look at each file (CSV, Excel, Parquet, or every such file in a folder): its encoding, "
+                    "delimiter, title rows and header; recognise its columns (Chinese or English names) as "
+                    "sales lines or members; write a commented config that says what was guessed and why; "
+                    "then validate the first rows as a first run would, and print what it would set aside.",
+        epilog="examples:\n  retention init clients/greenvalley/\n"
+               "  retention init pos.csv members.xlsx --name 绿谷超市 --output data/greenvalley.yml\n\n"
+               f"exit codes:\n  {EXIT_OK}    the config was written\n"
+               f"  {EXIT_BAD_INPUT}    a required column was not found (the config is written with a TODO line to fill "
+               "in), no file could be read, or the written config is not accepted\n"
+               f"  {EXIT_REFUSED}    the config file exists (use --force to replace it)")
+    init.add_argument("files", nargs="+", metavar="FILE", help="the client's files, or a folder of them")
+    init.add_argument("--output", help="the config to write (default: data/<name>.yml)")
+    init.add_argument("--name", help="the source's name in the report (default: the folder's name)")
+    init.add_argument("--force", action="store_true", help="replace an existing config")
+    init.set_defaults(func=_init)
     return parser
 
 

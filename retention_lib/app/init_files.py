@@ -219,7 +219,7 @@ def _sniff_excel(path: Path) -> FileGuess:
         guess.notes.append(f"no sheet has a row that looks like a header; the first row of {chosen!r} is taken")
     guess.sheet = chosen
     others = [s for s in sheets if s != chosen]
-    guess.sheet_note = (f"the workbook's only sheet" if not others else
+    guess.sheet_note = ("the workbook's only sheet" if not others else
                         f"guessed: the first sheet with a table (also in the workbook: {', '.join(others)})")
     rows = [[None if pd.isna(v) else str(v) for v in r] for r in frame.itertuples(index=False)]
     guess.skip_rows = at

@@ -62,13 +62,6 @@ def _by_month(snap: dict, table: str) -> dict[str, dict]:
     return {p["month"]: p for p in snap["tables"].get(table, []) if p["rows"]}
 
 
-def _stored(part: dict | None) -> str | None:
-    """The sha256 of the data store's partition a run read (a run that set baskets aside read a copy
-    without them: data/quality.set_aside_large_baskets keeps the stored one's), so a changed setting
-    alone is no change of the data."""
-    return None if part is None else part.get("source_sha256", part["sha256"])
-
-
 def revenue_by_month(con, files: list[Path], months: list[str]) -> dict[str, float]:
     """Revenue (net sales of every basket) of each of `months` in baskets partition files, summed
     exactly on the engine `con` as the KPI board sums it; a month without a basket has 0."""
@@ -113,7 +106,7 @@ def changes(con, run_dir: Path, config_path: str, month: pd.Period, snap: dict) 
     last = old.get("month", folder.name)
     before, now = _by_month(old, "transactions"), _by_month(snap, "transactions")
     changed = sorted(m for m in before.keys() | now.keys()
-                     if m <= last and _stored(before.get(m)) != _stored(now.get(m)))
+                     if m <= last and (before.get(m) or {}).get("sha256") != (now.get(m) or {}).get("sha256"))
     out = {"report_month": folder.name, "report_folder": str(folder), "months": []}
     if not changed:
         return out

@@ -92,7 +92,6 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
     # each table carries its substituted columns, so every stage that reads it knows (core.schema)
     snap["substituted"] = {name: {f.split(".", 1)[1]: by for f, by in substituted.items() if f.split(".")[0] == name}
                            for name in cfg.tables}
-    snap, set_aside = quality.set_aside_large_baskets(cfg, snap, period)   # settings.max_basket_amount
     run.write("snapshot", snap)
     rejects = store.read_rejects(snap)
     write_csv(rejects, run.path("rejects"))  # raw client values: never live formulas
@@ -114,7 +113,7 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
         "member_ids_not_in_customers": _unknown_members(cfg, run) if "customers" in cfg.tables else None,
         "substituted": substituted,
         # what looks wrong: changed history, suspect ids, outlier baskets, gaps, top-ups (data/quality)
-        **quality.flags(run, set_aside),
+        **quality.flags(run, rejects),
     })
     run.path("prepared").write_text(json.dumps({"config": str(cfg.path), "month": str(period), "language": cfg.language,
                                                 "engine": cfg.engine.backend}), encoding="utf-8")

@@ -24,25 +24,19 @@ Rules:
   fen as yuan) is found; the demo store's and the Complete Journey's largest baskets are under 5
   times their store's percentile. The percentile is the store's own, so neither its size nor its
   currency matters.
-- **Set aside** (`settings.max_basket_amount`, off by default): baskets above the amount are left out
-  of the run's baskets and their lines (`set_aside_large_baskets`), listed and counted in the data
-  quality section; the data store keeps them, so a later run without the setting sees them again.
+- **Set aside** (`settings.max_basket_amount`, off by default): validation sets aside every line of a
+  basket whose lines add up to more than the amount (rule basket_over_cap, in rejects.csv); the data
+  quality section counts them.
 - **Gaps.** A month between the first month of data and the reported month without a transaction.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-from pathlib import Path
 
 import ibis
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from retention_lib.core.config import Config
-from retention_lib.data import aggregate, engine, history, store
+from retention_lib.data import aggregate, engine, history
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.core.schema import NO_MONTH
@@ -239,64 +233,18 @@ def topups(run: Run) -> dict | None:
             "amount": float(sum(r["amount"] for r in stores)), "stores": stores}
 
 
-def set_aside_large_baskets(cfg: Config, snap: dict, month: pd.Period) -> tuple[dict, dict | None]:
-    """With `settings.max_basket_amount`, the run's snapshot without the baskets above it (and their
-    lines), and what was set aside (count, amount, in `month`, the LISTED largest); without it, the
-    snapshot as it is and None.
-
-    The data store is not changed: each month holding such a basket gets a partition without it,
-    named by its content like every partition, and the run's snapshot lists that one instead, so the
-    run's figures, its manifest and a re-run read the same files."""
-    cap = cfg.setting("max_basket_amount")
+def set_aside_baskets(cap: float | None, rejects: pd.DataFrame) -> dict | None:
+    """The baskets validation set aside above settings.max_basket_amount (rule basket_over_cap, one
+    reject per line, the basket's id as its value): their count and lines; None without a cap."""
     if cap is None:
-        return snap, None
-    root = Path(snap["store"])
-    con = engine.connect(cfg.engine, root / ".spill")
-    b = engine.scan(con, [root / p["file"] for p in snap["tables"]["baskets"]])
-    over = b.filter(b.amount > cap)
-    inside = _month_of(over.timestamp) == str(month)
-    totals = _rows(over.aggregate(n=over.count(), amount=aggregate.money(over.amount).sum().cast("float64"),
-                                  in_month=over.count(where=inside)))[0]
-    info = {"cap": float(cap), "count": int(totals["n"]), "amount": float(totals["amount"] or 0.0),
-            "in_month": int(totals["in_month"] or 0), "largest": []}
-    if not info["count"]:
-        return snap, info
-    rows = _rows(over.select("basket_id", "is_member", "store_id", "timestamp", "amount",
-                             month=_month_of(over.timestamp)).order_by(["timestamp", "basket_id", "is_member"]))
-    info["largest"] = [{"basket_id": r["basket_id"], "store_id": r["store_id"], "month": r["month"],
-                        "date": pd.Timestamp(r["timestamp"]).date().isoformat(), "amount": r["amount"]}
-                       for r in sorted(rows, key=lambda r: (-r["amount"], r["basket_id"]))[:LISTED]]
-    members = pa.array(sorted({r["basket_id"] for r in rows if r["is_member"]}), pa.string())
-    walk_ins = pa.array(sorted({r["basket_id"] for r in rows if not r["is_member"]}), pa.string())
-    months = {r["month"] for r in rows}
-    # a basket's lines may run past midnight into the next month's partition
-    line_months = months | {str(pd.Period(m, "M") + 1) for m in months}
-    snap = {**snap, "tables": dict(snap["tables"])}
-    with store._locked(root):
-        for table, touched in (("baskets", months), ("transactions", line_months)):
-            parts = []
-            for part in snap["tables"][table]:
-                if part["month"] not in touched:
-                    parts.append(part)
-                    continue
-                rows_ = pq.read_table(root / part["file"])
-                member = rows_["is_member"] if table == "baskets" else pc.is_valid(rows_["customer_id"])
-                ids = rows_["basket_id"].cast(pa.string())
-                drop = pc.or_(pc.and_(pc.is_in(ids, value_set=members), member),
-                              pc.and_(pc.is_in(ids, value_set=walk_ins), pc.invert(member)))
-                if not pc.any(drop).as_py():
-                    parts.append(part)
-                    continue
-                # the stored partition's sha256 stays with it: history compares the client's data (data/history)
-                parts.append(store._write_month(root, table, part["month"], rows_.filter(pc.invert(drop)))
-                             | {"source_sha256": part.get("source_sha256", part["sha256"])})
-            snap["tables"][table] = parts
-    snap["id"] = hashlib.sha256(json.dumps(snap["tables"], sort_keys=True).encode()).hexdigest()[:16]
-    return snap, info
+        return None
+    over = rejects[rejects["rule"] == "basket_over_cap"]
+    return {"cap": float(cap), "count": int(over["value"].nunique()), "lines": len(over)}
 
 
-def flags(run: Run, set_aside: dict | None = None) -> dict:
-    """Everything that looks wrong in the run's data (module docstring), for data_quality.json."""
+def flags(run: Run, rejects: pd.DataFrame) -> dict:
+    """Everything that looks wrong in the run's data (module docstring), for data_quality.json; `rejects`:
+    the rows validation set aside."""
     cfg = run.config
     snap = run.snapshot()
     baskets = engine.run_table(run, "baskets")
@@ -307,7 +255,7 @@ def flags(run: Run, set_aside: dict | None = None) -> dict:
                                    tuple(run.setting("null_customer_ids"))),
         "outlier_baskets": outlier_baskets(baskets, run.month),
         "gap_months": gap_months(snap, run.month),
-        "set_aside_baskets": set_aside,
+        "set_aside_baskets": set_aside_baskets(run.setting("max_basket_amount"), rejects),
         "topups": topups(run),
     }
 
@@ -328,7 +276,7 @@ def console_messages(dq: dict, currency: str) -> list[Message]:
         out.append(Message("console.dq.suspect_fix", config_line=suspects["config_line"]))
     aside = dq.get("set_aside_baskets")
     if aside and aside["count"]:
-        out.append(Message("console.dq.set_aside", n=aside["count"], cap=aside["cap"], amount=aside["amount"],
+        out.append(Message("console.dq.set_aside", n=aside["count"], cap=aside["cap"], lines=aside["lines"],
                            currency=currency))
     outliers = dq.get("outlier_baskets") or {}
     if outliers.get("count"):

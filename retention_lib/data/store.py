@@ -11,6 +11,13 @@ A run revalidates only a table whose file changed (size and mtime first, then sh
 validation rules did (the table's mapping, the settings that validate, the product version); a
 partition whose rows did not change is the same file and is not written again. Baskets are netted
 from the lines by the engine (retention_lib.data.aggregate) whenever the lines changed.
+
+The store checks itself: current.json records each file's sha256, size and mtime, and every update
+compares the size and mtime of every file it lists, hashing a file whose size or mtime differ
+(`verify`, `retention run --verify-store`, hashes them all). A file missing, changed or unreadable is
+rebuilt: its table revalidated from the source file (the baskets netted again from the lines), and a
+file whose content is not its name is replaced. Without the source file the update stops with a
+MachineFault naming the file and the command that rebuilds it.
 """
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import time
 from contextlib import contextmanager
@@ -34,6 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from retention_lib.core.config import Config
+from retention_lib.core.faults import MachineFault
 from retention_lib.core.messages import Message
 from retention_lib.core.schema import NO_MONTH, TIME_COLUMN
 from retention_lib.data import aggregate, engine
@@ -44,6 +53,7 @@ from retention_lib.data.validation import REJECT_COLUMNS, ROW, ValidationError
 
 FORMAT = 2            # the store's layout; a change revalidates every table (2: line identity, top-ups apart)
 CURRENT = "current.json"
+LISTED = ("month", "file", "sha256", "rows")   # what a snapshot lists of a partition (its size and mtime: the store's)
 TOPUPS = "topups"     # the transactions' stored-value top-ups: money paid in, no sale (settings.topup_markers)
 # Timestamps in microseconds: Spark reads no nanosecond Parquet, and no till records finer than that.
 PARQUET = {"compression": "zstd", "coerce_timestamps": "us", "allow_truncated_timestamps": True}
@@ -69,7 +79,8 @@ def _rules_key(cfg: Config, name: str) -> str:
     """Everything besides the file that decides what validation keeps: a change revalidates the table."""
     source = asdict(cfg.tables[name]) | {"path": None}
     rules = {"format": FORMAT, "version": version("retention-report"), "table": source, "data_end": cfg.data_end,
-             "max_reject_share": cfg.max_reject_share, "null_ids": list(cfg.setting("null_customer_ids"))}
+             "max_reject_share": cfg.max_reject_share, "null_ids": list(cfg.setting("null_customer_ids")),
+             "topup_markers": list(cfg.setting("topup_markers")), "max_basket_amount": cfg.setting("max_basket_amount")}
     return hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -85,11 +96,25 @@ def _locked(root: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _holds(path: Path, digest: str, size: int) -> bool:
+    """Whether the file at `path` has this content (missing or unreadable: no)."""
+    try:
+        return path.stat().st_size == size and sha256(path) == digest
+    except OSError:
+        return False
+
+
+def _stat(path: Path) -> dict:
+    stat = path.stat()
+    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
 def _publish_file(tmp: Path, root: Path, prefix: str = "") -> tuple[str, str]:
-    """Move a written file to its content name; (its path in the store, sha256)."""
+    """Move a written file to its content name; (its path in the store, sha256). A file of that name is
+    kept only when its content is the name's: a truncated or overwritten one is replaced."""
     digest = sha256(tmp)
     final = tmp.parent / f"{prefix}{digest[:16]}.parquet"
-    if final.exists():
+    if _holds(final, digest, tmp.stat().st_size):
         tmp.unlink()
     else:
         os.replace(tmp, final)
@@ -97,13 +122,13 @@ def _publish_file(tmp: Path, root: Path, prefix: str = "") -> tuple[str, str]:
 
 
 def _write_month(root: Path, name: str, month: str, rows: pa.Table) -> dict:
-    """One month of a table as its content-named partition file."""
+    """One month of a table as its content-named partition file, with its size and mtime."""
     folder = root / name / f"month={month}"
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".tmp-{os.getpid()}.parquet"
     pq.write_table(rows, tmp, **PARQUET)
     file, digest = _publish_file(tmp, root)
-    return {"month": month, "file": file, "sha256": digest, "rows": rows.num_rows}
+    return {"month": month, "file": file, "sha256": digest, "rows": rows.num_rows} | _stat(root / file)
 
 
 def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema, order: list[str]) -> list[dict]:
@@ -144,103 +169,213 @@ def _write_validated_months(root: Path, name: str, checked, months: dict[str, Pa
     return parts or [_write_month(root, name, NO_MONTH, checked.schema.empty_table())]   # its columns are kept
 
 
-def _write_rejects(root: Path, name: str, rejects: pd.DataFrame) -> str | None:
+def _write_rejects(root: Path, name: str, rejects: pd.DataFrame) -> dict | None:
+    """The rows set aside as their content-named file: {file, sha256, bytes, mtime_ns}."""
     if rejects.empty:
         return None
     folder = root / "rejects"
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".tmp-{os.getpid()}.parquet"
     rejects[REJECT_COLUMNS].astype("string").to_parquet(tmp, index=False)
-    return _publish_file(tmp, root, prefix=f"{name}-")[0]
+    file, digest = _publish_file(tmp, root, prefix=f"{name}-")
+    return {"file": file, "sha256": digest} | _stat(root / file)
 
 
-def _read_current(root: Path) -> dict:
+def _read_current(root: Path, say: Callable[[Message], None]) -> dict:
     path = root / CURRENT
     if path.exists():
-        current = json.loads(path.read_text(encoding="utf-8"))
-        if current.get("format") == FORMAT:
+        try:
+            current = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:   # cut short or overwritten: the files are named by content, so nothing is lost
+            say(Message("console.store.current_unreadable", file=str(path)))
+            current = None
+        if isinstance(current, dict) and current.get("format") == FORMAT:
             return current
     return {"format": FORMAT, "tables": {}, "baskets": None}
 
 
-def _present(root: Path, parts: list[dict]) -> bool:
-    return all((root / p["file"]).exists() for p in parts)
-
-
-def _still_valid(entry: dict | None, fp: dict, key: str, root: Path, cfg: Config) -> bool:
+def _still_valid(entry: dict | None, fp: dict, key: str, cfg: Config) -> bool:
     if not entry or entry["fingerprint"]["sha256"] != fp["sha256"] or entry["rules"] != key:
         return False
     if cfg.data_end is None and entry["report"]["rejected_by_rule"].get("future_timestamp"):
         return False   # checked against the clock, which has moved on: those rows may be due now
-    return _present(root, entry["partitions"])
+    return True
 
 
-def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Message], None] | None = None) -> dict:
+def _files(entry: dict) -> list[dict]:
+    """The store's files of a table: its partitions (the transactions' top-ups too) and its rejects (a
+    store made before the rejects' record was kept gets one, checked against the file's name)."""
+    files = list(entry["partitions"]) + list(entry.get("topups") or [])
+    if entry.get("rejects"):
+        if (entry.get("rejects_file") or {}).get("file") != entry["rejects"]:
+            entry["rejects_file"] = {"file": entry["rejects"]}
+        files.append(entry["rejects_file"])
+    return files
+
+
+def _listed(parts: list[dict]) -> list[dict]:
+    return [{k: p[k] for k in LISTED} for p in parts]
+
+
+class _Check:
+    """The store's files against what current.json recorded: size and mtime, and the sha256 of a file
+    whose size or mtime differ (of every file when `full`). A file found intact by its hash gets its
+    size and mtime recorded again (a store copied without its times is hashed once)."""
+
+    def __init__(self, root: Path, full: bool):
+        self.root, self.full, self.files, self.hashed = root, full, 0, 0
+
+    def problem(self, rec: dict) -> str | None:
+        """None, or what is wrong with the file: missing, changed or unreadable."""
+        path = self.root / rec["file"]
+        self.files += 1
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return "missing"
+        except OSError:
+            return "unreadable"
+        if not self.full and "sha256" in rec and (rec.get("bytes"), rec.get("mtime_ns")) == (stat.st_size,
+                                                                                            stat.st_mtime_ns):
+            return None
+        try:
+            digest = sha256(path)
+        except OSError:
+            return "unreadable"
+        self.hashed += stat.st_size
+        if rec.get("sha256", digest) != digest or not path.stem.endswith(digest[:16]):
+            return "changed"
+        rec.update(sha256=digest, bytes=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        return None
+
+    def damaged(self, files: list[dict]) -> list[tuple[dict, str]]:
+        """(file, problem) of every damaged file among `files`."""
+        return [(rec, problem) for rec in files if (problem := self.problem(rec))]
+
+
+def _rebuild_command(cfg: Config) -> str:
+    return f"retention run --config {shlex.quote(str(cfg.path))} --verify-store"
+
+
+def _require_source(cfg: Config, name: str, before: dict | None, check: _Check) -> None:
+    """A configured table file that is not there stops the update (a fault of the setup, not of the
+    data): naming a damaged store file that it alone could rebuild, else the file and its config key."""
+    path = cfg.tables[name].path
+    if path.exists():
+        return
+    bad = check.damaged(_files(before)) if before else []
+    if bad:
+        rec, problem = bad[0]
+        what = {"missing": "is missing", "changed": "has changed since it was written"}.get(problem, "cannot be read")
+        raise MachineFault(check.root / rec["file"], f"this file of the data store {what} and cannot be rebuilt: "
+                           f"the {name} table's file {path} does not exist",
+                           f"put {path} back (tables.{name}.path in {cfg.path}), then run: {_rebuild_command(cfg)}")
+    raise MachineFault(path, f"the {name} table's file does not exist", f"check tables.{name}.path in {cfg.path}")
+
+
+def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Message], None] | None = None,
+           full: bool = False) -> dict:
     """Bring the source's store up to date with its files; the store's current contents (current.json).
     Each step is told to `say` (with its time), so a long validation or scan does not look frozen.
+    Every file of the store it lists is checked (by size and mtime; by sha256 when they differ, or
+    all when `full`) and a damaged one rebuilt.
 
     Raises ValidationError (nothing in the store changes) when a table breaks a rule beyond the
-    allowed share, as a full load would."""
+    allowed share, as a full load would; MachineFault when a table's file does not exist (naming the
+    damaged store file it alone could rebuild); OSError (naming the store's folder when the error
+    names no file) when the store cannot be written."""
     ensure_source_files(cfg)
     root = cfg.store_dir
     say = say or (lambda line: None)
     end = data_end_of(cfg, now)
-    with _locked(root):
-        for stale in root.glob("**/.tmp-*"):   # left by a run that was stopped mid-way (we hold the lock)
-            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
-        current = _read_current(root)
-        tables = {}
-        for name, source in cfg.tables.items():
-            before = current["tables"].get(name)
-            if source.engine_table is None:
-                fp = fingerprint(source.path, before["fingerprint"] if before else None)
-            else:
-                con = engine.connect(cfg.engine, root / ".spill")
-                fp = engine.table_fingerprint(con, engine.source_table(con, source.engine_table))
-            key = _rules_key(cfg, name)
-            if _still_valid(before, fp, key, root, cfg):
+    try:
+        with _locked(root):
+            return _update(cfg, root, end, say, full)
+    except OSError as exc:
+        if exc.filename is None:   # a write that fails on a full disk names no file
+            exc.filename = str(root)
+        raise
+
+
+def verify(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Message], None] | None = None) -> dict:
+    """`update` with every file of the store checked by its sha256 (`retention run --verify-store`)."""
+    return update(cfg, now=now, say=say, full=True)
+
+
+def _update(cfg: Config, root: Path, end, say: Callable[[Message], None], full: bool) -> dict:
+    for stale in root.glob("**/.tmp-*"):   # left by a run that was stopped mid-way (we hold the lock)
+        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    t_check, check = time.monotonic(), _Check(root, full)
+    if full:
+        say(Message("console.store.verifying", store=str(root)))
+    current = _read_current(root, say)
+    tables = {}
+    for name, source in cfg.tables.items():
+        before = current["tables"].get(name)
+        if source.engine_table is None:
+            _require_source(cfg, name, before, check)
+            fp = fingerprint(source.path, before["fingerprint"] if before else None)
+        else:
+            con = engine.connect(cfg.engine, root / ".spill")
+            fp = engine.table_fingerprint(con, engine.source_table(con, source.engine_table))
+        key = _rules_key(cfg, name)
+        if _still_valid(before, fp, key, cfg):
+            bad = check.damaged(_files(before))
+            if not bad:
                 tables[name] = before | {"fingerprint": fp}
                 say(Message("console.store.unchanged", table=name, file=source.label))
                 continue
-            if source.engine_table is None:
-                say(Message("console.store.validating", table=name, file=source.label, mb=fp["bytes"] / 1e6))
-            else:
-                say(Message("console.store.validating_table", table=name, source=source.label, rows=fp["rows"]))
-            t0 = time.monotonic()
-            work = root / f".tmp-validate-{os.getpid()}"
-            shutil.rmtree(work, ignore_errors=True)
-            try:
-                con = engine.connect(cfg.engine, root / ".spill")
-                checked = validate_file(cfg, name, end, work, con, say)
-                parts = _write_validated_months(root, name, checked)
-                topups = _write_validated_months(root, TOPUPS, checked, checked.topups) \
-                    if name == "transactions" else None
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
-            report = checked.report
-            tables[name] = {"fingerprint": fp, "rules": key, "report": report.to_dict(), "partitions": parts,
-                            "rejects": _write_rejects(root, name, checked.rejects)}
-            if topups is not None:
-                tables[name]["topups"] = topups
-            say(Message("console.store.validated", table=name, kept=report.rows_kept,
-                        rejected=report.rows_read - report.rows_kept, seconds=time.monotonic() - t0))
-        if not any(p["rows"] for p in tables["transactions"]["partitions"]):
-            raise ValidationError(cfg.tables["transactions"].origin, None, "empty_table", "no usable transaction lines")
-        lines_key = hashlib.sha256(json.dumps(tables["transactions"]["partitions"]).encode()).hexdigest()
-        baskets = current.get("baskets")
-        if not baskets or baskets["from"] != lines_key or not _present(root, baskets["partitions"]):
-            say(Message("console.store.netting", engine=cfg.engine.backend))
-            t0 = time.monotonic()
+            rec, problem = bad[0]
+            say(Message("console.store.rebuilding", table=name, n=len(bad), file=rec["file"],
+                        problem=Message(f"console.store.problem.{problem}"), source=source.label))
+        if source.engine_table is None:
+            say(Message("console.store.validating", table=name, file=source.label, mb=fp["bytes"] / 1e6))
+        else:
+            say(Message("console.store.validating_table", table=name, source=source.label, rows=fp["rows"]))
+        t0 = time.monotonic()
+        work = root / f".tmp-validate-{os.getpid()}"
+        shutil.rmtree(work, ignore_errors=True)
+        try:
             con = engine.connect(cfg.engine, root / ".spill")
-            lines = engine.scan(con, [root / p["file"] for p in tables["transactions"]["partitions"]])
-            baskets = {"from": lines_key, "partitions": _write_engine_partitions(
-                con, aggregate.baskets_expr(lines), root, "baskets", aggregate.BASKETS_SCHEMA, aggregate.BASKETS_ORDER)}
-            say(Message("console.store.netted", baskets=sum(p["rows"] for p in baskets["partitions"]),
-                        seconds=time.monotonic() - t0))
-        current = {"format": FORMAT, "tables": tables, "baskets": baskets}
-        tmp = root / f".{CURRENT}.tmp"
-        tmp.write_text(json.dumps(current, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, root / CURRENT)
+            checked = validate_file(cfg, name, end, work, con, say)
+            parts = _write_validated_months(root, name, checked)
+            topups = _write_validated_months(root, TOPUPS, checked, checked.topups) \
+                if name == "transactions" else None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        report = checked.report
+        rejects = _write_rejects(root, name, checked.rejects)
+        tables[name] = {"fingerprint": fp, "rules": key, "report": report.to_dict(), "partitions": parts,
+                        "rejects": rejects and rejects["file"], "rejects_file": rejects}
+        if topups is not None:
+            tables[name]["topups"] = topups
+        say(Message("console.store.validated", table=name, kept=report.rows_kept,
+                    rejected=report.rows_read - report.rows_kept, seconds=time.monotonic() - t0))
+    if not any(p["rows"] for p in tables["transactions"]["partitions"]):
+        raise ValidationError(cfg.tables["transactions"].origin, None, "empty_table", "no usable transaction lines")
+    lines_key = hashlib.sha256(json.dumps(_listed(tables["transactions"]["partitions"])).encode()).hexdigest()
+    baskets = current.get("baskets")
+    bad = check.damaged(baskets["partitions"]) if baskets and baskets["from"] == lines_key else []
+    if bad:
+        rec, problem = bad[0]
+        say(Message("console.store.rebuilding_baskets", n=len(bad), file=rec["file"],
+                    problem=Message(f"console.store.problem.{problem}")))
+    if not baskets or baskets["from"] != lines_key or bad:
+        say(Message("console.store.netting", engine=cfg.engine.backend))
+        t0 = time.monotonic()
+        con = engine.connect(cfg.engine, root / ".spill")
+        lines = engine.scan(con, [root / p["file"] for p in tables["transactions"]["partitions"]])
+        baskets = {"from": lines_key, "partitions": _write_engine_partitions(
+            con, aggregate.baskets_expr(lines), root, "baskets", aggregate.BASKETS_SCHEMA, aggregate.BASKETS_ORDER)}
+        say(Message("console.store.netted", baskets=sum(p["rows"] for p in baskets["partitions"]),
+                    seconds=time.monotonic() - t0))
+    current = {"format": FORMAT, "tables": tables, "baskets": baskets}
+    tmp = root / f".{CURRENT}.tmp"
+    tmp.write_text(json.dumps(current, indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, root / CURRENT)
+    if full:
+        say(Message("console.store.verified", files=check.files, mb=check.hashed / 1e6,
+                    seconds=time.monotonic() - t_check))
     return current
 
 
@@ -253,7 +388,7 @@ def snapshot(current: dict, root: Path, month: pd.Period) -> dict:
     out = {"store": str(root), "month": last, "tables": {}, "rows_after_month": {}, "reports": {}, "rejects": {}}
     for name, entry in tables.items():
         parts = entry["partitions"]
-        out["tables"][name] = [p for p in parts if p["month"] <= last or p["month"] == NO_MONTH]
+        out["tables"][name] = _listed([p for p in parts if p["month"] <= last or p["month"] == NO_MONTH])
         out["rows_after_month"][name] = sum(p["rows"] for p in parts if NO_MONTH != p["month"] > last)
         if name not in ("baskets", TOPUPS):
             out["reports"][name] = entry["report"]

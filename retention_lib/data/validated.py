@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from retention_lib.core.config import Config
 from retention_lib.core.messages import Message
 from retention_lib.core.schema import BOOL, DATE, INTEGER, MONEY, NO_MONTH, NUMBER, TABLES, TIME_COLUMN, TIMESTAMP
-from retention_lib.data import engine
+from retention_lib.data import aggregate, engine
 from retention_lib.data.readers import iter_raw, read_raw, reader_options
 from retention_lib.data.validation import (LINE, REJECT_COLUMNS, ROW, SHOW_ROWS, SUMMARY, TOPUP, TableReport,
                                            ValidationError, validate_table)
@@ -214,11 +214,12 @@ def _duplicate_reason(name: str, file_columns: list[str], mapped: dict[str, str]
     return reason
 
 
-def _across_rows(con, rows, name: str, source, folder: Path, file_columns: list[str]):
+def _across_rows(con, rows, name: str, source, folder: Path, file_columns: list[str], cap: float | None = None):
     """The rules that compare rows, in validation's order: (kept rows, [rejects of each rule]).
     The first of identical rows, or of rows sharing a key, is the one earliest in the file. Transaction
     lines are identical only when every column of the client's row is (LINE), so a double scan told
-    apart by its 行号 and a sale paid in two rows are kept; a mapped line_id repeated in a basket is not."""
+    apart by its 行号 and a sale paid in two rows are kept; a mapped line_id repeated in a basket is not.
+    A basket whose lines add up to more than `cap` (settings.max_basket_amount) is set aside whole."""
     table = TABLES[name]
     columns = [c for c in rows.columns if c != ROW]
     found = []
@@ -251,6 +252,12 @@ def _across_rows(con, rows, name: str, source, folder: Path, file_columns: list[
             found.append(_rejected(con, rows.semi_join(bad.filter(which).select("basket_id"), "basket_id"), source,
                                    col, "basket_conflict", f"basket has lines with different {col} values"))
         rows = rows.anti_join(bad.select("basket_id"), "basket_id")
+        if cap is not None:
+            totals = rows.group_by("basket_id").aggregate(_t=aggregate.money(rows.amount).sum())
+            over = _materialized(con, totals.filter(totals._t > cap).select("basket_id"), folder / "over_cap")
+            found.append(_rejected(con, rows.semi_join(over, "basket_id"), source, "basket_id", "basket_over_cap",
+                                   f"the basket's lines add up to more than settings.max_basket_amount ({cap:,.2f})"))
+            rows = rows.anti_join(over, "basket_id")
     else:
         key = list(table.key)
         firsts = rows.group_by(key).aggregate(**{ROW: rows[ROW].min()}).select(ROW)
@@ -286,7 +293,8 @@ def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=N
                                                                           say or (lambda message: None))
     if name == "transactions" and report.rows_read == 0:
         raise ValidationError(source.origin, None, "empty_table", "the file has no rows")
-    rows, found = _across_rows(con, engine.scan(con, files), name, source, folder, file_columns)
+    rows, found = _across_rows(con, engine.scan(con, files), name, source, folder, file_columns,
+                               cfg.setting("max_basket_amount"))
     frames = [r for r in [rejects, *found] if len(r)]
     rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
     for r in found:

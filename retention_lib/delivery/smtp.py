@@ -1,7 +1,8 @@
 """Email delivery: a short inline-styled summary with CID charts, the full report attached.
 
 SMTP settings come only from the environment (RETENTION_SMTP_HOST, _PORT, _USER,
-_PASSWORD, _TLS = starttls | ssl | none, RETENTION_MAIL_FROM). Every message is first
+_PASSWORD, _TLS = starttls | ssl | none, RETENTION_MAIL_FROM); one that cannot be used raises
+SmtpSettingsError naming the variable and what it allows. Every message is first
 written to the month's outbox/ as an .eml; when SMTP is configured it is sent (with retries
 and backoff; refused credentials fail at once) and moved to outbox/sent/. A message that
 could not be sent stays in the outbox, and `retention send --month` tries again. The
@@ -10,6 +11,7 @@ password is never logged.
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 import time
@@ -31,6 +33,11 @@ class MailError(RuntimeError):
     pass
 
 
+class SmtpSettingsError(MailError):
+    """A RETENTION_SMTP_* setting that cannot be used: bad input (`retention run` checks them first and
+    exits 2), not a failed send."""
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str
@@ -49,15 +56,19 @@ class SmtpSettings:
             return None
         tls = env.get("RETENTION_SMTP_TLS", "starttls").strip().lower()
         if tls not in TLS_MODES:
-            raise MailError(f"RETENTION_SMTP_TLS must be one of {', '.join(TLS_MODES)}, got {tls!r}")
+            raise SmtpSettingsError(f"RETENTION_SMTP_TLS must be one of {', '.join(TLS_MODES)}, got {tls!r}")
         default_port = {"starttls": 587, "ssl": 465, "none": 25}[tls]
+        port = env.get("RETENTION_SMTP_PORT", "").strip() or str(default_port)
+        if not re.fullmatch(r"[0-9]{1,5}", port) or not 1 <= int(port) <= 65535:
+            raise SmtpSettingsError(f"RETENTION_SMTP_PORT must be a port number from 1 to 65535 (unset: {default_port} "
+                                    f"for RETENTION_SMTP_TLS={tls}), got {port!r}")
         user = env.get("RETENTION_SMTP_USER") or None
         password = env.get("RETENTION_SMTP_PASSWORD") or None
         if (user or password) and tls == "none":
-            raise MailError("refusing to send SMTP credentials over plaintext: set RETENTION_SMTP_TLS "
-                            "to starttls or ssl, or remove RETENTION_SMTP_USER/PASSWORD")
+            raise SmtpSettingsError("refusing to send SMTP credentials over plaintext: set RETENTION_SMTP_TLS "
+                                    "to starttls or ssl, or remove RETENTION_SMTP_USER/PASSWORD")
         sender = env.get("RETENTION_MAIL_FROM") or user or f"retention-report@{host}"
-        return cls(host, int(env.get("RETENTION_SMTP_PORT") or default_port), sender, tls, user, password)
+        return cls(host, int(port), sender, tls, user, password)
 
     def describe(self) -> str:
         return f"{self.host}:{self.port} ({self.tls}{', authenticated' if self.user else ''})"

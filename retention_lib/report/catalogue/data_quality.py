@@ -44,11 +44,11 @@ MESSAGES: dict[str, str] = {
                          "figure; <code>settings.max_basket_amount</code> would set them aside.",
     # baskets above settings.max_basket_amount, set aside
     "dq.set_aside.one": "<b>One basket above {cap:cur} is set aside</b> (<code>settings.max_basket_amount</code>): "
-                        "{amount:cur} on {date:date} at {store}. It counts in no figure of this report.",
+                        "its {lines:count} lines are in rejects.csv (rule basket_over_cap). It counts in no figure "
+                        "of this report.",
     "dq.set_aside.other": "<b>{n:count} baskets above {cap:cur} are set aside</b> "
-                          "(<code>settings.max_basket_amount</code>), {total:cur} in all, {in_month:count} of them in "
-                          "{month:month}. The largest: {amount:cur} on {date:date} at {store}. They count in no "
-                          "figure of this report.",
+                          "(<code>settings.max_basket_amount</code>): their {lines:count} lines are in rejects.csv "
+                          "(rule basket_over_cap). They count in no figure of this report.",
     # months inside the data without a transaction
     "dq.gaps.one": "<b>No transactions at all in {months}</b>: a month inside the data without a single sale, most "
                    "likely missing from the export; ask the client for it. The KPI board does not compare with it.",
@@ -73,8 +73,8 @@ MESSAGES: dict[str, str] = {
     "console.dq.suspect_id": "Customer id {customer_id} holds {baskets:count} baskets ({share:pct1} of all): most "
                              "likely the id the till gives walk-in customers",
     "console.dq.suspect_fix": "    to count it as non-member baskets, put in the config: {config_line}",
-    "console.dq.set_aside": "Baskets above `settings.max_basket_amount` ({cap:cur}) set aside: {n:count}, "
-                            "{amount:cur} in all",
+    "console.dq.set_aside": "Baskets above `settings.max_basket_amount` ({cap:cur}) set aside: {n:count} "
+                            "({lines:count} lines, in rejects.csv)",
     "console.dq.outliers": "Baskets far above their store's usual amounts, kept: {n:count} (the largest {amount:cur} "
                            "on {date:date} at {store})",
     "console.dq.gaps": "Months without any transaction: {months}",

@@ -52,6 +52,17 @@ MESSAGES: dict[str, str] = {
     "console.store.validated": "{table}: {kept:count} rows kept, {rejected:count} set aside, in {seconds:num1} s",
     "console.store.netting": "Netting lines into baskets on {engine} ...",
     "console.store.netted": "{baskets:count} baskets netted in {seconds:num1} s",
+    "console.store.rebuilding": "{table}: {n:count} file(s) of the data store damaged, {file} {problem}; "
+                                "revalidating {source} to rebuild them",
+    "console.store.rebuilding_baskets": "baskets: {n:count} file(s) of the data store damaged, {file} {problem}; "
+                                        "netting the lines again to rebuild them",
+    "console.store.problem.missing": "is missing",
+    "console.store.problem.changed": "has changed since it was written (its sha256 differs)",
+    "console.store.problem.unreadable": "cannot be read",
+    "console.store.current_unreadable": "The data store's record {file} cannot be read; every table is checked "
+                                        "against its file again",
+    "console.store.verifying": "Checking every file of the data store {store} by its sha256 ...",
+    "console.store.verified": "Data store checked: {files:count} files, {mb:num1} MB read in {seconds:num1} s",
     "console.notebook": "[{i}/{n}] {notebook} ...",
     "console.notebook_done": "[{i}/{n}] {notebook} done in {seconds:num1} s",
     "console.parts_unavailable": " ({n} part(s) unavailable: {parts:list})",

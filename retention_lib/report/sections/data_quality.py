@@ -61,8 +61,8 @@ def flag_items(facts: dict) -> list:
         items.append(paragraph("dq.suspect_fix", config_line=suspects["config_line"]))
     aside = facts.get("set_aside_baskets")
     if aside and aside["count"]:
-        items.append(paragraph("dq.set_aside", n=aside["count"], cap=aside["cap"], total=aside["amount"],
-                               in_month=aside["in_month"], month=month, currency=cur, **_largest(aside)))
+        items.append(paragraph("dq.set_aside", n=aside["count"], cap=aside["cap"], lines=aside["lines"],
+                               currency=cur))
     outliers = facts.get("outlier_baskets") or {}
     if outliers.get("count"):
         items.append(paragraph("dq.outliers", n=outliers["count"], times=outliers["times"],
