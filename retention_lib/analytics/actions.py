@@ -13,7 +13,9 @@ Members without marketing consent (False or unknown: consent is opt-in) are left
 contact list is capped at the contact budget. Data without a consent field (no `marketing_consent`
 column, or one with no answer in it) lets no one be contacted: each list then counts who it would hold
 if consent were collected (`consent_field` False). Every row carries the member's home store (the
-lifecycle's, as the store pages count them) and top categories, for a personal message; `by_store`
+lifecycle's, as the store pages count them) and top categories, for a personal message; the retain, win-back
+and welcome rows also carry the member's stored-value balance and points (`stored_value`, `points`) when the
+customers table has them, so the message can name the balance ("您的储值卡还有¥…"); `by_store`
 counts each list's rows per home store, the numbers a store page's actions quote. The emailed report
 shows only counts and totals, never these rows.
 """
@@ -111,6 +113,15 @@ def contact_columns(customers: pd.DataFrame | None, ids: pd.Index) -> pd.DataFra
     return customers.set_index("customer_id")[cols].reindex(ids)
 
 
+def balance_columns(customers: pd.DataFrame | None, ids: pd.Index) -> pd.DataFrame:
+    """The members' stored-value balance and points, for the columns the customers table has (none: no column)."""
+    ids = pd.Index(ids, name="customer_id")
+    cols = [c for c in ("stored_value", "points") if customers is not None and c in customers]
+    if not cols:
+        return pd.DataFrame(index=ids)
+    return customers.drop_duplicates("customer_id").set_index("customer_id")[cols].reindex(ids)
+
+
 def _ranked(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
     return (frame.rename_axis("customer_id").reset_index()
             .sort_values([*by, "customer_id"], ascending=[*ascending, True], kind="mergesort").set_index("customer_id"))
@@ -126,7 +137,7 @@ def contact_list(name: str, ranked: pd.DataFrame, customers: pd.DataFrame | None
     if_consented = ranked.head(budget)
     rows = (contact_columns(customers, chosen.index).join(chosen[["home_store"]])
             .join(favourites_.reindex(chosen.index).drop(columns=["usual_store", "last_purchase"], errors="ignore"))
-            .join(chosen[columns]))
+            .join(balance_columns(customers, chosen.index)).join(chosen[columns]))
     rows.insert(0, "rank", range(1, len(rows) + 1))
     counts = {"consent_field": has_consent_field(customers), "candidates": len(ranked),
               "without_consent": int((~consent).sum()), "eligible": len(eligible),

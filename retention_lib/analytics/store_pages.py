@@ -10,6 +10,8 @@ three actions for the month, drawn from its own numbers. Aggregates only: no cus
 - **Lifecycle**: the store's members by state at the month's end (the lifecycle's home store: the
   same rule), from the month's lifecycle facts; the at-risk members' value at stake is CLV if retained −
   CLV (analytics/value.py). The stores add up to the chain's.
+- **Stored value** (when the member table has a balance or points): the store's members at risk, lapsed or
+  dormant who hold a balance, and its sum (analytics/stored_value.py, the same home store); None without.
 - **Complaints** (when the data has them): the store's complaints opened in the month per 1,000 of
   its purchase baskets (`satisfaction_summary` → complaints by store), against the chain's rate,
   and the category complained about most at the store (ties: by name).
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from retention_lib.analytics import kpis
+from retention_lib.analytics import kpis, stored_value as stored
 from retention_lib.analytics.actions import LIST_STATES
 from retention_lib.analytics.lifecycle import HOME_STORE_MONTHS, STATES
 from retention_lib.core.messages import Message
@@ -242,6 +244,19 @@ def actions(page: dict, chain: dict) -> list[Message]:
 
 
 # --------------------------------------------------------------------------- the view
+def _stored_of(held: dict | None, store: str) -> dict | None:
+    """A store's members at risk, lapsed or dormant and what they hold (the stored-value facts' in-play row:
+    None for a column the data does not have); None without a balance or points in the data."""
+    if held is None:
+        return None
+    row = held["scopes"].get(store, {}).get(stored.IN_PLAY_ROW)
+    if row is None:   # a store home to no member
+        money, points = "stored_value" in held["columns"], "points" in held["columns"]
+        row = {"members": 0, "with_balance": 0 if money else None, "balance": 0.0 if money else None,
+               "with_points": 0 if points else None, "points": 0.0 if points else None}
+    return dict(row)
+
+
 def _risk_of(risk: pd.DataFrame, store: str, has_value: bool) -> dict:
     """A store's at-risk figures; a store home to no member at risk has none."""
     if store not in risk.index:
@@ -255,12 +270,14 @@ def _risk_of(risk: pd.DataFrame, store: str, has_value: bool) -> dict:
 
 def pages(monthly: pd.DataFrame, month: str | pd.Period, top: int | None, *, scores: pd.DataFrame | None,
           lifecycle: dict | None, lists: dict | None, satisfaction: dict | None, complaints: pd.DataFrame | None,
-          currency: str = "", at_risk_method: str | None = None, also: tuple[str, ...] = ()) -> StorePages:
+          currency: str = "", at_risk_method: str | None = None, also: tuple[str, ...] = (),
+          stored_value: dict | None = None) -> StorePages:
     """The store pages of a month from the KPI table, the members' churn (and CLV) scores with their lifecycle
     states and home stores, the month's lifecycle facts (`lifecycle` artifact), the contact lists' counts per
     home store (`lists`: name → counts, as notebook 07 saved them), the satisfaction summary and the
     complaints table (see the module docstring). `also`: stores beyond the top ones that need a page too
-    (their managers get an email), in `more_pages`."""
+    (their managers get an email), in `more_pages`. `stored_value`: the month's stored-value facts (the
+    `stored_value` artifact), when the member table has a balance or points."""
     month = str(pd.Period(month, "M"))
     table = kpis.store_table(monthly, month, top)
     shown = [s for s in table.index if s not in (kpis.TOTAL, kpis.MORE_STORES)]
@@ -269,6 +286,7 @@ def pages(monthly: pd.DataFrame, month: str | pd.Period, top: int | None, *, sco
     has_complaints = bool(satisfaction and satisfaction.get("complaints"))
     has_value = scores is not None and "clv" in scores
     scopes = (lifecycle or {}).get("scopes", {})
+    held = stored_value if stored_value and stored_value.get("available") else None
     chain = {"currency": currency, "churn_rate": chain_board.get("churn_rate", {}).get("value"),
              "avg_basket_value": chain_board.get("avg_basket_value", {}).get("value"),
              "complaint_rate": _finite(satisfaction["complaints"]["rate"]["per_1000_baskets"]) if has_complaints
@@ -287,7 +305,8 @@ def pages(monthly: pd.DataFrame, month: str | pd.Period, top: int | None, *, sco
                 "states": {k: states[k] for k in STATES} if states else None,
                 "at_risk": _risk_of(risk, store, has_value) if scores is not None else None,
                 "lists": {n: int((lists or {}).get(n, {}).get("by_store", {}).get(store, 0)) for n in LISTS},
-                "complaints": _complaint_figures(satisfaction, store, top_cats)}
+                "complaints": _complaint_figures(satisfaction, store, top_cats),
+                "stored_value": _stored_of(held, store)}
         found = actions(page, chain)
         return {**page, "actions": found, "short": len(found) < ACTIONS}
 
@@ -318,7 +337,8 @@ def for_month(run: Run) -> StorePages | None:
                  lifecycle=run.read("lifecycle") if run.has("lifecycle") else None, lists=lists,
                  satisfaction=run.read("satisfaction_summary"), complaints=run.table("complaints"),
                  currency=run.config.currency, at_risk_method=summary["headline"]["method"] if summary else None,
-                 also=tuple(run.config.store_recipients))
+                 also=tuple(run.config.store_recipients),
+                 stored_value=run.read("stored_value") if run.has("stored_value") else None)
 
 
 def save(run: Run, view: StorePages | None) -> None:

@@ -10,7 +10,10 @@ Checked, for all stores and each home store:
 - each contact list's candidates are its states' members, its rows per store add up to its rows, its file has
   those rows, and the win-back file holds lapsed and dormant members only;
 - the value tiers hold the base and the other rows are the lapsed, dormant and lost;
-- each store page's states are the store's, and every action to members quotes its list's rows for the store.
+- the stored value (储值沉淀, when the member table has it): members by state and home store are the lifecycle's,
+  the stores sum to the chain and in play is at risk + lapsed + dormant (stored_value.identities);
+- each store page's states (and stored value) are the store's, and every action to members quotes its list's rows
+  for the store.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from retention_lib.analytics import lifecycle
+from retention_lib.analytics import lifecycle, stored_value
 from retention_lib.analytics.actions import LIST_STATES
 from retention_lib.analytics.store_pages import ACTION_LISTS
 from retention_lib.core import stages
@@ -106,12 +109,26 @@ def check(folder: Path) -> list[str]:
         for s in ("lapsed", "dormant", "lost"):
             same(f"tier table, {s}", tiers.get(s, 0), total[s])
 
+    held = _read(folder, "stored_value")
+    if held and held.get("available"):
+        broken += stored_value.identities(held)
+        for scope, rows in held["scopes"].items():
+            if scope in facts["scopes"]:
+                for s in lifecycle.STATES:
+                    same(f"stored value {scope}, {s}", rows[s]["members"], facts["scopes"][scope][s])
+            else:
+                broken.append(f"stored value: {scope} is no scope of the lifecycle")
+
     pages = _read(folder, "store_pages")
     for page in (pages or {}).get("stores", []) + (pages or {}).get("more_pages", []):
         store = page["store_id"]
         if page.get("states") and store in facts["scopes"]:
             for s, n in page["states"].items():
                 same(f"store page {store}, {s}", n, facts["scopes"][store][s])
+        quoted = page.get("stored_value")
+        if quoted and held and held.get("available") and store in held["scopes"]:
+            for f, v in quoted.items():
+                same(f"store page {store}, stored value {f}", v, held["scopes"][store][stored_value.IN_PLAY_ROW][f])
         for action in page["actions"]:
             name = ACTION_LISTS.get(action["key"])
             if name:

@@ -123,7 +123,7 @@ STAGES: tuple[Stage, ...] = (
                "members by lifecycle state per home store, now and last month, the month's flows"),
         )),
     )),
-    Stage("clv", "04_clv.ipynb", "CLV", ("churn_scores", "churn_summary", "churn_model", "kpi_board"), (
+    Stage("clv", "04_clv.ipynb", "CLV", ("churn_scores", "churn_summary", "churn_model", "kpi_board", "customers"), (
         Part("spend_model", (
             _a("gamma_gamma", "artifacts/gamma_gamma.json", INTERNAL, "the fitted spend model"),
         )),
@@ -131,6 +131,11 @@ STAGES: tuple[Stage, ...] = (
             _a("clv_scores", "artifacts/clv_scores.parquet", CUSTOMER, "CLV per member"),
             _a("clv_summary", "artifacts/clv_summary.json", REPORT, "CLV by churn status and its convention"),
             _a("clv_chart", "artifacts/clv_groups.png", REPORT, "CLV and value at stake by churn status"),
+        )),
+        Part("stored_value", (
+            _a("stored_value", "artifacts/stored_value.json", REPORT,
+               "stored-value balance (储值余额) and points held by members per lifecycle state and home store; "
+               "says so when the member table has neither"),
         )),
     )),
     Stage("segments", "05_segments.ipynb", "Segments, early warning and churn drivers",
@@ -205,7 +210,8 @@ STAGES: tuple[Stage, ...] = (
         )),
     )),
     Stage("report", "08_report.ipynb", "Report", ("kpis_monthly", "kpi_stores", "churn_scores", "churn_summary",
-                                                   "clv_scores", "satisfaction_summary", "baskets", "complaints"), (
+                                                   "clv_scores", "satisfaction_summary", "baskets", "complaints",
+                                                   "stored_value"), (
         Part("store_pages", (
             _a("store_pages", "artifacts/store_pages.json", REPORT,
                "each store's KPIs, at-risk value, complaints and actions (aggregates only)"),

@@ -298,9 +298,13 @@ def write_demo(directory, **kwargs) -> DemoStore:
     out.mkdir(parents=True, exist_ok=True)
     for name, df in store.tables.items():
         df.to_parquet(out / f"{name}.parquet", index=False)
-    truth = {"options": _plain(kwargs), **store.truth.to_dict()}
+    truth = {"options": _plain(kwargs), "generator": GENERATOR, **store.truth.to_dict()}
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return store
+
+
+# The simulator's version: files an older one wrote are made again (2: members' stored value and points).
+GENERATOR = 2
 
 
 def made_with(directory, options: dict) -> bool:
@@ -311,7 +315,7 @@ def made_with(directory, options: dict) -> bool:
     if not path.exists():
         return False
     try:
-        made = json.loads(path.read_text(encoding="utf-8")).get("options")
+        made = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return made == _plain(options)
+    return made.get("options") == _plain(options) and made.get("generator") == GENERATOR

@@ -99,6 +99,14 @@ WINBACK_PREFIX, FLYER_PREFIX = "WB", "HF"   # campaign ids: prefix and the month
 CAMPAIGN_PREFIXES_ZH = {WINBACK_PREFIX: "沉睡唤醒", FLYER_PREFIX: "节日促销"}
 PHONE_PREFIXES = ["138", "139", "135", "136", "137", "150", "151", "152", "158", "159",
                   "186", "187", "188", "189"]
+# Stored-value cards (储值卡) and points (积分), drawn from their own generator (`_balances`) so that adding
+# them changed no other column of the demo. About STORED_VALUE_SHARE of members hold a balance, the more
+# frequent buyers more often and more; balances are lognormal around STORED_VALUE_MEDIAN (CNY).
+BALANCE_STREAM = 24            # the side generator is np.random.default_rng([seed, BALANCE_STREAM])
+STORED_VALUE_SHARE = 0.3
+STORED_VALUE_MEDIAN = 180.0
+STORED_VALUE_SIGMA = 0.9
+POINTS_PER_YUAN = 1.0          # one point per yuan of (expected) spend to the member's last purchase
 
 
 # ---------------------------------------------------------------- members
@@ -159,9 +167,36 @@ def _demographics(rng, members, end, store_ids, all_chinese=False):
                                   p=[0.25, 0.4, 0.25, 0.1]),
         "marketing_consent": members.consent.to_numpy(),
         "home_store_id": store_ids[members.home.to_numpy()],
+        **_balances(_side_generator(rng), members),
         "name": np.where(english & ~all_chinese, en.astype(object), zh.astype(object)),
         "phone": phone.astype(object),
     })
+
+
+def _side_generator(rng) -> np.random.Generator:
+    """The balances' own generator, np.random.default_rng([seed, BALANCE_STREAM]) for the demo's seed (read
+    from `rng`'s seed sequence, which reading does not advance): its draws leave every other column as it was."""
+    seed = rng.bit_generator.seed_seq.entropy
+    return np.random.default_rng([*np.atleast_1d(seed).tolist(), BALANCE_STREAM])
+
+
+def _balances(side, members) -> dict[str, np.ndarray]:
+    """Each member's stored-value balance (储值余额, CNY to the cent, 0 for most) and points (积分) as the member
+    table is exported at the data's end. A member holds a balance with a chance rising with their purchase
+    rate (STORED_VALUE_SHARE on average), lognormal and larger for more frequent buyers; members who have
+    left keep theirs. Points: POINTS_PER_YUAN per yuan of the member's expected spend to their last purchase
+    (purchase days × Gamma-Gamma's mean basket p / ν)."""
+    n = len(members)
+    lam = members.lam.to_numpy()
+    rank = (stats.rankdata(lam) - 0.5) / n                          # 0..1, the most frequent buyers near 1
+    holds = side.random(n) < STORED_VALUE_SHARE * 2 * (0.25 + 0.5 * rank)
+    scale = STORED_VALUE_MEDIAN * np.sqrt(lam / lam.mean())
+    balance = np.round(scale * np.exp(STORED_VALUE_SIGMA * side.standard_normal(n)), 2)
+    stored_value = np.where(holds, np.maximum(balance, 0.01), 0.0)
+    days = np.nan_to_num(np.maximum(members.final_day.to_numpy(dtype=float) - members.birth.to_numpy(), 0.0))
+    spend = (1 + lam / 7 * days) * GAMMA_GAMMA["p"] / members.nu.to_numpy()
+    points = np.floor(POINTS_PER_YUAN * spend)
+    return {"stored_value": stored_value, "points": points}
 
 
 # ---------------------------------------------------------------- surveys and complaints

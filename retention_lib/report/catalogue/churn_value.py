@@ -84,4 +84,51 @@ MESSAGES: dict[str, str] = {
     "notebook.gamma_gamma.doubtful": "is doubtful: read CLV with care",
     "notebook.no_spend_model": "**No spend model this month.** {reason}",
 
+    # ---------------------------------------------------------------- stored value (analytics/stored_value.py)
+    "part.stored_value": "the stored value held by members drifting away",
+    "stored_value.no_column": "The member table has no stored-value balance (储值余额): map it as "
+                              "<code>customers.stored_value</code> to see the balance at risk.",
+    "stored_value.summary.one": "<b>{balance:cur0}</b> of stored value (储值沉淀) sits with <b>{n:count}</b> member "
+                                "who is at risk, lapsed or dormant at the end of {month} ({at_risk:count} at risk, "
+                                "{lapsed:count} lapsed this month, {dormant:count} dormant; balances as the member "
+                                "table gives them). By home store: {stores}.",
+    "stored_value.summary.other": "<b>{balance:cur0}</b> of stored value (储值沉淀) sits with <b>{n:count}</b> "
+                                  "members who are at risk, lapsed or dormant at the end of {month} ({at_risk:count} "
+                                  "at risk, {lapsed:count} lapsed this month, {dormant:count} dormant; balances as "
+                                  "the member table gives them). By home store: {stores}.",
+    "stored_value.summary.none": "No member who is at risk, lapsed or dormant at the end of {month} holds a "
+                                 "stored-value balance.",
+    "stored_value.points_only.one": "<b>{points:count}</b> points (积分) sit with <b>{n:count}</b> member who is at "
+                                    "risk, lapsed or dormant at the end of {month} ({at_risk:count} at risk, "
+                                    "{lapsed:count} lapsed this month, {dormant:count} dormant; points as the member "
+                                    "table gives them). By home store: {stores}.",
+    "stored_value.points_only.other": "<b>{points:count}</b> points (积分) sit with <b>{n:count}</b> members who are "
+                                      "at risk, lapsed or dormant at the end of {month} ({at_risk:count} at risk, "
+                                      "{lapsed:count} lapsed this month, {dormant:count} dormant; points as the "
+                                      "member table gives them). By home store: {stores}.",
+    "stored_value.points_only.none": "No member who is at risk, lapsed or dormant at the end of {month} holds points.",
+    "stored_value.store": "{store} {balance:cur0} ({n:count})",
+    "stored_value.store.points": "{store} {points:count} points ({n:count})",
+    "stored_value.more_stores.one": "{n:count} more store {balance:cur0}",
+    "stored_value.more_stores.other": "{n:count} more stores {balance:cur0}",
+    "stored_value.more_stores.points.one": "{n:count} more store {points:count} points",
+    "stored_value.more_stores.points.other": "{n:count} more stores {points:count} points",
+    "stored_value.points": "Together they also hold {points:count} points (积分).",
+    "stored_value.lost.one": "A further {balance:cur0} sits with {n:count} lost member: money still owed to someone "
+                             "who has gone.",
+    "stored_value.lost.other": "A further {balance:cur0} sits with {n:count} lost members: money still owed to people "
+                               "who have gone.",
+    "stored_value.lost.points.one": "A further {points:count} points sit with {n:count} lost member.",
+    "stored_value.lost.points.other": "A further {points:count} points sit with {n:count} lost members.",
+    "stored_value.action": "<b>What to do:</b> a balance reminder is the cheapest win-back message: it costs nothing "
+                           "and gives them a reason to come back. The win-back and retain lists (actions/winback.csv, "
+                           "actions/retain.csv) carry each member's balance and points.",
+    "stored_value.in_play": "At risk, lapsed or dormant",
+    "stored_value.table.state": "state",
+    "stored_value.table.members": "members",
+    "stored_value.table.with_balance": "with a balance",
+    "stored_value.table.balance": "balance ({currency})",
+    "stored_value.table.with_points": "with points",
+    "stored_value.table.points": "points",
+
 }

@@ -44,11 +44,12 @@ MESSAGES: dict[str, str] = {
                          "figure; <code>settings.max_basket_amount</code> would set them aside.",
     # baskets above settings.max_basket_amount, set aside
     "dq.set_aside.one": "<b>One basket above {cap:cur} is set aside</b> (<code>settings.max_basket_amount</code>): "
-                        "its {lines:count} lines are in rejects.csv (rule basket_over_cap). It counts in no figure "
-                        "of this report.",
+                        "its {lines:count} lines are in <code>rejects.csv</code> (rule <code>basket_over_cap</code>). "
+                        "It counts in no figure of this report.",
     "dq.set_aside.other": "<b>{n:count} baskets above {cap:cur} are set aside</b> "
-                          "(<code>settings.max_basket_amount</code>): their {lines:count} lines are in rejects.csv "
-                          "(rule basket_over_cap). They count in no figure of this report.",
+                          "(<code>settings.max_basket_amount</code>): their {lines:count} lines are in "
+                          "<code>rejects.csv</code> (rule <code>basket_over_cap</code>). They count in no figure of "
+                          "this report.",
     # months inside the data without a transaction
     "dq.gaps.one": "<b>No transactions at all in {months}</b>: a month inside the data without a single sale, most "
                    "likely missing from the export; ask the client for it. The KPI board does not compare with it.",

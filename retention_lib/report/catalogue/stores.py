@@ -22,6 +22,16 @@ MESSAGES: dict[str, str] = {
     "stores.at_risk.other": "<b>{n:count}</b> members whose home store this is are at risk ({newly:count} of them "
                             "newly).",
     "stores.at_risk.none": "No member whose home store this is is at risk.",
+    "stores.stored_value.one": "<b>{balance:cur0}</b> of stored value sits with {n:count} member of this store who "
+                               "is at risk, lapsed or dormant: a balance reminder is the cheapest win-back message.",
+    "stores.stored_value.other": "<b>{balance:cur0}</b> of stored value sits with {n:count} members of this store "
+                                 "who are at risk, lapsed or dormant: a balance reminder is the cheapest win-back "
+                                 "message.",
+    "stores.stored_value.points.one": "<b>{points:count}</b> points sit with {n:count} member of this store who is at "
+                                      "risk, lapsed or dormant: a points reminder is the cheapest win-back message.",
+    "stores.stored_value.points.other": "<b>{points:count}</b> points sit with {n:count} members of this store who "
+                                        "are at risk, lapsed or dormant: a points reminder is the cheapest win-back "
+                                        "message.",
     "stores.complaints.other": "<b>{n:count}</b> complaints opened in {month}: {rate:num1} per 1,000 purchase "
                                "baskets (all stores: {chain:num1}); most about {category:label:complaint_category} "
                                "({top:count}).",

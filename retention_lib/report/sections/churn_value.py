@@ -3,11 +3,14 @@ from __future__ import annotations
 
 
 import pandas as pd
+from IPython.display import HTML
 
-from retention_lib.analytics import churn, model_choice
+from retention_lib.analytics import churn, model_choice, stored_value
 from retention_lib.core.run import Run
 from retention_lib.report import text
 from retention_lib.report.sections.common import image, paragraph, table, unavailable
+
+STORES_NAMED = 5   # the stored value's sentence names this many stores, the largest balances first; the rest summed
 
 
 def lifecycle_items(run: Run) -> list:
@@ -69,4 +72,65 @@ def churn_and_value(run: Run) -> list | None:
                              for c in ("clv", "clv_if_alive", "value_at_stake")})
     shown = shown.rename(columns={"value_at_stake": "value_in_play"})
     items.append(table(text.headers(shown, "clv.groups", currency=cur)))
-    return items + image(run, "clv_chart")
+    return items + image(run, "clv_chart") + stored_value_items(run)
+
+
+def stored_value_table(held: dict, currency: str):
+    """The stored value by state (at risk, lapsed, dormant, their sum, the lost) as the reader reads it."""
+    frame = stored_value.table(held)
+    labels = [text.say("stored_value.in_play") if s == stored_value.IN_PLAY_ROW else text.label("state", s)
+              for s in frame["state"]]
+    shown = frame.assign(state=labels, **{c: frame[c].map(text.count) for c in frame.columns
+                                          if c in ("members", "with_balance", "with_points", "points")})
+    if "balance" in shown:
+        shown["balance"] = frame["balance"].map(lambda v: text.money(v, 0))
+    return table(text.headers(shown, "stored_value.table", currency=currency))
+
+
+def _stores_named(held: dict, currency: str) -> str:
+    """The stores' in-play balances (else points), the largest first, STORES_NAMED of them, the rest summed."""
+    stores = stored_value.by_store(held)
+    money = "stored_value" in held["columns"]
+    stores = stores[stores["with_balance" if money else "with_points"] > 0]
+    named, rest = stores.head(STORES_NAMED), stores.iloc[STORES_NAMED:]
+    key = "stored_value.store" if money else "stored_value.store.points"
+    parts = [text.say(key, store=text.level(r["store"]), balance=r["balance"], points=r["points"],
+                      n=r["with_balance" if money else "with_points"], currency=currency)
+             for _, r in named.iterrows()]
+    if len(rest):
+        parts.append(text.say("stored_value.more_stores" if money else "stored_value.more_stores.points",
+                              n=len(rest), balance=rest["balance"].sum(), points=rest["points"].sum(),
+                              currency=currency))
+    return text.listing(parts)
+
+
+def stored_value_items(run: Run) -> list:
+    """储值沉淀: the stored value held by members at risk, lapsed or dormant, by store, with what to do, and the
+    lost apart; one note when the member table has no balance (analytics/stored_value.py)."""
+    held = run.read("stored_value") if run.has("stored_value") else None
+    if held is None:
+        return []
+    if not held["available"]:
+        return [HTML(f"<p>{text.say_html(held['reason'])}</p>")]
+    cur = run.config.currency
+    chain = held["scopes"][held["total"]]
+    play, lost = chain[stored_value.IN_PLAY_ROW], chain["lost"]
+    money = "stored_value" in held["columns"]
+    n = play["with_balance"] if money else play["with_points"]
+    counts = {s: (chain[s]["with_balance"] if money else chain[s]["with_points"]) for s in held["in_play_states"]}
+    if not n:
+        return [paragraph("stored_value.summary.none" if money else "stored_value.points_only.none",
+                          month=held["month"])]
+    items = [paragraph("stored_value.summary" if money else "stored_value.points_only", n=n,
+                       balance=play["balance"], points=play["points"], month=held["month"], currency=cur,
+                       stores=_stores_named(held, cur), **counts)]
+    extra = []
+    if money and play["points"] is not None:
+        extra.append(text.say_html("stored_value.points", points=play["points"]))
+    lost_n = lost["with_balance"] if money else lost["with_points"]
+    if lost_n:
+        extra.append(text.say_html("stored_value.lost" if money else "stored_value.lost.points", n=lost_n,
+                                   balance=lost["balance"], points=lost["points"], currency=cur))
+    extra.append(text.say_html("stored_value.action"))
+    items.append(HTML(f"<p>{' '.join(extra)}</p>"))
+    return items + [stored_value_table(held, cur)]

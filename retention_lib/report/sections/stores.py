@@ -25,11 +25,13 @@ def board(facts: dict, page: dict) -> pd.DataFrame:
 
 
 def page_text(facts: dict, page: dict, currency: str, *, as_html: bool) -> dict:
-    """A store's sentences: at risk, complaints, its actions and, when it has fewer than three, the
+    """A store's sentences: at risk, the stored value they and the lapsed and dormant hold (when the data
+    has it), complaints, its actions and, when it has fewer than three, the
     line that says so. `as_html`: escaped for HTML (say_html), else plain text (say)."""
     fill = say_html if as_html else say
     chain = facts["chain"]
-    out = {"states": "", "at_risk": "", "complaints": "", "actions": [fill(m) for m in page["actions"]], "short": ""}
+    out = {"states": "", "at_risk": "", "stored_value": "", "complaints": "",
+           "actions": [fill(m) for m in page["actions"]], "short": ""}
     states = page.get("states")
     if states:
         out["states"] = fill("stores.states", month=facts["month"], base=states["new"] + states["active"]
@@ -43,6 +45,12 @@ def page_text(facts: dict, page: dict, currency: str, *, as_html: bool) -> dict:
                                   value=risk["value_at_stake"], currency=currency)
         else:
             out["at_risk"] = fill("stores.at_risk", n=risk["at_risk"], newly=risk["newly_at_risk"])
+    held = page.get("stored_value")
+    if held and held.get("with_balance"):
+        out["stored_value"] = fill("stores.stored_value", n=held["with_balance"], balance=held["balance"],
+                                   currency=currency)
+    elif held and held.get("balance") is None and held.get("with_points"):
+        out["stored_value"] = fill("stores.stored_value.points", n=held["with_points"], points=held["points"])
     c = page["complaints"]
     if c is not None:
         if c["complaints"] and c["top_category"]:
@@ -71,7 +79,7 @@ def store_page(facts: dict, page: dict, currency: str) -> list:
     """One store's page: its name, its KPI table, at risk and complaints, its actions."""
     t = page_text(facts, page, currency, as_html=True)
     name = html.escape(text.level(page["store_id"]))
-    lines = " ".join(filter(None, [t["states"], t["at_risk"], t["complaints"]]))
+    lines = " ".join(filter(None, [t["states"], t["at_risk"], t.get("stored_value"), t["complaints"]]))
     items = [HTML(f'<h3 id="{html.escape(anchor(page["store_id"]))}">{name}</h3>')]
     b = board(facts, page)
     if len(b):
