@@ -7,8 +7,9 @@ always a finished run. A failed or interrupted run is kept as <YYYY-MM>.failed-<
 diagnosis. One run per reports folder and month at a time (a lock file); a folder left by a
 killed run is marked failed by the next run.
 
-The run itself is here; the lock, signals and leftover folders are in app/safety.py and
-manifest.json is built in app/manifest.py.
+The run itself is here; the lock, signals and leftover folders are in app/safety.py, what a
+failed run leaves behind (FAILED.txt, the failed folder, the notice) in app/failed_run.py, run.log
+in app/run_log.py, and manifest.json is built in app/manifest.py.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from retention_lib.report import language as reader
 from retention_lib.analytics import ledger
 from retention_lib.core import stages
 from retention_lib.core.config import Config, load_config
-from retention_lib.core.faults import MachineFault, machine_fault, notebook_fault
+from retention_lib.core.faults import machine_fault, notebook_fault
 from retention_lib.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from retention_lib.data.engine import release as release_engines
 from retention_lib.data.loading import data_end_of
@@ -46,9 +47,10 @@ from retention_lib.report.html import export_html
 from retention_lib.data import quality
 from retention_lib.data.prepare import prepare_run
 from retention_lib.app import consistency
+from retention_lib.app.failed_run import RunFailed, fail, failed_folder, keep_failure, notify
 from retention_lib.app.manifest import build_manifest
-from retention_lib.app.safety import (TMP_PREFIX, RunInterrupted, RunLocked, _fail_folder, _lock, _mark_leftovers,
-                                      _signals_raise)
+from retention_lib.app.run_log import RunLog, write_log
+from retention_lib.app.safety import TMP_PREFIX, RunInterrupted, RunLocked, _lock, _mark_leftovers, _signals_raise
 
 KERNEL_NAME = "retention-report"
 REPORT_NOTEBOOK = "08_report.ipynb"
@@ -65,17 +67,6 @@ class RunRefused(RuntimeError):
 
 class BadMonth(ValueError):
     """--month is not YYYY-MM."""
-
-
-class RunFailed(RuntimeError):
-    """The run failed; its folder is kept as <month>.failed-<time>. `machine`: the fault of the machine
-    it failed on (a full disk: exit 7), else a bug; `unwritten`: why its FAILED.txt could not be written."""
-
-    def __init__(self, message: str, failed_dir: Path, notebook: str | None = None, cell: int | None = None,
-                 machine: MachineFault | None = None, unwritten: str | None = None):
-        super().__init__(message)
-        self.failed_dir, self.notebook, self.cell = failed_dir, notebook, cell
-        self.machine, self.unwritten = machine, unwritten
 
 
 @dataclass
@@ -127,7 +118,7 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
     reader.use(cfg.language)   # the email and any failure notice speak the report's language
     reports_dir = Path(reports_dir or REPORTS_DIR)
     reports_dir.mkdir(parents=True, exist_ok=True)
-    log_lines = _RunLog()
+    log_lines = RunLog()
 
     def say(line: str) -> None:
         stamped = timestamped(line)
@@ -204,15 +195,15 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
                     _execute_notebook(book, tmp / book.name, params, kernel_name, notebooks_dir, timeout, tracker,
                                       log_lines)
             except pm.PapermillExecutionError as exc:   # a full disk under a cell is the machine's fault
-                _fail(f"{book.name}, cell {exc.exec_count}", f"{exc.ename}: {exc.evalue}", tmp, reports_dir,
-                      month, stamp, say, log_lines, cfg, env, book.name, exc.exec_count,
-                      machine=notebook_fault(exc.ename, exc.evalue, tmp))
+                fail(f"{book.name}, cell {exc.exec_count}", f"{exc.ename}: {exc.evalue}", tmp, reports_dir,
+                     month, stamp, say, log_lines, cfg, env, book.name, exc.exec_count,
+                     machine=notebook_fault(exc.ename, exc.evalue, tmp))
             except CellTimeoutError as exc:
-                _fail(f"{book.name}", f"a cell ran longer than {timeout} s (settings.cell_timeout_s): {exc}",
-                      tmp, reports_dir, month, stamp, say, log_lines, cfg, env, book.name, None)
+                fail(f"{book.name}", f"a cell ran longer than {timeout} s (settings.cell_timeout_s): {exc}",
+                     tmp, reports_dir, month, stamp, say, log_lines, cfg, env, book.name, None)
             except DeadKernelError as exc:
-                _fail(f"{book.name}", f"the notebook's kernel died: {exc}", tmp, reports_dir, month, stamp, say,
-                      log_lines, cfg, env, book.name, None)
+                fail(f"{book.name}", f"the notebook's kernel died: {exc}", tmp, reports_dir, month, stamp, say,
+                     log_lines, cfg, env, book.name, None)
             seconds = time.monotonic() - t0
             stage = stages.stage_of_notebook(book.name)
             _check_stage(stage, run, tmp, book.name, reports_dir, stamp, say, log_lines, cfg, env)
@@ -223,8 +214,8 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
         book = None
         contradictions = consistency.check(tmp)
         if contradictions:   # a number that contradicts another is a bug: nothing is published
-            _fail("the month's numbers", "they contradict each other: " + "; ".join(contradictions), tmp,
-                  reports_dir, month, stamp, say, log_lines, cfg, env, None, None)
+            fail("the month's numbers", "they contradict each other: " + "; ".join(contradictions), tmp,
+                 reports_dir, month, stamp, say, log_lines, cfg, env, None, None)
         report = export_html(tmp / REPORT_NOTEBOOK, run.path("report_html"), title=text.say("report.title", month=month),
                              language=cfg.language)
         say(text.say("console.report_written", mb=report.stat().st_size / 1e6))
@@ -235,10 +226,10 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
         store_emails.write_emails(tmp, cfg, month, env=env, log=say)
     except RunInterrupted as exc:
         where = f"during {book.name}" if book else "while publishing"
-        failed = _failed_folder(tmp, reports_dir, month, stamp)
+        failed = failed_folder(tmp, reports_dir, month, stamp)
         say(f"INTERRUPTED by {exc} {where}; nothing was published")
-        _keep_failure(failed, f"Run for {month} was interrupted by {exc} {where}.\n", log_lines)
-        _notify(cfg, month, failed, book.name if book else None, None, f"interrupted by {exc}", env, say)
+        keep_failure(failed, f"Run for {month} was interrupted by {exc} {where}.\n", log_lines)
+        notify(cfg, month, failed, book.name if book else None, None, f"interrupted by {exc}", env, say)
         exc.failed_dir = failed
         raise
     except RunFailed:
@@ -247,15 +238,15 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
         where = book.name if book else "publishing"
         fault = machine_fault(exc, fallback=tmp)
         if fault is not None:   # a full disk, a folder not writable: one line and exit 7, not a traceback
-            _fail(where, str(fault), tmp, reports_dir, month, stamp, say, log_lines, cfg, env,
-                  book.name if book else None, None, machine=fault)
-        failed = _failed_folder(tmp, reports_dir, month, stamp)   # a bug: its traceback follows
+            fail(where, str(fault), tmp, reports_dir, month, stamp, say, log_lines, cfg, env,
+                 book.name if book else None, None, machine=fault)
+        failed = failed_folder(tmp, reports_dir, month, stamp)   # a bug: its traceback follows
         say(f"FAILED in {where}: {type(exc).__name__}: {exc}")
-        _keep_failure(failed, f"Run for {month} failed in {where}\n{type(exc).__name__}: {exc}\n", log_lines)
+        keep_failure(failed, f"Run for {month} failed in {where}\n{type(exc).__name__}: {exc}\n", log_lines)
         raise
     # the console gets these lines from the caller (`retention run` prints them last, before the report's path)
     log_lines += [timestamped(line) for line in unavailable_summary(unavailable)]
-    _write_log(tmp, log_lines)
+    write_log(tmp, log_lines)
     _publish(tmp, final)
     _point_notebooks_at(final)
     if (final / stages.artifact("forecasts").path).exists():  # only a published run's forecasts enter the ledger
@@ -267,7 +258,7 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
         exc.month = month  # for the retry hint
         raise
     finally:
-        _write_log(final, log_lines)
+        write_log(final, log_lines)
     return RunResult(month, final, final / stages.artifact("report_html").path, unavailable)
 
 
@@ -289,9 +280,9 @@ def _check_stage(stage, run, tmp, notebook, reports_dir, stamp, say, log_lines, 
                    and not (a.key in _OPTIONAL_TABLES and a.key not in cfg.tables)]
         if missing:
             names = ", ".join(f"{a.path} ({a.key})" for a in missing)
-            _fail(notebook or "preparation", f"stage '{stage.name}' finished without writing {names} of its part "
-                  f"'{part.name}', and did not declare that part unavailable", tmp, reports_dir, str(run.month),
-                  stamp, say, log_lines, cfg, env, notebook, None)
+            fail(notebook or "preparation", f"stage '{stage.name}' finished without writing {names} of its part "
+                 f"'{part.name}', and did not declare that part unavailable", tmp, reports_dir, str(run.month),
+                 stamp, say, log_lines, cfg, env, notebook, None)
 
 
 _OPTIONAL_TABLES = ("customers", "surveys", "complaints", "campaigns")
@@ -420,62 +411,7 @@ def _ipc_kernel_manager(folder: Path):
     return IPCKernelManager
 
 
-# ---------------------------------------------------------------- publishing and failing
-
-def _fail(where: str, error: str, tmp, reports_dir, month, stamp, say, log_lines, cfg, env, notebook, cell,
-          machine: MachineFault | None = None):
-    failed = _failed_folder(tmp, reports_dir, month, stamp)
-    if machine is not None:   # it names the folder as the run knew it, before it became <month>.failed-<time>
-        machine = _moved(machine, tmp, failed)
-        error = str(machine)
-    say(f"FAILED in {where}: {error}")
-    unwritten = _keep_failure(failed, f"Run for {month} failed in {where}\n{error}\n"
-                              + (f"Executed notebook: {failed / notebook}\n"
-                                 if notebook and (failed / notebook).exists() else ""), log_lines)
-    _notify(cfg, month, failed, notebook, cell, error, env, say)
-    raise RunFailed(f"{where}: {error}", failed, notebook, cell, machine, unwritten)
-
-
-def _failed_folder(tmp: Path, reports_dir: Path, month: str, stamp: str) -> Path:
-    """The failed run's folder, <month>.failed-<time>; the temporary one where it cannot be renamed (a
-    read-only reports folder: the next run marks it)."""
-    try:
-        return _fail_folder(tmp, reports_dir, month, stamp)
-    except OSError:
-        return tmp
-
-
-def _moved(fault: MachineFault, tmp: Path, failed: Path) -> MachineFault:
-    def moved(text: str) -> str:
-        for before in dict.fromkeys((str(tmp.resolve()), str(tmp))):
-            text = text.replace(before, str(failed))
-        return text
-    return MachineFault(moved(fault.path), fault.what, moved(fault.fix))
-
-
-def _keep_failure(failed: Path, text: str, log_lines: list[str]) -> str | None:
-    """FAILED.txt in the failed run's folder, and its run.log with every line logged before: never an
-    error of its own (the disk may be full). None, or why FAILED.txt could not be written."""
-    try:
-        _write_log(failed, log_lines)
-    except OSError:
-        pass   # run.log keeps the lines it was given as they came (_RunLog)
-    path = failed / "FAILED.txt"
-    try:
-        _write_atomic(path, text)
-    except OSError as exc:
-        fault = machine_fault(exc, fallback=failed)
-        return f"its {path.name} could not be written: {fault.what if fault else exc}"
-    return None
-
-
-def _notify(cfg, month, failed, notebook, cell, error, env, say) -> None:
-    """The failure notice to operations, when configured; a notice that cannot be written is said, not raised."""
-    try:
-        compose.failure_notice(cfg, month, failed, notebook, cell, error, env=env, log=say)
-    except (OSError, smtp.MailError) as exc:
-        say(f"failure notice not written: {exc}")
-
+# ---------------------------------------------------------------- publishing
 
 def _existing(final: Path, say: Callable[[str], None]) -> RunResult:
     say(text.say("console.already_published", month=final.name))
@@ -507,82 +443,3 @@ def _publish(tmp: Path, final: Path) -> None:
         final.rename(old)
     tmp.rename(final)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """The whole text or nothing: a file cut short by a full disk is never left under its name."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _write_log(folder: Path, lines: list[str]) -> None:
-    """run.log: a _RunLog writing into the folder has every line in it already; other lines are written whole."""
-    if isinstance(lines, _RunLog) and lines.writing:
-        return
-    _write_atomic(folder / stages.RUN_FILES["run_log"].path, "\n".join(lines) + "\n")
-
-
-class _RunLog(list):
-    """The run's log lines. Once the run has its folder (`open`), each line is also appended to its run.log
-    as it comes (under a lock: the heartbeat and the notebooks' loggers log from their threads), so a run
-    that fails on a full disk keeps in run.log what it logged before. The file goes with its folder when
-    that is renamed (<month>.failed-<time>, or the published month)."""
-
-    def __init__(self):
-        super().__init__()
-        self._fd, self._lock, self.error = None, threading.Lock(), None
-
-    @property
-    def writing(self) -> bool:
-        return self._fd is not None
-
-    def open(self, folder: Path) -> None:
-        try:
-            self._fd = os.open(folder / stages.RUN_FILES["run_log"].path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-                               | os.O_APPEND, 0o644)
-        except OSError as exc:
-            self.error = exc
-            return
-        self._write(list(self))
-
-    def append(self, line: str) -> None:
-        super().append(line)
-        self._write([line])
-
-    def extend(self, lines) -> None:
-        lines = list(lines)
-        super().extend(lines)
-        self._write(lines)
-
-    def __iadd__(self, lines):
-        self.extend(lines)
-        return self
-
-    def _write(self, lines: list[str]) -> None:
-        with self._lock:
-            if self._fd is None or not lines:
-                return
-            data = ("\n".join(lines) + "\n").encode("utf-8")
-            try:
-                while data:
-                    data = data[os.write(self._fd, data):]
-            except OSError as exc:   # the disk is full: what was written stays; the rest is in memory only
-                self.error = exc
-                self._close()
-
-    def close(self) -> None:
-        with self._lock:
-            self._close()
-
-    def _close(self) -> None:
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
-            try:
-                os.close(fd)
-            except OSError:
-                pass

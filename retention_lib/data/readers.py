@@ -5,10 +5,9 @@ it block by block from a UTF-8 stream transcoded on the way, so a chain's 10 GB 
 is never in memory as bytes or as one string. Its rows read as pandas' read_csv(dtype=str,
 keep_default_na=False, na_values=[""], skipinitialspace=True, skip_blank_lines=False) did.
 
-A POS export's habits are read from its first lines: the delimiter (',' ';' tab '|') and the
-title lines above the header ("销售明细报表", "导出时间: ..."), unless the table's config sets
-'delimiter' or 'skip_rows'. Rows keep the file's own numbers: with 2 title lines the header
-is row 3 and the data start at row 4.
+The delimiter and the title lines above the header are read from the file's first lines
+(data/sniff.py) unless the table's config sets 'delimiter' or 'skip_rows'. Rows keep the
+file's own numbers: with 2 title lines the header is row 3 and the data start at row 4.
 """
 from __future__ import annotations
 
@@ -27,6 +26,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from retention_lib.data.sniff import HEAD_LINES, delimiter_hint, header_line, layout, no_controls
+
 # Tried in order when the encoding is "auto". GB18030 is a superset of GBK, so it
 # reads both; UTF-8 is tried first because GB18030 accepts almost any byte string.
 AUTO_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -37,10 +38,6 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 SCAN_BYTES = 1 << 22   # chunk of the encoding checks
 BLOCK_BYTES = 1 << 20  # pyarrow's parse block (its default; larger is slower): a row must fit
 TEXT = pa.large_string()  # what pandas' str dtype holds: no copy in to_pandas
-DELIMITERS = (",", "\t", ";", "|")  # what 'delimiter: auto' chooses from; the first of equals wins
-HEAD_LINES = 20       # the header is looked for in the file's first lines (skip_rows: auto)
-HEAD_BYTES = 1 << 16  # read at a time for them
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # line breaks, tabs, NUL, C1, ...
 
 
 class ReadError(ValueError):
@@ -158,15 +155,10 @@ def _unquote(value: str) -> str:
     return quoted[1].replace('""', '"') + quoted[2] if quoted else value.lstrip(" ")
 
 
-def _no_controls(value: str) -> str:
-    """Control characters (line breaks, tabs, NUL, ...) as one space, trimmed."""
-    return re.sub(" {2,}", " ", CONTROL.sub(" ", value)).strip() if CONTROL.search(value) else value
-
-
 def _header(names: list[str], quoted: bool = True) -> list[str]:
     """pandas' header names: blanks are 'Unnamed: i', repeats get '.1', '.2'; then stripped,
     without control characters (a line break in a header name reaches no chart or mail)."""
-    names = [_no_controls(_unquote(n) if quoted else n) or f"Unnamed: {i}" for i, n in enumerate(names)]
+    names = [no_controls(_unquote(n) if quoted else n) or f"Unnamed: {i}" for i, n in enumerate(names)]
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         count = seen.get(name, 0)
@@ -213,83 +205,6 @@ def _put_back(table: pa.Table, extras: list, row: int, last: bool = False) -> pa
     return pa.concat_tables([table, extra]).take(order)
 
 
-def _head_lines(path: Path, enc: str, n: int = HEAD_LINES) -> dict[int, str]:
-    """The rows that start in the file's first `n` lines, decoded, by the index of that line (a
-    row with a quoted line break spans two lines), without their line breaks (nor a BOM)."""
-    decoder, text = codecs.getincrementaldecoder(enc)(errors="replace"), ""
-    with open(path, "rb") as fh:
-        while text.count("\n") < 2 * n and len(text) < 64 * HEAD_BYTES * max(1, n // HEAD_LINES):
-            raw = fh.read(HEAD_BYTES)
-            text += decoder.decode(raw, final=not raw)
-            if not raw:
-                break
-    rows, start, held = {}, 0, None
-    for i, line in enumerate(text.removeprefix("\ufeff").split("\n")[:2 * n]):
-        held, start = (line, i) if held is None else (f"{held}\n{line}", start)
-        if held.count('"') % 2 == 0 or i - start >= n:  # quotes balance at the end of a row
-            rows[start], held = held.removesuffix("\r"), None
-    if held is not None:
-        rows[start] = held
-    return {i: row for i, row in rows.items() if i < n}
-
-
-def _fields(line: str, sep: str) -> list[str]:
-    """A line's values at `sep`, as a header name reads (quotes, spaces, control characters)."""
-    try:
-        values = next(csv.reader([line], delimiter=sep, skipinitialspace=True), [])
-    except csv.Error:  # a quoted line break: the rest of the field is on the next line
-        values = line.split(sep)
-    return [_no_controls(v).strip() for v in values]
-
-
-def _header_line(lines: dict[int, str], seps: tuple, columns,
-                 others: tuple = DELIMITERS) -> tuple[int, str | None]:
-    """(the header's line, the delimiter that shows it, if that decides), of the first `lines`
-    (by line index): the first holding every name in `columns` (the config's names of the
-    required columns); else, with no such line, the first with two values or more at any
-    delimiter (a title line holds one, or none: "销售明细报表", "导出时间: 2025-01-31", a blank
-    line, "报表,,,,")."""
-    wanted = {str(c).strip() for c in columns} - {""}
-    if wanted:
-        for i, line in lines.items():
-            for sep in seps:
-                if wanted <= set(_fields(line, sep)):
-                    return i, sep
-    for i, line in lines.items():
-        if any(sum(1 for v in _fields(line, sep) if v) >= 2 for sep in dict.fromkeys(seps + others)):
-            return i, None
-    return 0, None
-
-
-def _layout(path: Path, enc: str, suffix: str, delimiter: str, skip_rows, columns) -> tuple[str, int]:
-    """(delimiter, title lines to skip) of a CSV: as configured, else read from its first lines.
-    'auto' chooses the delimiter that splits the header into the most columns (a .tsv: tab)."""
-    seps = (delimiter,) if delimiter != "auto" else ("\t",) if suffix == ".tsv" else DELIMITERS
-    if len(seps) == 1 and skip_rows != "auto":
-        return seps[0], int(skip_rows)
-    lines = _head_lines(path, enc, HEAD_LINES if skip_rows == "auto" else int(skip_rows) + 1)
-    skip, sep = (int(skip_rows), None) if skip_rows != "auto" else _header_line(lines, seps, columns)
-    if sep is None:
-        header = lines.get(skip, "")
-        sep = max(seps, key=lambda s: len(_fields(header, s)))
-    return sep, skip
-
-
-def _show_sep(sep: str) -> str:
-    return '"\\t"' if sep == "\t" else f'"{sep}"'  # as the YAML would say it
-
-
-def _delimiter_hint(path: Path, enc: str, sep: str, skip: int, width: int) -> str:
-    """When another delimiter splits the header into more columns: the option that fixes it."""
-    header = _head_lines(path, enc, skip + 1).get(skip, "")
-    widths = {s: len(_fields(header, s)) for s in DELIMITERS if s != sep}
-    best = max(widths, key=widths.get)
-    if widths[best] <= width:
-        return ""
-    return (f"; the header splits into {widths[best]} columns at {_show_sep(best)} but {width} at "
-            f"{_show_sep(sep)}: set 'delimiter' for this table in the config (delimiter: {_show_sep(best)})")
-
-
 def _after(skip: int) -> str:
     return f" after the {skip} lines skipped; check 'skip_rows' for this table in the config" if skip else ""
 
@@ -313,7 +228,7 @@ def _csv_tables(path: Path, enc: str, sep: str, skip: int) -> Iterator[pa.Table]
         if more or len(values) > row.expected_columns:
             bad.append(f"Expected {row.expected_columns} fields in line {row.number + skip}, "
                        f"saw {row.actual_columns if more else len(values)}"
-                       + _delimiter_hint(path, enc, sep, skip, row.expected_columns))
+                       + delimiter_hint(path, enc, sep, skip, row.expected_columns))
             return "error"
         padding = [None] * (row.expected_columns - len(values))
         extras.append((row.number + skip, [v or None for v in values] + padding))
@@ -403,7 +318,7 @@ def _read_excel(path: Path, sheet, skip_rows="auto", columns=()) -> tuple[pd.Dat
         head = grid.head(HEAD_LINES)
         lines = {i: ",".join('"' + str(v).replace('"', '""') + '"' for v in row if not pd.isna(v))
                  for i, row in enumerate(head.itertuples(index=False))}
-        skip_rows = _header_line(lines, (",",), columns, others=())[0]
+        skip_rows = header_line(lines, (",",), columns, others=())[0]
     skip = int(skip_rows)
     header = [] if skip >= len(grid) else ["" if pd.isna(v) else str(v) for v in grid.iloc[skip]]
     frame = grid.iloc[skip + 1:].reset_index(drop=True)
@@ -440,7 +355,7 @@ def read_raw(path: Path, *, encoding: str = "auto", sheet=None, delimiter: str =
             raise ReadError(f"{path}: not a readable Parquet file: {exc}") from exc
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path, sheet, skip_rows, columns)
-    sep, skip = _layout(path, encoding, suffix, delimiter, skip_rows, columns)
+    sep, skip = layout(path, encoding, suffix, delimiter, skip_rows, columns)
     return _frame(pa.concat_tables(_csv_tables(path, encoding, sep, skip))), skip + 2
 
 
@@ -465,7 +380,7 @@ def iter_raw(path: Path, *, encoding: str = "auto", sheet=None, delimiter: str =
                                  (pa.Table.from_batches([b], schema) for b in batches))
         first = 1
     else:
-        sep, skip = _layout(path, encoding, suffix, delimiter, skip_rows, columns)
+        sep, skip = layout(path, encoding, suffix, delimiter, skip_rows, columns)
         tables, first = _csv_tables(path, encoding, sep, skip), skip + 2
     done = 0
     for table in _rechunk(tables, rows_per_chunk):

@@ -93,7 +93,7 @@ def compose_store(folder: Path, cfg: Config, month: str, facts: dict, page: dict
     year_ago = any(yoy != say("missing") for *_, yoy in rows)
     columns = ("kpi", "month", "mom", "yoy") if year_ago else ("kpi", "month", "mom")
     t = page_text(facts, page, cur, as_html=True)
-    lines = [s for s in (t["states"], t["at_risk"], t["complaints"]) if s]
+    lines = [s for s in (t["states"], t["at_risk"], t["stored_value"], t["complaints"]) if s]
     footer = say("email.footer")
     html_body = inline_html(title, intro, [r[:len(columns)] for r in rows], columns, lines, t["actions"], t["short"],
                             footer)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from retention_lib.core.config import TABLE_KEYS, ConfigError, TableSource, load_config
-from retention_lib.data import readers, validated, validation
+from retention_lib.data import sniff, validated, validation
 from retention_lib.data.loading import load_source
 from retention_lib.data.readers import ReadError, iter_raw, read_raw, reader_options
 from retention_lib.data.validation import ValidationError
@@ -152,10 +152,10 @@ def test_skip_rows_past_the_end_says_so(tmp_path):
 
 def test_the_common_file_is_read_as_before(tmp_path):
     path = write(tmp_path, "x.csv", csv_text(ROWS))
-    assert readers._layout(path, "utf-8", ".csv", "auto", "auto", REQUIRED) == (",", 0)
-    assert readers._layout(path, "utf-8", ".csv", "auto", "auto", ()) == (",", 0)
+    assert sniff.layout(path, "utf-8", ".csv", "auto", "auto", REQUIRED) == (",", 0)
+    assert sniff.layout(path, "utf-8", ".csv", "auto", "auto", ()) == (",", 0)
     one = write(tmp_path, "one.csv", "customer_id\n1\n\n2\n")  # one column: no title to skip
-    assert readers._layout(one, "utf-8", ".csv", "auto", "auto", ()) == (",", 0)
+    assert sniff.layout(one, "utf-8", ".csv", "auto", "auto", ()) == (",", 0)
 
 
 def test_reject_rows_are_the_files_lines_below_title_rows(tmp_path):

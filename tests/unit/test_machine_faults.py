@@ -14,7 +14,7 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from retention_lib.app import cli, pipeline
+from retention_lib.app import cli, pipeline, run_log
 from retention_lib.core.faults import machine_fault, notebook_fault
 from retention_lib.data import store
 from retention_lib.delivery import smtp
@@ -106,7 +106,7 @@ def test_a_full_disk_during_the_run_keeps_failed_txt_and_the_run_log(small_confi
 def test_a_disk_too_full_for_failed_txt_says_so_on_the_line(small_config, tmp_path, monkeypatch, capsys):
     """run.log was written as the run went: it keeps what was logged before the disk filled up."""
     monkeypatch.setattr(pipeline, "_execute_notebook", _disk_full)
-    monkeypatch.setattr(pipeline, "_write_atomic", lambda path, text: _disk_full(path))
+    monkeypatch.setattr(run_log, "write_atomic", lambda path, text: _disk_full(path))
     code, _, err = _run(small_config, tmp_path / "reports", capsys)
     failed = _failed(tmp_path / "reports")
     assert code == 7

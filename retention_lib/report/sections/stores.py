@@ -79,7 +79,7 @@ def store_page(facts: dict, page: dict, currency: str) -> list:
     """One store's page: its name, its KPI table, at risk and complaints, its actions."""
     t = page_text(facts, page, currency, as_html=True)
     name = html.escape(text.level(page["store_id"]))
-    lines = " ".join(filter(None, [t["states"], t["at_risk"], t.get("stored_value"), t["complaints"]]))
+    lines = " ".join(filter(None, [t["states"], t["at_risk"], t["stored_value"], t["complaints"]]))
     items = [HTML(f'<h3 id="{html.escape(anchor(page["store_id"]))}">{name}</h3>')]
     b = board(facts, page)
     if len(b):
