@@ -51,6 +51,7 @@ FLAGS = ("history_changes", "suspect_ids", "outlier_baskets", "gap_months", "set
 
 
 NULL_LIKE = "customer ids read as no customer"
+TOPUP_ROWS = "stored-value top-ups (kept apart, no sales)"
 
 
 def null_like_text(counts: dict[str, int] | None) -> str:
@@ -66,7 +67,7 @@ def loaded_tables(run: Run) -> pd.DataFrame:
     rows = []
     for name, t in dq["tables"].items():
         rows.append({"table": name, "file": t["file"].rsplit("/", 1)[-1], "rows read": t["rows_read"],
-                     "rows rejected": t["rows_read"] - t["rows_kept"],
+                     "rows rejected": sum(t["rejected_by_rule"].values()), TOPUP_ROWS: t.get("topup_rows", 0),
                      "rows kept": t["rows_kept"], "rows after the month (not used)": t["rows_after_month"],
                      NULL_LIKE: null_like_text(t.get("null_like_ids")),
                      "ignored columns": ", ".join(t["ignored_columns"]) or "—"})
@@ -74,7 +75,8 @@ def loaded_tables(run: Run) -> pd.DataFrame:
         rows.append({"table": name, "file": "not supplied", "rows read": 0, "rows rejected": 0,
                      "rows kept": 0, "rows after the month (not used)": 0, NULL_LIKE: "—",
                      "ignored columns": "—"})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    return out if out[TOPUP_ROWS].any() else out.drop(columns=TOPUP_ROWS)
 
 
 def rejects_by_reason(run: Run) -> pd.DataFrame:

@@ -349,8 +349,9 @@ def _update(cfg: Config, root: Path, end, say: Callable[[Message], None], full: 
                         "rejects": rejects and rejects["file"], "rejects_file": rejects}
         if topups is not None:
             tables[name]["topups"] = topups
-        say(Message("console.store.validated", table=name, kept=report.rows_kept,
-                    rejected=report.rows_read - report.rows_kept, seconds=time.monotonic() - t0))
+        say(Message("console.store.validated.topups" if report.topup_rows else "console.store.validated", table=name,
+                    kept=report.rows_kept, rejected=sum(report.rejected_by_rule.values()), topups=report.topup_rows,
+                    seconds=time.monotonic() - t0))
     if not any(p["rows"] for p in tables["transactions"]["partitions"]):
         raise ValidationError(cfg.tables["transactions"].origin, None, "empty_table", "no usable transaction lines")
     lines_key = hashlib.sha256(json.dumps(_listed(tables["transactions"]["partitions"])).encode()).hexdigest()

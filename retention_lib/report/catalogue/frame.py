@@ -50,6 +50,8 @@ MESSAGES: dict[str, str] = {
     "console.store.validating_table": "{table}: validating the engine's table {source} ({rows:count} rows) ...",
     "console.store.progress": "{table}: {rows:count} rows read and checked ({seconds:num1} s) ...",
     "console.store.validated": "{table}: {kept:count} rows kept, {rejected:count} set aside, in {seconds:num1} s",
+    "console.store.validated.topups": "{table}: {kept:count} rows kept, {rejected:count} set aside, {topups:count} "
+                                      "stored-value top-ups kept apart (no sales), in {seconds:num1} s",
     "console.store.netting": "Netting lines into baskets on {engine} ...",
     "console.store.netted": "{baskets:count} baskets netted in {seconds:num1} s",
     "console.store.rebuilding": "{table}: {n:count} file(s) of the data store damaged, {file} {problem}; "
