@@ -23,8 +23,6 @@ MESSAGES: dict[str, str] = {
                         "published (a new or corrected export). This report reads the new data, so its figures for "
                         "those months differ from the earlier report's:",
     "dq_changed.month": "month",
-    "dq_changed.lines_before": "transaction lines then",
-    "dq_changed.lines_after": "transaction lines now",
     "dq_changed.revenue_before": "revenue then ({currency})",
     "dq_changed.revenue_after": "revenue now ({currency})",
     # a customer id with too many baskets for one shopper

@@ -48,8 +48,6 @@ def flag_items(facts: dict) -> list:
                                            report_month=changes["report_month"]) + "</p>"))
         rows = pd.DataFrame(changes["months"])
         shown = pd.DataFrame({"month": [text.month_label(m) for m in rows["month"]],
-                              "lines_before": [text.count(v) for v in rows["lines_before"]],
-                              "lines_after": [text.count(v) for v in rows["lines_after"]],
                               "revenue_before": text.money_cells(rows["revenue_before"]),
                               "revenue_after": text.money_cells(rows["revenue_after"])})
         items.append(table(text.headers(shown, "dq_changed", currency=cur).set_index(say("dq_changed.month"))))
