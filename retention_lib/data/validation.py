@@ -145,10 +145,10 @@ def _to_id(series: pd.Series) -> pd.Series:
 
 
 def _null_like(series: pd.Series, tokens: Iterable[str]) -> pd.Series:
-    """True where the value is one of `tokens` after trimming, ignoring case."""
+    """True where the value is one of `tokens` after trimming, ignoring case and width (０ is 0)."""
     if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
         return pd.Series(False, index=series.index)  # numeric ids cannot spell "NULL"
-    text = series.astype("string").str.strip()
+    text = _nfkc(series.astype("string").str.strip())
     wanted = {t.strip().lower() for t in tokens} - {""}  # blanks are null anyway
     # Lower-case the distinct values only: millions of lines carry a few thousand ids.
     hits = [v for v in text.dropna().unique() if v.lower() in wanted]
