@@ -43,8 +43,15 @@ test: $(SPARK_STAMP) $(MO)
 test-fast: $(STAMP) $(MO)
 	$(BIN)/python -m pytest tests/unit -m "not slow" -q $(PYTEST_ARGS)
 
+# JupyterLab on notebooks/. As root (a container, a fresh server) Jupyter needs --allow-root. On a remote
+# machine: make lab LAB_IP=0.0.0.0 (no browser is opened; the URL with its token is printed), or keep the
+# default 127.0.0.1 and tunnel: ssh -L 8888:127.0.0.1:8888 <host>.
+LAB_IP ?= 127.0.0.1
+LAB_PORT ?= 8888
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+LAB_BROWSER := $(if $(filter 127.0.0.1 localhost,$(LAB_IP)),,--no-browser)
 lab: $(STAMP) $(MO)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=$(LAB_IP) --port=$(LAB_PORT) $(LAB_BROWSER) $(LAB_ROOT) $(LAB_ARGS)
 
 clean:
 	rm -rf $(VENV) reports/.tmp-* reports/*.failed
