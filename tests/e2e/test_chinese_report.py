@@ -85,3 +85,15 @@ def test_the_email_subject_names_the_month_and_the_store_in_chinese(chinese_mont
     assert attachment == "zh-2025-02-report.html"          # ASCII by design: it travels through mail systems
     seen = visible_text(body)
     assert sorted(set(re.findall(r"[A-Za-z]{2,}", seen)) - ALLOWED) == []
+
+
+def test_every_chart_says_what_it_shows_in_chinese(chinese_month):
+    """Each image's alt text is its catalogue message (what a screen reader reads, what a mail app shows
+    when it blocks images), in the report's language, never nbconvert's placeholder."""
+    html = (chinese_month / "report.html").read_text(encoding="utf-8")
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert len(images) >= 5
+    for tag in images:
+        alt = re.search(r'\balt="([^"]*)"', tag)
+        assert alt and "No description" not in alt[1] and re.search(r"[\u4e00-\u9fff]{4}", alt[1]), tag[:200]
+        assert "2025年2月" in alt[1]   # the month it is about

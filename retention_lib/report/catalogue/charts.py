@@ -77,4 +77,28 @@ MESSAGES: dict[str, str] = {
     "chart.comment_themes.from.promoters": "From promoters",
     "chart.comment_themes.title": "Comment themes in {month}, by the respondent's NPS group",
     "chart.comment_themes.xlabel": "Comments mentioning the theme (Chinese and English)",
+    # ------------------------------------------- what each chart of the report shows: its image's alt text
+    # (report/sections/common.image), read aloud by a screen reader and shown when a mail app blocks images
+    "alt.coverage_chart": "Baskets per day in {month:month}, by store; a day without baskets shows as a gap",
+    "alt.kpi_trends_chart": "The KPI board's measures month by month, all stores, over the 13 months to "
+                            "{month:month}, each on its own scale",
+    "alt.cohort_chart": "Cohort retention to {month:month}: each row is the members who joined in one month, each "
+                        "column the share of them who bought in a later month; darker is a larger share",
+    "alt.tracking_chart": "Repeat purchases per week of the churn model's members, what happened against what the "
+                          "model expected, through the months held out to test it, to {month:month}",
+    "alt.clv_chart": "Expected CLV of the members in each lifecycle state at the end of {month:month}, and the value "
+                     "in play for the at-risk, lapsed and dormant members",
+    "alt.rfm_chart": "Members and revenue of each RFM segment at the end of {month:month}",
+    "alt.rfm_migration_chart": "How members moved between RFM segments from the end of the month before to the end "
+                               "of {month:month}",
+    "alt.drivers_chart": "How lapsed members differ from retained ones, factor by factor, with the interval of each "
+                         "difference, to {month:month}",
+    "alt.satisfaction_trend_chart": "NPS and CSAT month by month to {month:month}, each with its 95% interval",
+    "alt.satisfaction_drivers_chart": "How much each survey dimension matters against how well the store does on "
+                                      "it, to {month:month}",
+    "alt.satisfaction_churn_chart": "Later churn of surveyed members by NPS group (detractors, passives, promoters), "
+                                    "to {month:month}",
+    "alt.complaints_chart": "Complaints per 1,000 baskets by month and by category, to {month:month}",
+    "alt.track_record_chart": "The model's track record: member purchase days each month, forecast a month ahead "
+                              "against what happened, to {month:month}",
 }
