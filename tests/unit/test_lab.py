@@ -20,8 +20,11 @@ def _free_port() -> int:
 
 
 def _command(*variables: str) -> str:
-    return subprocess.run(["make", "-n", "lab", *variables], cwd=ROOT, capture_output=True, text=True,
-                          check=True).stdout.strip().splitlines()[-1]
+    """The command `make lab` would run (under `make test` a sub-make also prints its directory)."""
+    out = subprocess.run(["make", "--no-print-directory", "-n", "lab", *variables], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    [command] = [line for line in out.splitlines() if "jupyter lab" in line]
+    return command
 
 
 def test_the_lab_command_allows_root_only_as_root_and_opens_no_browser_on_the_network():
