@@ -161,7 +161,6 @@ def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con, say):
                 for month, part_rows in _by_month(rows.filter(pa.array(is_topup)), TIME_COLUMN.get(name)):
                     topups.write(month, part_rows)
                 rows = rows.filter(pa.array(~is_topup))
-                part.rows_kept -= int(is_topup.sum())
                 part.topup_rows = int(is_topup.sum())
             for month, part_rows in _by_month(rows, TIME_COLUMN.get(name)):
                 out.write(month, part_rows)
