@@ -50,8 +50,18 @@ LAB_IP ?= 127.0.0.1
 LAB_PORT ?= 8888
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_BROWSER := $(if $(filter 127.0.0.1 localhost,$(LAB_IP)),,--no-browser)
-lab: $(STAMP) $(MO)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ip=$(LAB_IP) --port=$(LAB_PORT) $(LAB_BROWSER) $(LAB_ROOT) $(LAB_ARGS)
+# make lab LANGUAGE=zh-CN: copies of the notebooks with their prose in that language, in notebooks/zh-CN/ (git-ignored).
+# A copy is rewritten only when its notebook or the catalogue changed, so keep lasting edits in notebooks/. Only a
+# LANGUAGE given on the command line counts: gettext's LANGUAGE in the environment (en_US:en) is another thing.
+LAB_LANGUAGE := $(if $(filter command line,$(origin LANGUAGE)),$(LANGUAGE))
+LAB_DIR := notebooks$(if $(LAB_LANGUAGE),/$(LAB_LANGUAGE))
+ifneq ($(LAB_LANGUAGE),)
+LAB_COPIES := $(patsubst notebooks/%,$(LAB_DIR)/%,$(wildcard notebooks/[0-9][0-9]_*.ipynb))
+$(LAB_DIR)/%.ipynb: notebooks/%.ipynb retention_lib/report/catalogue/notebooks.py $(MO) | $(STAMP)
+	$(BIN)/python tools/notebook_text.py --language $(LAB_LANGUAGE) --output $(LAB_DIR) $<
+endif
+lab: $(STAMP) $(MO) $(LAB_COPIES)
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) --ip=$(LAB_IP) --port=$(LAB_PORT) $(LAB_BROWSER) $(LAB_ROOT) $(LAB_ARGS)
 
 clean:
 	rm -rf $(VENV) reports/.tmp-* reports/*.failed

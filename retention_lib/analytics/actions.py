@@ -17,18 +17,17 @@ lifecycle's, as the store pages count them) and top categories, for a personal m
 and welcome rows also carry the member's stored-value balance and points (`stored_value`, `points`) when the
 customers table has them, so the message can name the balance ("您的储值卡还有¥…"); `by_store`
 counts each list's rows per home store, the numbers a store page's actions quote. The emailed report
-shows only counts and totals, never these rows.
+shows only counts and totals, never these rows. The rows keep internal column names (customer_id, p_alive…);
+report/action_files writes them for store staff, in the report's language, and reads the files back.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import ibis
 import pandas as pd
 
 from retention_lib.analytics import lifecycle
-from retention_lib.core.spreadsheets import write_csv, write_xlsx
 from retention_lib.data import aggregate, engine
 
 FAVOURITE_WINDOW = pd.DateOffset(months=6)
@@ -42,18 +41,6 @@ class ActionList:
     name: str
     rows: pd.DataFrame
     counts: dict = field(default_factory=dict)
-
-    def write(self, csv_path: Path, xlsx_path: Path) -> list[Path]:
-        # client text (names, stores, categories) must not run as formulas when opened
-        return [write_csv(self.rows, csv_path), write_xlsx(self.rows, xlsx_path, sheet=self.name)]
-
-
-def save(run, lists: list[ActionList]) -> list[str]:
-    """Each list as CSV and Excel under the run folder's actions/; returns the file names."""
-    written = []
-    for lst in lists:
-        written += [p.name for p in lst.write(run.path(f"{lst.name}_csv"), run.path(f"{lst.name}_xlsx"))]
-    return written
 
 
 def favourites(lines, baskets, end: pd.Timestamp, top: int = 3) -> pd.DataFrame:

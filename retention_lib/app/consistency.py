@@ -27,6 +27,7 @@ from retention_lib.analytics import lifecycle, stored_value
 from retention_lib.analytics.actions import LIST_STATES
 from retention_lib.analytics.store_pages import ACTION_LISTS
 from retention_lib.core import stages
+from retention_lib.report import action_files
 
 
 def _read(folder: Path, key: str):
@@ -96,7 +97,7 @@ def check(folder: Path) -> list[str]:
             broken.append(f"{name} list: {counts['listed']} rows, {sum(counts['by_store'].values())} by store")
         path = _read(folder, f"{name}_csv")
         if path is not None:
-            rows = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+            rows = action_files.read(path)   # internal column names and state keys, in any language
             if len(rows) != counts["listed"]:
                 broken.append(f"{name} list: {counts['listed']} rows counted, {len(rows)} in {path.name}")
             if "state" in rows and not rows["state"].isin(states).all():

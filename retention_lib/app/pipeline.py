@@ -42,7 +42,7 @@ from retention_lib.core.faults import machine_fault, notebook_fault
 from retention_lib.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from retention_lib.data.engine import release as release_engines
 from retention_lib.data.loading import data_end_of
-from retention_lib.report import text
+from retention_lib.report import notebook_text, text
 from retention_lib.report.html import export_html
 from retention_lib.data import quality
 from retention_lib.data.prepare import prepare_run
@@ -303,6 +303,7 @@ class _Tracker:
 class _TrackingEngine(NBClientEngine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, tracker: _Tracker | None = None, **kwargs):
+        notebook_text.localise(nb_man.nb)   # the markdown in the run's language (run_month made it the reader's)
         if tracker is not None:
             tracker.cells = sum(c.cell_type == "code" for c in nb_man.nb.cells)
             start = nb_man.cell_start

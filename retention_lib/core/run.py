@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from retention_lib.core import messages, stages
+from retention_lib.core import figures, messages, stages
 from retention_lib.core.conditions import DataCondition
 from retention_lib.core.messages import Message
 from retention_lib.core.config import Config
@@ -34,7 +34,7 @@ class Run:
     config: Config
     month: pd.Period
     run_dir: Path
-    note: str = ""   # shown under a notebook's title, e.g. where a published month's re-run writes
+    lab_copy: bool = False   # a published month reopened in the lab: notebooks say where they write
 
     @property
     def start(self) -> pd.Timestamp:
@@ -50,12 +50,6 @@ class Run:
         if name in SETTINGS and value is not None:
             return SETTINGS[name].check(value)  # a notebook parameter is held to the same rules
         return self.config.setting(name)
-
-    @property
-    def title(self) -> str:
-        """The source and month as a notebook's first line shows them (client text escaped)."""
-        title = f"**{html.escape(self.config.name)}**, month **{self.month}**"
-        return f"{title}. {html.escape(self.note)}" if self.note else title
 
     # ---- artifacts by key (retention_lib.stages names their files)
 
@@ -97,9 +91,9 @@ class Run:
         return frame
 
     def write(self, key: str, obj, **options) -> None:
-        """Write an artifact: a dict as JSON, a frame as Parquet, a figure as PNG, or anything
-        with a `to_json(path)` (the fitted models). Returns nothing, so a notebook cell that
-        ends with it shows no path."""
+        """Write an artifact: a dict as JSON, a frame as Parquet, a figure as PNG (and its phone form
+        beside it, core.figures), or anything with a `to_json(path)` (the fitted models). Returns
+        nothing, so a notebook cell that ends with it shows no path."""
         path = self.path(key)
         suffix = path.suffix
         if suffix == ".json" and isinstance(obj, dict):
@@ -109,8 +103,12 @@ class Run:
         elif suffix == ".parquet":
             obj.to_parquet(path, **options)
         elif suffix == ".png":
-            # no timestamp in the file: the same data gives the same bytes
-            obj.savefig(path, bbox_inches="tight", metadata={"Software": None}, **options)
+            figures.save_png(obj, path, **options)
+            phone = stages.ARTIFACTS.get(stages.phone_key(key))
+            if phone is not None and figures.phone_form(obj) is not None:
+                figures.save_png(figures.phone_form(obj), self.path(phone.key), **options)
+            elif phone is not None:   # a figure without one: no earlier phone form stays beside it
+                (self.run_dir / phone.path).unlink(missing_ok=True)
         else:
             raise TypeError(f"cannot write {type(obj).__name__} as {key} ({path.name})")
 

@@ -5,6 +5,10 @@ or CR would run as a formula when the file is opened. Following the OWASP CSV-in
 guidance such text gets a leading single quote, and every text field in a CSV is quoted
 so a stray separator cannot start a new cell. In XLSX every text cell is also written
 explicitly as a string cell, never a formula. The same frame always gives the same bytes.
+
+A workbook is laid out for reading: a bold, frozen header row with filters, columns as wide as their
+content (a CJK character counts two), and numbers as numeric cells in the number format the caller
+gives each column, so they still sort and filter as numbers.
 """
 from __future__ import annotations
 
@@ -13,7 +17,9 @@ import datetime as dt
 import io
 import math
 import numbers
+import unicodedata
 import zipfile
+from typing import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +27,15 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_576
 # Pinned so the same data gives the same file (zip entries cannot go before 1980).
 FIXED_TIME = dt.datetime(1980, 1, 1)
+# Column widths in characters of the default font: a column stays readable, and long text wraps off-screen.
+MIN_WIDTH, MAX_WIDTH, PADDING = 6, 50, 2
 
 
 def safe_text(value):
@@ -58,8 +67,10 @@ def write_csv(frame: pd.DataFrame, path: Path, *, index: bool = False, excel: bo
     return path
 
 
-def write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "Sheet1") -> Path:
-    """One-sheet workbook: a bold header row, then the rows; text cells are always strings."""
+def write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "Sheet1",
+               formats: Mapping[str, str] | None = None) -> Path:
+    """One-sheet workbook: a bold, frozen header row with filters, then the rows; text cells are always
+    strings. `formats` gives columns (by name) an Excel number format ("#,##0.00"); days are yyyy-mm-dd."""
     path = Path(path)
     if len(frame) + 1 > EXCEL_MAX_ROWS:
         raise ValueError(f"{path.name}: {len(frame):,} rows do not fit in one Excel sheet "
@@ -73,16 +84,42 @@ def write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "Sheet1") -> Pat
         _put(ws, 1, col, " / ".join(map(str, name)) if isinstance(name, tuple) else name).font = bold
     for col in range(1, safe.shape[1] + 1):
         column = safe.iloc[:, col - 1]
-        date_format = "yyyy-mm-dd" if _dates_only(column) else None
+        number_format = (formats or {}).get(frame.columns[col - 1]) or ("yyyy-mm-dd" if _dates_only(column) else None)
         for row, value in enumerate(column.tolist(), start=2):
             cell = _put(ws, row, col, value)
-            if date_format and cell.is_date:
-                cell.number_format = date_format
+            if number_format and not isinstance(cell.value, str):
+                cell.number_format = number_format
+        ws.column_dimensions[get_column_letter(col)].width = _width(ws.iter_rows(min_col=col, max_col=col))
     ws.freeze_panes = "A2"
+    if safe.shape[1]:
+        ws.auto_filter.ref = f"A1:{get_column_letter(safe.shape[1])}{len(safe) + 1}"
     book.properties.created = book.properties.modified = FIXED_TIME
     book.properties.creator = "retention-report"
     path.write_bytes(_workbook_bytes(book))
     return path
+
+
+def _width(rows) -> int:
+    """A column's width: its widest cell as shown, within MIN_WIDTH and MAX_WIDTH."""
+    widest = max((_shown_width(cell) for (cell,) in rows), default=0)
+    return min(MAX_WIDTH, max(MIN_WIDTH, widest + PADDING))
+
+
+def _shown_width(cell) -> int:
+    """About how many characters a cell shows: a CJK (wide) character counts two."""
+    value = cell.value
+    if value is None:
+        return 0
+    if isinstance(value, (dt.date, dt.time)):
+        return 10
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        if "0" not in cell.number_format:   # General: Excel shows about 11 characters at most
+            return min(len(str(value)), 11)
+        decimals = cell.number_format.partition(".")[2].count("0")
+        return len(f"{value:,.{decimals}f}" if "," in cell.number_format else f"{value:.{decimals}f}")
+    text = str(value)
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+               for line in text.splitlines() or [""])
 
 
 def _is_text(dtype) -> bool:

@@ -12,7 +12,7 @@ Artifacts are read and written by key through the run object (`Run.write`, `Run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retention_lib.core import messages
 from retention_lib.core.messages import Message
@@ -224,6 +224,27 @@ STAGES: tuple[Stage, ...] = (
         )),
     )),
 )
+
+
+
+def phone_key(key: str) -> str:
+    """The key of a report chart's phone form (core.figures), written beside its desktop form."""
+    return f"{key}_phone"
+
+
+def _with_phone_forms(stage: Stage) -> Stage:
+    """Every report chart with its phone form after it: <name>.phone.png, in the same part (gone when
+    the part is unavailable), written when the chart has one."""
+    def twins(a: Artifact) -> tuple[Artifact, ...]:
+        if a.audience != REPORT or not a.path.endswith(".png"):
+            return (a,)
+        return a, _a(phone_key(a.key), a.path.removesuffix(".png") + ".phone.png", REPORT,
+                     f"{a.description}, for a phone", required=False)
+    return replace(stage, parts=tuple(replace(p, artifacts=tuple(x for a in p.artifacts for x in twins(a)))
+                                      for p in stage.parts))
+
+
+STAGES = tuple(map(_with_phone_forms, STAGES))
 
 # Files of a published month that are not artifacts of a stage.
 RUN_FILES = {

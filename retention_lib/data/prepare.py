@@ -69,8 +69,7 @@ def _lab_copy(cfg: Config, published: Path) -> Run:
         shutil.rmtree(lab, ignore_errors=True)
         shutil.copytree(published, lab, ignore=shutil.ignore_patterns("*.ipynb", "outbox", "manifest.json",
                                                                      "run.log", "report.html"))
-    return Run(cfg, month, lab, note=f"{published} is a published month and stays as it is: this notebook "
-                                     f"reads and writes a copy in {lab}.")
+    return Run(cfg, month, lab, lab_copy=True)
 
 
 def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,

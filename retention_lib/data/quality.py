@@ -50,8 +50,8 @@ LISTED = 5   # the largest flagged or set-aside baskets listed by name
 FLAGS = ("history_changes", "suspect_ids", "outlier_baskets", "gap_months", "set_aside_baskets", "topups")
 
 
-NULL_LIKE = "customer ids read as no customer"
-TOPUP_ROWS = "stored-value top-ups (kept apart, no sales)"
+NULL_LIKE = "null_like_ids"
+TOPUP_ROWS = "topup_rows"
 
 
 def null_like_text(counts: dict[str, int] | None) -> str:
@@ -66,15 +66,14 @@ def loaded_tables(run: Run) -> pd.DataFrame:
     dq = run.read("data_quality")
     rows = []
     for name, t in dq["tables"].items():
-        rows.append({"table": name, "file": t["file"].rsplit("/", 1)[-1], "rows read": t["rows_read"],
-                     "rows rejected": sum(t["rejected_by_rule"].values()), TOPUP_ROWS: t.get("topup_rows", 0),
-                     "rows kept": t["rows_kept"], "rows after the month (not used)": t["rows_after_month"],
+        rows.append({"table": name, "file": t["file"].rsplit("/", 1)[-1], "rows_read": t["rows_read"],
+                     "rows_rejected": sum(t["rejected_by_rule"].values()), TOPUP_ROWS: t.get("topup_rows", 0),
+                     "rows_kept": t["rows_kept"], "rows_after_month": t["rows_after_month"],
                      NULL_LIKE: null_like_text(t.get("null_like_ids")),
-                     "ignored columns": ", ".join(t["ignored_columns"]) or "—"})
-    for name in dq["absent_tables"]:
-        rows.append({"table": name, "file": "not supplied", "rows read": 0, "rows rejected": 0,
-                     "rows kept": 0, "rows after the month (not used)": 0, NULL_LIKE: "—",
-                     "ignored columns": "—"})
+                     "ignored_columns": ", ".join(t["ignored_columns"]) or "—"})
+    for name in dq["absent_tables"]:   # file None: not supplied
+        rows.append({"table": name, "file": None, "rows_read": 0, "rows_rejected": 0,
+                     "rows_kept": 0, "rows_after_month": 0, NULL_LIKE: "—", "ignored_columns": "—"})
     out = pd.DataFrame(rows)
     return out if out[TOPUP_ROWS].any() else out.drop(columns=TOPUP_ROWS)
 
@@ -82,12 +81,12 @@ def loaded_tables(run: Run) -> pd.DataFrame:
 def rejects_by_reason(run: Run) -> pd.DataFrame:
     path = run.path("rejects")
     rejects = pd.read_csv(path, dtype=str) if path.exists() and path.stat().st_size else pd.DataFrame()
-    cols = ["table", "column", "rule", "reason", "rows", "example rows"]
+    cols = ["table", "column", "rule", "reason", "rows", "example_rows"]
     if rejects.empty:
         return pd.DataFrame(columns=cols)
     grouped = rejects.fillna({"column": ""}).groupby(["table", "column", "rule", "reason"], sort=False)
     out = grouped["row"].agg(rows="size", example_rows=lambda r: ", ".join(r.head(5))).reset_index()
-    return out.rename(columns={"example_rows": "example rows"}).sort_values("rows", ascending=False, kind="stable")
+    return out.sort_values("rows", ascending=False, kind="stable")
 
 
 def month_coverage(run: Run) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from typing import Callable
 from retention_lib.core import stages
 from retention_lib.core.config import Config
 from retention_lib.delivery import compose, smtp
-from retention_lib.report import text
+from retention_lib.report import measures, text
 from retention_lib.report.sections.stores import page_text
 from retention_lib.report.text import say
 
@@ -41,10 +41,15 @@ def outbox_name(month: str, store: str) -> str:
 
 def kpi_rows(page: dict, currency: str) -> list[tuple[str, str, str, str]]:
     """(label, this month, vs last month, vs a year ago) for the store's headline KPIs."""
-    return [(text.kpi_label(r["kpi"]), text.format_value(r["value"], r["kind"], currency),
-             text.format_change(r["mom_abs"], r["mom_rel"], r["kind"]),
-             text.format_change(r["yoy_abs"], r["yoy_rel"], r["kind"]))
-            for r in page["kpis"] if r["value"] is not None]
+    rows = []
+    for r in page["kpis"]:
+        if r["value"] is None:
+            continue
+        kind = measures.of_kpi(r["kpi"], r["kind"])
+        rows.append((text.kpi_label(r["kpi"]), text.format_value(r["value"], kind, currency),
+                     text.format_change(r["mom_abs"], r["mom_rel"], kind, currency=currency),
+                     text.format_change(r["yoy_abs"], r["yoy_rel"], kind, currency=currency)))
+    return rows
 
 
 def _plain(sentence: str) -> str:

@@ -19,7 +19,7 @@ from retention_lib.analytics import campaigns
 from retention_lib.core import stages
 from retention_lib.core.settings import DEFAULTS
 from retention_lib.core.stats import newcombe
-from retention_lib.report import text
+from retention_lib.report import measures, text
 from retention_lib.report.comparisons import enough, group_sizes
 from retention_lib.report.text import format_change, format_value, say
 
@@ -47,9 +47,10 @@ def headline_rows(folder: Path, currency: str) -> list[tuple[str, str, str, str]
     for name in HEADLINE_KPIS:
         row = _kpi(board, name)
         if row and row.get("value") == row.get("value") and row.get("value") is not None:
-            rows.append((text.kpi_label(name), format_value(row["value"], row["kind"], currency),
-                         format_change(row.get("mom_abs"), row.get("mom_rel"), row["kind"]),
-                         format_change(row.get("yoy_abs"), row.get("yoy_rel"), row["kind"])))
+            kind = measures.of_kpi(name, row["kind"])
+            rows.append((text.kpi_label(name), format_value(row["value"], kind, currency),
+                         format_change(row.get("mom_abs"), row.get("mom_rel"), kind, currency=currency),
+                         format_change(row.get("yoy_abs"), row.get("yoy_rel"), kind, currency=currency)))
     return rows
 
 

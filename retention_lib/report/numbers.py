@@ -31,7 +31,7 @@ def _missing(v) -> bool:
 
 # Money at or above this size is shown in whole units (cents are noise there); below it, with 2
 # decimals (a basket, a spend per visit).
-MONEY_WHOLE_FROM = 10_000
+MONEY_WHOLE_FROM = 1_000
 
 
 def _pattern(digits: int) -> str:

@@ -6,17 +6,19 @@ import pandas as pd
 
 from retention_lib.analytics.satisfaction.dimensions import MIN_DRIVER_N
 from retention_lib.analytics.satisfaction.scores import MIN_N
+from retention_lib.report import measures
 from retention_lib.report.text import (MISSING, ci, count, headers, label, level, listing, number, percent, say,
                                       signed, theme_label)
 
 
-def _change_text(c: dict | None, points_scale: float) -> str:
+def _change_text(c: dict | None, name: str) -> str:
+    """A change of NPS or CSAT in its unit (report/measures), with the range it very likely lies in."""
     if c is None:
         return say("satisfaction.change.none")
     verdict = say("satisfaction.significant" if c["significant"] else "satisfaction.not_significant")
     key = "satisfaction.change.small" if c["small_sample"] else "satisfaction.change"
-    return say(key, change=c["change"] * points_scale,
-               ci=ci(c["lo"] * points_scale, c["hi"] * points_scale, "signed", 1), verdict=verdict)
+    return say(key, change=measures.change(name, c["change"]),
+               ci=measures.interval(name, c["lo"], c["hi"], change_of=True), verdict=verdict)
 
 
 def headline_table(head: dict) -> pd.DataFrame:
@@ -27,13 +29,13 @@ def headline_table(head: dict) -> pd.DataFrame:
     measure, value_, interval, responses = (say(f"satisfaction.table.{c}") for c in
                                             ("measure", "value", "ci", "responses"))
     n, c = now["nps"], now["csat"]
-    rows = [{measure: say("satisfaction.measure.nps"), value_: signed(n["nps"], 0),
-             interval: ci(n["lo"], n["hi"], "signed", 0), responses: n["n"],
-             before: _change_text(ch["month_on_month"]["nps"], 1), year: _change_text(ch["year_on_year"]["nps"], 1)},
-            {measure: say("satisfaction.measure.csat"), value_: percent(c["csat"], 0),
-             interval: ci(c["lo"], c["hi"], "pct", 0), responses: c["n"],
-             before: _change_text(ch["month_on_month"]["csat"], 100),
-             year: _change_text(ch["year_on_year"]["csat"], 100)}]
+    rows = [{measure: say("satisfaction.measure.nps"), value_: measures.value("nps", n["nps"]),
+             interval: measures.interval("nps", n["lo"], n["hi"]), responses: n["n"],
+             before: _change_text(ch["month_on_month"]["nps"], "nps"), year: _change_text(ch["year_on_year"]["nps"], "nps")},
+            {measure: say("satisfaction.measure.csat"), value_: measures.value("csat", c["csat"]),
+             interval: measures.interval("csat", c["lo"], c["hi"]), responses: c["n"],
+             before: _change_text(ch["month_on_month"]["csat"], "csat"),
+             year: _change_text(ch["year_on_year"]["csat"], "csat")}]
     if now.get("ces"):
         e = now["ces"]
         rows.append({measure: say("satisfaction.measure.ces"), value_: number(e["mean"], 2),
@@ -47,22 +49,22 @@ def headline_text(head: dict) -> str:
     if now["n"] == 0:
         return say("satisfaction.no_responses", month=month)
     n, c = now["nps"], now["csat"]
-    text = say("satisfaction.headline", month=month, responses=now["n"], nps=n["nps"],
-               nps_ci=ci(n["lo"], n["hi"], "signed", 0), promoters=n["share_promoters"],
-               detractors=n["share_detractors"], csat=c["csat"], csat_ci=ci(c["lo"], c["hi"], "pct", 0))
+    text = say("satisfaction.headline", month=month, responses=now["n"], nps=n["nps"], nps_lo=n["lo"],
+               nps_hi=n["hi"], promoters=n["share_promoters"], detractors=n["share_detractors"], csat=c["csat"],
+               csat_lo=c["lo"], csat_hi=c["hi"])
     mom = head["changes"]["month_on_month"]
     moves = []
-    for key, scale in (("nps", 1), ("csat", 100)):
+    for key in ("nps", "csat"):
         d = mom[key]
         if d is None:
             continue
         name = label("outcome", key)
         if d["significant"]:
             moves.append(say("satisfaction.significant.rose" if d["change"] > 0 else "satisfaction.significant.fell",
-                             measure=name, points=abs(d["change"]) * scale, previous_month=head["previous_month"]))
+                             measure=name, points=measures.change(key, abs(d["change"])).lstrip("+"), previous_month=head["previous_month"]))
         else:  # a sentence that starts with it has its own form
             moves.append(say("satisfaction.noise.first" if not moves else "satisfaction.noise", measure=name,
-                             points=d["change"] * scale, previous_month=head["previous_month"]))
+                             points=measures.change(key, d["change"]), previous_month=head["previous_month"]))
     if moves:
         text += " " + say("satisfaction.moves", moves=say("list.semicolon").join(moves))
     if now["n"] < MIN_N:
@@ -105,7 +107,8 @@ def behaviour_text(b: dict | None, currency: str) -> str:
                verdict=say("behaviour.real" if c["significant"] else "behaviour.unclear"))
     if d["p_alive"] is not None and p["p_alive"] is not None:
         text += " " + say("behaviour.p_alive", detractor_p_alive=d["p_alive"], promoter_p_alive=p["p_alive"],
-                          detractor_spend=d["spend"], promoter_spend=p["spend"], currency=currency)
+                          detractor_spend=d["spend"], promoter_spend=p["spend"], currency=currency,
+                          window_days=b["window_days"])
     if d["small_sample"] or p["small_sample"]:
         text += " " + say("behaviour.small", minimum=MIN_N)
     return text

@@ -32,7 +32,7 @@ from retention_lib.analytics.satisfaction.scores import NO_CHANNEL, NO_STORE
 from retention_lib.core import messages
 from retention_lib.core.messages import Message
 from retention_lib.report.catalogue import MESSAGES
-from retention_lib.report import language
+from retention_lib.report import language, measures
 from retention_lib.report.numbers import (  # noqa: F401  (text is where callers reach them)
     DAY, MONEY_WHOLE_FROM, MONTH, _missing, count, date_label, general, money, money_cells,
     money_digits, month_label, number, percent, points, signed, signed_money, signed_percent, significant)
@@ -211,6 +211,10 @@ def _field(value, spec: str, params: Mapping) -> str:
         digits = int(spec.removeprefix("sigs") or 3)
         return _template("list.separator").join(say("parameter", name=k, value=significant(v, digits))
                                                 for k, v in value.items())
+    if spec.startswith("measure:"):   # a value of a measure, with its unit: {nps:measure:nps}
+        return measures.value(spec.removeprefix("measure:"), value, params.get(CURRENCY_CODE, ""))
+    if spec.startswith("change:"):    # a change of a measure, in its change unit: {move:change:nps}
+        return measures.change(spec.removeprefix("change:"), value, params.get(CURRENCY_CODE, ""))
     if spec.startswith("label:"):
         return label(spec.removeprefix("label:"), value)
     if spec.startswith("labels:"):
@@ -279,38 +283,22 @@ messages.set_renderer(say)
 
 # --------------------------------------------------------------------------- KPI values
 def format_value(v: float, kind: str, currency: str = "", digits: int | None = None) -> str:
-    """A KPI value by its kind; money to `digits` decimals (None: by its size, money_digits)."""
-    if _missing(v):
-        return _template("missing")
-    if kind == "count":
-        return count(v)
-    if kind == "rate":
-        return percent(v, 1)
-    if kind == "money":
-        return money(v, digits, currency)
-    if kind == "score":
-        return signed(v, 0)
-    return number(v, 2)
+    """A KPI value by its kind (a measure of report/measures); money to `digits` decimals (None: by its size)."""
+    return measures.value(kind, v, currency, digits)
 
 
-def format_change(a: float, rel: float, kind: str, digits: int | None = None) -> str:
-    """'+12 (+3.4%)'; rates in percentage points; '—' without a comparison. Money changes have
-    `digits` decimals (None: those of the value they change from). The relative part is shown
-    only when neither part rounds to zero, so the two never disagree in sign."""
+def format_change(a: float, rel: float, kind: str, digits: int | None = None, currency: str = "") -> str:
+    """'+12 (+3.4%)'; rates in percentage points, scores in points (report/measures); '—' without a
+    comparison. Money changes have `digits` decimals (None: those of the value they change from). The
+    relative part is shown only when neither part rounds to zero, so the two never disagree in sign."""
     if _missing(a):
         return _template("missing")
-    if kind == "rate":
-        head, shown = say("change.pp", change=a), round(100 * a, 1)
-    elif kind == "score":
-        head, shown = say("change.points", change=a), round(a, 1)
-    elif kind == "count":
-        head, shown = signed(a, 0), round(a)
-    else:
-        if kind != "money":
-            digits = 2
-        elif digits is None:
-            digits = money_digits(a, a / rel) if not _missing(rel) and rel else money_digits(a)
-        head, shown = signed(a, digits), round(a, digits)
+    m = measures.measure(kind)
+    if m.change == "money" and digits is None:
+        digits = money_digits(a, a / rel) if not _missing(rel) and rel else money_digits(a)
+    head = measures.change(kind, a, currency, digits=digits)
+    scale = 100 if m.change == "pp" else 1
+    shown = round(a * scale, m.change_digits if m.change_digits is not None else digits)
     if _missing(rel) or shown == 0 or round(100 * rel, 1) == 0:
         return head
     return say("change.relative", head=head, relative=rel)
@@ -327,15 +315,16 @@ def format_board(b: pd.DataFrame, currency: str = "", names: Mapping[str, str] |
     names = names or {}
     # one precision per row, by the largest of its money values
     d = [money_digits(*vs) for vs in zip(b["value"], b["previous"], b["year_ago"])]
+    kind = [measures.of_kpi(k, kind) for k, kind in zip(b["kpi"], b["kind"])]
     out = pd.DataFrame({
         say("board.kpi"): [names.get(k) or kpi_label(k) for k in b["kpi"]],
-        m: [format_value(v, k, currency, i) for v, k, i in zip(b["value"], b["kind"], d)],
-        p: [format_value(v, k, currency, i) for v, k, i in zip(b["previous"], b["kind"], d)],
-        say("board.month_on_month"): [format_change(a, r, k, i) for a, r, k, i in
-                                      zip(b["mom_abs"], b["mom_rel"], b["kind"], d)],
-        y: [format_value(v, k, currency, i) for v, k, i in zip(b["year_ago"], b["kind"], d)],
-        say("board.year_on_year"): [format_change(a, r, k, i) for a, r, k, i in
-                                    zip(b["yoy_abs"], b["yoy_rel"], b["kind"], d)],
+        m: [format_value(v, k, currency, i) for v, k, i in zip(b["value"], kind, d)],
+        p: [format_value(v, k, currency, i) for v, k, i in zip(b["previous"], kind, d)],
+        say("board.month_on_month"): [format_change(a, r, k, i, currency) for a, r, k, i in
+                                      zip(b["mom_abs"], b["mom_rel"], kind, d)],
+        y: [format_value(v, k, currency, i) for v, k, i in zip(b["year_ago"], kind, d)],
+        say("board.year_on_year"): [format_change(a, r, k, i, currency) for a, r, k, i in
+                                    zip(b["yoy_abs"], b["yoy_rel"], kind, d)],
     })
     # A comparison month with no data at all (before the data starts) is left out, not a column of "—",
     # and so is a KPI without any value (churn in the first weeks of data).
@@ -349,10 +338,10 @@ def format_board(b: pd.DataFrame, currency: str = "", names: Mapping[str, str] |
 
 def stores_display(stores: pd.DataFrame, currency: str = "") -> pd.DataFrame:
     """kpis.store_table as display text: each KPI with a value by its kind (money at one precision
-    per column, the currency in its header), the all-stores row and the row summing the rest named."""
-    kind = {k.name: k.kind for k in kpis.KPIS}
+    per column, with the currency), the all-stores row and the row summing the rest named."""
+    kind = {k.name: measures.of_kpi(k.name, k.kind) for k in kpis.KPIS}
     cols = [c for c in stores.columns if c in kind and stores[c].notna().any()]   # no column of "—"
-    shown = pd.DataFrame({c: money_cells(stores[c]) if kind[c] == "money"
+    shown = pd.DataFrame({c: money_cells(stores[c], currency) if kind[c] == "money"
                           else [format_value(v, kind[c]) for v in stores[c]] for c in cols}, index=stores.index)
     rows = {kpis.TOTAL: say("store.all")}
     if kpis.MORE_STORES in stores.index:

@@ -7,9 +7,12 @@ from email import policy
 from email.parser import BytesParser
 from html.parser import HTMLParser
 
+import nbformat
+import openpyxl
 import pytest
 
 from tests.conftest import SMALL_STORE, retention_cli
+from tests.unit.test_notebook_text import english_in
 
 # Words a Chinese report keeps in Latin letters: the scores' and segments' names managers know, the
 # model names (defined in the glossary).
@@ -97,3 +100,34 @@ def test_every_chart_says_what_it_shows_in_chinese(chinese_month):
         alt = re.search(r'\balt="([^"]*)"', tag)
         assert alt and "No description" not in alt[1] and re.search(r"[\u4e00-\u9fff]{4}", alt[1]), tag[:200]
         assert "2025年2月" in alt[1]   # the month it is about
+
+
+def test_the_action_files_speak_chinese(chinese_month):
+    """What store staff open: Chinese headers, labels and yes/no, numbers rounded (no float beyond two
+    decimals, dates without a time), and a workbook with a frozen bold header and fitted widths."""
+    for name in ("retain", "winback", "welcome", "holiday_greetings"):
+        rows = (chinese_month / "actions" / f"{name}.csv").read_text(encoding="utf-8-sig").splitlines()
+        assert rows[0].startswith('"序号","会员编号","姓名","电话","归属门店"') or name == "holiday_greetings", name
+        assert not re.search(r"[A-Za-z]{2,}", rows[0]), rows[0]
+        body = "\n".join(rows[1:])
+        assert not re.search(r"\b(True|False|nan|NaT|core|key|at_risk|lapsed|dormant)\b", body), name
+        assert not re.search(r"\d\.\d{3,}|\d{2}:\d{2}:\d{2}", body), name
+        ws = openpyxl.load_workbook(chinese_month / "actions" / f"{name}.xlsx").active
+        assert ws.freeze_panes == "A2" and all(c.font.b for c in ws[1]) and re.search(r"[\u4e00-\u9fff]", ws.title)
+        assert all(ws.column_dimensions[c.column_letter].width >= 2 * len(c.value) for c in ws[1]), name
+    retain = openpyxl.load_workbook(chinese_month / "actions" / "retain.xlsx").active
+    row = {c.value: cell for c, cell in zip(retain[1], retain[2])}
+    assert row["价值分层"].value in ("核心客户", "重点客户", "可发展客户", "偶尔光顾客户")
+    assert isinstance(row["仍在光顾的概率（%）"].value, int) and row["最近到店"].number_format == "yyyy-mm-dd"
+    assert row["本月新增预警"].value in ("是", "否")
+
+
+def test_the_executed_notebooks_speak_chinese(chinese_month):
+    """The series as a consultant opens it: markdown cells and text outputs without a run of three English words
+    outside code, names and identifiers (tests/unit/test_notebook_text.english_prose); DataFrame headers that are
+    the data's own keys are single identifiers and pass."""
+    books = sorted(chinese_month.glob("[0-9][0-9]_*.ipynb"))
+    assert len(books) == 8
+    found = {book.name: english_in(nbformat.read(book, as_version=4)) for book in books}
+    assert {name: runs for name, runs in found.items() if runs} == {}
+    assert nbformat.read(books[1], as_version=4).cells[0].source.startswith("# 02 · 月度会员指标看板")

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import shutil
 
+import openpyxl
 import pandas as pd
 import pytest
 
 from retention_lib.analytics import lifecycle, segments
 from retention_lib.app import consistency
+from retention_lib.report import action_files
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +43,10 @@ def test_the_files_obey_the_lifecycle(month):
     at_risk = scores[scores["state"] == "at_risk"]
     assert (at_risk["silent"] < facts["rule"]["lapse_days"]).all() and not at_risk["new"].any()
     # the win-back list holds lapsed and dormant members only, the retain list members at risk
-    winback = pd.read_csv(month / "actions" / "winback.csv", dtype={"customer_id": str}, encoding="utf-8-sig")
+    winback = action_files.read(month / "actions" / "winback.csv")
     assert set(winback["state"]) <= {"lapsed", "dormant"}
     assert set(scores.loc[winback["customer_id"], "state"]) <= {"lapsed", "dormant"}
-    retain = pd.read_csv(month / "actions" / "retain.csv", dtype={"customer_id": str}, encoding="utf-8-sig")
+    retain = action_files.read(month / "actions" / "retain.csv")
     assert (scores.loc[retain["customer_id"], "state"] == "at_risk").all()
     # no lapsed, dormant or lost member in a value tier
     members = pd.read_parquet(month / "artifacts" / "segments_members.parquet")
@@ -67,7 +69,16 @@ def test_a_contradiction_is_found(month, tmp_path):
 
     shutil.rmtree(copy)
     shutil.copytree(month, copy)
-    winback = pd.read_csv(copy / "actions" / "winback.csv", dtype=str, encoding="utf-8-sig")
+    winback = action_files.read(copy / "actions" / "winback.csv")
     pd.concat([winback, winback.head(1).assign(state="lost")]).to_csv(copy / "actions" / "winback.csv", index=False)
     found = consistency.check(copy)
     assert any("winback list" in f and "rows" in f for f in found) and any("'lost'" in f for f in found)
+
+
+def test_the_lists_of_an_english_month_have_english_headers(month):
+    """The published lists speak the report's language (English here; test_chinese_report has zh-CN)."""
+    header = (month / "actions" / "winback.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith('"Rank","Member id",') and '"Member state"' in header and "p_alive" not in header
+    retain = openpyxl.load_workbook(month / "actions" / "retain.xlsx").active
+    assert retain.title == "Retain" and retain.freeze_panes == "A2"
+    assert [c.value for c in retain[1]][:2] == ["Rank", "Member id"]

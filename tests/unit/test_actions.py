@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from retention_lib.analytics import actions
+from retention_lib.report import action_files
 from retention_lib.report import actions_display as shown
 
 MONTH_END = pd.Timestamp("2025-03-31")
@@ -278,23 +279,24 @@ def test_favourites_pick_top_categories_by_recent_spend_and_usual_store():
 
 def test_lists_write_csv_and_xlsx(tmp_path):
     out = actions.winback(scores(), customers(ALL_YES), favs(), budget=3)
-    paths = out.write(tmp_path / "winback.csv", tmp_path / "winback.xlsx")
+    paths = action_files.write(out, tmp_path / "winback.csv", tmp_path / "winback.xlsx", "CNY")
     assert [p.suffix for p in paths] == [".csv", ".xlsx"]
-    assert pd.read_excel(paths[1])["customer_id"].tolist() == WINBACK_ORDER[:3]
+    assert action_files.read(paths[1])["customer_id"].tolist() == WINBACK_ORDER[:3]
 
 
 def test_winback_files_from_a_hostile_customers_table_hold_no_formula(tmp_path):
     hostile = customers(ALL_YES).assign(
         name=['=HYPERLINK("http://x","store")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] * 2)
     tricky = favs().assign(top_categories='=cmd|" /C calc"!A0')
-    csv_path, xlsx_path = actions.winback(scores().assign(home_store="@S1"), hostile, tricky, budget=10).write(
-        tmp_path / "winback.csv", tmp_path / "winback.xlsx")
+    csv_path, xlsx_path = action_files.write(actions.winback(scores().assign(home_store="@S1"), hostile, tricky,
+                                                             budget=10), tmp_path / "winback.csv",
+                                             tmp_path / "winback.xlsx", "CNY")
     cells = [c for row in openpyxl.load_workbook(xlsx_path).active.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     text = [c.value for c in cells if isinstance(c.value, str)]
     assert not [t for t in text if t[:1] in "=+-@\t\r\n"]
     assert text.count("'@S1") == 5 and text.count("'=cmd|\" /C calc\"!A0") == 5
-    listed = pd.read_csv(csv_path, encoding="utf-8-sig")
+    listed = action_files.read(csv_path)
     assert listed["customer_id"].tolist() == WINBACK_ORDER          # same ranking as before
     assert listed["name"].str[0].eq("'").all() and (listed["home_store"] == "'@S1").all()
     assert pd.api.types.is_float_dtype(listed["contact_value"])

@@ -29,22 +29,24 @@ def test_value_at_stake_has_its_own_axis_labelled_with_unit_and_horizon(tmp_path
     assert list(value.IN_PLAY) == IN_PLAY
     fig = charts.clv_groups_chart(t, "USD", 12, "2017-06")
     fig.savefig(tmp_path / "clv.png")
-    clv_ax, stake_ax = fig.axes
-    stake_bars = [p.get_height() for p in stake_ax.patches]
+    clv_ax, member_ax, stake_ax = fig.axes   # bars lie flat: their lengths are widths, their names on y
+    stake_bars = [p.get_width() for p in stake_ax.patches]
     # in play: at risk 5,332 − 821 = 4,511; lapsed 69 − 15 = 54; dormant 998 − 13 = 985; not the new,
     # the active (no action asked) nor the lost (beyond the win-back window)
     assert stake_bars == pytest.approx([4_511.0, 54.0, 985.0])
-    assert [x.get_text() for x in stake_ax.get_xticklabels()] == [text.label("state", s) for s in IN_PLAY]
+    assert [y.get_text() for y in stake_ax.get_yticklabels()] == [text.label("state", s) for s in IN_PLAY]
     # retain and win back told apart: the at-risk bar one colour, the lapsed and dormant another
     colours = [p.get_facecolor() for p in stake_ax.patches]
     assert colours[1] == colours[2] != colours[0]
     # CLV: every state a bar, in the lifecycle's order
-    assert [p.get_height() for p in clv_ax.patches] == pytest.approx(list(t["clv"]))
-    assert [x.get_text() for x in clv_ax.get_xticklabels()] == [text.label("state", s) for s in lifecycle.STATES]
+    assert [p.get_width() for p in clv_ax.patches] == pytest.approx(list(t["clv"]))
+    assert [y.get_text() for y in clv_ax.get_yticklabels()] == [text.label("state", s) for s in lifecycle.STATES]
+    # per member, a small group reads beside the active members (15 at risk: 821 / 15 each)
+    assert [p.get_width() for p in member_ax.patches][2] == pytest.approx(821.0 / 15)
     # the largest stake fills its axis (not a sliver beside 1.09 million of CLV), on a scale of its own
-    assert max(stake_bars) / stake_ax.get_ylim()[1] > 0.8
-    assert max(stake_bars) / clv_ax.get_ylim()[1] < 0.01
-    assert "USD" in stake_ax.get_ylabel() and "USD" in clv_ax.get_ylabel()
+    assert max(stake_bars) / stake_ax.get_xlim()[1] > 0.7
+    assert max(stake_bars) / clv_ax.get_xlim()[1] < 0.01
+    assert "USD" in stake_ax.get_xlabel() and "USD" in clv_ax.get_xlabel()
     assert [t.get_text() for t in clv_ax.texts] == [text.count(v) for v in t["clv"]]     # each bar's amount
     assert [t.get_text() for t in stake_ax.texts] == [text.count(v) for v in (4_511.0, 54.0, 985.0)]
     assert "12 months" in stake_ax.get_title() and "12-month" in clv_ax.get_title()
@@ -90,7 +92,7 @@ def test_the_model_tracking_and_track_record_legends_do_not_cover_the_lines(tmp_
     fig = charts.tracking_chart(track, "BG/NBD", "2017-03-31")
     fig.savefig(tmp_path / "tracking.png")
     assert _legends_clear_of_data(fig) == []
-    assert "2017-01 to 2017-06" in fig.axes[0].get_title()
+    assert "2017-01 to 2017-06" in " ".join(fig.axes[0].get_title().split())   # wrapped to the figure
     plt.close(fig)
     record = pd.DataFrame({"for_month": ["2017-04", "2017-05", "2017-06"], "actual_purchases": [10, 2, 11],
                            "predicted_purchases": [9, 3, 12]})

@@ -51,3 +51,16 @@ def test_make_lab_serves_jupyterlab_with_a_token(tmp_path):
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
+
+
+def test_make_lab_with_a_language_opens_copies_with_the_prose_in_it():
+    """make lab LANGUAGE=zh-CN writes the copies (tools/notebook_text.py) and opens them; gettext's LANGUAGE in
+    the environment (en_US:en) is not a choice of language."""
+    assert "--notebook-dir=notebooks/zh-CN " in _command("LANGUAGE=zh-CN")
+    out = subprocess.run(["make", "--no-print-directory", "-n", "-W", "notebooks/02_kpis.ipynb", "lab",
+                          "LANGUAGE=zh-CN"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "tools/notebook_text.py --language zh-CN --output notebooks/zh-CN notebooks/02_kpis.ipynb" in out
+    env = {**os.environ, "LANGUAGE": "en_US:en"}
+    out = subprocess.run(["make", "--no-print-directory", "-n", "lab"], cwd=ROOT, capture_output=True, text=True,
+                         check=True, env=env).stdout
+    assert "--notebook-dir=notebooks " in out and "notebook_text.py" not in out

@@ -24,9 +24,9 @@ def test_money_is_whole_from_the_threshold_and_has_cents_below(v):
 
 
 def test_a_money_column_has_one_precision():
-    cells = text.money_cells([9_000.5, 12_000.25, 80.0], "USD")
-    assert cells == ["9,000 USD", "12,000 USD", "80 USD"]      # the largest decides: whole units
-    assert text.money_cells([9_000.5, 80.0]) == ["9,000.50", "80.00"]
+    cells = text.money_cells([900.5, 12_000.25, 80.0], "USD")
+    assert cells == ["900 USD", "12,000 USD", "80 USD"]      # the largest decides: whole units
+    assert text.money_cells([900.5, 80.0]) == ["900.50", "80.00"]
 
 
 @pytest.mark.parametrize("helper, v, digits", [
@@ -90,7 +90,8 @@ def test_the_board_has_one_precision_per_row_and_month_labels():
     assert list(shown.columns[1:3]) == [text.month_label("2017-06"), text.month_label("2017-05")]
     assert shown.iloc[0, 1:3].tolist() == ["1,314,135 CNY", "9,876 CNY"]     # the row's largest decides
     assert shown.iloc[1, 1:3].tolist() == ["28.29 CNY", "28.30 CNY"]
-    assert shown.iloc[1, 3] == "0.00"               # -0.004: no sign, no relative part
+    assert shown.iloc[1, 3] == "0.00 CNY"           # -0.004: no sign, no relative part; money in its one form
+    assert shown.iloc[0, 3].startswith("+1,304,258 CNY")
 
 
 @pytest.mark.parametrize("items, expected", [

@@ -107,13 +107,30 @@ def test_csv_without_excel_has_no_bom_and_can_keep_the_index(tmp_path):
     assert path.read_bytes().decode("utf-8").splitlines() == ['"\'@id","amount"', '"\'=evil",-1.5']
 
 
+def test_xlsx_is_laid_out_for_reading(tmp_path):
+    """A bold, frozen header row with filters, widths fitted to the content (a CJK character counts two)
+    within bounds, and the caller's number formats on numeric cells only."""
+    frame = pd.DataFrame({"会员编号": ["C1", "C22"], "x": [1234.5, float("inf")], "常买品类": ["新鲜蔬果、乳制品", None],
+                          "note": ["a" * 80, "b"], "d": pd.to_datetime(["2025-01-03", None])})
+    path = spreadsheets.write_xlsx(frame, tmp_path / "laid.xlsx", formats={"x": "#,##0.00"})
+    ws = openpyxl.load_workbook(path).active
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:E3"
+    assert all(c.font.b for c in ws[1])
+    widths = {k: d.width for k, d in ws.column_dimensions.items()}
+    # 会员编号: 4 wide characters = 8 (+2); "1,234.50" 8 (+2); 新鲜蔬果、乳制品: 16 (+2); 80 a's capped; a date is 10
+    assert widths == {"A": 10, "B": 10, "C": 18, "D": spreadsheets.MAX_WIDTH, "E": 12}
+    assert (ws["B2"].value, ws["B2"].number_format) == (1234.5, "#,##0.00")
+    assert ws["B3"].data_type == "s" and ws["B3"].number_format == "General"   # inf is text, unformatted
+    assert ws["E2"].number_format == "yyyy-mm-dd"
+
+
 def test_same_frame_gives_the_same_bytes(tmp_path, monkeypatch):
-    frame = hostile_frame()
-    first = [spreadsheets.write_xlsx(frame, tmp_path / "a.xlsx").read_bytes(),
+    frame = hostile_frame().assign(常买品类="新鲜蔬果")
+    first = [spreadsheets.write_xlsx(frame, tmp_path / "a.xlsx", formats={"amount": "#,##0.00"}).read_bytes(),
              spreadsheets.write_csv(frame, tmp_path / "a.csv").read_bytes()]
     clock = time.time
     monkeypatch.setattr(time, "time", lambda: clock() + 3 * 86400)  # a later day, as zip entries see it
-    second = [spreadsheets.write_xlsx(frame, tmp_path / "b.xlsx").read_bytes(),
+    second = [spreadsheets.write_xlsx(frame, tmp_path / "b.xlsx", formats={"amount": "#,##0.00"}).read_bytes(),
               spreadsheets.write_csv(frame, tmp_path / "b.csv").read_bytes()]
     assert first == second
     with zipfile.ZipFile(tmp_path / "b.xlsx") as archive:

@@ -14,7 +14,7 @@ from retention_lib.analytics import actions, churn, kpis, store_pages, value
 from retention_lib.analytics import satisfaction as sat
 from retention_lib.data.prepare import open_run
 from retention_lib.delivery import smtp, store_emails
-from retention_lib.report import text
+from retention_lib.report import action_files, text
 from retention_lib.report.sections import stores as store_sections
 
 STORES = ("S01", "S02", "S03", "S04")
@@ -58,7 +58,7 @@ def chain(tmp_path_factory):
     favourites = actions.favourites_for_month(run)
     lists = [make(scores, run.table("customers"), favourites, CONTACT_BUDGET)
              for make in (actions.retain, actions.winback, actions.welcome)]
-    actions.save(run, lists)
+    action_files.save(run, lists)
     run.write("actions_summary", {**{lst.name: lst.counts for lst in lists}, "birthdays": {}, "holiday_greetings": {},
                                   "campaigns": [], "track_record": []})
     store_pages.save(run, store_pages.for_month(run))
@@ -237,7 +237,7 @@ def test_at_risk_members_are_active_members_by_home_store_and_add_up_to_the_chai
 
 
 def list_rows(run, name: str) -> pd.DataFrame:
-    return pd.read_csv(run.path(f"{name}_csv"), encoding="utf-8-sig", dtype={"customer_id": str, "home_store": str})
+    return action_files.read(run.path(f"{name}_csv"))
 
 
 def test_a_store_page_quotes_exactly_its_rows_in_each_list_file(chain):

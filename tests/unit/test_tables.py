@@ -15,7 +15,8 @@ TEMPLATE = Path(common.__file__).resolve().parents[1] / "templates" / "offline" 
 def _cells(html: str) -> list[list[tuple[bool, str]]]:
     """Rows of (right-aligned?, text) from the table's HTML, header row first."""
     rows = re.findall(r"<tr>(.*?)</tr>", html)
-    return [[(cls == ' class="num"', body) for cls, body in re.findall(r"<t[hd]((?: class=\"num\")?)>(.*?)</t[hd]>", r)]
+    return [[("num" in re.findall(r'class="([^"]*)"', attrs)[0].split() if "class=" in attrs else False, body)
+             for attrs, body in re.findall(r"<t[hd]((?: [\w-]+=\"[^\"]*\")*)>(.*?)</t[hd]>", r)]
             for r in rows]
 
 
@@ -80,3 +81,31 @@ def test_a_note_among_numbers_goes_with_them_and_a_number_among_words_does_not()
                           "note": ["first", "2 of them", "none"]})
     rows = _cells(common.table(frame).data)
     assert [right for right, _ in rows[0]] == [False, True, False]
+
+
+def test_every_cell_carries_its_column_header_for_the_phone_cards():
+    frame = pd.DataFrame({"KPI": ["churn"], 'the "month" <now>': ["8.9%"], "month on month": ["+2.0 pp (+29.1%)"]})
+    out = common.table(frame).data
+    labels = re.findall(r'<td[^>]* data-label="([^"]*)"', out)
+    assert labels == ["KPI", "the &quot;month&quot; &lt;now&gt;", "month on month"]
+    assert out.count("<td") == 3 == len(labels)
+
+
+def test_a_column_of_sentences_takes_a_whole_line_of_its_card():
+    frame = pd.DataFrame({"campaign": ["WB"], "type": ["coupon"], "sent": ["2025-09-18"],
+                          "effect": ["reactivation 24.7% against 11.1% in control: +13.6 pp"],
+                          "change": ["-7.2 pp (-16.0 to +1.7 pp), within normal variation"], "n": [184]})
+    found = re.findall(r'<td(?: class="([^"]*)")? data-label="([^"]*)"', common.table(frame).data)
+    assert {label: cls for cls, label in found} == {"campaign": "", "type": "", "sent": "", "effect": "wide", "change": "num wide", "n": "num"}
+    # a Chinese character is two letters wide
+    zh = pd.DataFrame({"活动": ["沉睡唤醒"], "效果": ["回流率24.7%，对照组11.1%：增量+13.6个百分点"], "类型": ["挽回优惠券"]})
+    assert re.findall(r'<td(?: class="([^"]*)")? data-label', common.table(zh).data) == ["", "wide", ""]
+
+
+def test_on_a_phone_a_report_table_reads_as_cards_with_each_value_under_its_header():
+    css = TEMPLATE.read_text(encoding="utf-8")
+    phone = css[css.index("@media (max-width: 760px)"):]
+    assert re.search(r"table\.report-table td:not\(:first-child\)::before\s*\{[^}]*content:\s*attr\(data-label\)", phone)
+    assert re.search(r"table\.report-table thead th:not\(:first-child\)\s*\{[^}]*display:\s*none", phone)
+    assert re.search(r"table\.report-table td\.wide\s*\{[^}]*grid-column:\s*1\s*/\s*-1", phone)
+    assert "<script" not in css

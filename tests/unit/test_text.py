@@ -199,10 +199,10 @@ def test_number_helpers():
 
 def test_kpi_values_and_changes():
     assert text.format_value(0.1563, "rate") == "15.6%"
-    assert text.format_value(83901.58, "money", "CNY") == "83,902 CNY"     # ≥ 10,000: whole units
+    assert text.format_value(83901.58, "money", "CNY") == "83,902 CNY"     # ≥ 1,000: whole units
     assert text.format_value(45.678, "money", "CNY") == "45.68 CNY"        # a basket: cents
     assert text.format_change(-0.0033, -0.02, "rate") == "-0.3 pp (-2.0%)"
-    assert text.format_change(-41.0, float("nan"), "score") == "-41.0 pts"
+    assert text.format_change(-41.0, float("nan"), "score") == "-41 pts"   # NPS moves in whole points (measures)
     assert text.format_change(151, None, "count") == "+151"
 
 

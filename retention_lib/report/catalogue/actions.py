@@ -21,12 +21,13 @@ MESSAGES: dict[str, str] = {
     "actions.table.sent": "sent",
     "actions.table.result": "result",
     "actions.status.window_open": "the {weeks}-week measurement window ends {end:date}: not complete yet",
-    "actions.reactivation": "reactivation {treatment:pct1} vs {control:pct1} in control: uplift {uplift:pp1} points "
-                            "(95% CI {low:pp1} to {high:pp1})",
+    "actions.reactivation": "reactivation {treatment:pct1} vs {control:pct1} in control: uplift {uplift:change:rate}, "
+                            "very likely between {low:pp1} and {high:pp1}",
     "actions.reactivation.not_significant": "reactivation {treatment:pct1} vs {control:pct1} in control: uplift "
-                                            "{uplift:pp1} points (95% CI {low:pp1} to {high:pp1}), not significant",
-    "actions.revenue": "{result}; incremental revenue {uplift:money0} {currency} (95% CI {low:money0} to "
-                       "{high:money0}) over {weeks} weeks",
+                                            "{uplift:change:rate}, very likely between {low:pp1} and {high:pp1}: no "
+                                            "clear effect",
+    "actions.revenue": "{result}; incremental revenue {uplift:cur0} (very likely between {low:cur0} and "
+                       "{high:cur0}) over {weeks} weeks",
     "actions.campaigns": "Campaigns with a randomised control group, treatment against control:",
     "actions.unevaluable.both": "<b>Campaigns that cannot be evaluated: {n:count}</b>, {before:count} sent before "
                                 "the data starts on {start:date} ({before_ids:list}) and {no_control:count} without "
@@ -69,7 +70,7 @@ MESSAGES: dict[str, str] = {
     "actions.eval.treatment_mean": "treated mean",
     "actions.eval.control_mean": "control mean",
     "actions.eval.uplift": "uplift",
-    "actions.eval.interval": "95% CI",
+    "actions.eval.interval": "very likely between",
     "actions.eval.significant": "significant",
     "actions.status.estimated": "effect estimated",
     "actions.status.before_data": "sent before the data starts: cannot be evaluated",

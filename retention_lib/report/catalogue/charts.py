@@ -38,6 +38,7 @@ MESSAGES: dict[str, str] = {
     "chart.regularity.wheat_morrison": "Wheat–Morrison estimate (last two gaps): k = {k:num1}",
     # ---------------------------------------------------------------- CLV (report/charts/churn_value.py)
     "chart.clv_groups.clv": "Expected {horizon}-month CLV",
+    "chart.clv_groups.per_member": "Expected {horizon}-month CLV per member",
     "chart.clv_groups.ylabel": "{currency}, discounted",
     # ---------------------------------------------------------------- track record (report/charts/churn_value.py)
     "chart.track_record.forecast": "Forecast a month ahead",
@@ -54,13 +55,13 @@ MESSAGES: dict[str, str] = {
     "chart.satisfaction_trend.csat_title": "CSAT by month with 95% intervals, {first} to {last}",
     "chart.importance.fix_first": "FIX FIRST\nimportant, performing below average",
     "chart.importance.title": "What to fix first: importance vs performance of the seven dimensions, {period}",
-    "chart.importance.xlabel": "Performance: mean rating (1–5 stars), 95% CI",
-    "chart.importance.ylabel": "Importance: % of explained {outcome} variance, 95% CI",
-    "chart.complaints.title": "Complaints per 1,000 baskets, {first} to {last} (95% CI)",
+    "chart.importance.xlabel": "Performance: mean rating (1–5 stars); lines: very likely range",
+    "chart.importance.ylabel": "Importance: % of explained {outcome} variance; lines: very likely range",
+    "chart.complaints.title": "Complaints per 1,000 baskets, {first} to {last} (bars: very likely range)",
     "chart.complaints.xlabel": "Month opened",
     "chart.complaints.rate_axis": "Complaints per 1,000 baskets",
     "chart.complaints.none": "No complaints this month",
-    "chart.complaints.by_category": "By category, {month} (95% CI)",
+    "chart.complaints.by_category": "By category, {month} (bars: very likely range)",
     "chart.satisfaction_churn.group.detractor": "Detractors\n(n={n:count})",
     "chart.satisfaction_churn.group.passive": "Passives\n(n={n:count})",
     "chart.satisfaction_churn.group.promoter": "Promoters\n(n={n:count})",
@@ -71,7 +72,7 @@ MESSAGES: dict[str, str] = {
     "chart.satisfaction_churn.spend": "Spend in the last {days:count} days",
     "chart.satisfaction_churn.spend_axis": "Mean {currency} per member",
     "chart.satisfaction_churn.xlabel": "NPS group of the member's last survey",
-    "chart.satisfaction_churn.title": "Do detractors leave? Members surveyed {period}, by NPS group (95% CI)",
+    "chart.satisfaction_churn.title": "Do detractors leave? Members surveyed {period}, by NPS group (bars: very likely range)",
     "chart.comment_themes.from.detractors": "From detractors",
     "chart.comment_themes.from.passives": "From passives",
     "chart.comment_themes.from.promoters": "From promoters",
@@ -86,8 +87,8 @@ MESSAGES: dict[str, str] = {
                         "column the share of them who bought in a later month; darker is a larger share",
     "alt.tracking_chart": "Repeat purchases per week of the churn model's members, what happened against what the "
                           "model expected, through the months held out to test it, to {month:month}",
-    "alt.clv_chart": "Expected CLV of the members in each lifecycle state at the end of {month:month}, and the value "
-                     "in play for the at-risk, lapsed and dormant members",
+    "alt.clv_chart": "Expected CLV of the members in each lifecycle state at the end of {month:month}, in all and "
+                     "per member, and the value in play for the at-risk, lapsed and dormant members",
     "alt.rfm_chart": "Members and revenue of each RFM segment at the end of {month:month}",
     "alt.rfm_migration_chart": "How members moved between RFM segments from the end of the month before to the end "
                                "of {month:month}",

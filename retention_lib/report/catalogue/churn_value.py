@@ -74,8 +74,8 @@ MESSAGES: dict[str, str] = {
     "clv.no_churn_model": "No churn model this month, so no spend model either: CLV is a run-rate estimate (see the "
                           "CLV section).",
     "clv.groups.members": "count",
-    "clv.groups.clv": "expected CLV ({currency})",
-    "clv.groups.clv_if_alive": "CLV if retained ({currency})",
+    "clv.groups.clv": "expected CLV",
+    "clv.groups.clv_if_alive": "CLV if retained",
     "notebook.gamma_gamma": "Gamma-Gamma p = {p:sig3}, q = {q:sig3}, γ = {gamma:sig4}, fitted on "
                             "{repeat_buyers:count} repeat buyers; mean spend per purchase day {mean_spend:num2} "
                             "{currency}. Correlation of frequency and spend: {correlation:signed2}, so the "
@@ -127,7 +127,7 @@ MESSAGES: dict[str, str] = {
     "stored_value.table.state": "state",
     "stored_value.table.members": "members",
     "stored_value.table.with_balance": "with a balance",
-    "stored_value.table.balance": "balance ({currency})",
+    "stored_value.table.balance": "balance",
     "stored_value.table.with_points": "with points",
     "stored_value.table.points": "points",
 

@@ -23,8 +23,8 @@ MESSAGES: dict[str, str] = {
                         "published (a new or corrected export). This report reads the new data, so its figures for "
                         "those months differ from the earlier report's:",
     "dq_changed.month": "month",
-    "dq_changed.revenue_before": "revenue then ({currency})",
-    "dq_changed.revenue_after": "revenue now ({currency})",
+    "dq_changed.revenue_before": "revenue then",
+    "dq_changed.revenue_after": "revenue now",
     # a customer id with too many baskets for one shopper
     "dq.suspect_id": "<b>Customer id {customer_id} holds {baskets:count} baskets, {share:pct1} of all baskets</b> "
                      "to the month's end, {times:num0} times as many as the member at the 99th percentile: too many "
@@ -59,7 +59,7 @@ MESSAGES: dict[str, str] = {
                  "not counted as sales.",
     "dq_topups.store_id": "store",
     "dq_topups.topups": "top-ups",
-    "dq_topups.amount": "amount ({currency})",
+    "dq_topups.amount": "amount",
     "notebook.no_flags": "Nothing looks wrong: no month of history changed since the last published report, no "
                          "customer id holds too many baskets for one shopper, no basket is far outside its store's "
                          "amounts and no month inside the data is without transactions.",

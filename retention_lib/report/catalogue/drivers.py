@@ -42,16 +42,15 @@ MESSAGES: dict[str, str] = {
                                   "members have lapsed.",
     "drivers.none_lapsed": "No lapsed members to compare yet.",
     "drivers.intro": "<b>Why members leave.</b> {groups}",
-    "drivers.largest": "The largest significant differences: the 95% confidence interval excludes zero and each "
-                       "group has at least {min_group_n:count} members with the value (associations, not proof of "
-                       "cause):",
-    "drivers.none_significant": "No difference between lapsed and retained members is significant: none has a 95% "
-                                "confidence interval that excludes zero with at least {min_group_n:count} members "
+    "drivers.largest": "The largest differences that are very likely real (the range each very likely lies in "
+                       "excludes zero, and each group has at least {min_group_n:count} members with the value); they "
+                       "are associations, not proof of cause:",
+    "drivers.none_significant": "No difference between lapsed and retained members is clearly real: for none does the "
+                                "range it very likely lies in exclude zero with at least {min_group_n:count} members "
                                 "with the value in each group.",
-    "drivers.numeric": "{name}: lapsed {lapsed} vs retained {retained}, difference {difference} "
-                       "(95% CI {ci_low} to {ci_high}); Cohen's d {cohens_d:signed2}; {groups}",
+    "drivers.numeric": "{name}: lapsed {lapsed} vs retained {retained} ({difference}); {groups}",
     "drivers.categorical": "{variable} {level}: {lapsed_share:pct1} of lapsed vs {retained_share:pct1} of retained "
-                           "members, {difference:pp1} pp (95% CI {ci_low:pp1} to {ci_high:pp1}); {groups}",
+                           "members ({difference:change:rate}); {groups}",
     "drivers.n": "{n_lapsed:count} lapsed and {n_retained:count} retained members",
     "drivers.n.coverage": "known for {n_lapsed:count} of {of_lapsed:count} lapsed and {n_retained:count} of "
                           "{of_retained:count} retained members",
@@ -61,10 +60,11 @@ MESSAGES: dict[str, str] = {
                                 "{n_retained:count} of {of_retained:count} retained members, fewer than "
                                 "{min_group_n:count} in a group, so no difference in them is called significant.",
     "drivers.chart.title": "How lapsed members differ from retained ones, {window}",
-    "drivers.chart.xlabel": "Lapsed − retained in standard deviations (Cohen's d), with the Welch 95% CI\n"
-                            "coloured: significant (CI excludes 0, at least {min_group_n:count} members in each group)",
-    "drivers.chart.xlabel_any": "Lapsed − retained in standard deviations (Cohen's d), with the Welch 95% CI\n"
-                                "coloured: significant (CI excludes 0, enough members in each group)",
+    "drivers.chart.xlabel": "Lapsed − retained, in standard deviations; the line: the range it very likely lies in\n"
+                            "coloured: a real difference (the range excludes 0, at least {min_group_n:count} members "
+                            "in each group)",
+    "drivers.chart.xlabel_any": "Lapsed − retained, in standard deviations; the line: the range it very likely lies in\n"
+                                "coloured: a real difference (the range excludes 0, enough members in each group)",
     # ---------------------------------------------------------------- cohort heatmap (report/charts/cohorts.py)
     "cohort.row": "{cohort:month} (n={members:count})",
     "cohort.row.existing": "{cohort:month} (existing customers, n={members:count})",
@@ -77,6 +77,7 @@ MESSAGES: dict[str, str] = {
     "cohort.chart.ylabel.join": "Cohort (join month, members)",
     "cohort.chart.ylabel.first_purchase": "Cohort (month of first purchase, members)",
     "cohort.chart.colour": "% of cohort who bought",
+    "cohort.chart.latest": "The latest {n:count} of {all:count} cohorts",
     "notebook.no_categorical": "No categorical variables to compare.",
     "drivers.table.lapsed_share": "lapsed %",
     "drivers.table.retained_share": "retained %",

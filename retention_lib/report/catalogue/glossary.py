@@ -18,7 +18,7 @@ MESSAGES: dict[str, str] = {
     "glossary.new": "A member whose first purchase in the data falls in the month; left empty in the first months "
                     "of the data, when a first purchase may be an existing customer's first visit in the extract.",
     "glossary.flagged": "Picked up by the early warning: at least one sign of turning away against the member's own "
-                        "history (fewer visits, less spend per visit, a drop in P(alive), a low survey score, an open "
+                        "history (fewer visits, less spend per visit, a drop in the chance of still shopping, a low survey score, an open "
                         "complaint). A flagged member need not be at risk, nor a member at risk flagged.",
     "glossary.p_alive.model": "The {model} model's probability that a member is still a customer, from how often "
                               "and how recently they bought.",

@@ -33,7 +33,7 @@ MESSAGES: dict[str, str] = {
     # ---------------------------------------------------------------- churn (analytics/churn.py)
     "churn.headline.states.model": "{model} model fitted on {members:count} members' purchase histories to {month}. Of the {active:count"
                                    "} active members (bought within {lapse_days} days, not new), <b>{at_risk:count}</b> are at risk: dri"
-                                   "fting by the model (P(alive) below {threshold:pct0}) or by their own rhythm (silent more than {overd"
+                                   "fting by the model (chance of still shopping below {threshold:pct0}) or by their own rhythm (silent more than {overd"
                                    "ue_factor:g} times their usual gap between visits); <b>{newly:count}</b> of them became at risk this"
                                    " month. Members are expected to make {expected:num0} purchase visits next month.",
     "churn.headline.states.lapse_rule": "<b>Churn by the lapse rule this month.</b> {reason} Of the "
@@ -50,9 +50,10 @@ MESSAGES: dict[str, str] = {
                                         "**{at_risk:count}** of the {active:count} active members have been silent "
                                         "for more than {overdue_factor:g} times their usual gap between visits (at "
                                         "risk); **{newly:count}** of them became at risk this month.",
-    "kpis.at_risk.states.model": "Of the {active:count} active members, <b>{at_risk:count}</b> are at risk (P(alive) below {threshold:"
-                                 "pct0} by the {model} churn model, or overdue by their own rhythm), {newly:count} of them newly: they"
-                                 " still shop, but are drifting, so the task is to keep them.",
+    "kpis.at_risk.states.model": "Of the {active:count} active members, <b>{at_risk:count}</b> are at risk (by the churn "
+                                 "model their chance of still shopping is below {threshold:pct0}, or they are overdue by "
+                                 "their own rhythm), {newly:count} of them newly: they still shop, but are drifting, so "
+                                 "the task is to keep them.",
     "kpis.at_risk.states.lapse_rule": "The churn model is not used this month (see Churn and value); by the lapse "
                                       "rule <b>{at_risk:count}</b> of the {active:count} active members are at risk, "
                                       "{newly:count} of them newly.",
@@ -66,7 +67,7 @@ MESSAGES: dict[str, str] = {
                           "would be worth up to {winback_value:cur0}. The {lost:count} lost members are beyond the "
                           "win-back window.",
     "clv.groups.state": "Members",
-    "clv.groups.value_in_play": "in play ({currency})",
+    "clv.groups.value_in_play": "in play",
     "chart.clv_groups.in_play": "In play: at risk if retained, lapsed and dormant if won back ({horizon} months)",
     "chart.clv_groups.title.states": "CLV and value in play by lifecycle state, {month}",
 
@@ -87,16 +88,16 @@ MESSAGES: dict[str, str] = {
 
     # ---------------------------------------------------------------- lists (analytics/actions.py)
     "actions.retain.listed": "<b>Retain list ({file}): {listed:count} members at risk</b> to call, with "
-                             "{value:money0} {currency} of {horizon_months}-month CLV at stake. Of {candidates:count} "
+                             "{value:cur0} of {horizon_months}-month CLV at stake. Of {candidates:count} "
                              "members at risk, {without_consent:count} have no marketing consent and are left out; "
                              "{over_budget:count} more are beyond the contact budget of {budget:count}.",
     "actions.retain.no_consent_field": "<b>Retain list: this data has no consent field, so no one can be "
                                        "contacted.</b> If marketing consent were collected, it would hold "
                                        "{listed:count} of the {candidates:count} members at risk (contact budget "
-                                       "{budget:count}), with {value:money0} {currency} of {horizon_months}-month CLV "
+                                       "{budget:count}), with {value:cur0} of {horizon_months}-month CLV "
                                        "at stake.",
     "actions.winback.listed": "<b>Win-back list ({file}): {listed:count} members</b> ({lapsed:count} lapsed this "
-                              "month, {dormant:count} dormant), worth an expected {value:money0} {currency} in "
+                              "month, {dormant:count} dormant), worth an expected {value:cur0} in "
                               "{horizon_months}-month CLV. Of {candidates:count} lapsed and dormant members, "
                               "{without_consent:count} have no marketing consent and are left out; "
                               "{over_budget:count} more are beyond the contact budget of {budget:count}. Lost members "
@@ -104,7 +105,7 @@ MESSAGES: dict[str, str] = {
     "actions.winback.no_consent_field": "<b>Win-back list: this data has no consent field, so no one can be "
                                         "contacted.</b> If marketing consent were collected, the list would hold "
                                         "{listed:count} of the {candidates:count} lapsed and dormant members (contact "
-                                        "budget {budget:count}), worth an expected {value:money0} {currency} in "
+                                        "budget {budget:count}), worth an expected {value:cur0} in "
                                         "{horizon_months}-month CLV.",
     "actions.welcome.listed": "Welcome list ({file}): {listed:count} of the {candidates:count} new members, for a "
                               "second-visit offer ({without_consent:count} without marketing consent).",

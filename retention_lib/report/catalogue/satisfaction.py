@@ -41,39 +41,37 @@ MESSAGES: dict[str, str] = {
     "satisfaction.no_comments": "No survey comments were written in {month}.",
     "satisfaction.no_responses": "No survey responses were received in {month}, so there is no NPS or CSAT for the "
                                  "month; the trend below shows the months that had responses.",
-    "satisfaction.headline": "In {month}, {responses:count} customers answered the survey. NPS was {nps:signed0} (95% "
-                             "CI {nps_ci}: {promoters:pct0} promoters, {detractors:pct0} detractors) and CSAT "
-                             "{csat:pct0} (95% CI {csat_ci}).",
-    "satisfaction.significant.rose": "{measure} rose by {points:num1} points since {previous_month}, more than chance "
-                                     "explains",
-    "satisfaction.significant.fell": "{measure} fell by {points:num1} points since {previous_month}, more than chance "
-                                     "explains",
-    "satisfaction.noise": "the change in {measure} since {previous_month} ({points:signed1} points) is within the "
-                          "noise of sampling",
-    "satisfaction.noise.first": "The change in {measure} since {previous_month} ({points:signed1} points) is within "
-                                "the noise of sampling",
+    "satisfaction.headline": "In {month}, {responses:count} customers answered the survey. NPS was {nps:measure:nps} "
+                             "({promoters:pct0} promoters, {detractors:pct0} detractors) and CSAT {csat:measure:csat}; "
+                             "with this many answers, NPS is very likely between {nps_lo:measure:nps} and {nps_hi:measure:nps} "
+                             "and CSAT between {csat_lo:measure:csat} and {csat_hi:measure:csat}.",
+    "satisfaction.significant.rose": "{measure} rose by {points} since {previous_month}, more than chance explains",
+    "satisfaction.significant.fell": "{measure} fell by {points} since {previous_month}, more than chance explains",
+    "satisfaction.noise": "the change in {measure} since {previous_month} ({points}) is within the noise of sampling",
+    "satisfaction.noise.first": "The change in {measure} since {previous_month} ({points}) is within the noise of "
+                                "sampling",
     "satisfaction.moves": "{moves}.",
     "satisfaction.small": "Fewer than {minimum} responses: read these figures with care.",
     "satisfaction.table.measure": "measure",
     "satisfaction.table.value": "value",
-    "satisfaction.table.ci": "95% CI",
+    "satisfaction.table.ci": "very likely between",
     "satisfaction.table.responses": "responses",
     "satisfaction.table.versus": "vs {month}",
     "satisfaction.measure.nps": "NPS (−100 to 100)",
     "satisfaction.measure.csat": "CSAT (% rating 4–5)",
     "satisfaction.measure.ces": "CES (mean, 1–7)",
-    "satisfaction.change": "{change:signed1} pts ({ci}), {verdict}",
-    "satisfaction.change.small": "{change:signed1} pts ({ci}), {verdict}; small sample",
+    "satisfaction.change": "{change} ({ci}), {verdict}",
+    "satisfaction.change.small": "{change} ({ci}), {verdict}; small sample",
     "satisfaction.change.none": "— (no responses to compare)",
-    "satisfaction.significant": "significant",
-    "satisfaction.not_significant": "not significant",
+    "satisfaction.significant": "a real change",
+    "satisfaction.not_significant": "within the noise",
     "drivers_text.too_few": "Too few complete survey responses (under {minimum}) to estimate which dimensions drive "
                             "satisfaction.",
     "drivers_text.main": "From {complete:count} responses between {window_start} and {window_end} that rated all "
                          "seven dimensions ({dropped:count} with a dimension left blank were set aside), the "
                          "dimensions explain {r2:pct0} of the variation in the {outcome:label:outcome} rating. The "
                          "most important is {top:label:dimension_inline} ({importance:pct0} of the explained "
-                         "variation, 95% CI {importance_lo:pct0} to {importance_hi:pct0}).",
+                         "variation, very likely between {importance_lo:pct0} and {importance_hi:pct0}).",
     "drivers_text.fix": "Fix first (above-average importance, below-average rating): {dimensions}.",
     "drivers_text.fix.unclear": "{dimension:label:dimension_inline} (its importance is not clearly above average)",
     "drivers_text.no_fix": "No dimension is both more important than average and rated below average.",
@@ -86,20 +84,21 @@ MESSAGES: dict[str, str] = {
     "behaviour.not_both": "{definition} There are not both promoters and detractors among them to compare.",
     "behaviour.main": "Of {members:count} surveyed members, {detractor_churn:pct0} of detractors (n={detractors}) "
                       "made no purchase in the last {window_days} days, against {promoter_churn:pct0} of promoters "
-                      "(n={promoters}): {difference:pp1} points (95% CI {lo:pp1} to {hi:pp1}), {verdict}.",
-    "behaviour.real": "a real difference: the interval excludes zero",
-    "behaviour.unclear": "not a clear difference: the interval includes zero",
-    "behaviour.p_alive": "Their mean P(alive) is {detractor_p_alive:pct0} against {promoter_p_alive:pct0}, and they "
-                         "spent {detractor_spend:money0} against {promoter_spend:money0} {currency} each in those "
-                         "days.",
+                      "(n={promoters}): a difference of {difference:change:rate}, very likely between {lo:pp1} and {hi:pp1}, "
+                      "{verdict}.",
+    "behaviour.real": "so a real difference",
+    "behaviour.unclear": "so not a clear difference",
+    "behaviour.p_alive": "Their mean chance of still shopping is {detractor_p_alive:pct0} against "
+                         "{promoter_p_alive:pct0}, and they spent {detractor_spend:cur0} against {promoter_spend:cur0} "
+                         "each in the last {window_days} days.",
     "behaviour.small": "One group has fewer than {minimum} members: read with care.",
     "scores.table.store": "store",
     "scores.table.responses": "responses",
-    "scores.table.nps": "NPS (95% CI)",
-    "scores.table.csat": "CSAT (95% CI)",
+    "scores.table.nps": "NPS (very likely range)",
+    "scores.table.csat": "CSAT (very likely range)",
     "scores.small": "{n:count} (small sample)",
-    "scores.nps": "{value:signed0} ({lo:signed0} to {hi:signed0})",
-    "scores.csat": "{value:pct0} ({lo:pct0} to {hi:pct0})",
+    "scores.nps": "{value:measure:nps} ({lo:measure:nps} to {hi:measure:nps})",
+    "scores.csat": "{value:measure:csat} ({lo:measure:csat} to {hi:measure:csat})",
     "themes.table.theme": "theme",
     "themes.table.comments": "comments",
     "themes.table.zh": "in Chinese",
@@ -132,27 +131,27 @@ MESSAGES: dict[str, str] = {
     "complaints.table.store": "store",
     "complaints.table.complaints": "complaints",
     "complaints.table.baskets": "baskets",
-    "complaints.table.rate": "per 1,000 baskets (95% CI)",
+    "complaints.table.rate": "per 1,000 baskets (very likely range)",
     "complaints.rate": "{value:num2} ({lo:num2} to {hi:num2})",
     "complaints.no_baskets": "No baskets in {month}, so no complaint rate.",
-    "complaints.opened": "{complaints:count} complaints were opened in {month}: {rate:num2} per 1,000 baskets (95% CI "
-                         "{lo:num2} to {hi:num2}).",
+    "complaints.opened": "{complaints:count} complaints were opened in {month}: {rate:num2} per 1,000 baskets (very likely "
+                         "between {lo:num2} and {hi:num2}).",
     "complaints.change.significant": "Against {previous:count} the month before, the change of {change:signed2} per "
                                      "1,000 is significant.",
     "complaints.change.noise": "Against {previous:count} the month before, the change of {change:signed2} per 1,000 "
                                "is within the noise.",
     "complaints.resolved": "Of {closed:count} complaints closed this month, {resolved:count} were resolved, taking "
-                           "{median_hours:num0} hours at the median and {p90_hours:num0} hours at the 90th percentile.",
+                           "{median_hours:measure:hours} at the median and {p90_hours:measure:hours} for nine in ten.",
     "complaints.resolved.unresolved.one": "Of {closed:count} complaints closed this month, {resolved:count} were "
-                                          "resolved, taking {median_hours:num0} hours at the median and "
-                                          "{p90_hours:num0} hours at the 90th percentile; {n:count} was closed "
+                                          "resolved, taking {median_hours:measure:hours} at the median and "
+                                          "{p90_hours:measure:hours} for nine in ten; {n:count} was closed "
                                           "unresolved.",
     "complaints.resolved.unresolved.other": "Of {closed:count} complaints closed this month, {resolved:count} were "
-                                            "resolved, taking {median_hours:num0} hours at the median and "
-                                            "{p90_hours:num0} hours at the 90th percentile; {n:count} were closed "
+                                            "resolved, taking {median_hours:measure:hours} at the median and "
+                                            "{p90_hours:measure:hours} for nine in ten; {n:count} were closed "
                                             "unresolved.",
     "complaints.sla": "Of {due:count} complaints due for their {sla_hours:g}-hour service level this month, "
-                      "{breached:count} ({share:pct0}, 95% CI {lo:pct0} to {hi:pct0}) were not resolved in time.",
+                      "{breached:count} ({share:pct0}) were not resolved in time.",
     "complaints.backlog": "At the month's end {open:count} complaints were open, {past:count} of them past the "
                           "{sla_hours:g}-hour service level.",
     "complaints.small": "Resolution figures rest on fewer than {minimum} complaints: read them with care.",

@@ -10,8 +10,9 @@ import pandas as pd
 import seaborn as sns
 
 from retention_lib.report import text
-from retention_lib.report.charts.style import (HIGHLIGHT, MAX_STORE_LINES, PALETTE, count_axis, date_axis,
-                                               highlight_month, month_ticks, use_style)
+from retention_lib.report.charts.style import (HIGHLIGHT, MAX_STORE_LINES, PALETTE, PHONE_WIDTH, count_axis,
+                                               date_axis, highlight_month, month_ticks, on_phone, report_chart,
+                                               subplots, use_style)
 from retention_lib.report.text import say
 
 HEADROOM = 1.12   # the value axis ends this far above the highest point
@@ -28,6 +29,7 @@ def _legend_beside(ax, **options) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, borderaxespad=0, **options)
 
 
+@report_chart
 def coverage_chart(daily: pd.DataFrame, month: str):
     """Baskets per day and store over the month; days with no data stand out at zero.
 
@@ -35,13 +37,17 @@ def coverage_chart(daily: pd.DataFrame, month: str):
     store count in the title is the KPI section's "stores with baskets in the month".
     """
     use_style()
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig, ax = subplots(figsize=(9, 3.6), phone_height=3.4)
     stores = daily["store_id"].nunique()
     if stores <= MAX_STORE_LINES:
         shown = daily.assign(store_id=daily["store_id"].astype(str))
         sns.lineplot(data=shown, x="date", y="baskets", hue="store_id", marker="o", ax=ax)
-        ax.set_title(say("activity_chart.coverage.stores", month=month))
-        _legend_beside(ax, title=say("activity_chart.coverage.store"), alignment="left")
+        legend_lines = 1 + -(-stores // 3)   # on a phone, above the lines: its title and a line per 3 stores
+        ax.set_title(say("activity_chart.coverage.stores", month=month), pad=6 + 15 * legend_lines if on_phone() else 6)
+        if on_phone():   # beside the lines it would take half the width
+            _legend_above(ax, ncols=min(stores, 3), title=say("activity_chart.coverage.store"), alignment="left")
+        else:
+            _legend_beside(ax, title=say("activity_chart.coverage.store"), alignment="left")
         top = float(shown["baskets"].max())
     else:  # a chain: one line for all stores
         total = daily.groupby("date", as_index=False)["baskets"].sum()
@@ -97,6 +103,8 @@ def _panels(trend: pd.DataFrame, currency: str, lapse_days: int) -> list:
     ]
     shown = []
     for name, ylabel, series in panels:
+        if on_phone() and name not in PHONE_PANELS:
+            continue
         if name == "member_share" and not (trend["non_member_baskets"].fillna(0) > 0).any():
             continue
         kept = [(col, say(f"activity_chart.series.{key}", lapse_days=lapse_days), how)
@@ -107,6 +115,12 @@ def _panels(trend: pd.DataFrame, currency: str, lapse_days: int) -> list:
     return shown
 
 
+# On a phone the trends show the panels of the KPI summary above the chart (members who shopped,
+# how many came, returned and lapsed, the churn rate) and revenue per member: the rest are in the table.
+PHONE_PANELS = ("active", "flows", "rates", "revenue_per_active")
+
+
+@report_chart
 def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days: int):
     """Small multiples of the headline KPIs over the months to `month` that have data (at most
     13), that month shaded; panels without any data are left out.
@@ -120,9 +134,10 @@ def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days:
     labels = [str(m) for m in trend["month"]]
     x = list(range(len(labels)))
     panels = _panels(trend, currency, lapse_days)
-    cols = 4 if len(panels) > 6 else 3
+    cols = 1 if on_phone() else min(3, len(panels))   # four columns shrink to thumbnails in the report
     rows = -(-len(panels) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.9 * rows + 0.6), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(PHONE_WIDTH if on_phone() else 4.2 * cols, 3.3 * rows + 0.8 if on_phone()
+                                                  else 3.9 * rows + 0.6), squeeze=False)
     colours = sns.color_palette(PALETTE)
     warm = trend["warm_up"].eq(True) if "warm_up" in trend else pd.Series(False, index=trend.index)
     for ax, (title, ylabel, series) in zip(axes.flat, panels):
@@ -137,8 +152,10 @@ def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days:
                     ax.plot([i], [y.iloc[i]], marker="o", markersize=9, markerfacecolor="none",
                             markeredgecolor="black", markeredgewidth=1.5, zorder=5)
         highlight_month(ax, labels, month)
-        ax.set_title(title, pad=20 if len(series) > 1 else 6)
-        ax.set(xlabel=say("activity_chart.month"), ylabel=ylabel)
+        # on a phone the legend above the panel takes a line an entry
+        legend_lines = (len(series) if on_phone() else 1) if len(series) > 1 else 0
+        ax.set_title(title, pad=6 + 15 * legend_lines)
+        ax.set(xlabel="" if on_phone() else say("activity_chart.month"), ylabel=ylabel)   # months need no word
         month_ticks(ax, labels, rotation=90, fontsize=8)
         # Axes start at zero (NPS may go below) so small month-to-month moves are not magnified.
         scaled = [trend[c].astype(float) * (100 if how == "pct" else 1) for c, _, how in series]
@@ -154,7 +171,7 @@ def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days:
         if all(col.endswith("_customers") for col, _, _ in series):   # member counts
             count_axis(ax.yaxis)
         if len(series) > 1:
-            _legend_above(ax, ncols=len(series), fontsize=8)
+            _legend_above(ax, ncols=1 if on_phone() else len(series), fontsize=8)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     title = say("activity_chart.trends.title", first=labels[0], last=labels[-1], month=month)

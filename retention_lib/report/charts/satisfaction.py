@@ -5,16 +5,18 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from retention_lib.report.charts.style import HIGHLIGHT, PALETTE, error_bars, month_ticks, use_style
+from retention_lib.report.charts.style import (HIGHLIGHT, PALETTE, error_bars, month_ticks, on_phone, report_chart,
+                                               subplots, use_style, wrap)
 from retention_lib.report.text import say
 
 FEW_RESPONSES = 30   # a month with fewer responses is drawn hollow
 
 
+@report_chart
 def satisfaction_trend_chart(monthly: pd.DataFrame, month: str):
     """NPS and CSAT per month with 95% intervals; months under FEW_RESPONSES responses drawn hollow."""
     use_style()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, (a1, a2) = subplots(1, 2, figsize=(11, 3.6), phone_height=3.4)
     labels = list(monthly["month"])
     x = list(range(len(labels)))
     small = monthly["responses"] < FEW_RESPONSES
@@ -45,12 +47,13 @@ def satisfaction_trend_chart(monthly: pd.DataFrame, month: str):
     return fig
 
 
+@report_chart
 def importance_performance_chart(table: pd.DataFrame, period: str, outcome: str | None = None):
     """Derived importance against performance per dimension; dividers at the means. `outcome`: the
     outcome's label (default NPS's)."""
     use_style()
     outcome = say("outcome.nps") if outcome is None else outcome
-    fig, ax = plt.subplots(figsize=(8.5, 5.6))
+    fig, ax = subplots(figsize=(8.5, 5.6), phone_height=5.4)
     imp, perf = table["importance"] * 100, table["performance"].astype(float)
     imp_div, perf_div = imp.mean(), perf.mean()
     colours = [HIGHLIGHT if f else sns.color_palette(PALETTE)[0] for f in table["fix_first"]]
@@ -60,28 +63,51 @@ def importance_performance_chart(table: pd.DataFrame, period: str, outcome: str 
     ax.scatter(perf, imp, s=70, color=colours, zorder=3)
     ax.axvline(perf_div, color="grey", linestyle="--", linewidth=1)
     ax.axhline(imp_div, color="grey", linestyle="--", linewidth=1)
-    for (_, row), x, y in zip(table.iterrows(), perf, imp):
-        ax.annotate(row["label"], (x, y), xytext=(6, 5), textcoords="offset points", fontsize=9,
-                    fontweight="bold" if row["fix_first"] else "normal")
     x_lo, x_hi = min(perf.min(), perf_div) - 0.25, max(perf.max(), perf_div) + 0.35
-    y_lo, y_hi = 0, max(imp.max(), (table["importance_hi"] * 100).max()) * 1.15
+    y_lo, y_hi = 0, max(imp.max(), (table["importance_hi"] * 100).max()) * (1.3 if on_phone() else 1.15)
+    notes = []
+    for (_, row), x, y in zip(table.iterrows(), perf, imp):
+        left = on_phone() and x > (x_lo + x_hi) / 2   # on a narrow chart a name on the right runs off it
+        notes.append(ax.annotate(row["label"], (x, y), xytext=(-6 if left else 6, 5), textcoords="offset points",
+                                 ha="right" if left else "left", fontsize=10 if on_phone() else 9,
+                                 fontweight="bold" if row["fix_first"] else "normal"))
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
     corner = dict(fontsize=9, alpha=0.8, fontstyle="italic")
-    ax.text(x_lo + 0.02, y_hi * 0.97, say("chart.importance.fix_first"), va="top",
+
+    def quadrant(key: str) -> str:   # on a phone two corners' notes share a line only if each takes half
+        return say(key) if not on_phone() else "\n".join(wrap(line, 22) for line in say(key).split("\n"))
+    ax.text(x_lo + 0.02, y_hi * 0.97, quadrant("chart.importance.fix_first"), va="top",
             color=HIGHLIGHT, fontweight="bold", **{k: v for k, v in corner.items() if k != "fontstyle"})
-    ax.text(x_hi - 0.02, y_hi * 0.97, say("quadrant.keep_up"), va="top", ha="right", **corner)
-    ax.text(x_lo + 0.02, y_hi * 0.02, say("quadrant.lower_priority"), va="bottom", **corner)
-    ax.text(x_hi - 0.02, y_hi * 0.02, say("quadrant.possible_overkill"), va="bottom", ha="right", **corner)
+    ax.text(x_hi - 0.02, y_hi * 0.97, quadrant("quadrant.keep_up"), va="top", ha="right", **corner)
+    ax.text(x_lo + 0.02, y_hi * 0.02, quadrant("quadrant.lower_priority"), va="bottom", **corner)
+    ax.text(x_hi - 0.02, y_hi * 0.02, quadrant("quadrant.possible_overkill"), va="bottom", ha="right", **corner)
     ax.set(title=say("chart.importance.title", period=period), xlabel=say("chart.importance.xlabel"),
            ylabel=say("chart.importance.ylabel", outcome=outcome))
+    _apart(fig, notes, obstacles=ax.texts[len(notes):])
     return fig
 
 
+def _apart(fig, notes: list, obstacles: list) -> None:
+    """Move the names of nearby points up, from the lowest, until none covers another or a corner's note."""
+    fig.draw_without_rendering()
+    placed = [t.get_window_extent() for t in obstacles]
+    for note in sorted(notes, key=lambda n: n.xy[1]):
+        for _ in range(len(placed) + 1):
+            box = note.get_window_extent()
+            hit = [b for b in placed if b.overlaps(box)]
+            if not hit:
+                break
+            dx, dy = note.xyann
+            note.xyann = (dx, dy + (max(b.y1 for b in hit) - box.y0 + 2) * 72 / fig.dpi)
+        placed.append(note.get_window_extent())
+
+
+@report_chart
 def complaints_chart(trend: pd.DataFrame, categories: pd.DataFrame, month: str):
     """Complaints per 1,000 purchase baskets by month (95% CI), and by category this month."""
     use_style()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [1.3, 1]})
+    fig, (a1, a2) = subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [1.3, 1]}, phone_height=3.4)
     labels = list(trend["month"])
     x = list(range(len(labels)))
     v = trend["per_1000_baskets"].astype(float)
@@ -104,10 +130,11 @@ def complaints_chart(trend: pd.DataFrame, categories: pd.DataFrame, month: str):
     return fig
 
 
+@report_chart
 def satisfaction_churn_chart(table: pd.DataFrame, period: str, currency: str, window_days: int):
     """Later churn, P(alive) and spend of surveyed members by NPS group, 95% intervals."""
     use_style()
-    fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.6))
+    fig, axes = subplots(1, 3, figsize=(11.5, 3.6), phone_height=3.0)
     t = table.reindex(["detractor", "passive", "promoter"])
     names = [say(f"chart.satisfaction_churn.group.{g}", n=n) for g, n in zip(t.index, t["members"].fillna(0))]
     colours = sns.color_palette(PALETTE)

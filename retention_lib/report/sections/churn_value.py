@@ -66,9 +66,9 @@ def churn_and_value(run: Run) -> list | None:
                            winback=value["winback_members"], winback_value=value["winback_value"],
                            lost=value["lost_members"]))
     groups = text.labelled(pd.DataFrame(value["groups"]), "state", "state")
-    # counts and money as the reader reads them (separators; the currency is in the headers; "—" where nothing is in play)
+    # counts and money as the reader reads them (separators, the report's one money form; "—" where nothing is in play)
     shown = groups.assign(members=groups["members"].map(text.count),
-                          **{c: groups[c].map(lambda v: text.money(v, 0) if pd.notna(v) else "—")
+                          **{c: groups[c].map(lambda v: text.money(v, 0, cur) if pd.notna(v) else "—")
                              for c in ("clv", "clv_if_alive", "value_at_stake")})
     shown = shown.rename(columns={"value_at_stake": "value_in_play"})
     items.append(table(text.headers(shown, "clv.groups", currency=cur)))
@@ -83,7 +83,7 @@ def stored_value_table(held: dict, currency: str):
     shown = frame.assign(state=labels, **{c: frame[c].map(text.count) for c in frame.columns
                                           if c in ("members", "with_balance", "with_points", "points")})
     if "balance" in shown:
-        shown["balance"] = frame["balance"].map(lambda v: text.money(v, 0))
+        shown["balance"] = frame["balance"].map(lambda v: text.money(v, 0, currency))
     return table(text.headers(shown, "stored_value.table", currency=currency))
 
 

@@ -23,6 +23,18 @@ def membership_table(monthly: pd.DataFrame) -> pd.DataFrame:
     return text.headers(shown, "membership").set_index(say("membership.month"))
 
 
+def loaded_table(loaded: pd.DataFrame) -> pd.DataFrame:
+    """data/quality.loaded_tables for notebook 01: the tables by name, one not supplied said so, under headers."""
+    shown = text.labelled(loaded, "table", "source_table").astype({"file": object})
+    shown["file"] = shown["file"].where(shown["file"].notna(), say("loaded.not_supplied"))
+    return text.headers(shown, "loaded")
+
+
+def rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
+    """data/quality.rejects_by_reason for notebook 01, under headers (each reason as validation wrote it)."""
+    return text.headers(text.labelled(rejects, "table", "source_table"), "rejected")
+
+
 def purchase_counts(board: dict) -> tuple[int, int]:
     """Member and non-member purchase baskets of the month, as the KPI board counts them."""
     value = {row["kpi"]: row["value"] for row in board["board"]}
@@ -48,8 +60,8 @@ def flag_items(facts: dict) -> list:
                                            report_month=changes["report_month"]) + "</p>"))
         rows = pd.DataFrame(changes["months"])
         shown = pd.DataFrame({"month": [text.month_label(m) for m in rows["month"]],
-                              "revenue_before": text.money_cells(rows["revenue_before"]),
-                              "revenue_after": text.money_cells(rows["revenue_after"])})
+                              "revenue_before": text.money_cells(rows["revenue_before"], cur),
+                              "revenue_after": text.money_cells(rows["revenue_after"], cur)})
         items.append(table(text.headers(shown, "dq_changed", currency=cur).set_index(say("dq_changed.month"))))
     suspects = facts.get("suspect_ids") or {}
     for r in suspects.get("ids", []):
@@ -75,7 +87,7 @@ def flag_items(facts: dict) -> list:
         if len(topups["stores"]) > 1:
             stores = pd.DataFrame(topups["stores"])
             shown = pd.DataFrame({"store_id": stores["store_id"], "topups": [text.count(v) for v in stores["topups"]],
-                                  "amount": text.money_cells(stores["amount"])})
+                                  "amount": text.money_cells(stores["amount"], cur)})
             items.append(table(text.headers(shown, "dq_topups", currency=cur).set_index(say("dq_topups.store_id"))))
     return items
 

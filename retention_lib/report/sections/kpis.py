@@ -54,12 +54,11 @@ def kpi_section(run: Run) -> list | None:
     before = float(h["at_risk_last_month"]) if facts["previous_month"] >= facts["data_from"] else float("nan")
     mom, mom_rel = kpis.change(float(h["at_risk"]), before)
     lapsed_at = [i for i, r in enumerate(rows) if r["kpi"] == "lapsed_customers"]
-    label = (say("kpi.at_risk.model", model=h["model"], threshold=h["threshold"]) if h["method"] == "model"
-             else say("kpi.at_risk.lapse_rule", overdue_factor=h["overdue_factor"]))
+    method = "model" if h["method"] == "model" else "lapse_rule"
+    label = say(f"kpi.at_risk.{method}")
     rows.insert(lapsed_at[0] + 1 if lapsed_at else len(rows), {
         "kpi": "at_risk", "kind": "count", "value": float(h["at_risk"]), "previous": before,
         "mom_abs": mom, "mom_rel": mom_rel})
-    method = "model" if h["method"] == "model" else "lapse_rule"
     at_risk_text = say_html(f"kpis.at_risk.states.{method}", model=h["model"], at_risk=h["at_risk"],
                             threshold=h["threshold"], newly=h["newly_at_risk"], active=h["active"])
     board = pd.DataFrame(rows).assign(month=facts["month"], previous_month=facts["previous_month"],

@@ -27,7 +27,7 @@ def segments_section(run: Run) -> list | None:
             "segment": [text.label("segment", k) for k in s["segment"]], "members": s["members"].map(text.count),
             "share_of_members": s["share_of_members"].map(lambda x: text.percent(x, 1)),
             "bought_this_month": s["bought_this_month"].map(text.count),
-            "revenue": s["revenue"].map(lambda v: text.money(v, 0)),
+            "revenue": s["revenue"].map(lambda v: text.money(v, 0, cur)),
             "share_of_revenue": s["share_of_revenue"].map(lambda x: text.percent(x, 1)),
             "description": [say(f"segment_description.{k}", **described)
                             for k in s["segment"]]}),
@@ -39,9 +39,9 @@ def segments_section(run: Run) -> list | None:
             "tier": [text.label("tier", k) for k in t["tier"]],
             "action": [text.label("tier_action", k) for k in t["tier"]], "members": t["members"].map(text.count),
             "share_of_members": t["share_of_members"].map(lambda x: text.percent(x, 1)),
-            "clv": t["clv"].map(lambda v: text.money(v, 0)),
+            "clv": t["clv"].map(lambda v: text.money(v, 0, cur)),
             "share_of_clv": t["share_of_clv"].map(lambda x: text.percent(x, 1)),
-            "mean_p_alive": t["mean_p_alive"].map(lambda x: text.number(x, 2))}), "tiers.table", currency=cur)))
+            "mean_p_alive": t["mean_p_alive"].map(lambda x: text.format_value(x, "probability"))}), "tiers.table", currency=cur)))
         moves = seg["tier_moves"]
         items.append(paragraph("tiers.moves", previous_month=seg["previous_month"], month=seg["month"], up=moves["up"],
                         down=moves["down"], down_revenue=moves["down_revenue"], currency=cur))
