@@ -361,6 +361,8 @@ def test_a_chinese_note_wraps_by_its_width_and_an_english_one_as_before():
                for line in lines)
     assert not any(line[0] in "，。：、" for line in lines)
     assert any("1,136" in line for line in lines) and any("95%" in line for line in lines)   # numbers kept whole
+    bracketed = "入会后的月数（0 = 入会当月）"
+    assert wrap(bracketed, 14).split("\n") == ["入会后的月数", "（0 = 入会当月）"]   # no line ends on "（"
 
 
 # --------------------------------------------------------------------------- the source

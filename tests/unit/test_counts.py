@@ -176,7 +176,10 @@ def test_trend_panels_show_only_months_and_series_with_data_and_legends_sit_outs
         shown = [ax for ax in fig.axes if ax.get_visible()]
         # active, flows, rates, basket, revenue per member, and the members' share only with non-members
         assert len(shown) == (5 if members_only else 6)
-        assert [t.get_text() for t in shown[0].get_xticklabels()] == [f"2024-0{m}" for m in range(1, 7)]
+        # a tick a month with data, labelled every few months back from the reported one as they fit
+        ticks = [t.get_text() for t in shown[0].get_xticklabels()]
+        assert len(ticks) == 6 and ticks[-1] == "2024-06"
+        assert {t for t in ticks if t} <= {f"2024-0{m}" for m in range(1, 7)} and len({t for t in ticks if t}) >= 2
         for ax in shown:
             assert ax.get_legend() is None or _outside(ax.get_legend(), ax)
         matplotlib.pyplot.close(fig)

@@ -78,3 +78,31 @@ def test_a_chinese_month_stays_on_one_line_when_a_title_wraps():
     for width in range(10, 40):
         lines = style.wrap("每月净推荐值（NPS）及95%区间，2024年12月至2025年12月", width).split("\n")
         assert any("2024年12月" in line for line in lines) and any("2025年12月" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+@pytest.mark.parametrize("width, panels, content", [(style.PHONE_WIDTH, 1, style.PHONE_CONTENT_PX),
+                                                    (11, 3, style.DESKTOP_CONTENT_PX)])
+def test_month_labels_lie_level_never_overlap_and_name_the_reported_month(language, width, panels, content):
+    from retention_lib.report import language as languages
+
+    months = [str(m) for m in pd.period_range("2024-12", "2025-12", freq="M")]
+    before = languages.active()
+    languages.use(language)
+    try:
+        style.use_style()   # the report's fonts, CJK ones for zh-CN
+        fig, axes = plt.subplots(1, panels, figsize=(width, 3), squeeze=False)
+        for ax in axes[0]:
+            ax.plot(range(len(months)), range(len(months)))
+            style.month_ticks(ax, months, fontsize=8)
+        style.readable(fig, content)
+        fig.draw_without_rendering()
+        for ax in axes[0]:
+            shown = [t for t in ax.get_xticklabels() if t.get_text()]
+            assert len(shown) >= 2 and shown[-1].get_text() == ax.xaxis.get_major_formatter().labels[-1]   # the reported month
+            assert all(t.get_rotation() == 0 for t in shown)
+            boxes = sorted((t.get_window_extent() for t in shown), key=lambda b: b.x0)
+            assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))
+        plt.close(fig)
+    finally:
+        languages.use(before)

@@ -51,8 +51,8 @@ MESSAGES: dict[str, str] = {
     "chart.satisfaction_trend.enough": "{n:count}+ responses",
     "chart.satisfaction_trend.few": "Under {n:count} responses",
     "chart.satisfaction_trend.xlabel": "Month",
-    "chart.satisfaction_trend.nps_title": "NPS by month with 95% intervals, {first} to {last}",
-    "chart.satisfaction_trend.csat_title": "CSAT by month with 95% intervals, {first} to {last}",
+    "chart.satisfaction_trend.nps_title": "NPS by month and the range it very likely lies in, {first} to {last}",
+    "chart.satisfaction_trend.csat_title": "CSAT by month and the range it very likely lies in, {first} to {last}",
     "chart.importance.fix_first": "FIX FIRST\nimportant, performing below average",
     "chart.importance.title": "What to fix first: importance vs performance of the seven dimensions, {period}",
     "chart.importance.xlabel": "Performance: mean rating (1–5 stars); lines: very likely range",
@@ -94,7 +94,7 @@ MESSAGES: dict[str, str] = {
                                "of {month:month}",
     "alt.drivers_chart": "How lapsed members differ from retained ones, factor by factor, with the interval of each "
                          "difference, to {month:month}",
-    "alt.satisfaction_trend_chart": "NPS and CSAT month by month to {month:month}, each with its 95% interval",
+    "alt.satisfaction_trend_chart": "NPS and CSAT month by month to {month:month}, each with the range it very likely lies in",
     "alt.satisfaction_drivers_chart": "How much each survey dimension matters against how well the store does on "
                                       "it, to {month:month}",
     "alt.satisfaction_churn_chart": "Later churn of surveyed members by NPS group (detractors, passives, promoters), "

@@ -74,7 +74,7 @@ def membership_chart(monthly: pd.DataFrame, month: str):
         i = list(monthly["month"]).index(month)
         ax.axvspan(i - 0.45, i + 0.45, fill=False, edgecolor=HIGHLIGHT, linewidth=2,
                    label=text.month_label(month))
-    month_ticks(ax, list(monthly["month"]), rotation=45, ha="right")
+    month_ticks(ax, list(monthly["month"]))
     ax.set_title(say("activity_chart.membership.title", first=monthly["month"].iloc[0], month=month), pad=22)
     ax.set(xlabel=say("activity_chart.month"), ylabel=say("activity_chart.membership.ylabel"))
     top = float((monthly["member_baskets"] + monthly["non_member_baskets"]).max())
@@ -153,10 +153,12 @@ def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days:
                             markeredgecolor="black", markeredgewidth=1.5, zorder=5)
         highlight_month(ax, labels, month)
         # on a phone the legend above the panel takes a line an entry
-        legend_lines = (len(series) if on_phone() else 1) if len(series) > 1 else 0
+        # on a phone a line an entry, else two: a wider legend would narrow every panel to fit it
+        legend_cols = 1 if on_phone() else 2
+        legend_lines = -(-len(series) // legend_cols) if len(series) > 1 else 0
         ax.set_title(title, pad=6 + 15 * legend_lines)
         ax.set(xlabel="" if on_phone() else say("activity_chart.month"), ylabel=ylabel)   # months need no word
-        month_ticks(ax, labels, rotation=90, fontsize=8)
+        month_ticks(ax, labels, fontsize=8)
         # Axes start at zero (NPS may go below) so small month-to-month moves are not magnified.
         scaled = [trend[c].astype(float) * (100 if how == "pct" else 1) for c, _, how in series]
         low = min([0.0] + [float(s.min()) for s in scaled])
@@ -171,7 +173,7 @@ def kpi_trends_chart(trend: pd.DataFrame, month: str, currency: str, lapse_days:
         if all(col.endswith("_customers") for col, _, _ in series):   # member counts
             count_axis(ax.yaxis)
         if len(series) > 1:
-            _legend_above(ax, ncols=1 if on_phone() else len(series), fontsize=8)
+            _legend_above(ax, ncols=legend_cols, fontsize=8)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     title = say("activity_chart.trends.title", first=labels[0], last=labels[-1], month=month)

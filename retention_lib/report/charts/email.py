@@ -3,9 +3,6 @@ a phone. The report keeps the full KPI board (`kpi_trends_chart`); these show th
 manager opens the email with: is the business growing, and are members leaving faster?"""
 from __future__ import annotations
 
-import math
-import unicodedata
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -15,8 +12,8 @@ from matplotlib.ticker import MaxNLocator
 from retention_lib.analytics.kpis import TOTAL, TREND_MONTHS
 from retention_lib.core import stats
 from retention_lib.report import text
-from retention_lib.report.charts.style import (HIGHLIGHT, PALETTE, count_axis, month_ticks, percent_axis, use_style,
-                                               wrap)
+from retention_lib.report.charts.style import (HIGHLIGHT, PALETTE, count_axis, month_ticks,
+                                               percent_axis, use_style, wrap)
 from retention_lib.report.text import say
 
 # 6 in at the report's 110 dpi is 660 px: shown at 600 px, or ~370 px on a phone, 15 pt stays
@@ -60,22 +57,10 @@ def _style() -> None:
                          "xtick.labelsize": FONT - 1, "ytick.labelsize": FONT - 1, "legend.fontsize": FONT - 1})
 
 
-ACROSS = 40   # characters of tick labels that fit across an email chart
-
-
-def _width(label: str) -> int:
-    """Display width: a CJK character is two Latin ones wide."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in label)
-
-
 def _month_ticks(ax, labels: list[str]) -> None:
-    """Every month a tick, a label every few months so they fit across (wider labels, fewer of
-    them: 2025年11月 is wider than 2025-11); the reported (last) month is always labelled."""
-    n = len(labels)
-    widest = max((_width(text.month_label(m)) for m in labels), default=1)
-    step = max(1, math.ceil(n * widest / ACROSS))
-    month_ticks(ax, [m if (n - 1 - i) % step == 0 else "" for i, m in enumerate(labels)])
-    ax.set_xlim(-0.5, n - 0.5)
+    """Every month a tick, labelled as month_ticks does, the axis no wider than the months."""
+    month_ticks(ax, labels)
+    ax.set_xlim(-0.5, len(labels) - 0.5)
 
 
 def _thousands(ax) -> None:

@@ -35,7 +35,7 @@ def satisfaction_trend_chart(monthly: pd.DataFrame, month: str):
         if month in labels:
             i = labels.index(month)
             ax.axvspan(i - 0.4, i + 0.4, color=HIGHLIGHT, alpha=0.15)
-        month_ticks(ax, labels, rotation=90, fontsize=8)
+        month_ticks(ax, labels, fontsize=8)
         ax.set(xlabel=say("chart.satisfaction_trend.xlabel"), ylabel=ylabel)
         if small.any():   # above the plot, where it cannot cover a point
             ax.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1, 1), ncol=2, frameon=False,
@@ -114,7 +114,7 @@ def complaints_chart(trend: pd.DataFrame, categories: pd.DataFrame, month: str):
     a1.bar(x, v, color=[HIGHLIGHT if m == month else sns.color_palette(PALETTE)[0] for m in labels])
     a1.errorbar(x, v, yerr=error_bars(v, trend["per_1000_lo"], trend["per_1000_hi"]), fmt="none",
                 ecolor="black", elinewidth=1, capsize=3)
-    month_ticks(a1, labels, rotation=90, fontsize=8)
+    month_ticks(a1, labels, fontsize=8)
     a1.set(title=say("chart.complaints.title", first=labels[0], last=labels[-1]),
            xlabel=say("chart.complaints.xlabel"), ylabel=say("chart.complaints.rate_axis"))
     c = categories.sort_values("per_1000_baskets") if len(categories) else categories

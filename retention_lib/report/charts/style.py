@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.text import Text
-from matplotlib.ticker import FuncFormatter
+from matplotlib.textpath import text_to_path
+from matplotlib.ticker import Formatter, FuncFormatter
 
 from retention_lib.core import figures
 from retention_lib.report import fonts, text
@@ -76,15 +77,39 @@ def percent_axis(axis) -> None:
 
 
 def month_ticks(ax, months: list, **options) -> None:
-    """One tick per position 0..n-1, labelled with its month (text.month_label); "" leaves a tick unlabelled.
-    On a phone more than six months are labelled level, back from the last, as many as fit."""
+    """One tick per position 0..n-1 and a level label (text.month_label) every few months back from the
+    last (the reported month), as many as fit across the axes as drawn (MonthLabels); "" leaves a
+    tick unlabelled."""
     labels = [text.month_label(m) if m != "" else "" for m in months]
-    if on_phone() and len(months) > 6:
-        # about 6 pt a column (a CJK character two) at 10 pt, over the panel's share of a phone's width
-        step = math.ceil((6.2 * max(map(_width, labels)) + 10) / (3.2 * 72 / len(months)))
-        labels = [m if (len(months) - 1 - i) % step == 0 else "" for i, m in enumerate(labels)]
-        options = {**options, "rotation": 0, "ha": "center"}
-    ax.set_xticks(range(len(months)), labels, **options)
+    ax.set_xticks(range(len(months)), labels, **{**options, "rotation": 0, "ha": "center"})
+    ax.xaxis.set_major_formatter(MonthLabels(labels))
+
+
+class MonthLabels(Formatter):
+    """Labels chosen when the axis is drawn, at its final size and font: never turned on end nor
+    overlapping, with an em between two."""
+
+    def __init__(self, labels: list[str]):
+        self.labels = labels
+
+    def _step(self) -> int:
+        ax, ticks = self.axis.axes, self.axis.get_major_ticks()
+        if not ticks:
+            return 1
+        prop = ticks[0].label1.get_fontproperties()
+        widest = max((text_to_path.get_text_width_height_descent(m, prop, ismath=False)[0]
+                      for m in self.labels if m), default=0.0)
+        spacing = ax.get_window_extent().width * 72 / ax.figure.dpi / max(abs(np.diff(ax.get_xlim())[0]), 1)
+        return max(1, math.ceil((widest + prop.get_size_in_points()) / max(spacing, 1e-9)))
+
+    def __call__(self, x, pos=None) -> str:
+        return self.format_ticks([x])[0]
+
+    def format_ticks(self, values) -> list[str]:
+        step = self._step()   # once per draw, not once per tick
+        n = len(self.labels)
+        return [self.labels[i] if 0 <= i < n and (n - 1 - i) % step == 0 else ""
+                for i in (int(round(v)) for v in values)]
 
 
 def _day_or_month(scale: float):
@@ -107,9 +132,11 @@ def date_axis(axis) -> None:
 
 # --------------------------------------------------------------------------- notes
 # A run of Latin letters, digits and their punctuation stays on one line, and so does a Chinese
-# date (2024年12月); CJK text may break between any two characters, but not before closing punctuation.
+# date (2024年12月); CJK text may break between any two characters, but not before closing punctuation
+# nor after opening punctuation.
 _UNBROKEN = re.compile(r"\d+年\d+月(?:\d+日)?|[A-Za-z0-9.,:;%+\-–−/'()]+|\s+|.")
 _NO_LINE_START = frozenset("，。、：；！？）》」』%")
+_NO_LINE_END = frozenset("（《「『")
 
 
 def _width(s: str) -> int:
@@ -124,8 +151,9 @@ def wrap(message: str, width: int) -> str:
     lines, line = [], ""
     for token in _UNBROKEN.findall(message):
         if line and _width(line + token) > width and not token.isspace() and token[0] not in _NO_LINE_START:
-            lines.append(line.rstrip())
-            line = ""
+            kept = line.rstrip("".join(_NO_LINE_END)) or line   # an opening bracket goes on with its text
+            lines.append(kept.rstrip())
+            line = line[len(kept):]
         if line or not token.isspace():
             line += token
     return "\n".join(lines + [line.rstrip()])
