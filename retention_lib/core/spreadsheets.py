@@ -8,7 +8,8 @@ explicitly as a string cell, never a formula. The same frame always gives the sa
 
 A workbook is laid out for reading: a bold, frozen header row with filters, columns as wide as their
 content (a CJK character counts two), and numbers as numeric cells in the number format the caller
-gives each column, so they still sort and filter as numbers.
+gives each column, so they still sort and filter as numbers. A column can offer a drop-down of the
+values it allows (`choices`), for a sheet people fill in.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import math
 import numbers
 import unicodedata
 import zipfile
-from typing import Mapping
+from typing import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,6 +38,8 @@ EXCEL_MAX_ROWS = 1_048_576
 FIXED_TIME = dt.datetime(1980, 1, 1)
 # Column widths in characters of the default font: a column stays readable, and long text wraps off-screen.
 MIN_WIDTH, MAX_WIDTH, PADDING = 6, 50, 2
+# Excel keeps a drop-down's values as one quoted, comma-separated formula of at most 255 characters.
+MAX_CHOICES_LENGTH = 255
 
 
 def safe_text(value):
@@ -68,13 +72,18 @@ def write_csv(frame: pd.DataFrame, path: Path, *, index: bool = False, excel: bo
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "Sheet1",
-               formats: Mapping[str, str] | None = None) -> Path:
+               formats: Mapping[str, str] | None = None, choices: Mapping[str, Sequence[str]] | None = None) -> Path:
     """One-sheet workbook: a bold, frozen header row with filters, then the rows; text cells are always
-    strings. `formats` gives columns (by name) an Excel number format ("#,##0.00"); days are yyyy-mm-dd."""
+    strings. `formats` gives columns (by name) an Excel number format ("#,##0.00"); days are yyyy-mm-dd.
+    `choices` gives columns (by name) a drop-down of the values they take (an Excel list validation on
+    the rows; another value is let in after a warning, so a person can still type one by hand)."""
     path = Path(path)
     if len(frame) + 1 > EXCEL_MAX_ROWS:
         raise ValueError(f"{path.name}: {len(frame):,} rows do not fit in one Excel sheet "
                          f"(at most {EXCEL_MAX_ROWS - 1:,}); write it as CSV instead")
+    unknown = [c for c in (choices or {}) if c not in frame.columns]
+    if unknown:
+        raise KeyError(f"{path.name}: drop-down choices for columns the frame does not have: {unknown}")
     safe = neutralise(frame)
     book = Workbook()
     ws = book.active
@@ -93,10 +102,28 @@ def write_xlsx(frame: pd.DataFrame, path: Path, *, sheet: str = "Sheet1",
     ws.freeze_panes = "A2"
     if safe.shape[1]:
         ws.auto_filter.ref = f"A1:{get_column_letter(safe.shape[1])}{len(safe) + 1}"
+    for name, values in (choices or {}).items():
+        letter = get_column_letter(list(frame.columns).index(name) + 1)
+        ws.add_data_validation(_drop_down(values, f"{letter}2:{letter}{max(len(frame), 1) + 1}"))
     book.properties.created = book.properties.modified = FIXED_TIME
     book.properties.creator = "retention-report"
     path.write_bytes(_workbook_bytes(book))
     return path
+
+
+def _drop_down(values: Sequence[str], cells: str) -> DataValidation:
+    """A list validation offering `values` on `cells` ("H2:H40")."""
+    values = [str(v) for v in values]
+    if not values or any(not v or "," in v or '"' in v or v.startswith(DANGEROUS_STARTS) for v in values):
+        raise ValueError("drop-down values must be non-empty texts without commas, quotes or a formula start: "
+                         f"{values}")
+    formula = '"' + ",".join(values) + '"'
+    if len(formula) > MAX_CHOICES_LENGTH:
+        raise ValueError(f"drop-down values too long for Excel ({len(formula)} of {MAX_CHOICES_LENGTH} characters)")
+    check = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                           errorStyle="warning")
+    check.add(cells)
+    return check
 
 
 def _width(rows) -> int:

@@ -144,3 +144,27 @@ def test_too_many_rows_for_excel_is_a_plain_error(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"big\.xlsx: 5 rows .* write it as CSV"):
         spreadsheets.write_xlsx(pd.DataFrame({"x": range(5)}), tmp_path / "big.xlsx")
     assert not (tmp_path / "big.xlsx").exists()
+
+
+def test_a_column_can_offer_a_drop_down_of_its_values(tmp_path):
+    """`choices` adds an Excel list validation on the column's rows (a typed value is let in after a
+    warning); other columns get none, and a workbook without `choices` has no validation at all."""
+    frame = pd.DataFrame({"action": ["call", "=1+1", "mail"], "状态": [None, "进行中", None]})
+    path = spreadsheets.write_xlsx(frame, tmp_path / "v.xlsx", choices={"状态": ["未开始", "进行中", "已完成"]})
+    ws = openpyxl.load_workbook(path).active
+    (check,) = ws.data_validations.dataValidation
+    assert (check.type, check.formula1, str(check.sqref)) == ("list", '"未开始,进行中,已完成"', "B2:B4")
+    assert check.allow_blank and check.errorStyle == "warning"
+    assert ws["A3"].value == "'=1+1" and ws["A3"].data_type == "s"   # still neutralised
+    plain = spreadsheets.write_xlsx(frame, tmp_path / "plain.xlsx")
+    assert openpyxl.load_workbook(plain).active.data_validations.dataValidation == []
+
+
+def test_drop_down_values_excel_cannot_hold_are_a_plain_error(tmp_path):
+    frame = pd.DataFrame({"status": ["a"]})
+    with pytest.raises(ValueError, match="commas"):
+        spreadsheets.write_xlsx(frame, tmp_path / "x.xlsx", choices={"status": ["done, mostly", "open"]})
+    with pytest.raises(ValueError, match="too long"):
+        spreadsheets.write_xlsx(frame, tmp_path / "x.xlsx", choices={"status": ["x" * 100] * 3})
+    with pytest.raises(KeyError, match="does not have"):
+        spreadsheets.write_xlsx(frame, tmp_path / "x.xlsx", choices={"state": ["a"]})
