@@ -10,7 +10,8 @@
 - **birthdays** and **holiday_greetings** (care): members in the base with a birthday next month; the core
   and key value tiers.
 Members without marketing consent (False or unknown: consent is opt-in) are left out and counted; each
-contact list is capped at the contact budget. Data without a consent field (no `marketing_consent`
+contact list is capped at the contact budget, and a random share of it is held out, not contacted, so
+next month's report can measure the list (analytics/holdouts). Data without a consent field (no `marketing_consent`
 column, or one with no answer in it) lets no one be contacted: each list then counts who it would hold
 if consent were collected (`consent_field` False). Every row carries the member's home store (the
 lifecycle's, as the store pages count them) and top categories, for a personal message; the retain, win-back
@@ -28,6 +29,7 @@ import ibis
 import pandas as pd
 
 from retention_lib.analytics import lifecycle
+from retention_lib.analytics.holdouts import Holdout
 from retention_lib.data import aggregate, engine
 
 FAVOURITE_WINDOW = pd.DateOffset(months=6)
@@ -39,8 +41,9 @@ HOLIDAY_TIERS = ("core", "key")
 @dataclass
 class ActionList:
     name: str
-    rows: pd.DataFrame
+    rows: pd.DataFrame        # the members to contact: the file's rows
     counts: dict = field(default_factory=dict)
+    held_out: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["customer_id", "home_store"]))
 
 
 def favourites(lines, baskets, end: pd.Timestamp, top: int = 3) -> pd.DataFrame:
@@ -115,25 +118,35 @@ def _ranked(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.Dat
 
 
 def contact_list(name: str, ranked: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
-                 budget: int, columns: list[str], value: str | None = None) -> ActionList:
-    """The consenting members of `ranked` (in its order) up to the budget, with their contact columns,
-    home store, favourites and `columns`; counts of who was left out and why, and per home store."""
+                 budget: int, columns: list[str], value: str | None = None,
+                 holdout: Holdout | None = None) -> ActionList:
+    """The consenting members of `ranked` (in its order) up to the budget, less the random holdout, with
+    their contact columns, home store, favourites and `columns`; counts of who was left out and why, and
+    per home store."""
     consent = consent_mask(customers, ranked.index)
     eligible = ranked[consent.to_numpy()]
-    chosen = eligible.head(budget)
+    picked = eligible.head(budget)
+    held, why = (holdout.split(picked.index, picked["home_store"]) if holdout is not None
+                 else (pd.Series(False, index=picked.index), "no_share"))
+    chosen = picked[~held.to_numpy()]
     if_consented = ranked.head(budget)
     rows = (contact_columns(customers, chosen.index).join(chosen[["home_store"]])
             .join(favourites_.reindex(chosen.index).drop(columns=["usual_store", "last_purchase"], errors="ignore"))
             .join(balance_columns(customers, chosen.index)).join(chosen[columns]))
     rows.insert(0, "rank", range(1, len(rows) + 1))
+    kept_out = picked[held.to_numpy()]
     counts = {"consent_field": has_consent_field(customers), "candidates": len(ranked),
               "without_consent": int((~consent).sum()), "eligible": len(eligible),
               "over_budget": max(0, len(eligible) - budget), "listed": len(rows), "budget": budget,
+              "held_out": len(kept_out), "holdout_reason": why,
+              "held_out_by_store": {str(k): int(v) for k, v in
+                                    kept_out["home_store"].astype(str).value_counts().sort_index().items()},
               "by_store": {str(k): int(v) for k, v in chosen["home_store"].astype(str).value_counts().sort_index().items()},
               "listed_if_consented": len(if_consented)}
     if value:
         counts |= {"listed_value": float(chosen[value].sum()), "value_if_consented": float(if_consented[value].sum())}
-    return ActionList(name, rows.reset_index(), counts)
+    return ActionList(name, rows.reset_index(), counts,
+                      kept_out[["home_store"]].rename_axis("customer_id").reset_index())
 
 
 def _in_list(scores: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -141,17 +154,18 @@ def _in_list(scores: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def retain(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
-           budget: int) -> ActionList:
+           budget: int, holdout: Holdout | None = None) -> ActionList:
     """The members at risk (state at_risk), by value at stake (module docstring)."""
     at_risk = _in_list(scores, "retain").assign(
         value_at_stake=lambda d: d["clv_if_alive"] - d["clv"], p_order=lambda d: d["p_alive"].fillna(0.0))
     ranked = _ranked(at_risk, ["value_at_stake", "p_order"], [False, True])
     columns = [c for c in ("tier", "p_alive", "clv", "value_at_stake", "newly_at_risk", "last_purchase") if c in ranked]
-    return contact_list("retain", ranked, customers, favourites_, budget, columns, value="value_at_stake")
+    return contact_list("retain", ranked, customers, favourites_, budget, columns, value="value_at_stake",
+                        holdout=holdout)
 
 
 def winback(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
-            budget: int) -> ActionList:
+            budget: int, holdout: Holdout | None = None) -> ActionList:
     """The members lapsed this month and the dormant (module docstring)."""
     pool = _in_list(scores, "winback").copy()
     by_model = bool(pool["p_alive"].notna().all())
@@ -160,18 +174,18 @@ def winback(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: p
               else _ranked(pool, ["silent", "contact_value"], [True, False]))
     out = contact_list("winback", ranked, customers, favourites_, budget,
                        ["state", "silent", "p_alive", "clv_if_alive", "contact_value", "last_purchase"],
-                       value="contact_value")
+                       value="contact_value", holdout=holdout)
     out.counts |= {"ranked_by": "p_alive_x_clv_if_alive" if by_model else "days_silent",
                    "by_state": {s: int((out.rows["state"] == s).sum()) for s in LIST_STATES["winback"]}}
     return out
 
 
 def welcome(scores: pd.DataFrame, customers: pd.DataFrame | None, favourites_: pd.DataFrame,
-            budget: int) -> ActionList:
+            budget: int, holdout: Holdout | None = None) -> ActionList:
     """The members new this month, for a second-visit offer, latest purchase first."""
     new = _in_list(scores, "welcome").assign(order=lambda d: d["silent"])
     return contact_list("welcome", _ranked(new, ["order"], [True]), customers, favourites_, budget,
-                        ["last_purchase"])
+                        ["last_purchase"], holdout=holdout)
 
 
 def birthdays(customers: pd.DataFrame | None, month: pd.Period, active: pd.Index) -> ActionList:

@@ -61,7 +61,7 @@ def _sends(campaigns: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
     return sorted(groups, key=lambda g: (key(g[0]), g[1]))
 
 
-def _difference(a: pd.DataFrame, b: pd.DataFrame, measure: str) -> tuple[float, float, float]:
+def difference(a: pd.DataFrame, b: pd.DataFrame, measure: str) -> tuple[float, float, float]:
     """(mean of a − mean of b, lo, hi): Newcombe for the reactivation rate, Welch for visits and spend."""
     if measure == "reactivated":
         return newcombe(a[measure].sum(), len(a), b[measure].sum(), len(b))
@@ -114,7 +114,7 @@ def evaluate(campaigns: pd.DataFrame | None, baskets, as_of: pd.Timestamp,
         out = outcomes(group, baskets, window_weeks)
         treated, control = out[out["group"] == "treatment"], out[out["group"] == "control"]
         for measure in MEASURES:
-            d, lo, hi = _difference(treated, control, measure)
+            d, lo, hi = difference(treated, control, measure)
             rows.append({**base, "measure": measure,
                          "treatment_mean": float(treated[measure].mean()),
                          "control_mean": float(control[measure].mean()),
@@ -165,7 +165,7 @@ def targeted_vs_untargeted(campaigns: pd.DataFrame, baskets, as_of: pd.Timestamp
         if len(t) < 2 or len(u) < 2:
             continue
         for measure in MEASURES:
-            d, lo, hi = _difference(t, u, measure)
+            d, lo, hi = difference(t, u, measure)
             rows.append({"campaign_id": cid, "type": ctype, "measure": measure, "targeted": len(t),
                          "untargeted": len(u), "targeted_mean": float(t[measure].mean()),
                          "untargeted_mean": float(u[measure].mean()), "difference": float(d),

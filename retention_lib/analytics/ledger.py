@@ -1,4 +1,5 @@
-"""The prediction ledger: each run's forecasts for the next month, scored when it has passed.
+"""The prediction ledger: each run's forecasts for the next month, scored when it has passed, and the
+contact lists it handed out (contacted and held-out members, analytics/holdouts) with their results.
 
 A run for month M writes artifacts/forecasts.parquet (per member: expected purchase days
 in M+1, P(alive) at M's end, P(any purchase in M+1)). Only a published run adds them to
@@ -37,15 +38,22 @@ COLUMNS = ["made_in", "for_month", "customer_id", "expected_purchases", "p_alive
 MIN_HISTORY_MONTHS = 3
 
 
-def ledger_path(reports_dir: Path, config_slug: str) -> Path:
-    return Path(reports_dir) / "ledger" / f"{config_slug}.parquet"
+# The ledger's books, by the key a run replaces: forecasts by the month they are for, the contact lists'
+# members (contacted and held out) and their measured results by the month the lists were made in.
+BOOKS = {"forecasts": ("", "for_month", ["for_month", "customer_id"]),
+         "lists": (".lists", "made_in", ["made_in", "list", "customer_id"]),
+         "list_results": (".list_results", "made_in", ["made_in", "list", "store"])}
 
 
-def ledger_for(run: Run) -> Path:
+def ledger_path(reports_dir: Path, config_slug: str, book: str = "forecasts") -> Path:
+    return Path(reports_dir) / "ledger" / f"{config_slug}{BOOKS[book][0]}.parquet"
+
+
+def ledger_for(run: Run, book: str = "forecasts") -> Path:
     """The ledger of the reports folder the run belongs to: the folder beside a month's run, or,
     for a JupyterLab run in <reports>/lab/, that reports folder. Never another reports folder's."""
     parent = run.run_dir.resolve().parent
-    return ledger_path(parent.parent if parent.name == LAB_DIR else parent, run.config.slug)
+    return ledger_path(parent.parent if parent.name == LAB_DIR else parent, run.config.slug, book)
 
 
 def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame, made_in: pd.Period | None = None) -> pd.DataFrame:
@@ -63,27 +71,28 @@ def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame, made_in: pd.Peri
     })
 
 
-def record(forecast_file: Path, ledger_file: Path) -> pd.DataFrame:
-    """Add a run's forecasts to the ledger, replacing an earlier forecast for the same month.
+def record(new_file: Path, ledger_file: Path, book: str = "forecasts") -> pd.DataFrame:
+    """Add a published run's rows to a book of the ledger, replacing the book's earlier rows for the
+    same months (a month re-run with --force).
 
     Runs of different months may publish at the same time: the read-modify-write is locked."""
-    new = pd.read_parquet(forecast_file)
+    _, key, order = BOOKS[book]
+    new = pd.read_parquet(new_file)
     ledger_file.parent.mkdir(parents=True, exist_ok=True)
     with open(ledger_file.with_suffix(".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         ledger = read(ledger_file)
-        months = set(new["for_month"])
-        kept = ledger[~ledger["for_month"].isin(months)]
+        kept = ledger[~ledger[key].isin(set(new[key]))] if len(ledger) else ledger
         out = (pd.concat([kept, new], ignore_index=True) if len(kept) else new).sort_values(
-            ["for_month", "customer_id"], kind="stable").reset_index(drop=True)
+            order, kind="stable").reset_index(drop=True)
         tmp = ledger_file.with_suffix(".tmp")
         out.to_parquet(tmp, index=False)
         tmp.replace(ledger_file)
     return out
 
 
-def read(ledger_file: Path) -> pd.DataFrame:
-    return pd.read_parquet(ledger_file) if Path(ledger_file).exists() else pd.DataFrame(columns=COLUMNS)
+def read(ledger_file: Path, columns: list[str] = COLUMNS) -> pd.DataFrame:
+    return pd.read_parquet(ledger_file) if Path(ledger_file).exists() else pd.DataFrame(columns=columns)
 
 
 def purchase_days_by_month(baskets, months: list[pd.Period]) -> pd.Series:

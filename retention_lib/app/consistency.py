@@ -95,6 +95,9 @@ def check(folder: Path) -> list[str]:
         same(f"{name} list, candidates", counts["candidates"], sum(total[s] for s in states))
         if sum(counts["by_store"].values()) != counts["listed"]:
             broken.append(f"{name} list: {counts['listed']} rows, {sum(counts['by_store'].values())} by store")
+        if counts.get("consent_field", True):   # every candidate is listed, held out or left out, once
+            same(f"{name} list, listed + held out + over budget + without consent", counts["candidates"],
+                 counts["listed"] + counts.get("held_out", 0) + counts["over_budget"] + counts["without_consent"])
         path = _read(folder, f"{name}_csv")
         if path is not None:
             rows = action_files.read(path)   # internal column names and state keys, in any language

@@ -249,8 +249,10 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
     write_log(tmp, log_lines)
     _publish(tmp, final)
     _point_notebooks_at(final)
-    if (final / stages.artifact("forecasts").path).exists():  # only a published run's forecasts enter the ledger
-        ledger.record(final / stages.artifact("forecasts").path, ledger.ledger_path(final.parent, cfg.slug))
+    # only a published run's forecasts, lists and list results enter the ledger
+    for key, book in (("forecasts", "forecasts"), ("list_members", "lists"), ("list_results", "list_results")):
+        if (final / stages.artifact(key).path).exists():
+            ledger.record(final / stages.artifact(key).path, ledger.ledger_path(final.parent, cfg.slug, book), book)
     try:
         compose.send_email(final, cfg, month, env=env, log=say)
         store_emails.send_emails(final, cfg, month, env=env, log=say)

@@ -158,6 +158,13 @@ class Settings:
                                   "tier_core_quantile)", "quantile", low=0, high=1)
     contact_budget: int = _s(500, INT, "most members put on the win-back list", "members", low=0)
     campaign_window_weeks: int = _s(8, INT, "weeks after a send in which a campaign is measured", "weeks", low=1)
+    holdout_share: float = _s(0.10, NUMBER, "share of each contact list held out at random, not contacted, "
+                              "so next month's report can measure what the list did", "share of the list",
+                              low=0, high=0.5)
+    holdout_min_members: int = _s(100, INT, "smallest contact list that keeps a holdout (a smaller one is "
+                                  "contacted in full and not measured)", "members", low=2)
+    list_window_weeks: int = _s(4, INT, "weeks after a list reaches the stores (the next month's first day) "
+                                "in which its members' return is measured", "weeks", low=1, high=26)
     sla_hours: float = _s(48.0, NUMBER, "service level for closing a complaint", "hours", low=0, low_open=True)
     driver_months: int = _s(12, INT, "months of surveys the satisfaction drivers are estimated on", "months",
                             low=1)

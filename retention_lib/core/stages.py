@@ -204,6 +204,12 @@ STAGES: tuple[Stage, ...] = (
             _a("birthdays_xlsx", "actions/birthdays.xlsx", CUSTOMER, "birthday care list, Excel"),
             _a("holiday_greetings_csv", "actions/holiday_greetings.csv", CUSTOMER, "holiday care list"),
             _a("holiday_greetings_xlsx", "actions/holiday_greetings.xlsx", CUSTOMER, "holiday care list, Excel"),
+            _a("list_members", "artifacts/list_members.parquet", CUSTOMER,
+               "each contact list's members, contacted or held out at random (ledger)"),
+            _a("list_results", "artifacts/list_results.parquet", REPORT,
+               "earlier lists measured: contacted against held out, per list and store (ledger)"),
+            _a("action_follow_up", "artifacts/action_follow_up.json", REPORT,
+               "the filled action register read back: earlier store actions done and not done"),
             _a("actions_summary", "artifacts/actions_summary.json", REPORT, "list counts, campaigns, track record"),
             _a("track_record_chart", "artifacts/track_record.png", REPORT,
                "forecasts against outcomes, once two months are recorded", required=False),
@@ -215,6 +221,8 @@ STAGES: tuple[Stage, ...] = (
         Part("store_pages", (
             _a("store_pages", "artifacts/store_pages.json", REPORT,
                "each store's KPIs, at-risk value, complaints and actions (aggregates only)"),
+            _a("action_register", "actions/action_register.xlsx", INTERNAL,
+               "the store actions to track: owner, due date and status for the stores to fill in"),
         )),
         Part("email_charts", (
             _a("email_trend_chart", "artifacts/email_trend.png", EMAIL,

@@ -42,7 +42,6 @@ from retention_lib.report import language
 from retention_lib.report.text import month_label, say, say_html
 
 FILE = "action_register.xlsx"
-PATH = f"actions/{FILE}"                                 # in the run folder
 PATTERNS = ("action_register*.xlsx", "行动登记*.xlsx")   # in the client's folder, matched without case
 COLUMNS = ("action_id", "month", "store", "action", "list", "owner", "due", "status", "note")
 WRITTEN = COLUMNS[:5]                                    # what `rows` gives; the rest the store fills in
@@ -96,8 +95,7 @@ def write(run) -> Path | None:
     facts = run.read("store_pages") if run.has("store_pages") else None
     if facts is None:
         return None
-    path = Path(run.run_dir) / PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = run.path("action_register")
     with speaking(run.config.language):
         return to_xlsx(rows(facts, run.month), path, run.month)
 

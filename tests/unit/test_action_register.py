@@ -121,7 +121,7 @@ def test_the_english_register_speaks_english(tmp_path):
 def test_the_same_data_gives_the_same_bytes(tmp_path):
     run = month_run(tmp_path, lang="zh-CN")
     first = ar.write(run).read_bytes()
-    os.utime(run.run_dir / ar.PATH, (0, 0))
+    os.utime(run.path("action_register"), (0, 0))
     assert ar.write(run).read_bytes() == first
     assert ar.write(month_run(tmp_path / "again", lang="zh-CN")).read_bytes() == first   # another folder
 
@@ -129,7 +129,7 @@ def test_the_same_data_gives_the_same_bytes(tmp_path):
 def test_no_register_without_store_pages(tmp_path):
     run = month_run(tmp_path, with_pages=False)
     assert ar.write(run) is None
-    assert not (run.run_dir / ar.PATH).exists()
+    assert not (run.path("action_register")).exists()
 
 
 def test_client_text_never_becomes_a_formula(tmp_path):

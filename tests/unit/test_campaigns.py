@@ -151,7 +151,8 @@ def _section(summary):
     from retention_lib.report.sections.actions import actions_section
 
     artifacts = {"actions_summary": summary, "clv_summary": {"horizon_months": 12}, "track_record_chart": None}
-    run = SimpleNamespace(read=artifacts.get, config=SimpleNamespace(currency="CNY"))
+    run = SimpleNamespace(read=artifacts.get, has=artifacts.__contains__, config=SimpleNamespace(currency="CNY"),
+                          month=pd.Period("2025-03", "M"))
     return "".join(item.data for item in actions_section(run))
 
 

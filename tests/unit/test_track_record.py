@@ -177,7 +177,8 @@ def _section(summary, monkeypatch):
 
     monkeypatch.setattr(actions.shown, "list_sentences", lambda *a, **k: [])   # the lists are not this test's
     artifacts = {"actions_summary": summary, "clv_summary": {"horizon_months": 12}, "track_record_chart": None}
-    run = SimpleNamespace(read=artifacts.get, config=SimpleNamespace(currency="CNY"))
+    run = SimpleNamespace(read=artifacts.get, has=artifacts.__contains__, config=SimpleNamespace(currency="CNY"),
+                          month=pd.Period("2025-03", "M"))
     return "".join(item.data for item in actions.actions_section(run))
 
 

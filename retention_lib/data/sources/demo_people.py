@@ -387,3 +387,32 @@ def _campaigns(baskets, members, arm, sent_at, start_ts, n_days, customer_ids, t
         "n_treatment": len(seen), "n_control": 0,
     }}
     return pd.concat([winback, flyer], ignore_index=True), truth
+
+
+def contact_effect(baskets: pd.DataFrame, contacted, listed, sent_at: pd.Timestamp, window_weeks: int,
+                   response: float, seed: int) -> tuple[pd.DataFrame, float]:
+    """A contact with a known effect, for the product's own lists (analytics/holdouts): each `contacted`
+    member comes in for it with chance `response` (an exponential wait, as the win-back coupon's,
+    truncated to the window), one basket at their usual spend. Returns the baskets with those visits and
+    the true effect on returning within the window, averaged over `listed` (contacted and held out):
+    response × the share of them who would not have come back anyway."""
+    rng = np.random.default_rng(seed)
+    contacted = pd.Index(sorted(map(str, contacted)))
+    ends = sent_at + pd.Timedelta(weeks=window_weeks)
+    member = baskets[baskets["is_member"] & baskets["is_purchase"] & baskets["customer_id"].notna()]
+    came = member[(member["timestamp"] >= sent_at) & (member["timestamp"] < ends)]["customer_id"].unique()
+    truth = response * (1 - pd.Index(map(str, listed)).isin(came).mean())
+    comes = contacted[rng.random(len(contacted)) < response]
+    cap = (window_weeks * 7 - 1) / COUPON_WAIT_DAYS
+    wait = -np.log1p(-rng.random(len(comes)) * -np.expm1(-cap)) * COUPON_WAIT_DAYS
+    usual = member.groupby("customer_id")[["amount", "store_id"]].last().reindex(comes)
+    visits = pd.DataFrame({
+        "basket_id": [f"CONTACT{i:06d}" for i in range(len(comes))], "customer_id": comes,
+        "store_id": usual["store_id"].to_numpy(),
+        "timestamp": (sent_at + pd.to_timedelta(wait, unit="D")).astype("datetime64[us]").to_numpy(),
+        "amount": usual["amount"].to_numpy(), "is_member": True, "is_purchase": True})
+    visits["date"] = visits["timestamp"].dt.normalize()
+    visits = visits.assign(gross_amount=visits["amount"], returned_amount=0.0, n_lines=1, discount=0.0,
+                           coupon_discount=0.0)[list(baskets.columns)]
+    return pd.concat([baskets, visits], ignore_index=True), float(truth)
+

@@ -261,6 +261,18 @@ MESSAGES: dict[str, str] = {
                        "sent before the data starts (its window and the weeks before it are not in the data); the "
                        "report lists those on one line. Campaigns are in the order of their ids (by number when every "
                        "id is a number).",
+    "nb.07.holdouts": "## Did last month's lists work? Contacted against held out\n\n"
+                      "Each contact list keeps a random holdout: `holdout_share` of the members it would contact "
+                      "(drawn per home store, with a seed from the config, the month and the list, so a re-run "
+                      "draws the same) are not contacted; a list of fewer than `holdout_min_members` keeps none. "
+                      "A published month's lists go to the ledger (`ledger/<config>.lists.parquet`). A list reaches "
+                      "the stores on the next month's first day; once the data covers `list_window_weeks` after "
+                      "that, each run measures it as a randomised campaign: the share of contacted and held-out "
+                      "members who bought again in the window, the difference with Newcombe's 95% interval, and "
+                      "the extra members and sales it implies, per list and per home store. An interval wider than "
+                      "30 points says too few members to tell. Below, the store actions register "
+                      "(`actions/action_register.xlsx`), filled in by the stores and dropped back into the client's "
+                      "folder, is read: which of last month's store actions were done.",
     "nb.07.track_record": "## Last month's predictions against what happened\n\n"
                           "Every published run stores its forecasts for the next month in the ledger; here each "
                           "forecast month is scored against the purchase days members actually made. When the ledger "

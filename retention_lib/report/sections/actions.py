@@ -4,7 +4,9 @@ from __future__ import annotations
 from IPython.display import HTML
 
 from retention_lib.core.run import Run
+from retention_lib.report import action_register
 from retention_lib.report import actions_display as shown
+from retention_lib.report import holdouts_display as held
 from retention_lib.report.sections.common import image, paragraph, table
 from retention_lib.report.text import say_html
 
@@ -13,7 +15,17 @@ def actions_section(run: Run) -> list | None:
     summary = run.read("actions_summary")
     cur = run.config.currency
     lists = shown.list_sentences(summary, cur, run.read("clv_summary")["horizon_months"])
-    items = [HTML("<p>" + " ".join(lists + [say_html("actions.files")]) + "</p>")]
+    holdout = summary.get("holdout") or {}
+    kept = held.kept_sentences(summary, holdout.get("share", 0.0), holdout.get("min_members", 0)) if holdout else []
+    items = [HTML("<p>" + " ".join(lists + kept + [say_html("actions.files")]) + "</p>")]
+    results = run.read("list_results") if run.has("list_results") else None
+    if results is not None:   # did last month's lists work: contacted against held out
+        items.append(HTML("<p>" + " ".join(held.result_sentences(results, run.month - 1, cur)) + "</p>"))
+        shown_results = held.results_table(results, run.month - 1)
+        if len(shown_results):
+            items.append(table(shown_results))
+    if run.has("action_follow_up"):
+        items.append(HTML("<p>" + " ".join(action_register.sentences(run.read("action_follow_up"))) + "</p>"))
     overview = summary.get("campaign_overview") or {}
     rows = shown.report_rows(summary["campaigns"], cur)
     # the heading names a control group: only campaigns that have one are listed under it
