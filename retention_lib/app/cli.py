@@ -108,6 +108,21 @@ def _verify(args) -> int:
     return 0 if failed == 0 else EXIT_FAILED
 
 
+def _ledger(args) -> int:
+    from retention_lib.app.track_record import lines
+    from retention_lib.core.config import load_config
+    from retention_lib.report import language
+
+    try:
+        cfg = load_config(args.config).in_language(args.lang)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    language.use(cfg.language)
+    print("\n".join(lines(_reports_dir(args), cfg)))
+    return EXIT_OK
+
+
 def _backtest(args) -> int:
     import json
 
@@ -226,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n  retention run\n  retention run --config data/completejourney.yml --month 2017-06\n"
                "  retention send --month 2025-12\n  retention verify-models\n"
                "  retention backtest --config data/completejourney.yml --month 2017-12\n"
+               "  retention ledger --config data/demo.yml\n"
                "  retention init clients/greenvalley/ --output data/greenvalley.yml\n\n"
                + EXIT_CODES.replace("exit codes:", "exit codes of retention run:", 1))
     sub = parser.add_subparsers(dest="command", required=True)
@@ -292,6 +308,19 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--json", metavar="FILE", help="also write one object per model and baseline to FILE")
     backtest.add_argument("--reports-dir", help="whose lab/ folder keeps the prepared data (default: reports/)")
     backtest.set_defaults(func=_backtest)
+    book = sub.add_parser(
+        "ledger", help="print the track record: forecasts against outcomes, lists against their holdouts",
+        formatter_class=_Help,
+        description="Print a config's track record from its published months: the churn model's forecasts "
+                    "scored against what happened, and every contact list measured, contacted members against "
+                    "the random holdout kept out of it, per list and home store.",
+        epilog="example:\n  retention ledger --config data/demo.yml --reports-dir /srv/reports\n\n"
+               f"exit codes:\n  {EXIT_OK}    printed (also when nothing is recorded yet)\n"
+               f"  {EXIT_BAD_INPUT}    a bad config")
+    book.add_argument("--config", help="data source config (default: data/demo.yml)")
+    book.add_argument("--reports-dir", help="where month folders are (default: reports/)")
+    book.add_argument("--lang", choices=LANGUAGES, help="the language (default: the config's report.language)")
+    book.set_defaults(func=_ledger)
     init = sub.add_parser(
         "init", help="write a first config for a client's POS export, guessed from its files", formatter_class=_Help,
         description="Look at each file (CSV, Excel, Parquet, or every such file in a folder): its encoding, "

@@ -60,6 +60,29 @@ def result_sentences(results: pd.DataFrame, made_in, currency: str, html: bool =
     return out
 
 
+def done_sentences(follow_up: dict, results: pd.DataFrame | None, html: bool = True) -> list[str]:
+    """The store actions the register says were done and that named a list: what the list did in that
+    store (its measured result), or that it could not be measured."""
+    fill: Callable = say_html if html else say
+    out = []
+    for done in follow_up.get("done_lists") or []:
+        if not done.get("list"):
+            continue
+        rows = _of_month(results, done["month"])
+        row = rows[(rows["list"] == done["list"]) & (rows["store"] == str(done["store"]))] if len(rows) else rows
+        if row.empty:   # a one-store list is measured chain-wide only
+            row = rows[(rows["list"] == done["list"]) & (rows["store"] == holdouts.TOTAL)] if len(rows) else rows
+        params = {"store": done["store"], "name": _name(done["list"]), "month": done["month"]}
+        if row.empty:
+            out.append(fill("holdouts.done.unmeasured", **params))
+            continue
+        r = row.iloc[0]
+        out.append(fill("holdouts.done.result", **params, contacted=r["contacted"], held_out=r["held_out"],
+                        contacted_returned=r["contacted_returned"], held_out_returned=r["held_out_returned"],
+                        verdict=label("holdouts.verdict", r["verdict"])))
+    return out
+
+
 def results_table(results: pd.DataFrame, made_in) -> pd.DataFrame:
     """The lists made in `made_in`, chain-wide then per home store, for the report's table."""
     rows = _of_month(results, made_in)
@@ -78,7 +101,7 @@ def results_table(results: pd.DataFrame, made_in) -> pd.DataFrame:
 
 def _of_month(results: pd.DataFrame, made_in) -> pd.DataFrame:
     if results is None or results.empty:
-        return pd.DataFrame(columns=["list", "store"])
+        return pd.DataFrame(columns=holdouts.RESULT_COLUMNS)
     rows = results[results["made_in"] == str(pd.Period(made_in, "M"))]
     order = {n: i for i, n in enumerate(LISTS)}
     return rows.sort_values(["list", "store"], key=lambda c: c.map(order) if c.name == "list" else c,

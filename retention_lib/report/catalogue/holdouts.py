@@ -35,6 +35,11 @@ MESSAGES: dict[str, str] = {
     "holdouts.results.none_yet": "<b>Did last month's lists work?</b> No list handed out for {month:month} kept a "
                                  "holdout in this reports folder, so none can be measured yet. This month's lists "
                                  "keep one: next month's report measures them.",
+    "holdouts.done.result": "{store} did its {name} action of {month:month}: {contacted_returned:pct0} of the "
+                            "{contacted:count} members it contacted came back, against {held_out_returned:pct0} of "
+                            "the {held_out:count} held out ({verdict}).",
+    "holdouts.done.unmeasured": "{store} did its {name} action of {month:month}; that list kept no holdout in "
+                                "the store, so what it did cannot be measured.",
     "holdouts.table.list": "list",
     "holdouts.table.store": "store",
     "holdouts.table.contacted": "contacted",
@@ -50,4 +55,9 @@ MESSAGES: dict[str, str] = {
     "holdouts.list.retain": "retain list",
     "holdouts.list.winback": "win-back list",
     "holdouts.list.welcome": "welcome list",
+    # ---------------------------------------------------------------- `retention ledger` (app/track_record)
+    "console.ledger.forecasts": "{name}: the churn model's forecasts against what happened ({n:count} months)",
+    "console.ledger.no_forecasts": "{name}: no published month in {folder} has a scored forecast yet.",
+    "console.ledger.lists": "Lists made for {month:month}: contacted against held out",
+    "console.ledger.no_lists": "No list with a holdout has been measured yet in {folder}.",
 }

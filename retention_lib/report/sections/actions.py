@@ -24,8 +24,10 @@ def actions_section(run: Run) -> list | None:
         shown_results = held.results_table(results, run.month - 1)
         if len(shown_results):
             items.append(table(shown_results))
-    if run.has("action_follow_up"):
-        items.append(HTML("<p>" + " ".join(action_register.sentences(run.read("action_follow_up"))) + "</p>"))
+    if run.has("action_follow_up"):   # the store actions done, and what their lists did
+        follow_up = run.read("action_follow_up")
+        said = action_register.sentences(follow_up) + held.done_sentences(follow_up, results)
+        items.append(HTML("<p>" + " ".join(said) + "</p>"))
     overview = summary.get("campaign_overview") or {}
     rows = shown.report_rows(summary["campaigns"], cur)
     # the heading names a control group: only campaigns that have one are listed under it
