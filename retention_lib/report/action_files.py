@@ -13,7 +13,6 @@ thousands separator), numeric cells with a number format in the XLSX.
 """
 from __future__ import annotations
 
-import contextlib
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -119,21 +118,11 @@ def column_of(shown_header: str) -> str:
     raise KeyError(f"{shown_header!r} is no column of an action list")
 
 
-@contextlib.contextmanager
-def _speaking(tag: str):
-    before = language.active()
-    language.use(tag)
-    try:
-        yield
-    finally:
-        language.use(before)
-
-
 @lru_cache(maxsize=None)
 def _header_patterns() -> tuple[tuple[re.Pattern, str], ...]:
     patterns = []
     for tag in language.LANGUAGES:
-        with _speaking(tag):
+        with language.speaking(tag):
             for column in KINDS:
                 parts = header(column, _UNIT).split(_UNIT)
                 patterns.append((re.compile(".+".join(map(re.escape, parts))), column))
@@ -147,7 +136,7 @@ def _keys_of_labels(kind: str) -> dict[str, object]:
                                              if f"{kind}.{k}" in MESSAGES}
     out: dict[str, object] = {"True": True, "False": False} if kind == "yes_no" else {}
     for tag in language.LANGUAGES:
-        with _speaking(tag):
+        with language.speaking(tag):
             out |= {say(k): key for k, key in keys.items()}
     return out
 

@@ -22,7 +22,6 @@ fill in, and the filled register read back the next month to say what became of 
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import fnmatch
 import re
@@ -96,18 +95,8 @@ def write(run) -> Path | None:
     if facts is None:
         return None
     path = run.path("action_register")
-    with speaking(run.config.language):
+    with language.speaking(run.config.language):
         return to_xlsx(rows(facts, run.month), path, run.month)
-
-
-@contextlib.contextmanager
-def speaking(tag: str):
-    before = language.active()
-    language.use(tag)
-    try:
-        yield
-    finally:
-        language.use(before)
 
 
 # --------------------------------------------------------------------------- the filled register back
@@ -145,7 +134,7 @@ def _names(namespace: str, keys: tuple[str, ...]) -> dict[str, str]:
     """Every language's words for the keys (and the keys themselves) back to the key."""
     out = {_normal(k): k for k in keys} | {_normal(k.replace("_", " ")): k for k in keys}
     for tag in language.LANGUAGES:
-        with speaking(tag):
+        with language.speaking(tag):
             out |= {_normal(say(f"{namespace}.{k}")): k for k in keys}
     return out
 
@@ -339,7 +328,7 @@ def follow_up(run) -> dict:
         return out
     register = read(path)
     earlier = register.rows[register.rows["month"] < month]
-    with speaking(run.config.language):
+    with language.speaking(run.config.language):
         problems = register.texts()
     out |= {"found": True, "file": path.name, "readable": register.readable, "totals": _counts(earlier["status"]),
             "problems": problems, "problem_messages": [p.to_dict() for p in register.problems]}

@@ -8,6 +8,7 @@ catalogues complete.
 """
 from __future__ import annotations
 
+import contextlib
 import gettext
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +48,18 @@ def use(language: str) -> None:
 
 def active() -> str:
     return _active
+
+
+@contextlib.contextmanager
+def speaking(tag: str):
+    """Within: `tag` is the active language (a file written or read in the report's language); after,
+    the one before."""
+    before = active()
+    use(tag)
+    try:
+        yield
+    finally:
+        use(before)
 
 
 def locale() -> Locale:

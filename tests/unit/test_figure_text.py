@@ -87,9 +87,7 @@ def test_month_labels_lie_level_never_overlap_and_name_the_reported_month(langua
     from retention_lib.report import language as languages
 
     months = [str(m) for m in pd.period_range("2024-12", "2025-12", freq="M")]
-    before = languages.active()
-    languages.use(language)
-    try:
+    with languages.speaking(language):
         style.use_style()   # the report's fonts, CJK ones for zh-CN
         fig, axes = plt.subplots(1, panels, figsize=(width, 3), squeeze=False)
         for ax in axes[0]:
@@ -104,5 +102,3 @@ def test_month_labels_lie_level_never_overlap_and_name_the_reported_month(langua
             boxes = sorted((t.get_window_extent() for t in shown), key=lambda b: b.x0)
             assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))
         plt.close(fig)
-    finally:
-        languages.use(before)

@@ -34,11 +34,12 @@ MESSAGES: dict[str, str] = {
     "action_register.store": "{store:label:level}: {counts:list}.",
     "action_register.stores_more.one": "{n:count} more store: see the register.",
     "action_register.stores_more.other": "{n:count} more stores: see the register.",
-    "action_register.missing": "No filled action register was found in {folder}: the stores' actions of {month} "
-                               "cannot be followed up. Put the register the stores filled in ({file}, from the "
-                               "actions folder of {month}'s report) in that folder before the run.",
-    "action_register.nothing_earlier": "The action register {file} in {folder} holds no action from before "
-                                       "{month}: there is nothing to follow up.",
+    "action_register.missing": "No filled action register was found in the client's folder (the config file's "
+                               "folder): the stores' actions of {month} cannot be followed up. Put the register "
+                               "the stores filled in ({file}, from the actions folder of {month}'s report) in that "
+                               "folder before the run.",
+    "action_register.nothing_earlier": "The action register {file} in the client's folder holds no action from "
+                                       "before {month}: there is nothing to follow up.",
     "action_register.problems.one": "{n:count} problem in the action register {file}; fix it in the file and put "
                                     "it back before next month's run:",
     "action_register.problems.other": "{n:count} problems in the action register {file}; fix them in the file and "
