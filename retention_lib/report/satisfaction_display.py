@@ -7,8 +7,7 @@ import pandas as pd
 from retention_lib.analytics.satisfaction.dimensions import MIN_DRIVER_N
 from retention_lib.analytics.satisfaction.scores import MIN_N
 from retention_lib.report import measures
-from retention_lib.report.text import (MISSING, ci, count, headers, label, level, listing, number, percent, say,
-                                      signed, theme_label)
+from retention_lib.report.text import MISSING, ci, count, headers, label, level, listing, number, say, theme_label
 
 
 def _change_text(c: dict | None, name: str) -> str:
