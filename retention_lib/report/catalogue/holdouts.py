@@ -33,8 +33,8 @@ MESSAGES: dict[str, str] = {
                                "few members to tell (the difference could be anywhere between {lo:change:rate} "
                                "and {hi:change:rate}).",
     "holdouts.results.none_yet": "<b>Did last month's lists work?</b> No list handed out for {month:month} kept a "
-                                 "holdout in this reports folder, so none can be measured yet. This month's lists "
-                                 "keep one: next month's report measures them.",
+                                 "holdout in this reports folder, so none can be measured yet: a list is measured "
+                                 "the month after it is published with one.",
     "holdouts.done.result": "{store} did its {name} action of {month:month}: {contacted_returned:pct0} of the "
                             "{contacted:count} members it contacted came back, against {held_out_returned:pct0} of "
                             "the {held_out:count} held out ({verdict}).",
