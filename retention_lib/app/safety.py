@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -45,6 +46,9 @@ class _signals_raise:
 
     @staticmethod
     def _raise(signum, frame):
+        # The cell being run dies with its kernel; asyncio would print its task's never-retrieved
+        # DeadKernelError as a traceback at exit, after the one line that says the run was interrupted.
+        logging.getLogger("asyncio").disabled = True
         raise RunInterrupted(signum)
 
     def __exit__(self, *exc):
