@@ -141,6 +141,7 @@ def test_one_month_of_data_publishes_and_says_the_backtest_needs_history(tmp_pat
 
 
 def test_required_columns_only_gives_a_full_report_without_categories(small_config, tmp_path):
+    ensure_source_files(load_config(small_config))   # not only after the published month's run
     lines = pd.read_parquet(small_config.parent / "store" / "transactions.parquet")
     lines[["customer_id", "basket_id", "timestamp", "amount", "store_id"]].to_csv(tmp_path / "pos.csv", index=False)
     config = files_config(tmp_path, "Bare POS export", {"transactions": {"path": "pos.csv"}})
