@@ -271,6 +271,17 @@ def read(path: Path) -> RegisterRead:
         def name(column: str) -> str:
             return columns[column][1]
 
+        def key_of(column: str, names: dict[str, str], allowed: tuple[str, ...]) -> str | None:
+            """The internal key of a labelled cell (a status, a list), in either language; an
+            unknown label is a problem and no key."""
+            shown = _text(cell(column))
+            if shown is None:
+                return None
+            key = names.get(_normal(shown))
+            if key is None:
+                problem(column, line, name(column), value=shown, allowed=list(allowed))
+            return key
+
         if all(_text(v) is None for v in row):
             continue   # an empty row between or below the actions
         action_id = _text(cell("action_id"))
@@ -286,21 +297,11 @@ def read(path: Path) -> RegisterRead:
         if month is None:
             problem("month", line, name("month"), value=_text(cell("month")) or "")
             continue
-        status = _text(cell("status"))
-        if status is not None:
-            key = statuses.get(_normal(status))
-            if key is None:
-                problem("status", line, name("status"), value=status, allowed=list(STATUSES))
-            status = key
+        status = key_of("status", statuses, STATUSES)
         due, is_day = _day(cell("due"))
         if not is_day:
             problem("due", line, name("due"), value=_text(cell("due")) or "")
-        listed = _text(cell("list"))
-        if listed is not None:
-            key = lists.get(_normal(listed))
-            if key is None:
-                problem("list", line, name("list"), value=listed, allowed=list(LISTS))
-            listed = key
+        listed = key_of("list", lists, LISTS)
         out.append({"row": line, "action_id": action_id, "month": month,
                     "store": _text(cell("store")) or (by_id["store"] if by_id else None),
                     "action": _text(cell("action")), "list": listed, "owner": _text(cell("owner")),
