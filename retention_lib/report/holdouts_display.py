@@ -48,9 +48,7 @@ def result_sentences(results: pd.DataFrame, made_in, currency: str, html: bool =
     out = [fill("holdouts.results.intro", month=made_in, weeks=int(first["window_weeks"]), sent=first["sent_at"])]
     for _, r in chain.iterrows():
         verdict = r["verdict"]
-        params = {"name": _name(r["list"]), "contacted": r["contacted"], "held_out": r["held_out"],
-                  "contacted_returned": r["contacted_returned"], "held_out_returned": r["held_out_returned"],
-                  "lo": r["low"], "hi": r["high"]}
+        params = {"name": _name(r["list"]), **_groups(r), "lo": r["low"], "hi": r["high"]}
         if verdict == "worked":
             revenue = (say("holdouts.result.revenue", revenue=r["extra_revenue"], currency=currency)
                        if r["extra_revenue_low"] > 0 else "")
@@ -77,9 +75,7 @@ def done_sentences(follow_up: dict, results: pd.DataFrame | None, html: bool = T
             out.append(fill("holdouts.done.unmeasured", **params))
             continue
         r = row.iloc[0]
-        out.append(fill("holdouts.done.result", **params, contacted=r["contacted"], held_out=r["held_out"],
-                        contacted_returned=r["contacted_returned"], held_out_returned=r["held_out_returned"],
-                        verdict=label("holdouts.verdict", r["verdict"])))
+        out.append(fill("holdouts.done.result", **params, **_groups(r), verdict=label("holdouts.verdict", r["verdict"])))
     return out
 
 
@@ -97,6 +93,11 @@ def results_table(results: pd.DataFrame, made_in) -> pd.DataFrame:
         "verdict": [label("holdouts.verdict", v) for v in rows["verdict"]],
     })
     return headers(shown, "holdouts.table")
+
+
+def _groups(r) -> dict:
+    """A measured list's two groups as the sentences name them."""
+    return {k: r[k] for k in ("contacted", "held_out", "contacted_returned", "held_out_returned")}
 
 
 def _of_month(results: pd.DataFrame, made_in) -> pd.DataFrame:
