@@ -5,8 +5,8 @@ Every member's state at the month's end and the month before comes from the life
 active: members still inside the lapse rule's N days whom the churn judges to be drifting. Two ways of
 judging, labelled as such wherever the result is shown:
 - **model** — a BTYD model (BG/NBD by default) fitted on all history to the month's end scores every
-  member's P(alive); drifting = P(alive) below the threshold, or overdue by the member's own rhythm (as
-  below): on grocery data a regular shopper's missed visits show weeks before their P(alive) falls.
+  member's P(no purchase next month); drifting = that chance at or above the threshold (the model's
+  forecast of who will not come next month, scored in the ledger every month).
 - **lapse rule** — used when the model cannot be used on this data (nobody has lapsed yet, too short a
   history): drifting = silent for more than OVERDUE_FACTOR × their typical gap between purchase days
   (the median of their own gaps; the pooled median for members with fewer than MIN_OWN_GAPS gaps), and
@@ -99,9 +99,6 @@ class ChurnView:
                "base": int(counts["base_end"]), "base_start": int(counts["base_start"]),
                "overdue_factor": OVERDUE_FACTOR, "choice": self.choice}
         if self.model is not None:
-            at_risk = self.scores[self.scores["state"] == "at_risk"]
-            out |= {"at_risk_by_model": int(at_risk["drifting_by_model"].sum()),
-                    "at_risk_by_rhythm_only": int((~at_risk["drifting_by_model"]).sum())}
             out |= {"expected_purchases_next_month": float(self.scores["expected_next_month"].sum()),
                     "mean_p_alive": float(self.scores["p_alive"].mean())}
         return out
@@ -141,8 +138,8 @@ def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_
                 lapse_days: int | None = None, k: int | None = None) -> ChurnView:
     """Fit at the month's end and score members now and at the previous month's end.
 
-    Both months are scored with this month's model, so a change in P(alive) reflects the
-    customer's behaviour, not a refit. Raises btyd.ModelUnusable when the model cannot be
+    Both months are scored with this month's model, so a change in P(alive) or P(no purchase next
+    month) reflects the customer's behaviour, not a refit. Raises btyd.ModelUnusable when the model cannot be
     used on this data. `lapse_days` None: the run's lapse rule (notebook 02's, else derived). `k`
     fixes a CNBD-k model's regularity (None: chosen by likelihood).
     """
@@ -153,15 +150,13 @@ def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_
     before = month_summary(run, run.start)
     prev = pd.Series(model.p_alive(before["frequency"], before["recency"], before["T"]), index=before.index)
     scores["p_alive_last_month"] = prev.reindex(scores.index)
-    # drifting: the model's P(alive) below the threshold, or overdue by the member's own rhythm (a regular
-    # shopper's missed visits show long before P(alive) falls)
-    baskets = engine.run_table(run, "baskets")
-    overdue = _lapse_status(baskets, run.end, rule.lapse_days)["drifting"].reindex(scores.index).fillna(False)
-    overdue_before = _lapse_status(baskets, run.start, rule.lapse_days)["drifting"].reindex(scores.index)
-    scores["drifting_by_model"] = scores["p_alive"] < threshold
-    scores["drifting_by_rhythm"] = overdue.astype(bool)
-    scores["drifting"] = scores["drifting_by_model"] | scores["drifting_by_rhythm"]
-    scores["drifting_last_month"] = (scores["p_alive_last_month"] < threshold) | overdue_before.fillna(False).astype(bool)
+    # drifting: more likely than the threshold to buy nothing next month. On the Complete Journey and the demo
+    # this ranks next month's lapses far better than P(alive) or being overdue by one's own rhythm (AUC 0.85
+    # and 0.80 against 0.65 and 0.58), and it is what a manager acts on: who will not come next month.
+    skip_before = model.p_no_purchase(HORIZONS["next_month"], before["frequency"], before["recency"], before["T"])
+    scores["p_no_purchase_last_month"] = pd.Series(skip_before, index=before.index).reindex(scores.index)
+    scores["drifting"] = scores["p_no_purchase_next_month"] >= threshold
+    scores["drifting_last_month"] = (scores["p_no_purchase_last_month"] >= threshold).fillna(False)
     scores["weeks_since_last_purchase"] = scores["T"] - scores["recency"]
     # T and recency are whole days in weeks: their difference × 7 is the days since the last purchase
     scores["days_since_last_purchase"] = np.rint(7 * scores["weeks_since_last_purchase"]).astype("int64")

@@ -1,7 +1,16 @@
 """Early warning: members whose behaviour is turning (*flagged*), each with the reasons that fired.
 
-"Flagged" is this module's word; "at risk" and "likely lost" belong to the churn view, and a
-P(alive) reason here reads the churn view's scores.
+"Flagged" is this module's word; "at risk" and "likely lost" belong to the churn view, and the
+chance reasons here read the churn view's scores.
+
+The rules were rebuilt from what precedes a lapse on real data (the Complete Journey, November 2017 →
+December, and the demo store, November 2025 → December): among active members, the churn model's
+P(no purchase next month) ranks next month's non-buyers best (AUC 0.85 and 0.80), and a behaviour sign
+only precedes a lapse where that chance is not small. Visits falling by a Poisson test flagged heavy
+shoppers who kept coming (they went without a purchase no more often than the rest, 0.95× and 0.5×), so
+the behaviour reasons now fire only for members the model gives at least SIGNAL_LEVEL of skipping next
+month (silent at least QUIET_DAYS where there is no model). Every published month scores each reason in
+the ledger: how often its members went without a purchase the month after, against the rest.
 
 **Windows.** An 8-week recent window to the month's end and a 26-week baseline before it. When
 the data before the recent window is shorter than 26 weeks, the baseline is shortened to the
@@ -11,23 +20,25 @@ least one purchase in the windows actually used (recent + baseline) and, in a mo
 the lifecycle's base at the month's end (new, active, at risk; `for_month`). Each reason is a boolean
 column with one rule:
 
-- **falling_frequency** — purchase days in the last 8 weeks are at most half of what the
-  member's own baseline rate predicts, and that few is unlikely by chance: P(X ≤ observed)
-  < 0.05 for X ~ Poisson(baseline rate × 8 weeks). The baseline rate is purchase days per
-  week in the baseline weeks before the recent window, from the member's first purchase if
-  later; it needs at least 13 weeks of baseline and 3 purchase days in it.
+- **skip_risk** — the churn model gives the member at least WATCH_LEVEL chance of buying nothing next
+  month (at risk, the lifecycle state, is the stricter `at_risk_threshold`).
+- **rising_risk** — that chance rose by at least RISK_RISE since last month's end (both by this
+  month's model), or crossed the at-risk threshold this month (newly at risk).
+- **overdue** — silent for more than OVERDUE_FACTOR × the member's own typical gap between purchase
+  days (the median of at least MIN_OWN_GAPS gaps), and at least a week; behind the gate above.
+- **falling_frequency** — purchase days in the last 8 weeks at most half of what the member's own
+  baseline rate predicts (at least 13 weeks of baseline and 3 purchase days in it); behind the gate.
 - **falling_spend** — the member still comes (≥ 2 purchase days in the last 8 weeks) but
   spends less per visit: mean spend per purchase day at most 70% of the baseline mean, and
   a one-sided Welch t-test of recent against baseline days gives p < 0.05 (≥ 3 baseline days).
-- **p_alive_drop** — P(alive) from the churn model crossed below the at-risk threshold this
-  month (newly at risk by the model), or fell by at least 0.2 since last month's end.
+  It warns of spend moving elsewhere, not of leaving: its members keep coming.
 - **low_survey_score** — the member's latest survey answer in the last 90 days was a
   detractor (NPS 0–6) or dissatisfied (CSAT 1–2).
 - **open_complaint** — a complaint by the member opened in the last 90 days is still open at
   the month's end, or was closed without being resolved.
 
 The list is customer level and stays in the run folder (early_warning.csv); the report
-shows only the counts by reason.
+shows only the counts by reason, and how often last month's warnings came true.
 """
 from __future__ import annotations
 
@@ -37,9 +48,7 @@ import ibis
 import numpy as np
 import pandas as pd
 from ibis import _
-from scipy import stats
-
-from retention_lib.analytics import lifecycle
+from retention_lib.analytics import churn, lifecycle
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchases, money, money_stats, time_span
 from retention_lib.core.messages import Message, render
@@ -55,15 +64,19 @@ FREQUENCY_RATIO = 0.5
 SPEND_RATIO = 0.7
 MIN_RECENT_DAYS_FOR_SPEND = 2
 P_VALUE = 0.05
-P_ALIVE_DROP = 0.2
+WATCH_LEVEL = 0.3      # P(no purchase next month) from which a member is watched
+RISK_RISE = 0.2        # a rise in that chance since last month's end that warns on its own
+SIGNAL_LEVEL = 0.2     # the chance below which a behaviour sign is noise (it preceded no lapse)
+QUIET_DAYS = 14        # without a model: the silence that makes a behaviour sign count
 LOOKBACK_DAYS = 90
 # The reasons, in the report's order (report.text labels them "warning.<key>"), and the key of
 # the row that counts members with any of them.
-REASONS: tuple[str, ...] = ("falling_frequency", "falling_spend", "p_alive_drop", "low_survey_score",
-                            "open_complaint")
+REASONS: tuple[str, ...] = ("skip_risk", "rising_risk", "overdue", "falling_frequency", "falling_spend",
+                            "low_survey_score", "open_complaint")
 ANY_REASON = "any"
 
 BEHAVIOUR_REASONS = ("falling_frequency", "falling_spend")   # the reasons that need the baseline
+MODEL_REASONS = ("skip_risk", "rising_risk")                 # the reasons that need the churn model
 
 
 @dataclass(frozen=True)
@@ -149,9 +162,15 @@ def behaviour(baskets, end: pd.Timestamp, recent_weeks: int = RECENT_WEEKS,
 
 def frequency_flags(b: pd.DataFrame) -> pd.Series:
     has_baseline = (b["baseline_weeks"] >= MIN_BASELINE_WEEKS) & (b["baseline_days"] >= MIN_BASELINE_DAYS)
-    expected = b["expected_recent_days"].fillna(0)
-    p = pd.Series(stats.poisson.cdf(b["recent_days"], expected.clip(lower=1e-9)), index=b.index)
-    return has_baseline & (b["recent_days"] <= FREQUENCY_RATIO * expected) & (p < P_VALUE)
+    return has_baseline & (b["recent_days"] <= FREQUENCY_RATIO * b["expected_recent_days"].fillna(0))
+
+
+def overdue_flags(baskets, end: pd.Timestamp, index: pd.Index) -> pd.Series:
+    """Silent for more than OVERDUE_FACTOR times the member's own typical gap, and at least a week."""
+    r = churn.rhythm(baskets, end).reindex(index)
+    silent = (pd.Timestamp(end).normalize() - pd.Timedelta(days=1) - r["last_purchase"]).dt.days
+    own = r["own_gap_days"].where(r["gaps"] >= churn.MIN_OWN_GAPS)
+    return (silent > np.maximum(churn.OVERDUE_FACTOR * own, churn.MIN_OVERDUE_DAYS)).fillna(False)
 
 
 def spend_flags(b: pd.DataFrame) -> pd.Series:
@@ -166,7 +185,7 @@ def spend_flags(b: pd.DataFrame) -> pd.Series:
 def early_warning(baskets, end: pd.Timestamp, *, churn_scores: pd.DataFrame | None = None,
                   surveys: pd.DataFrame | None = None, complaints: pd.DataFrame | None = None,
                   clv_scores: pd.DataFrame | None = None, used: Windows | None = None) -> pd.DataFrame:
-    """Every checked member with the five reason columns, the keys of those that fired (`reasons`)
+    """Every checked member with the reason columns, the keys of those that fired (`reasons`)
     and the evidence.
 
     Ordered by number of reasons (most first), then CLV (highest first, missing last; when
@@ -182,18 +201,23 @@ def early_warning(baskets, end: pd.Timestamp, *, churn_scores: pd.DataFrame | No
     out = b[["first_purchase", "last_purchase", "baseline_visits_per_week", "recent_visits_per_week",
              "baseline_spend", "recent_spend"]].rename(columns={
                  "baseline_spend": "baseline_spend_per_visit", "recent_spend": "recent_spend_per_visit"})
-    out["falling_frequency"] = frequency_flags(b) if used.behaviour_available else False
+    scored = churn_scores is not None and "p_no_purchase_next_month" in churn_scores
+    s = churn_scores.reindex(out.index) if scored else None
+    skip = s["p_no_purchase_next_month"] if scored else None
+    # a behaviour sign counts where the model sees a real chance of a missed month (or, without one, a silence)
+    quiet = (end.normalize() - pd.Timedelta(days=1) - out["last_purchase"]).dt.days >= QUIET_DAYS
+    gate = (skip >= SIGNAL_LEVEL).fillna(False) if scored else quiet
+    out["skip_risk"] = (skip >= WATCH_LEVEL).fillna(False) if scored else False
+    out["rising_risk"] = False
+    if scored:
+        out["p_no_purchase_next_month"] = skip
+        out["p_alive"], out["p_alive_last_month"] = s["p_alive"], s["p_alive_last_month"]
+        rise = (skip - s["p_no_purchase_last_month"]) >= RISK_RISE
+        out["rising_risk"] = s["newly_at_risk"].fillna(False).astype(bool) | rise.fillna(False)
+    out["overdue"] = overdue_flags(baskets, end, out.index) & gate
+    out["falling_frequency"] = (frequency_flags(b) & gate) if used.behaviour_available else False
     out["falling_spend"] = spend_flags(b) if used.behaviour_available else False
 
-    out["p_alive_drop"] = False
-    if churn_scores is not None:
-        s = churn_scores.reindex(out.index)
-        out["p_alive"], out["p_alive_last_month"] = s["p_alive"], s["p_alive_last_month"]
-        drop = (s["p_alive_last_month"] - s["p_alive"]) >= P_ALIVE_DROP
-        # newly at risk by the model itself (the rhythm alone is the behaviour reasons' to say)
-        by_model = s["drifting_by_model"] if "drifting_by_model" in s else True
-        newly = (s["newly_at_risk"].fillna(False).astype(bool) & by_model)
-        out["p_alive_drop"] = newly | drop.fillna(False)
     if clv_scores is not None:
         out["clv"] = clv_scores["clv"].reindex(out.index)
 
@@ -228,7 +252,9 @@ def early_warning(baskets, end: pd.Timestamp, *, churn_scores: pd.DataFrame | No
 def available_reasons(churn_scores=None, surveys=None, complaints=None, used: Windows | None = None
                       ) -> dict[str, bool]:
     behaviour_ok = used is None or used.behaviour_available
-    return {"falling_frequency": behaviour_ok, "falling_spend": behaviour_ok, "p_alive_drop": churn_scores is not None,
+    scored = churn_scores is not None and "p_no_purchase_next_month" in churn_scores
+    return {"skip_risk": scored, "rising_risk": scored, "overdue": True,
+            "falling_frequency": behaviour_ok, "falling_spend": behaviour_ok,
             "low_survey_score": surveys is not None and "customer_id" in surveys,
             "open_complaint": complaints is not None and "customer_id" in complaints}
 

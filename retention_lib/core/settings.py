@@ -134,8 +134,8 @@ class Settings:
     model_margin: float = _s(0.01, NUMBER, "under model: auto, how much lower than BG/NBD's a model's per-member "
                              "holdout MAE must be to replace it", "share of BG/NBD's MAE", low=0, high=1,
                              high_open=True)
-    at_risk_threshold: float = _s(0.5, NUMBER, "P(alive) below which a member is at risk", "probability",
-                                  low=0, high=1)
+    at_risk_threshold: float = _s(0.5, NUMBER, "chance of no purchase next month from which an active member is at risk",
+                                  "probability", low=0, high=1)
     holdout_months: int = _s(3, INT, "months held out to backtest the churn model", "months", low=1)
     fit_budget_s: float = _s(120.0, NUMBER, "time budget of one model fit", "seconds", low=0, low_open=True)
     horizon_months: int = _s(12, INT, "horizon of the CLV", "months", low=1)

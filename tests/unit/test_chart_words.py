@@ -93,7 +93,7 @@ def _migration(namespace: str, keys: list[str]):
 
 
 def _warning():
-    c = pd.DataFrame({"reason": ["falling_frequency", "p_alive_drop", "open_complaint", "any"],
+    c = pd.DataFrame({"reason": ["falling_frequency", "skip_risk", "open_complaint", "any"],
                       "members": [1500, 30, 0, 1510], "available": [True, True, False, True]})
     return text.labelled(c, "reason", "warning")
 

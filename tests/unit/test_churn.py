@@ -34,8 +34,8 @@ def view(run):
 
 
 LAPSE_DAYS = 35
-STRICT = 0.9   # on the small store no active member is below P(alive) 0.5 at 2025-01's end; at 0.9 a few are,
-#               so at risk by the model and at risk by the member's rhythm alone both occur
+STRICT = 0.3   # a chance of no purchase next month that, on the small store at 2025-01's end, both new and
+#               continuing members at risk reach
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +58,17 @@ def test_p_alive_separates_the_simulated_churners(run, view, small_config):
 
 
 def test_newly_at_risk_is_at_risk_now_and_was_not_at_last_months_end(run, strict_view):
-    """At risk = active by the lapse rule (written again below from the purchase days) and drifting: P(alive)
-    under the threshold, or overdue by the member's own rhythm (written again too). Newly at risk = at risk
-    now and not at risk at last month's end."""
+    """At risk = active by the lapse rule (written again below from the purchase days) and drifting: the
+    model's chance of no purchase in the next month at or above the threshold, at both month-ends by this
+    month's model. Newly at risk = at risk now and not at risk at last month's end."""
     v, s = strict_view, strict_view.scores
     now = _rule_states(run, run.end, v.rule).reindex(s.index)
     before = _rule_states(run, run.start, v.rule).reindex(s.index).fillna(lifecycle.NOT_YET)
-    by_model = s["p_alive"] < STRICT
-    overdue = _drifting_by_rhythm(run, run.end, LAPSE_DAYS).reindex(s.index, fill_value=False)
-    overdue_before = _drifting_by_rhythm(run, run.start, LAPSE_DAYS).reindex(s.index, fill_value=False)
-    at_risk = (now == "active") & (by_model | overdue)
-    was_at_risk = (before == "active") & ((s["p_alive_last_month"] < STRICT) | overdue_before)
+    then = churn.month_summary(run, run.start).reindex(s.index)
+    skip_then = pd.Series(v.model.p_no_purchase(365.25 / 12 / 7, then["frequency"], then["recency"], then["T"]),
+                          index=s.index)
+    at_risk = (now == "active") & (s["p_no_purchase_next_month"] >= STRICT)
+    was_at_risk = (before == "active") & (skip_then >= STRICT)
     assert (s["at_risk"] == at_risk).all() and (s["state"] == now.mask(at_risk, "at_risk")).all()
     assert (s["state_last_month"] == before.mask(was_at_risk, "at_risk")).all()
     assert (s["newly_at_risk"] == (at_risk & ~was_at_risk)).all()
@@ -77,9 +77,6 @@ def test_newly_at_risk_is_at_risk_now_and_was_not_at_last_months_end(run, strict
     h = v.headline()
     assert (h["at_risk"], h["newly_at_risk"]) == (int(at_risk.sum()), int((at_risk & ~was_at_risk).sum()))
     assert h["at_risk_last_month"] == int(was_at_risk.sum())
-    assert (h["at_risk_by_model"], h["at_risk_by_rhythm_only"]) == (
-        int((at_risk & by_model).sum()), int((at_risk & ~by_model).sum()))
-    assert h["at_risk_by_model"] > 0 and h["at_risk_by_rhythm_only"] > 0
 
 
 def test_backtest_on_simulated_store_predicts_the_holdout(baskets):
@@ -109,7 +106,10 @@ def test_tracking_counts_every_repeat_purchase_day(baskets):
 @pytest.mark.slow
 def test_model_comparison_lists_every_model(baskets):
     table, results = backtest.compare_models(baskets, "2025-03-31", "2025-06-30")
-    assert list(table["model"]) == ["BG/NBD", "MBG/NBD", "Pareto/NBD", "naive_rate", "naive_recent"]
+    assert list(table["kind"]) == ["bgnbd", "mbgnbd", "paretonbd", "blend", "naive_rate", "naive_recent"]
+    names = list(table["model"])
+    assert names[:3] + names[4:] == ["BG/NBD", "MBG/NBD", "Pareto/NBD", "naive_rate", "naive_recent"]
+    assert names[3] in {f"{name} + naive_recent" for name in names[:3]}   # the blend, named by its parts
     for kind, result in results.items():
         assert np.isfinite(result.customers[["expected_holdout", "p_alive"]].to_numpy()).all(), kind
     assert table["lift_monotone"].map(type).eq(bool).all()

@@ -44,6 +44,8 @@ def table():
         "closed_at": pd.to_datetime([None, "2024-08-03", "2024-07-10"]),
         "resolved": [False, True, False]})
     scores = pd.DataFrame({"p_alive": [0.3, 0.95, 0.6, 0.9], "p_alive_last_month": [0.9, 0.97, 0.85, np.nan],
+                           "p_no_purchase_next_month": [0.6, 0.05, 0.15, 0.1],
+                           "p_no_purchase_last_month": [0.2, 0.05, 0.1, np.nan],
                            "newly_at_risk": [True, False, False, False]}, index=["F", "S", "P", "N"])
     return ew.early_warning(baskets(rows), END, churn_scores=scores, surveys=surveys, complaints=complaints)
 
@@ -53,9 +55,9 @@ def test_only_members_seen_in_the_last_34_weeks_are_checked(table):
 
 
 @pytest.mark.parametrize("cid, fired", [
-    ("F", {"falling_frequency", "p_alive_drop", "open_complaint"}),
+    ("F", {"skip_risk", "rising_risk", "overdue", "falling_frequency", "open_complaint"}),
     ("S", {"low_survey_score", "open_complaint"}),
-    ("P", {"falling_spend", "p_alive_drop"}),
+    ("P", {"falling_spend"}),
     ("N", set()),
 ])
 def test_each_rule_fires_where_it_should(table, cid, fired):
@@ -82,6 +84,21 @@ def test_counts_by_reason_and_unavailable_sources(table):
     blank = ew.counts_by_reason(table, avail).set_index("reason")
     assert pd.isna(blank.loc["low_survey_score", "members"]) and not blank.loc["low_survey_score", "available"]
     assert blank.loc["falling_frequency", "members"] == 1
+
+
+def test_behaviour_signs_count_only_where_a_missed_month_is_likely():
+    """Overdue and falling frequency preceded no more lapses than elsewhere where the model gave under 20%
+    chance of a missed month; without a model, a silence of two weeks stands in for it."""
+    rows = weekly("G", "2024-01-01", "2024-07-06") + weekly("H", "2024-01-01", "2024-08-20")
+    scores = pd.DataFrame({"p_alive": [0.9, 0.9], "p_alive_last_month": [0.9, 0.9],
+                           "p_no_purchase_next_month": [0.1, 0.25], "p_no_purchase_last_month": [0.1, 0.25],
+                           "newly_at_risk": [False, False]}, index=["G", "H"])
+    gated = ew.early_warning(baskets(rows), END, churn_scores=scores)
+    assert not gated.loc["G", ["overdue", "falling_frequency"]].any()
+    assert not gated.loc["H", "overdue"]    # 11 days silent on a weekly rhythm: not more than two gaps
+    plain = ew.early_warning(baskets(rows), END)
+    assert plain.loc["G", ["overdue", "falling_frequency"]].all()
+    assert not plain.loc["H", ["overdue", "falling_frequency"]].any()   # silent 11 days: under two weeks
 
 
 def test_a_small_random_dip_is_not_flagged():
@@ -112,8 +129,8 @@ def test_simulated_churners_are_flagged_more_often_than_retained_members(simulat
     assert len(churners) > 100 and len(retained) > 300
     assert churners.mean() > 2 * retained.mean()
     assert churners.mean() > 0.35
-    # Frequency and P(alive) carry the signal on their own too.
-    for reason in ("falling_frequency", "p_alive_drop"):
+    # The model's chance and the visits carry the signal on their own too.
+    for reason in ("skip_risk", "falling_frequency"):
         assert table.loc[dropped.to_numpy(), reason].mean() > 2 * table.loc[~dropped.to_numpy(), reason].mean()
 
 
@@ -127,7 +144,7 @@ def test_order_is_reasons_then_clv_then_customer_id_whatever_the_input_order():
         b = baskets(rows).sample(frac=1.0, random_state=seed)
         t = ew.early_warning(b, END, clv_scores=clv)
         assert list(t.index) == expected
-        assert t["n_reasons"].tolist() == [1, 1, 0, 0, 0]
+        assert t["n_reasons"].tolist() == [2, 2, 0, 0, 0]   # overdue, falling frequency
 
 
 # ------------------------------------------------------------------ short history: the windows used

@@ -19,7 +19,7 @@ from retention_lib.report.sections import stores as store_sections
 
 STORES = ("S01", "S02", "S03", "S04")
 CONTACT_BUDGET = 30
-THRESHOLD = 0.5          # the fixture's P(alive) threshold
+THRESHOLD = 0.5          # the fixture's at-risk threshold: chance of no purchase next month
 LIST_ACTIONS = {"retain": ("store.action.retain", "store.action.retain.churn"),
                 "winback": ("store.action.winback", "store.action.winback.rise"),
                 "welcome": ("store.action.welcome",)}
@@ -111,24 +111,11 @@ def figures_by_pandas(b: pd.DataFrame, month: pd.Period, n: int) -> pd.DataFrame
     return out
 
 
-def overdue_by_pandas(days: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
-    """The member's own rhythm, written again: silent at `end` (a month's last day) for more than twice their
-    typical gap between purchase days (the median of their own gaps with two or more, else the median of
-    those members' medians), and more than a week."""
-    d = days[days["date"] <= end].drop_duplicates().sort_values(["customer_id", "date"])
-    gaps = d.groupby("customer_id")["date"].diff().dt.days
-    per = pd.DataFrame({"gaps": gaps.groupby(d["customer_id"]).count(), "own": gaps.groupby(d["customer_id"]).median()})
-    pooled = per.loc[per["gaps"] >= 2, "own"].median()
-    typical = per["own"].where(per["gaps"] >= 2, pooled)
-    silent = (end - d.groupby("customer_id")["date"].max()).dt.days
-    return silent > (2 * typical).clip(lower=7)
-
-
-def states_by_pandas(b: pd.DataFrame, month: pd.Period, n: int, w: int, p_alive: pd.Series) -> pd.DataFrame:
+def states_by_pandas(b: pd.DataFrame, month: pd.Period, n: int, w: int, skip: pd.Series) -> pd.DataFrame:
     """Every member's lifecycle state at the month's end, the rule written again: new (first purchase in the
     month), active (a purchase within n days), lapsed (the lapse day, last purchase + n, in the month), dormant
-    (silent fewer than w days), lost; at risk = active and drifting: P(alive) below the threshold, or overdue
-    by their own rhythm. With the home store."""
+    (silent fewer than w days), lost; at risk = active and drifting: the model's chance of no purchase next
+    month (`skip`) at or above the threshold. With the home store."""
     start, end = month.start_time, month.end_time.normalize()
     bought = b["is_member"] & b["is_purchase"] & b["customer_id"].notna()
     days = b.loc[bought, ["customer_id"]].assign(date=pd.to_datetime(b.loc[bought, "date"]).dt.normalize())
@@ -142,7 +129,7 @@ def states_by_pandas(b: pd.DataFrame, month: pd.Period, n: int, w: int, p_alive:
     state[(lapse_day >= start) & (lapse_day <= end)] = "lapsed"
     state[silent < n] = "active"
     state[first >= start] = "new"
-    drifting = (p_alive.reindex(state.index) < THRESHOLD) | overdue_by_pandas(days, end).reindex(state.index)
+    drifting = skip.reindex(state.index) >= THRESHOLD
     state[(state == "active") & drifting] = "at_risk"
     return pd.DataFrame({"state": state, "home_store": home_by_pandas(b, month).reindex(state.index)})
 
@@ -188,7 +175,7 @@ def test_lifecycle_states_by_home_store_follow_the_rule_and_add_up_to_the_chain(
     scores = run.read("churn_scores").join(run.read("clv_scores"))
     w = run.read("lifecycle")["rule"]["winback_days"]
     assert w >= n + 31
-    expected = states_by_pandas(run.table("baskets"), run.month, n, w, scores["p_alive"])
+    expected = states_by_pandas(run.table("baskets"), run.month, n, w, scores["p_no_purchase_next_month"])
     assert sorted(expected.index) == sorted(scores.index)
     counts = pd.crosstab(expected["home_store"], expected["state"])
     for store, page in pages.items():
@@ -219,12 +206,9 @@ def test_at_risk_members_are_active_members_by_home_store_and_add_up_to_the_chai
     risky = s.index[s["state"] == "at_risk"]
     assert ((end - last[risky]).dt.days < n).all()
     assert (first[risky] < run.month.start_time).all()
-    # both ways of drifting count here: the model's P(alive) and the member's own rhythm
-    churned = run.read("churn_summary")["headline"]
-    assert churned["at_risk_by_model"] > 0 and churned["at_risk_by_rhythm_only"] > 0
-    # again in pandas: the rule's active members who drift (either way), by home store
+    # again in pandas: the rule's active members who drift, by home store
     w = run.read("lifecycle")["rule"]["winback_days"]
-    expected = states_by_pandas(b, run.month, n, w, s["p_alive"])
+    expected = states_by_pandas(b, run.month, n, w, s["p_no_purchase_next_month"])
     at_risk = expected[expected["state"] == "at_risk"]
     for store, page in pages.items():
         mine = at_risk.index[at_risk["home_store"] == store]
@@ -246,7 +230,7 @@ def test_a_store_page_quotes_exactly_its_rows_in_each_list_file(chain):
     summary = run.read("actions_summary")
     s = run.read("churn_scores")
     w = run.read("lifecycle")["rule"]["winback_days"]
-    truth = states_by_pandas(run.table("baskets"), run.month, n, w, s["p_alive"])
+    truth = states_by_pandas(run.table("baskets"), run.month, n, w, s["p_no_purchase_next_month"])
     quoted = 0
     for name in store_pages.LISTS:
         rows = list_rows(run, name)

@@ -11,7 +11,7 @@ MESSAGES: dict[str, str] = {
     "finding.churn.steady": "Churn was {rate:pct1}, about as last month ({change:pp1} points, within month-to-month "
                             "noise: very likely between {lo:pp1} and {hi:pp1}); {lapsed:count} of the {base:count} members "
                             "in the base at the month's start lapsed under the {lapse_days}-day rule.",
-    "finding.at_risk.model": "their chance of still shopping here fell below {threshold:pct0}, or they are overdue by their own rhythm",
+    "finding.at_risk.model": "the churn model gives them at least {threshold:pct0} chance of buying nothing next month",
     "finding.at_risk.lapse_rule": "silent for over {overdue_factor:g} times their usual gap between visits",
     "finding.nps.rose": "NPS rose {points:num0} points to {nps:signed0} (the change very likely between {lo:signed0} and "
                         "{hi:signed0}; {n_now:count} responses this month, {n_before:count} last month), more than "

@@ -31,29 +31,27 @@ MESSAGES: dict[str, str] = {
                                    "first seen in the data, and the KPI board leaves new and returned members empty.",
 
     # ---------------------------------------------------------------- churn (analytics/churn.py)
-    "churn.headline.states.model": "{model} model fitted on {members:count} members' purchase histories to {month}. Of the {active:count"
-                                   "} active members (bought within {lapse_days} days, not new), <b>{at_risk:count}</b> are at risk: dri"
-                                   "fting by the model (chance of still shopping below {threshold:pct0}) or by their own rhythm (silent more than {overd"
-                                   "ue_factor:g} times their usual gap between visits); <b>{newly:count}</b> of them became at risk this"
-                                   " month. Members are expected to make {expected:num0} purchase visits next month.",
+    "churn.headline.states.model": "{model} model fitted on {members:count} members' purchase histories to {month}. Of the "
+                                   "{active:count} active members (bought within {lapse_days} days, not new), <b>{at_risk:count}</b> are"
+                                   " at risk: by the model they are at least {threshold:pct0} likely to buy nothing next month; "
+                                   "<b>{newly:count}</b> of them became at risk this month. Members are expected to make {expected:num0}"
+                                   " purchase visits next month.",
     "churn.headline.states.lapse_rule": "<b>Churn by the lapse rule this month.</b> {reason} Of the "
                                         "{active:count} active members (bought within {lapse_days} days, not new), "
                                         "<b>{at_risk:count}</b> are at risk: silent for more than "
                                         "{overdue_factor:g} times their usual gap between visits; "
                                         "<b>{newly:count}</b> of them became at risk this month.",
-    "churn.describe.states.model": "Of the {active:count} active members, **{at_risk:count}** are at risk: by the {model} model their pr"
-                                   "obability of still being a customer (P(alive)) is below {threshold:pct0}, or they are silent more th"
-                                   "an {overdue_factor:g} times their usual gap between visits; **{newly:count}** of them became at risk"
-                                   " this month. Members already past {lapse_days} days without a purchase are lapsed, dormant or lost, "
-                                   "not at risk.",
+    "churn.describe.states.model": "Of the {active:count} active members, **{at_risk:count}** are at risk: by the {model} model they are"
+                                   " at least {threshold:pct0} likely to buy nothing next month; **{newly:count}** of them became at "
+                                   "risk this month. Members already past {lapse_days} days without a purchase are lapsed, dormant or "
+                                   "lost, not at risk.",
     "churn.describe.states.lapse_rule": "By the lapse rule (the churn model is not used this month), "
                                         "**{at_risk:count}** of the {active:count} active members have been silent "
                                         "for more than {overdue_factor:g} times their usual gap between visits (at "
                                         "risk); **{newly:count}** of them became at risk this month.",
-    "kpis.at_risk.states.model": "Of the {active:count} active members, <b>{at_risk:count}</b> are at risk (by the churn "
-                                 "model their chance of still shopping is below {threshold:pct0}, or they are overdue by "
-                                 "their own rhythm), {newly:count} of them newly: they still shop, but are drifting, so "
-                                 "the task is to keep them.",
+    "kpis.at_risk.states.model": "Of the {active:count} active members, <b>{at_risk:count}</b> are at risk (by the churn model at "
+                                 "least {threshold:pct0} likely to buy nothing next month), {newly:count} of them newly: they still "
+                                 "shop, but are drifting, so the task is to keep them.",
     "kpis.at_risk.states.lapse_rule": "The churn model is not used this month (see Churn and value); by the lapse "
                                       "rule <b>{at_risk:count}</b> of the {active:count} active members are at risk, "
                                       "{newly:count} of them newly.",
@@ -170,9 +168,8 @@ MESSAGES: dict[str, str] = {
                         "back, and on the win-back list when they consented.",
     "glossary.lost": "Silent {winback_days} days or more: beyond the win-back window, on no list.",
     "glossary.churn_rate.states": "Members who lapsed in the month, divided by the base at the month's start.",
-    "glossary.at_risk.states.model": "An active member whose P(alive) by the {model} churn model is below {threshold:pct0}, or who is sile"
-                                     "nt more than {overdue_factor:g} times their usual gap between visits: still shopping within {lapse_d"
-                                     "ays} days, but drifting.",
+    "glossary.at_risk.states.model": "An active member whom the {model} churn model gives at least {threshold:pct0} chance of buying "
+                                     "nothing next month: still shopping within {lapse_days} days, but drifting.",
     "glossary.at_risk.states.lapse_rule": "An active member silent for more than {overdue_factor:g} times their "
                                           "usual gap between visits (at least a week). The churn model is not used "
                                           "this month.",
