@@ -27,8 +27,10 @@ from retention_lib.models import btyd, cnbd
 from retention_lib.analytics import ledger, lifecycle
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchase_days, member_purchases, time_span
-from retention_lib.analytics.model_choice import KEPT, candidates, choose_model, fallback_choice, models_compared
-from retention_lib.models.backtest import BASELINES, Backtest, compare_models
+from retention_lib.analytics.model_choice import (KEPT, candidate_name, candidates, choose_model, fallback_choice,
+                                                  models_compared)
+from retention_lib.models.backtest import BASELINES, Backtest, compare_models, recent_purchase_days
+from retention_lib.models.blend import Blend
 from retention_lib.models.clv import WEEKS_PER_MONTH
 from retention_lib.models.regularity import GapHistogram, erlang_k, gap_histogram, wheat_morrison
 from retention_lib.core.conditions import DataCondition
@@ -72,6 +74,7 @@ class ChurnView:
     model: btyd.BTYDModel | None = None
     reason: Message | None = None  # why the model is not used (lapse rule only)
     choice: dict | None = None     # which model the setting led to, and why (choose_model)
+    blend: Blend | None = None     # the model's expected purchases blended with the recent rate, when chosen
 
     @property
     def lapse_days(self) -> int:
@@ -135,18 +138,27 @@ def run_rule(run: Run, lapse_days: int | None = None) -> lifecycle.Rule:
 
 
 def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_threshold,
-                lapse_days: int | None = None, k: int | None = None) -> ChurnView:
+                lapse_days: int | None = None, k: int | None = None, blend: dict | None = None) -> ChurnView:
     """Fit at the month's end and score members now and at the previous month's end.
 
     Both months are scored with this month's model, so a change in P(alive) or P(no purchase next
     month) reflects the customer's behaviour, not a refit. Raises btyd.ModelUnusable when the model cannot be
     used on this data. `lapse_days` None: the run's lapse rule (notebook 02's, else derived). `k`
-    fixes a CNBD-k model's regularity (None: chosen by likelihood).
+    fixes a CNBD-k model's regularity (None: chosen by likelihood). `blend` (a chosen blend's params,
+    model_choice.choose_model) blends the expected purchases with each member's recent rate; the
+    chances (P(alive), P(no purchase)) stay the model's.
     """
     rule = run_rule(run, lapse_days)
     now = month_summary(run, log_gaps=kind in cnbd.DROPOUT_AT_ZERO)
     model = btyd.fit(now, kind, max_seconds=run.setting("fit_budget_s"), k=k)
     scores = now.join(model.score(now, HORIZONS))
+    blended = Blend.from_params(blend) if blend else None
+    if blended is not None:
+        scores["recent_purchase_days"] = recent_purchase_days(purchases(run), run.end, blended.recent_weeks).reindex(
+            scores.index, fill_value=0)
+        for name, weeks in HORIZONS.items():
+            scores[f"expected_{name}"] = blended.forecast(scores[f"expected_{name}"], scores["recent_purchase_days"],
+                                                          weeks)
     before = month_summary(run, run.start)
     prev = pd.Series(model.p_alive(before["frequency"], before["recency"], before["T"]), index=before.index)
     scores["p_alive_last_month"] = prev.reindex(scores.index)
@@ -160,7 +172,7 @@ def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_
     scores["weeks_since_last_purchase"] = scores["T"] - scores["recency"]
     # T and recency are whole days in weeks: their difference × 7 is the days since the last purchase
     scores["days_since_last_purchase"] = np.rint(7 * scores["weeks_since_last_purchase"]).astype("int64")
-    return ChurnView(MODEL, with_lifecycle(run, scores, rule), threshold, rule, model=model)
+    return ChurnView(MODEL, with_lifecycle(run, scores, rule), threshold, rule, model=model, blend=blended)
 
 
 def rhythm(baskets, end: pd.Timestamp) -> pd.DataFrame:
@@ -211,7 +223,7 @@ def for_month(run: Run, kind: str, threshold: float, lapse_days: int) -> ChurnVi
     the reason in plain words. `kind` is the setting: a model, or auto (month_choice)."""
     choice = month_choice(run, kind)
     try:
-        view = score_month(run, choice["kind"], threshold, lapse_days, k=choice["k"])
+        view = score_month(run, choice["kind"], threshold, lapse_days, k=choice["k"], blend=choice.get("blend"))
     except btyd.ModelUnusable as exc:
         view = lapse_view(run, lapse_days, unusable_reason(run, choice["kind"], lapse_days, exc), threshold)
     view.choice = choice
@@ -304,7 +316,7 @@ def save(run: Run, view: ChurnView) -> None:
     if view.model is not None:
         run.available("churn_model")
         run.write("churn_model", view.model)
-        run.write("forecasts", ledger.forecasts(run, view.model, view.scores), index=False)
+        run.write("forecasts", ledger.forecasts(run, view.model, view.scores, blend=view.blend), index=False)
     else:
         run.unavailable("churn_model", view.reason)
     run.write("churn_scores", view.scores)
@@ -360,7 +372,8 @@ def month_backtest(run: Run, kind: str, holdout_months: int, compare: tuple[str,
     calibration months."""
     cal_end, obs_end = backtest_window(run, holdout_months)
     comparison, results = compare_models(engine.run_table(run, "baskets"), cal_end, obs_end,
-                                         candidates(kind, compare), max_seconds=run.setting("fit_budget_s"))
+                                         candidates(kind, compare), max_seconds=run.setting("fit_budget_s"),
+                                         margin=run.setting("model_margin"))
     kind = choose_model(kind, comparison.to_dict("records"), run.setting("model_margin"))["kind"]
     if kind not in results:
         note = comparison.set_index("model").at[btyd.NAMES[kind], "note"]
@@ -430,7 +443,7 @@ def baseline_note(comparison: list[dict], holdout_weeks: float) -> Message | Non
         return None
     baseline = min(baselines, key=lambda r: r["mae"])
     model = min(models, key=lambda r: r["mae"])
-    params = dict(model=model["model"], model_mae=model["mae"], baseline_mae=baseline["mae"],
+    params = dict(model=candidate_name(model), model_mae=model["mae"], baseline_mae=baseline["mae"],
                   baseline=Message(f"baseline.{baseline['kind']}", weeks=holdout_weeks))
     return Message("churn.baseline_wins" if model["mae"] >= baseline["mae"] else "churn.baseline_beaten", **params)
 

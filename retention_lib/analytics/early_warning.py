@@ -299,6 +299,8 @@ def save(run: Run, table: pd.DataFrame, available: dict[str, bool], used: Window
     # the consultant reads the reasons in words (rendered by the report layer's catalogue)
     said = [render(Message("warning.reasons", reasons=r.split(", "))) for r in flagged["reasons"]]
     write_csv(flagged.assign(reasons=said), run.path("early_warning_list"), index=True)
+    run.write("warnings", pd.DataFrame({"made_in": str(run.month), "customer_id": flagged.index.astype(str),
+                                        "reasons": flagged["reasons"].to_numpy()}), index=False)
     counts = counts_by_reason(table, available)
     run.write("early_warning_summary", {
         "month": str(run.month), "checked_members": int(len(table)), "flagged_members": int(len(flagged)),

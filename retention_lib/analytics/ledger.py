@@ -23,16 +23,23 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
+from retention_lib.analytics import lifecycle
+from retention_lib.core.stats import auc
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchase_days, member_purchases, time_span
 from retention_lib.models import btyd, cnbd
+from retention_lib.models.backtest import reliability
+from retention_lib.models.blend import Blend
 from retention_lib.models.btyd import BTYDModel
+from retention_lib.models.clv import WEEKS_PER_MONTH
 from retention_lib.core.conditions import DataCondition
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.core.paths import LAB_DIR
 
-COLUMNS = ["made_in", "for_month", "customer_id", "expected_purchases", "p_alive", "p_any_purchase"]
+COLUMNS = ["made_in", "for_month", "customer_id", "expected_purchases", "p_alive", "p_any_purchase", "state",
+           "at_risk"]
+WARNING_COLUMNS = ["made_in", "customer_id", "reasons"]
 # months of data before the forecast month that a fit at the previous month's end needs (as the
 # backtest's calibration does)
 MIN_HISTORY_MONTHS = 3
@@ -41,6 +48,7 @@ MIN_HISTORY_MONTHS = 3
 # The ledger's books, by the key a run replaces: forecasts by the month they are for, the contact lists'
 # members (contacted and held out) and their measured results by the month the lists were made in.
 BOOKS = {"forecasts": ("", "for_month", ["for_month", "customer_id"]),
+         "warnings": (".warnings", "made_in", ["made_in", "customer_id"]),
          "lists": (".lists", "made_in", ["made_in", "list", "customer_id"]),
          "list_results": (".list_results", "made_in", ["made_in", "list", "store"])}
 
@@ -56,18 +64,26 @@ def ledger_for(run: Run, book: str = "forecasts") -> Path:
     return ledger_path(parent.parent if parent.name == LAB_DIR else parent, run.config.slug, book)
 
 
-def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame, made_in: pd.Period | None = None) -> pd.DataFrame:
+def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame, made_in: pd.Period | None = None,
+              blend: Blend | None = None) -> pd.DataFrame:
     """Forecasts for the calendar month after `made_in` (None: the run's month), per scored member;
-    `scores` is the summary at `made_in`'s end."""
+    `scores` is the summary at `made_in`'s end, with each member's lifecycle `state` there (the members in
+    the base are the ones next-month churn is scored on) and whether they were at risk. With a `blend`, the
+    expected purchases are the blend's (`scores` then carry each member's `recent_purchase_days`)."""
     made_in = run.month if made_in is None else made_in
     target = made_in + 1
     weeks = target.days_in_month / 7
     f, r, T = scores["frequency"], scores["recency"], scores["T"]
     return pd.DataFrame({
         "made_in": str(made_in), "for_month": str(target), "customer_id": scores.index.astype(str),
-        "expected_purchases": model.expected_purchases(weeks, f, r, T),
+        "expected_purchases": model.expected_purchases(weeks, f, r, T) if blend is None else blend.forecast(
+            pd.Series(model.expected_purchases(weeks, f, r, T), index=scores.index), scores["recent_purchase_days"],
+            weeks).to_numpy(),
         "p_alive": model.p_alive(f, r, T),
         "p_any_purchase": 1 - model.p_no_purchase(weeks, f, r, T),
+        # a bare summary has no states: its members cannot be scored for next-month churn
+        "state": scores["state"].to_numpy(dtype=object) if "state" in scores else None,
+        "at_risk": (scores["state"] == "at_risk").to_numpy() if "state" in scores else None,
     })
 
 
@@ -109,9 +125,12 @@ def purchase_days_by_month(baskets, months: list[pd.Period]) -> pd.Series:
     return out.set_index(["month", "customer_id"])["n"].sort_index()
 
 
-def track_record(forecast_rows: pd.DataFrame, baskets, last_month: pd.Period) -> pd.DataFrame:
-    """Every forecast month up to `last_month`: predicted against actual purchase days. `forecast_rows`
-    are the ledger's, and any reconstructed ones (a `reconstructed` column, True on them)."""
+def track_record(forecast_rows: pd.DataFrame, baskets, last_month: pd.Period,
+                 warning_rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every forecast month up to `last_month`: predicted against actual purchase days, and next-month
+    churn among the members in the base where the forecast was made (`churn_scores`). `forecast_rows` are
+    the ledger's, and any reconstructed ones (a `reconstructed` column, True on them); `warning_rows` the
+    warnings book (the early warning's flagged members by the month they were flagged in)."""
     rows = []
     per_month = purchase_days_by_month(baskets, sorted({pd.Period(m, "M") for m in forecast_rows["for_month"]
                                                         if pd.Period(m, "M") <= last_month}))
@@ -121,14 +140,76 @@ def track_record(forecast_rows: pd.DataFrame, baskets, last_month: pd.Period) ->
         actual = per_month.get(month, pd.Series(dtype=float)).reindex(made["customer_id"]).fillna(0).to_numpy()
         expected, p_any = made["expected_purchases"].to_numpy(), made["p_any_purchase"].to_numpy()
         active = (actual > 0).astype(float)
+        warned = None
+        if warning_rows is not None and (warning_rows["made_in"] == made["made_in"].iloc[0]).any():
+            warned = made["customer_id"].isin(set(warning_rows.loc[warning_rows["made_in"] == made["made_in"].iloc[0],
+                                                                   "customer_id"])).to_numpy()
         rows.append({"for_month": month, "made_in": made["made_in"].iloc[0], "members": len(made),
                      "predicted_purchases": float(expected.sum()), "actual_purchases": float(actual.sum()),
                      "aggregate_error_pct": float((expected.sum() - actual.sum()) / max(actual.sum(), 1) * 100),
                      "mae": float(np.abs(expected - actual).mean()),
                      "predicted_active": float(p_any.sum()), "actual_active": float(active.sum()),
                      "brier_active": float(((p_any - active) ** 2).mean()),
+                     **churn_scored(made, actual == 0, warned),
                      "reconstructed": "reconstructed" in made and bool(made["reconstructed"].iloc[0])})
     return pd.DataFrame(rows)
+
+
+CHURN_COLUMNS = ("base_members", "no_purchase_share", "auc", "brier_no_purchase", "top_decile_lift",
+                 "at_risk_members", "at_risk_no_purchase", "not_at_risk_no_purchase",
+                 "warned_members", "warned_no_purchase", "not_warned_no_purchase")
+
+
+def churn_scored(made: pd.DataFrame, bought_nothing: np.ndarray, warned: np.ndarray | None = None) -> dict:
+    """Next-month churn among a forecast month's base (new, active and at risk where it was made): how well
+    P(no purchase) ranked (AUC) and matched (Brier score) who bought nothing, the share of them in its top
+    tenth against all (lift), and how often the at-risk and warned members bought nothing against the rest
+    of the base. NaN where the forecast carries no states (a ledger written before they were kept)."""
+    out = dict.fromkeys(CHURN_COLUMNS, float("nan"))
+    if "state" not in made or made["state"].isna().all():
+        return out
+    base = made["state"].isin(lifecycle.BASE_STATES).to_numpy()
+    y, skip = bought_nothing[base], 1 - made["p_any_purchase"].to_numpy()[base]
+    if not len(y):
+        return out
+    top = skip >= np.quantile(skip, 0.9) if len(y) >= 10 else np.zeros(len(y), bool)
+    share = float(y.mean())
+
+    def rate(flag):
+        return float(y[flag].mean()) if flag.any() else float("nan")
+    at_risk = made["at_risk"].fillna(False).astype(bool).to_numpy()[base]
+    out |= {"base_members": int(base.sum()), "no_purchase_share": share, "auc": auc(skip, y),
+            "brier_no_purchase": float(((skip - y) ** 2).mean()),
+            "top_decile_lift": rate(top) / share if share > 0 and top.any() else float("nan"),
+            "at_risk_members": int(at_risk.sum()), "at_risk_no_purchase": rate(at_risk),
+            "not_at_risk_no_purchase": rate(~at_risk)}
+    if warned is not None:
+        w = warned[base]
+        out |= {"warned_members": int(w.sum()), "warned_no_purchase": rate(w), "not_warned_no_purchase": rate(~w)}
+    return out
+
+
+def warnings_scored(forecast_rows: pd.DataFrame, warning_rows: pd.DataFrame, baskets, month: pd.Period) -> dict:
+    """For the forecast made for `month`: each early-warning reason (members flagged by it in the base, how
+    many bought nothing in `month`, and how often the rest of the base did) and the reliability of
+    P(no purchase) by tenth. Empty when the month has no forecast with states or no warnings recorded."""
+    made = forecast_rows[forecast_rows["for_month"] == str(month)]
+    if not len(made) or "state" not in made or made["state"].isna().all():
+        return {}
+    made = made[made["state"].isin(lifecycle.BASE_STATES)]
+    bought = purchase_days_by_month(baskets, [month]).get(str(month), pd.Series(dtype=float))
+    y = bought.reindex(made["customer_id"]).fillna(0).to_numpy() == 0
+    skip = pd.Series(1 - made["p_any_purchase"].to_numpy())
+    out = {"month": str(month), "made_in": made["made_in"].iloc[0],
+           "reliability": reliability(skip, pd.Series(y.astype(float))).to_dict("records"), "reasons": []}
+    flagged = warning_rows[warning_rows["made_in"] == made["made_in"].iloc[0]].set_index("customer_id")["reasons"]
+    keys = flagged.reindex(made["customer_id"]).fillna("").to_numpy()
+    for reason in sorted({r for rs in flagged for r in rs.split(", ") if r}):
+        has = np.array([reason in k.split(", ") for k in keys])
+        out["reasons"].append({"reason": reason, "members": int(has.sum()),
+                               "no_purchase": float(y[has].mean()) if has.any() else float("nan"),
+                               "rest_no_purchase": float(y[~has].mean()) if (~has).any() else float("nan")})
+    return out
 
 
 def reconstructed(run: Run, baskets, model: BTYDModel | None,
@@ -154,26 +235,42 @@ def reconstructed(run: Run, baskets, model: BTYDModel | None,
     except btyd.ModelUnusable as exc:
         raise DataCondition(Message("track_record.cannot.unusable", month=run.month, made_in=made_in,
                                     model=model.name, error=exc.message)) from exc
-    return forecasts(run, fitted, before, made_in).assign(reconstructed=True)
+    return forecasts(run, fitted, before.assign(state=_states_then(run, fitted, before)), made_in).assign(
+        reconstructed=True)
+
+
+def _states_then(run: Run, fitted: BTYDModel, before: pd.DataFrame) -> pd.Series:
+    """Last month's lifecycle states as this month's run saw them, at risk judged again by the model fitted
+    there (the at-risk rule of churn.score_month); none when the churn view has not been saved."""
+    if not run.has("churn_scores"):
+        return pd.Series(np.nan, index=before.index, dtype=object)
+    state = run.read("churn_scores")["state_last_month"].reindex(before.index).fillna(lifecycle.NOT_YET)
+    skip = fitted.p_no_purchase(WEEKS_PER_MONTH, before["frequency"], before["recency"], before["T"])
+    active = state.isin(["active", "at_risk"])
+    drifting = skip >= float(run.setting("at_risk_threshold"))
+    return state.mask(active, np.where(drifting, "at_risk", "active"))
 
 
 @dataclass
 class TrackRecord:
     record: pd.DataFrame        # track_record's rows
     note: Message | None        # why the run's month has no forecast, when none could be reconstructed
+    warnings: dict              # warnings_scored for the run's month ({} when it cannot be scored)
 
 
 def month_track_record(run: Run, baskets, model: BTYDModel | None,
                        summary_at: Callable[..., pd.DataFrame]) -> TrackRecord:
     """The run's track record: the ledger's forecast months to the run's month, and, when the ledger
     has none for the run's month, the reconstructed one (`reconstructed`), or a note saying why
-    there is none."""
+    there is none; and how last month's warnings came true."""
     book = read(ledger_for(run))
-    if (book["for_month"] == str(run.month)).any():
-        return TrackRecord(track_record(book, baskets, run.month), None)
-    try:
-        made = reconstructed(run, baskets, model, summary_at)
-    except DataCondition as exc:
-        return TrackRecord(track_record(book, baskets, run.month), exc.message)
-    both = pd.concat([book.assign(reconstructed=False), made], ignore_index=True) if len(book) else made
-    return TrackRecord(track_record(both, baskets, run.month), None)
+    warned = read(ledger_for(run, "warnings"), WARNING_COLUMNS)
+    note = None
+    if not (book["for_month"] == str(run.month)).any():
+        try:
+            made = reconstructed(run, baskets, model, summary_at)
+            book = pd.concat([book.assign(reconstructed=False), made], ignore_index=True) if len(book) else made
+        except DataCondition as exc:
+            note = exc.message
+    return TrackRecord(track_record(book, baskets, run.month, warned), note,
+                       warnings_scored(book, warned, baskets, run.month))

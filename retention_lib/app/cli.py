@@ -133,6 +133,7 @@ def _backtest(args) -> int:
     from retention_lib.core.conditions import DataCondition
     from retention_lib.core.run import jsonable
     from retention_lib.models.backtest import compare_models
+    from retention_lib.models.blend import KIND as BLEND, RECENT as BLEND_RECENT
     from retention_lib.report import text
 
     try:
@@ -150,7 +151,7 @@ def _backtest(args) -> int:
         holdout = args.holdout_months or int(run.setting("holdout_months"))
         cal_end, obs_end = backtest_window(run, holdout)
         table, results = compare_models(rl.run_table(run, "baskets"), cal_end, obs_end, tuple(args.models),
-                                        max_seconds=run.setting("fit_budget_s"))
+                                        max_seconds=run.setting("fit_budget_s"), margin=run.setting("model_margin"))
     except (BadMonth, ValidationError, ConfigError, ReadError, EngineUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -164,7 +165,12 @@ def _backtest(args) -> int:
         if not row["usable"]:
             print(f"  cannot be used: {row['note']}")
             continue
-        if row["params"]:
+        if row["kind"] == BLEND:
+            b = row["params"]
+            print(f"  weights  {b['model']} {b['model_weight']:.2f}, {BLEND_RECENT} {b['recent_weight']:.2f}, chosen "
+                  f"on an earlier split: fitted to {b['inner_calibration_end']}, scored to "
+                  f"{b['inner_observation_end']} (MAE {b['inner_mae']:.4f})")
+        elif row["params"]:
             print("  parameters  " + ", ".join(f"{k} = {v:.4g}" for k, v in row["params"].items()))
         if row["log_likelihood"] == row["log_likelihood"]:
             print(f"  log-likelihood  {row['log_likelihood']:,.2f}")

@@ -152,6 +152,7 @@ STAGES: tuple[Stage, ...] = (
         Part("early_warning", (
             _a("early_warning", "artifacts/early_warning.parquet", CUSTOMER, "flagged members with reasons"),
             _a("early_warning_list", "artifacts/early_warning.csv", CUSTOMER, "flagged members, for Excel"),
+            _a("warnings", "artifacts/warnings.parquet", CUSTOMER, "flagged members' reasons by key (ledger)"),
             _a("early_warning_summary", "artifacts/early_warning_summary.json", REPORT, "members flagged by reason"),
             _a("early_warning_chart", "artifacts/early_warning.png", REPORT, "members flagged by reason"),
         )),

@@ -193,3 +193,14 @@ def percentile_interval(draws, level: float = 0.95, axis: int = 0):
     """(lo, hi): the (1 − level)/2 and (1 + level)/2 percentiles of bootstrap draws along `axis`."""
     tail = (100 - 100 * level) / 2          # 2.5 exactly for 0.95
     return np.percentile(draws, tail, axis=axis), np.percentile(draws, 100 - tail, axis=axis)
+
+
+def auc(score, outcome) -> float:
+    """The area under the ROC curve: the chance that a random member with the outcome scores above a
+    random member without it (ties count half), from ranks (Mann–Whitney); NaN without both kinds."""
+    score, outcome = np.asarray(score, dtype=float), np.asarray(outcome, dtype=bool)
+    n1, n0 = int(outcome.sum()), int((~outcome).sum())
+    if not n1 or not n0:
+        return float("nan")
+    ranks = stats.rankdata(score)
+    return float((ranks[outcome].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))

@@ -9,7 +9,7 @@ import pandas as pd
 from ibis import _
 
 from retention_lib.data import engine
-from retention_lib.models import btyd, cnbd
+from retention_lib.models import blend, btyd, cnbd
 from retention_lib.models.summary import calibration_and_holdout, new_in_holdout
 
 WEEK = pd.Timedelta(weeks=1)
@@ -62,19 +62,34 @@ def naive_baselines(purchases, data: pd.DataFrame, calibration_end) -> dict[str,
     horizon = float(data["duration_holdout"].iloc[0]) if len(data) else 0.0
     T = data["T_cal"]
     rate = (data["frequency_cal"] / T.where(T > 0)).fillna(0.0) * horizon
-    cut = pd.Timestamp(calibration_end).normalize() + pd.Timedelta(days=1)
-    start = cut - pd.Timedelta(days=int(round(horizon * 7)))
+    recent = recent_purchase_days(purchases, pd.Timestamp(calibration_end).normalize() + pd.Timedelta(days=1), horizon)
+    return {"naive_rate": rate, "naive_recent": recent.reindex(data.index, fill_value=0).astype(float)}
+
+
+def recent_purchase_days(purchases, end, weeks: float) -> pd.Series:
+    """Each member's purchase days in the `weeks` weeks (to the day) before `end` (exclusive), by
+    customer_id; members without any are absent. `purchases` is a purchase log (customer_id,
+    timestamp), an Ibis table or a frame: naive_recent's count, and a blend's recent part."""
+    end = pd.Timestamp(end).normalize()
+    start = end - pd.Timedelta(days=int(round(weeks * 7)))
     days = _purchase_days(purchases)
-    recent = days.filter((days.day >= start.to_pydatetime()) & (days.day < cut.to_pydatetime()))
+    recent = days.filter((days.day >= start.to_pydatetime()) & (days.day < end.to_pydatetime()))
     recent = recent.group_by("customer_id").aggregate(n=_.count())
-    counts = engine.backend_of(days).to_pyarrow(recent.order_by("customer_id")).to_pandas().set_index("customer_id")["n"]
-    return {"naive_rate": rate, "naive_recent": counts.reindex(data.index, fill_value=0).astype(float)}
+    return engine.backend_of(days).to_pyarrow(recent.order_by("customer_id")).to_pandas().set_index("customer_id")["n"]
 
 
 def _purchase_days(purchases):
     """The distinct (customer_id, day) purchase days of members in a purchase log (an Ibis table)."""
     t = engine.as_table(purchases)
     return t.filter(t.customer_id.notnull()).select("customer_id", day=t.timestamp.truncate("D")).distinct()
+
+
+def _fit_and_predict(data: pd.DataFrame, kind: str, max_seconds: float, k: int | None = None
+                     ) -> tuple[btyd.BTYDModel, pd.DataFrame]:
+    """`kind` fitted on holdout_data's calibration summaries, and its forecasts over the holdout."""
+    cal = _calibration(data)
+    model = btyd.fit(cal, kind, max_seconds=max_seconds, k=k)
+    return model, model.score(cal, {"holdout": float(data["duration_holdout"].iloc[0])})
 
 
 def run_backtest(baskets, calibration_end, observation_end, kind: str = "bgnbd", *,
@@ -87,10 +102,8 @@ def run_backtest(baskets, calibration_end, observation_end, kind: str = "bgnbd",
     """
     purchases, data = holdout if holdout is not None else holdout_data(
         baskets, calibration_end, observation_end, log_gaps=kind in cnbd.DROPOUT_AT_ZERO)
-    cal = _calibration(data)
-    model = btyd.fit(cal, kind, max_seconds=max_seconds, k=k)
+    model, pred = _fit_and_predict(data, kind, max_seconds, k)
     horizon = float(data["duration_holdout"].iloc[0])
-    pred = model.score(cal, {"holdout": horizon})
     out = data.join(pred)
     expected, p_active = out["expected_holdout"], 1 - out["p_no_purchase_holdout"]
     actual = out["frequency_holdout"]
@@ -172,10 +185,12 @@ BASELINES = ("naive_rate", "naive_recent")
 
 
 def compare_models(baskets, calibration_end, observation_end,
-                   kinds=("bgnbd", "mbgnbd", "paretonbd"), *, max_seconds: float = 120.0
+                   kinds=("bgnbd", "mbgnbd", "paretonbd"), *, max_seconds: float = 120.0, margin: float = 0.0
                    ) -> tuple[pd.DataFrame, dict[str, Backtest]]:
-    """Holdout metrics side by side, the naive baselines last; a model that cannot be used on the
-    data says why. MAE and bias are per member, in purchase days over the holdout."""
+    """Holdout metrics side by side: the models, the blend of one of them with naive_recent
+    (fit_blend, `margin` its choice of model), then the naive baselines; a model or blend that
+    cannot be used on the data says why. MAE and bias are per member, in purchase days over the
+    holdout."""
     holdout = holdout_data(baskets, calibration_end, observation_end,
                            log_gaps=any(kind in cnbd.DROPOUT_AT_ZERO for kind in kinds))
     rows, results = [], {}
@@ -189,8 +204,66 @@ def compare_models(baskets, calibration_end, observation_end,
         results[kind] = result
         rows.append({**result.metrics, "kind": kind, "usable": True, "params": result.model.params, "note": ""})
     purchases, data = holdout
-    for name, forecast in naive_baselines(purchases, data, calibration_end).items():
+    baselines = naive_baselines(purchases, data, calibration_end)
+    try:
+        fitted = fit_blend(baskets, calibration_end, observation_end, results, max_seconds=max_seconds,
+                           margin=margin)
+    except btyd.ModelUnusable as exc:
+        rows.append({"model": f"model + {blend.RECENT}", "kind": blend.KIND, "usable": False, "note": str(exc)})
+    else:
+        model = results[fitted.base].customers
+        weeks = float(data["duration_holdout"].iloc[0])
+        expected = fitted.forecast(model["expected_holdout"], baselines[blend.RECENT], weeks)
+        # the blend as a mixture of its parts' forecasts: its chance of any purchase mixes theirs
+        p_active = (fitted.model_weight * (1 - model["p_no_purchase_holdout"])
+                    + fitted.recent_weight * (1 - np.exp(-baselines[blend.RECENT])))
+        rows.append({**score_holdout(fitted.name, data, expected, p_active), "kind": blend.KIND, "usable": True,
+                     "params": fitted.params(), "note": ""})
+    for name, forecast in baselines.items():
         # a baseline's chance of any purchase: Poisson with its forecast as the mean
         rows.append({**score_holdout(name, data, forecast, 1 - np.exp(-forecast)), "kind": name, "usable": True,
                      "params": {}, "note": ""})
     return pd.DataFrame(rows).reindex(columns=COMPARISON_COLUMNS), results
+
+
+def fit_blend(baskets, calibration_end, observation_end, results: dict[str, Backtest], *,
+              max_seconds: float = 120.0, margin: float = 0.0) -> blend.Blend:
+    """The blend with naive_recent of one of the models in `results` (their backtests to
+    `calibration_end`), its model and weight chosen on the inner split (blend.inner_window), which
+    ends at `calibration_end`: each model refitted to the inner calibration's end and given the
+    weight whose blend misses the inner holdout by least per member. The first model is the base
+    unless another's blend has an MAE lower than its by more than `margin` of it, as model: auto
+    keeps BG/NBD (model_choice.choose_model): the base is also the month's churn model. Only
+    purchases up to `calibration_end` are read. A ModelUnusable saying why when the history is too short for the
+    inner split or no model can be fitted on it."""
+    if not results:
+        raise btyd.ModelUnusable("no model could be fitted on the months before the holdout")
+    inner_cal, inner_end = blend.inner_window(calibration_end, observation_end)
+    data = next(iter(results.values())).customers
+    reason = blend.too_short(float(data["T_cal"].max()), float(data["duration_holdout"].iloc[0]))
+    if reason:
+        raise btyd.ModelUnusable(reason)
+    purchases, inner = holdout_data(baskets, inner_cal, inner_end,
+                                    log_gaps=any(kind in cnbd.DROPOUT_AT_ZERO for kind in results))
+    recent = naive_baselines(purchases, inner, inner_cal)[blend.RECENT]
+    first, best, notes = None, None, []
+    for kind in results:
+        try:
+            _, pred = _fit_and_predict(inner, kind, max_seconds)
+        except btyd.ModelUnusable as exc:
+            notes.append(str(exc))
+            continue
+        scored = (kind, *blend.best_weight(pred["expected_holdout"], recent, inner["frequency_holdout"]))
+        first = first or scored
+        # lower by more than rounding: a CNBD-k model at k = 1 is its nested model, listed after it
+        if best is None or scored[2] < best[2] - 1e-9:
+            best = scored
+    if best is None:
+        raise btyd.ModelUnusable(f"no model could be fitted on the earlier split to {inner_cal.date()}: "
+                                 + "; ".join(notes))
+    kind, weight, mae = best if best[2] < (1 - margin) * first[2] else first
+    model = results[kind].model
+    return blend.Blend(base=kind, model=model.name, k=model.k if kind in cnbd.DROPOUT_AT_ZERO else None,
+                       model_weight=weight, recent_weeks=float(data["duration_holdout"].iloc[0]),
+                       inner_calibration_end=str(inner_cal.date()), inner_observation_end=str(inner_end.date()),
+                       inner_mae=mae)

@@ -215,3 +215,41 @@ def track_record_table(record: pd.DataFrame) -> pd.DataFrame:
         "brier_active": [number(v, 3) for v in record["brier_active"]],
     })
     return headers(shown, "actions.record")
+
+
+# ---------------------------------------------------------------- next-month churn: did the warnings come true
+def _times(share: float | None, rest: float | None) -> float | None:
+    return share / rest if share is not None and rest and share == share and rest == rest else None
+
+
+def churn_record_sentences(last: dict, html: bool = True) -> list[str]:
+    """The last scored forecast month: who bought nothing, how the chance of it ranked them, and how often the
+    at-risk and warned members bought nothing against the rest of the base (nothing before states were kept)."""
+    speak = say_html if html else say
+    if not last.get("base_members"):
+        return []
+    out = [speak("track_record.churn", for_month=last["for_month"], made_in=last["made_in"], base=last["base_members"],
+                 share=last["no_purchase_share"], auc=last["auc"], lift=last["top_decile_lift"])]
+    for group in ("at_risk", "warned"):
+        members, share, rest = (last.get(f"{group}_members"), last.get(f"{group}_no_purchase"),
+                                last.get(f"not_{group}_no_purchase"))
+        if members:
+            out.append(speak(f"track_record.{group}", members=members, share=share, rest=rest,
+                             times=_times(share, rest)))
+    return out
+
+
+def reasons_record_table(warnings: dict) -> pd.DataFrame:
+    """notebook 07: each early-warning reason of last month, and how often its members bought nothing."""
+    rows = [{"reason": label("warning", r["reason"]), "members": count(r["members"]),
+             "no_purchase": percent(r["no_purchase"]), "rest_no_purchase": percent(r["rest_no_purchase"]),
+             "times": number(_times(r["no_purchase"], r["rest_no_purchase"]), 1)}
+            for r in warnings.get("reasons", [])]
+    return headers(pd.DataFrame(rows), "track_record.reason")
+
+
+def reliability_table(warnings: dict) -> pd.DataFrame:
+    """notebook 07: P(no purchase) by tenth of members against the share who bought nothing."""
+    rows = [{"decile": count(r["decile"]), "customers": count(r["customers"]), "predicted": percent(r["predicted"]),
+             "observed": percent(r["observed"])} for r in warnings.get("reliability", [])]
+    return headers(pd.DataFrame(rows), "track_record.reliability")

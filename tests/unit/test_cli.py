@@ -11,6 +11,7 @@ from conftest import retention_cli
 from retention_lib.app import cli, pipeline
 from retention_lib.analytics.model_choice import choose_model
 from retention_lib.core import stages
+from retention_lib.report.text import render
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) ")
@@ -145,17 +146,22 @@ def test_backtest_compares_models_and_baselines_and_writes_json(small_config, tm
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     rows = json.loads(out.read_text(encoding="utf-8"))
     assert [r["model"] for r in rows][-2:] == ["naive_rate", "naive_recent"]
-    assert [r["kind"] for r in rows] == ["bgnbd", "bgcnbd", "naive_rate", "naive_recent"]
+    assert [r["kind"] for r in rows] == ["bgnbd", "bgcnbd", "blend", "naive_rate", "naive_recent"]
     for row in rows:
         assert {"model", "params", "loglik", "aggregate_error_pct", "mae", "bias", "brier", "lift_monotone"} <= set(row)
         if row["usable"]:
             assert isinstance(row["lift_monotone"], bool) and row["mae"] >= abs(row["bias"]) >= 0
             assert f"{row['mae']:.4f}" in proc.stdout
     assert rows[0]["params"].keys() == {"r", "alpha", "a", "b"} and rows[0]["loglik"] < 0
+    # the blend beside its parts, with its weights
+    blend = rows[2]["params"]
+    assert rows[2]["model"] == f"{blend['model']} + naive_recent" and rows[2]["loglik"] is None
+    assert f"weights  {blend['model']} {blend['model_weight']:.2f}, naive_recent {blend['recent_weight']:.2f}" \
+        in proc.stdout
     assert "per member" in proc.stdout
     # what model: auto would make of them, by the same rule as the report
     choice = choose_model("auto", rows, 0.01)
-    assert f"model: auto (margin 1%): Churn model: {choice['model']}," in proc.stdout
+    assert f"model: auto (margin 1%): Churn model: {render(choice['model'])}," in proc.stdout
     # a holdout longer than the history allows: a clear error, not a traceback
     proc = retention_cli("backtest", "--config", str(small_config), "--month", "2025-02", "--holdout-months", "12",
                          "--reports-dir", str(tmp_path / "reports"))

@@ -118,7 +118,8 @@ def test_the_glossary_defines_each_term_once_with_this_months_values(month, agai
     assert h["method"] == "model"
     definition = {k: html_lib.unescape(d) for k, d in zip(terms, re.findall(r"<dd>(.*?)</dd>", html))}
     said = {k: definition[text.say(f"glossary.term.{k}")] for k in TERMS}
-    assert f"P(alive) by the {h['model']} churn model is below {h['threshold']:.0%}" in said["at_risk"]
+    assert f"the {h['model']} churn model gives at least {h['threshold']:.0%} chance of buying nothing next month" \
+        in said["at_risk"]
     assert f"within {n} days" in said["at_risk"]          # at risk: still active
     assert f"lapsed after {lapse.days} days" in said["lapsed"]
     assert f"fewer than {w} days" in said["dormant"] and f"{w} days or more" in said["lost"]

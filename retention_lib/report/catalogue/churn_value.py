@@ -26,6 +26,8 @@ MESSAGES: dict[str, str] = {
                              "({mae:num2} visits on average over the {holdout_weeks:num0}-week holdout).",
     "churn.choice.fallback": "Churn model: {model}, the default, without a backtest to choose by: {reason}",
     "churn.choice.none_fitted": "no model could be fitted on the months before the holdout.",
+    "churn.blend": "{model} blended with {baseline} ({model_share:pct0} and {baseline_share:pct0}, weights chosen "
+                   "on the months before the holdout)",
     "regularity.none": "Members' purchase timing: regularity {k:num1} (Wheat–Morrison, on {members:count} members "
                        "with three purchase days or more). They do not buy on a rhythm: the time to the next visit "
                        "is as hard to guess as chance, which BG/NBD assumes.",
@@ -37,6 +39,9 @@ MESSAGES: dict[str, str] = {
                          "a gap much longer than a member's usual one is a clear sign of drifting away.",
     "regularity.too_few": "Only {members:count} members have three purchase days or more ({needed} are needed) to "
                           "tell whether members buy on a rhythm; it will show once more members come back.",
+    "churn.compare.forecast": "forecast backtested",
+    "churn.compare.mae": "mean miss per member (visits in {weeks:num0} weeks)",
+    "churn.compare.bias": "mean over (+) or under (−) per member",
     "baseline.naive_rate": "each member buying at their own weekly rate so far",
     "baseline.naive_recent": "each member repeating their last {weeks:num0} weeks",
     "churn.unusable": "The {model} churn model cannot be used on this data ({error}). The data covers {months} "

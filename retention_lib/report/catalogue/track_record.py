@@ -27,4 +27,24 @@ MESSAGES: dict[str, str] = {
                                     "{model} model cannot be used on the data to the end of {made_in}: {error}. Each "
                                     "published run in which the model can be used stores its forecast for the next "
                                     "month, scored a month later.",
+
+    # ---------------------------------------------------------------- next-month churn (ledger.churn_scored)
+    "track_record.churn": "<b>Who bought nothing in {for_month:month}.</b> Of the {base:count} members in the base at "
+                          "the end of {made_in:month}, {share:pct0} bought nothing in {for_month:month}. The model's "
+                          "chance of no purchase put a member who then bought nothing above one who bought in "
+                          "{auc:pct0} of pairs (50% would be guessing), and its top tenth bought nothing {lift:num1} "
+                          "times as often as the base.",
+    "track_record.at_risk": "Of the {members:count} members at risk, {share:pct0} bought nothing, against {rest:pct0} "
+                            "of the rest of the base ({times:num1} times as often).",
+    "track_record.warned": "Of the {members:count} members the early warning flagged, {share:pct0} bought nothing, "
+                           "against {rest:pct0} of the rest of the base ({times:num1} times as often).",
+    "track_record.reason.reason": "early-warning reason",
+    "track_record.reason.members": "members flagged",
+    "track_record.reason.no_purchase": "bought nothing next month",
+    "track_record.reason.rest_no_purchase": "rest of the base",
+    "track_record.reason.times": "times as often",
+    "track_record.reliability.decile": "tenth (10 = most likely to buy nothing)",
+    "track_record.reliability.customers": "members",
+    "track_record.reliability.predicted": "chance of no purchase (mean)",
+    "track_record.reliability.observed": "bought nothing",
 }

@@ -48,6 +48,12 @@ def actions_section(run: Run) -> list | None:
                                for_month=last["for_month"], made_in=last["made_in"],
                                predicted=last["predicted_purchases"], actual=last["actual_purchases"],
                                error_pct=last["aggregate_error_pct"]))
+        churned = shown.churn_record_sentences(last)   # did last month's at-risk and warned members stay away
+        if churned:
+            items.append(HTML("<p>" + " ".join(churned) + "</p>"))
+        reasons = shown.reasons_record_table(summary.get("track_record_warnings") or {})
+        if len(reasons):
+            items.append(table(reasons))
         if len(record) > 1:
             items += image(run, "track_record_chart")
     else:

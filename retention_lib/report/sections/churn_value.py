@@ -6,7 +6,9 @@ import pandas as pd
 from IPython.display import HTML
 
 from retention_lib.analytics import churn, model_choice, stored_value
+from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
+from retention_lib.models.backtest import BASELINES
 from retention_lib.report import text
 from retention_lib.report.sections.common import image, paragraph, table, unavailable
 
@@ -57,6 +59,9 @@ def churn_and_value(run: Run) -> list | None:
         versus = churn.baseline_note(bt["comparison"], m["holdout_weeks"])
         if versus is not None:
             items.append(paragraph(versus.key, **versus.params))
+        compared = backtest_table(bt["comparison"], m["holdout_weeks"])
+        if len(compared):
+            items.append(table(compared))
     items += unavailable(run, "backtest", "churn_model") + image(run, "tracking_chart")
     value = run.read("clv_summary")
     items.append(paragraph("clv.summary.states", convention=value["convention"], currency=cur,
@@ -73,6 +78,21 @@ def churn_and_value(run: Run) -> list | None:
     shown = shown.rename(columns={"value_at_stake": "value_in_play"})
     items.append(table(text.headers(shown, "clv.groups", currency=cur)))
     return items + image(run, "clv_chart") + stored_value_items(run)
+
+
+def backtest_table(comparison: list[dict], holdout_weeks: float) -> pd.DataFrame:
+    """Every usable forecast of the backtest, best first: the models, a blend beside its parts, and the
+    baselines, with the per-member error over the holdout."""
+    def name(r):   # a model's name is its own in every language; a blend and a baseline are said
+        said = Message(f"baseline.{r['kind']}", weeks=holdout_weeks) if r["kind"] in BASELINES \
+            else model_choice.candidate_name(r)
+        return text.say(said) if isinstance(said, Message) else said
+    rows = [{"forecast": name(r), "mae": r["mae"], "bias": r["bias"]}
+            for r in comparison if r.get("usable") and r.get("mae") == r.get("mae") and r.get("mae") is not None]
+    frame = pd.DataFrame(rows, columns=["forecast", "mae", "bias"]).sort_values("mae", kind="stable")
+    shown = frame.assign(mae=frame["mae"].map(lambda v: text.number(v, 2)),
+                         bias=frame["bias"].map(lambda v: text.signed(v, 2)))
+    return text.headers(shown, "churn.compare", weeks=holdout_weeks)
 
 
 def stored_value_table(held: dict, currency: str):
