@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from retention_lib.analytics import campaigns
+from retention_lib.analytics import campaigns, early_warning
 from retention_lib.report.text import (ci, count, date_label, headers, label, money, month_label, number, percent, say,
                                        say_html, signed)
 
@@ -244,7 +244,7 @@ def reasons_record_table(warnings: dict) -> pd.DataFrame:
     rows = [{"reason": label("warning", r["reason"]), "members": count(r["members"]),
              "no_purchase": percent(r["no_purchase"]), "rest_no_purchase": percent(r["rest_no_purchase"]),
              "times": number(_times(r["no_purchase"], r["rest_no_purchase"]), 1)}
-            for r in warnings.get("reasons", [])]
+            for r in sorted(warnings.get("reasons", []), key=lambda r: early_warning.REASONS.index(r["reason"]))]
     return headers(pd.DataFrame(rows), "track_record.reason")
 
 

@@ -81,14 +81,17 @@ def churn_and_value(run: Run) -> list | None:
 
 
 def backtest_table(comparison: list[dict], holdout_weeks: float) -> pd.DataFrame:
-    """Every usable forecast of the backtest, best first: the models, a blend beside its parts, and the
-    baselines, with the per-member error over the holdout."""
+    """The backtest's forecasts, best first: the models, a blend beside its parts, and the baselines, with
+    the per-member error over the holdout."""
     def name(r):   # a model's name is its own in every language; a blend and a baseline are said
         said = Message(f"baseline.{r['kind']}", weeks=holdout_weeks) if r["kind"] in BASELINES \
             else model_choice.candidate_name(r)
         return text.say(said) if isinstance(said, Message) else said
-    rows = [{"forecast": name(r), "mae": r["mae"], "bias": r["bias"]}
-            for r in comparison if r.get("usable") and r.get("mae") == r.get("mae") and r.get("mae") is not None]
+    # the candidates as auto weighs them (a CNBD-k model at k = 1 is its nested model; a blend giving one part
+    # all the weight is that part), then the baselines
+    shown_rows = list(model_choice.models_compared(comparison).values()) + [
+        r for r in comparison if r["kind"] in BASELINES and r.get("usable") and r.get("mae") is not None]
+    rows = [{"forecast": name(r), "mae": r["mae"], "bias": r["bias"]} for r in shown_rows]
     frame = pd.DataFrame(rows, columns=["forecast", "mae", "bias"]).sort_values("mae", kind="stable")
     shown = frame.assign(mae=frame["mae"].map(lambda v: text.number(v, 2)),
                          bias=frame["bias"].map(lambda v: text.signed(v, 2)))
