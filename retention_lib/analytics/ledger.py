@@ -2,7 +2,9 @@
 contact lists it handed out (contacted and held-out members, analytics/holdouts) with their results.
 
 A run for month M writes artifacts/forecasts.parquet (per member: expected purchase days
-in M+1, P(alive) at M's end, P(any purchase in M+1)). Only a published run adds them to
+in M+1, P(alive) at M's end, P(any purchase in M+1), the lifecycle state and at risk), the early
+warning's flagged members (warnings.parquet) and its headline figures' ranges (intervals.parquet).
+Only a published run adds them to
 the ledger, `<reports>/ledger/<config>.parquet`, replacing any earlier forecast for the
 same month, so re-running a month with --force is safe. Any later run scores every
 forecast month it has data for: the model's own track record.
@@ -49,6 +51,7 @@ MIN_HISTORY_MONTHS = 3
 # members (contacted and held out) and their measured results by the month the lists were made in.
 BOOKS = {"forecasts": ("", "for_month", ["for_month", "customer_id"]),
          "warnings": (".warnings", "made_in", ["made_in", "customer_id"]),
+         "intervals": (".intervals", "made_in", ["made_in", "figure"]),
          "lists": (".lists", "made_in", ["made_in", "list", "customer_id"]),
          "list_results": (".list_results", "made_in", ["made_in", "list", "store"])}
 

@@ -27,6 +27,8 @@ from ibis import _
 from retention_lib.analytics.lifecycle import BASE_STATES, STATES, WINBACK_STATES
 from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchases, money
+from retention_lib.models import uncertainty
+from retention_lib.models.blend import Blend
 from retention_lib.models.btyd import BTYDModel, ModelUnusable
 from retention_lib.models.clv import WEEKS_PER_MONTH, GammaGamma, clv, fit_gamma_gamma, monthly_rate
 from retention_lib.core.messages import Message
@@ -212,13 +214,45 @@ def saved(run: Run, churned) -> pd.DataFrame:
     """Churn and CLV scores per member, as notebooks 03 and 04 saved them (computed here with the
     config's settings when notebook 04 has not run)."""
     if not run.has("clv_scores"):
-        save(run, for_month(run, churned, horizon_months=int(run.setting("horizon_months")),
-                            annual_discount_rate=float(run.setting("annual_discount_rate")),
-                            margin=float(run.setting("margin"))))
+        view = for_month(run, churned, horizon_months=int(run.setting("horizon_months")),
+                         annual_discount_rate=float(run.setting("annual_discount_rate")),
+                         margin=float(run.setting("margin")))
+        save(run, view, intervals(view, churned))
     return churned.scores.join(run.read("clv_scores")[["clv", "clv_if_alive"]])
 
 
-def save(run: Run, view: ValueView) -> None:
+def intervals(view: ValueView, churned) -> dict:
+    """The headline figures with the range the models' parameter uncertainty allows (models/uncertainty):
+    expected purchase visits next month and members at risk, and with the spend model the members' CLV, the
+    at-risk members' CLV and their value at stake. Each is {point, low, high, level}; {"reason": …} when the
+    month has no churn model or its parameters are too uncertain to draw from. With a blend, the recent rate's
+    part of next month's purchases is known, so only the model's part varies."""
+    if churned.model is None:
+        return {"reason": churned.headline.get("reason")}
+    s = view.scores
+    try:
+        figures = uncertainty.headline(
+            churned.model, s[["frequency", "recency", "T", "monetary_value"]],
+            view.spend if view.method == MODEL else None, at_risk_among=s["state"].isin(["active", "at_risk"]),
+            threshold=float(churned.headline["threshold"]), months=view.horizon_months,
+            annual_discount_rate=view.annual_discount_rate, margin=view.margin)
+    except ModelUnusable as exc:
+        return {"reason": Message("clv.intervals.none", error=getattr(exc, "message", str(exc)))}
+    out = {name: {"point": f.point, "low": f.low, "high": f.high, "level": f.level} for name, f in figures.items()}
+    blend = (churned.headline.get("choice") or {}).get("blend")
+    if blend:
+        w, known = Blend.from_params(blend).model_weight, None
+        known = float(s["expected_next_month"].sum()) - w * out["expected_purchases_next_month"]["point"]
+        out["expected_purchases_next_month"] = {k: (w * v + known if k != "level" else v)
+                                                for k, v in out["expected_purchases_next_month"].items()}
+    return out
+
+
+def save(run: Run, view: ValueView, ranges: dict | None = None) -> None:
+    """The month's CLV per member and its summary; `ranges`: `intervals`' result, written to the ledger too."""
     run.write("clv_scores", view.scores[["expected_spend", "clv", "clv_if_alive"]])
     run.write("clv_summary", {**view.headline(), "convention": view.convention(run.config.currency),
-                              "groups": groups(view).to_dict("records")})
+                              "groups": groups(view).to_dict("records"), "intervals": ranges or {}})
+    figures = {k: v for k, v in (ranges or {}).items() if k in uncertainty.FIGURES}
+    run.write("intervals", pd.DataFrame([{"made_in": str(run.month), "figure": k, **v} for k, v in figures.items()],
+                                        columns=["made_in", "figure", "point", "low", "high", "level"]), index=False)

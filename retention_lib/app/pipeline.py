@@ -250,8 +250,8 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
     _publish(tmp, final)
     _point_notebooks_at(final)
     # only a published run's forecasts, lists and list results enter the ledger
-    for key, book in (("forecasts", "forecasts"), ("warnings", "warnings"), ("list_members", "lists"),
-                      ("list_results", "list_results")):
+    for key, book in (("forecasts", "forecasts"), ("warnings", "warnings"), ("intervals", "intervals"),
+                      ("list_members", "lists"), ("list_results", "list_results")):
         if (final / stages.artifact(key).path).exists():
             ledger.record(final / stages.artifact(key).path, ledger.ledger_path(final.parent, cfg.slug, book), book)
     try:

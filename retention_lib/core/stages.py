@@ -130,6 +130,7 @@ STAGES: tuple[Stage, ...] = (
         Part("clv", (
             _a("clv_scores", "artifacts/clv_scores.parquet", CUSTOMER, "CLV per member"),
             _a("clv_summary", "artifacts/clv_summary.json", REPORT, "CLV by churn status and its convention"),
+            _a("intervals", "artifacts/intervals.parquet", INTERNAL, "headline figures' ranges (ledger)"),
             _a("clv_chart", "artifacts/clv_groups.png", REPORT, "CLV and value at stake by churn status"),
         )),
         Part("stored_value", (

@@ -64,6 +64,19 @@ MESSAGES: dict[str, str] = {
                           "{newly:count} newly at risk). Winning back the {winback:count} lapsed and dormant members "
                           "would be worth up to {winback_value:cur0}. The {lost:count} lost members are beyond the "
                           "win-back window.",
+    "clv.intervals": "<b>How sure.</b> From the uncertainty in the models' parameters (a {level:pct0} range), next "
+                     "month's expected purchase visits are very likely between {expected_purchases_next_month_low:num0} "
+                     "and {expected_purchases_next_month_high:num0}, the members at risk between "
+                     "{members_at_risk_low:count} and {members_at_risk_high:count}, the members' total CLV between "
+                     "{total_clv_low:cur0} and {total_clv_high:cur0}, and the value at stake of the members at risk "
+                     "between {at_risk_value_at_stake_low:cur0} and {at_risk_value_at_stake_high:cur0}.",
+    "clv.intervals.purchases": "<b>How sure.</b> From the uncertainty in the churn model's parameters (a {level:pct0} "
+                               "range), next month's expected purchase visits are very likely between "
+                               "{expected_purchases_next_month_low:num0} and {expected_purchases_next_month_high:num0}, "
+                               "and the members at risk between {members_at_risk_low:count} and "
+                               "{members_at_risk_high:count}.",
+    "clv.intervals.reason": "The figures have no range this month: {reason}",
+    "clv.intervals.none": "the model's parameters cannot be drawn from ({error}).",
     "clv.groups.state": "Members",
     "clv.groups.value_in_play": "in play",
     "chart.clv_groups.in_play": "In play: at risk if retained, lapsed and dormant if won back ({horizon} months)",

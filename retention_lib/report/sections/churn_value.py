@@ -64,6 +64,9 @@ def churn_and_value(run: Run) -> list | None:
             items.append(table(compared))
     items += unavailable(run, "backtest", "churn_model") + image(run, "tracking_chart")
     value = run.read("clv_summary")
+    said = interval_sentences(value.get("intervals") or {}, cur)
+    if said:
+        items.append(HTML("<p>" + " ".join(said) + "</p>"))
     items.append(paragraph("clv.summary.states", convention=value["convention"], currency=cur,
                            total_clv=value["total_clv"], at_risk=value["at_risk_members"],
                            at_risk_clv=value["at_risk_clv"], at_stake=value["at_risk_value_at_stake"],
@@ -78,6 +81,20 @@ def churn_and_value(run: Run) -> list | None:
     shown = shown.rename(columns={"value_at_stake": "value_in_play"})
     items.append(table(text.headers(shown, "clv.groups", currency=cur)))
     return items + image(run, "clv_chart") + stored_value_items(run)
+
+
+def interval_sentences(ranges: dict, currency: str, html: bool = True) -> list[str]:
+    """How sure the headline figures are, from the models' parameter uncertainty (value.intervals), or why
+    there is no range this month."""
+    speak = text.say_html if html else text.say
+    if "reason" in ranges:
+        return [speak("clv.intervals.reason", reason=ranges["reason"])] if ranges["reason"] else []
+    if not ranges:
+        return []
+    span = {f"{k}_{end}": ranges[k][end] for k in ranges for end in ("low", "high")}
+    level = ranges["expected_purchases_next_month"]["level"]
+    key = "clv.intervals" if "total_clv" in ranges else "clv.intervals.purchases"
+    return [speak(key, level=level, currency=currency, **span)]
 
 
 def backtest_table(comparison: list[dict], holdout_weeks: float) -> pd.DataFrame:
