@@ -119,6 +119,8 @@ STAGES: tuple[Stage, ...] = (
         Part("churn_scores", (
             _a("churn_scores", "artifacts/churn_scores.parquet", CUSTOMER, "churn status per member"),
             _a("churn_summary", "artifacts/churn_summary.json", REPORT, "members at risk, how it was judged"),
+            _a("member_effects", "artifacts/member_effects.json", REPORT,
+               "how members' attributes move buying and leaving (BG/NBD with covariates)"),
             _a("lifecycle", "artifacts/lifecycle.json", EMAIL,
                "members by lifecycle state per home store, now and last month, the month's flows"),
         )),

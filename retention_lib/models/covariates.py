@@ -258,6 +258,7 @@ class CovariateModel:
     n_customers: int = 0
     n_distinct_rows: int = 0
     encoding: list[dict] = field(default_factory=list)   # Encoding.columns, when fitted on one
+    leaving: list[dict] = field(default_factory=list)    # per dropout covariate: log odds of leaving, se, 95%
 
     def gammas(self, process: str) -> np.ndarray:
         return np.array([e["gamma"] for e in self.effects if e["process"] == process])
@@ -406,18 +407,28 @@ def fit(summary: pd.DataFrame, covariates: pd.DataFrame, *, purchase=None, dropo
         raise ModelUnusable(f"{NAME} cannot estimate every effect on {budget.population}: the likelihood is "
                             f"flat along {', '.join(flat) or 'the baseline'} (a level in which nobody repeats "
                             f"or nobody leaves, or too few members)")
-    se = np.sqrt(np.diag(np.linalg.inv(hessian(theta) * terms.total)))
+    cov = np.linalg.inv(hessian(theta) * terms.total)
+    se = np.sqrt(np.diag(cov))
     r, alpha, a, b = terms.parameters(theta)
     _check_predictions(rows, r, alpha, a, b, n)
     effects = [{"process": process, "covariate": name, "gamma": float(theta[j]), "se": float(se[j]),
                 "low": float(theta[j] - _Z95 * se[j]), "high": float(theta[j] + _Z95 * se[j])}
                for j, process, name in slots]
+    # the odds of leaving after a purchase, a_i / b_i, move by exp(gamma_a - gamma_b): the one dropout figure a
+    # reader needs, with its interval from the joint covariance of the two
+    leaving = []
+    for k, name in enumerate(dropout):
+        ja, jb = edges[2] + 1 + k, edges[3] + 1 + k
+        diff, sd = theta[ja] - theta[jb], np.sqrt(cov[ja, ja] + cov[jb, jb] - 2 * cov[ja, jb])
+        leaving.append({"covariate": name, "log_odds": float(diff), "se": float(sd),
+                        "low": float(diff - _Z95 * sd), "high": float(diff + _Z95 * sd)})
     gamma_u, gamma_a, gamma_b = (theta[edges[i] + 1:edges[i + 1]] for i in (1, 2, 3))
     reference = theta[edges[:4]] + [0, mean[on_u] @ gamma_u, -mean[on_d] @ gamma_a, -mean[on_d] @ gamma_b]
     params = dict(zip(("r", "alpha", "a", "b"), map(float, np.exp(reference))))
     return CovariateModel(params, purchase, dropout, effects, log_likelihood=float(-value * terms.total),
                           base_log_likelihood=base.log_likelihood, time_unit=time_unit, n_customers=n,
-                          n_distinct_rows=len(rows), encoding=encoding.columns if encoding else [])
+                          n_distinct_rows=len(rows), encoding=encoding.columns if encoding else [],
+                          leaving=leaving)
 
 
 def _check_predictions(rows: _Rows, r, alpha, a, b, n: int) -> None:

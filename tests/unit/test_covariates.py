@@ -142,6 +142,20 @@ def test_recovers_known_effects(fits):
     assert all(model.likelihood_ratio["p_value"] < 1e-10 for model, _ in fits)
 
 
+def test_the_odds_of_leaving_move_by_the_difference_of_the_two_dropout_effects(fits):
+    """A detractor's a is e^0.7 times, b the same: the odds of leaving after a purchase, a/b, are e^0.7 times
+    (inside the 95% interval in at least 4 of 5 seeds); the card moves neither."""
+    inside = {"detractor": [], "card": []}
+    for model, _ in fits:
+        gamma = {(e["process"], e["covariate"]): e["gamma"] for e in model.effects}
+        for odds in model.leaving:
+            name = odds["covariate"]
+            assert odds["log_odds"] == pytest.approx(gamma["dropout_a", name] - gamma["dropout_b", name])
+            assert odds["low"] < odds["log_odds"] < odds["high"]
+            inside[name].append(odds["low"] <= (0.7 if name == "detractor" else 0.0) <= odds["high"])
+    assert all(sum(hits) >= 4 for hits in inside.values()), inside
+
+
 def test_likelihood_ratio_finds_no_effect_of_a_covariate_without_one(fits):
     p_values = [null.likelihood_ratio["p_value"] for _, null in fits]
     assert all(null.likelihood_ratio["df"] == 3 for _, null in fits)

@@ -39,6 +39,38 @@ MESSAGES: dict[str, str] = {
                          "a gap much longer than a member's usual one is a clear sign of drifting away.",
     "regularity.too_few": "Only {members:count} members have three purchase days or more ({needed} are needed) to "
                           "tell whether members buy on a rhythm; it will show once more members come back.",
+    # ---------------------------------------------------------------- who buys more, who leaves sooner
+    "effects.intro": "<b>Who buys more and who leaves sooner.</b> Against members otherwise alike, in a model of "
+                     "all {members:count} members with their attributes:",
+    "effects.purchase": "Buying: {who} buy {ratio:num2} times as often as {reference} (very likely between "
+                        "{low:num2} and {high:num2} times).",
+    "effects.leaving": "Leaving: for {who}, the odds of leaving after a purchase are {ratio:num2} times those of "
+                       "{reference} (very likely between {low:num2} and {high:num2} times).",
+    "effects.none": "<b>Who buys more and who leaves sooner.</b> In a model of all {members:count} members with "
+                    "their attributes, no attribute clearly changes how often members buy or how soon they leave.",
+    "effects.reason": "<b>Who buys more and who leaves sooner</b> is not shown this month: {reason}",
+    "effects.no_attributes": "the data has no member attribute that differs between members (home store, age, "
+                             "income or household, survey answers, complaints).",
+    "effects.purchase_only": "How attributes change leaving cannot be told apart on this data (its fit does not "
+                             "settle: too few members have visibly left for so many attributes); the model above "
+                             "has them on buying only.",
+    "effects.unusable": "the model with members' attributes cannot be fitted on this data (notebook 03 says why).",
+    "effects.level": "members with {attribute} {level}",
+    "effects.missing": "members whose {attribute} is unknown",
+    "effects.missing.detractor": "members who answered no survey in the last year",
+    "effects.known_reference": "members whose {attribute} is known",
+    "effects.flag.detractor": "detractors (latest survey answer NPS 0–6)",
+    "effects.flag.complained": "members who complained in the last year",
+    "effects.flag_reference.detractor": "members whose latest answer was 7–10",
+    "effects.flag_reference.complained": "members who did not",
+    "effects.attribute.home_store": "home store",
+    "effects.attribute.age_band": "age band",
+    "effects.attribute.income_band": "income band",
+    "effects.attribute.household_size": "household size",
+    "effects.attribute.gender": "gender",
+    "effects.attribute.tier": "tier",
+    "effects.attribute.detractor": "survey answer",
+    "effects.attribute.complained": "complaint",
     "churn.compare.forecast": "forecast backtested",
     "churn.compare.mae": "mean miss per member (visits in {weeks:num0} weeks)",
     "churn.compare.bias": "mean over (+) or under (−) per member",

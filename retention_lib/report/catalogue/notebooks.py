@@ -140,6 +140,13 @@ MESSAGES: dict[str, str] = {
                           "members (money still owed to people gone). A balance reminder is the cheapest win-back "
                           "message. Nothing to show when the member table has neither column.",
     # ---------------------------------------------------------------- notebook 05: segments
+    "nb.03.effects": "## Who buys more and who leaves sooner\n\n"
+                     "`BG/NBD` with static covariates (as CLVTools fits them): each member's purchase rate and the odds "
+                     "of leaving after a purchase move with their attributes (home store, the customer table's "
+                     "demographics, whether their latest survey answer in the last year was a detractor's, whether "
+                     "they complained in the last year), all in one model, so each effect is against members otherwise "
+                     "alike. A ratio above 1 means more; an effect is *clear* when its 95% interval excludes 1. Where "
+                     "leaving's effects cannot be told apart (leaving is the rarer event), buying's are shown alone.",
     "nb.05.intro": "# 05 · Segments, value tiers and why members leave\n\n"
                    "Who the members are by behaviour (RFM), what they are worth (value tiers from CLV and the churn "
                    "view), how they moved since last month, who is turning (early warning) and how lapsed members "

@@ -9,7 +9,7 @@ from retention_lib.analytics import churn, model_choice, stored_value
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.models.backtest import BASELINES
-from retention_lib.report import text
+from retention_lib.report import effects_display, text
 from retention_lib.report.sections.common import image, paragraph, table, unavailable
 
 STORES_NAMED = 5   # the stored value's sentence names this many stores, the largest balances first; the rest summed
@@ -62,6 +62,8 @@ def churn_and_value(run: Run) -> list | None:
         compared = backtest_table(bt["comparison"], m["holdout_weeks"])
         if len(compared):
             items.append(table(compared))
+    if run.has("member_effects"):   # who buys more and who leaves sooner, attribute by attribute
+        items.append(HTML("<p>" + " ".join(effects_display.sentences(run.read("member_effects"))) + "</p>"))
     items += unavailable(run, "backtest", "churn_model") + image(run, "tracking_chart")
     value = run.read("clv_summary")
     said = interval_sentences(value.get("intervals") or {}, cur)
