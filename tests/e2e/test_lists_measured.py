@@ -18,8 +18,10 @@ M, NEXT = "2025-01", "2025-02"
 def two_months(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cron")
     config = write_demo_config(folder)
-    # the small store's lists are short: keep a holdout from 10 members on
-    config.write_text(config.read_text(encoding="utf-8") + "settings: {holdout_min_members: 10, holdout_share: 0.2}\n",
+    # the small store's lists are short: keep a holdout from 10 members on, and put more members at risk (25 of
+    # its 155 active at 2025-01's end at a 30% chance of no purchase next month, 7 at 50%)
+    config.write_text(config.read_text(encoding="utf-8")
+                      + "settings: {holdout_min_members: 10, holdout_share: 0.2, at_risk_threshold: 0.3}\n",
                       encoding="utf-8")
     reports = folder / "reports"
     first = retention_cli("run", "--config", str(config), "--month", M, "--reports-dir", str(reports))

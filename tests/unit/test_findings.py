@@ -69,8 +69,8 @@ def test_the_at_risk_finding_counts_active_members_and_points_to_the_retain_list
     at_risk_artifacts(tmp_path, newly=40, retain_listed=100)
     [finding] = key_findings(tmp_path, "CNY")
     # the newly at risk are active members (at risk is a subset of the active), with their value at stake
-    assert finding.startswith("40 active members became at risk this month (their chance of still shopping here fell "
-                              "below 50%, or they are overdue by their own rhythm); keeping them would be worth ")
+    assert finding.startswith("40 active members became at risk this month (the churn model gives them at least 50% "
+                              "chance of buying nothing next month); keeping them would be worth ")
     assert "12,345" in finding and "12-month CLV." in finding
     # the retain list's own count, as notebook 07 saved it
     assert finding.endswith("The retain list (actions/retain.csv) holds the 100 members at risk who can be called.")
