@@ -6,8 +6,9 @@ demographics (age band, income band, household size, gender, tier), whether the 
 answer in the last year was a detractor's (NPS 0–6; members who answered none have their own "missing"
 indicator), and whether they raised a complaint in the last year. Effects are reported as ratios for a
 member with the attribute against the reference (the most common level; "per SD" for numbers): how often
-they buy (the purchase rate), and the odds of leaving after a purchase (where its effects cannot be told apart, buying alone, saying
-why). An effect is *clear* when its 95% interval excludes 1.
+they buy (the purchase rate), and the odds of leaving after a purchase (where every attribute's effect on leaving cannot be told apart, only
+the satisfaction and complaint signs', or none, saying so). An effect is *clear* when its 95% interval
+excludes 1.
 """
 from __future__ import annotations
 
@@ -72,16 +73,20 @@ def for_month(run: Run, scores: pd.DataFrame, base=None) -> dict:
     fit = dict(encoding=encoding, base=base if base is not None and base.kind == "bgnbd" else None,
                max_seconds=run.setting("fit_budget_s"))
     summary, dropout_note, dropout_error = scores[["frequency", "recency", "T"]], None, None
-    try:
-        model = covariates.fit(summary, Z, **fit)
-    except ModelUnusable as exc:
-        # leaving is the rarer event: where its effects cannot be told apart, buying's still can
-        dropout_note = Message("effects.purchase_only")
-        dropout_error = str(getattr(exc, "message", exc))
+    # leaving is the rarer event, and a level in which nobody has visibly left leaves its effect flat: where every
+    # attribute's cannot be told apart, the satisfaction and complaint signs alone, then buying alone
+    service = [c for c in ("detractor", "complained") if c in Z]
+    attempts = [list(Z.columns)] + ([service] if service else []) + [[]]
+    for dropout in attempts:
         try:
-            model = covariates.fit(summary, Z, dropout=[], **fit)
-        except ModelUnusable as again:
-            return {"reason": Message("effects.unusable"), "error": str(getattr(again, "message", again))}
+            model = covariates.fit(summary, Z, dropout=dropout, **fit)
+            break
+        except ModelUnusable as exc:
+            if dropout == []:
+                return {"reason": Message("effects.unusable"), "error": str(getattr(exc, "message", exc))}
+            dropout_error = dropout_error or str(getattr(exc, "message", exc))
+    if dropout != list(Z.columns):
+        dropout_note = Message("effects.service_only" if dropout else "effects.purchase_only")
     reference = {spec["column"]: spec.get("reference") for spec in encoding.columns}
 
     def named(name: str) -> dict:   # the attribute's key, and its level or "missing", for the reader's words
@@ -97,7 +102,8 @@ def for_month(run: Run, scores: pd.DataFrame, base=None) -> dict:
             "purchase": purchase, "leaving": leaving, "dropout_note": dropout_note, "dropout_error": dropout_error}
 
 
-def clear_effects(effects: dict) -> list[dict]:
-    """The clear effects, the largest (furthest from 1, either way) first, at most SHOWN, each with its kind."""
-    found = [{"kind": kind, **e} for kind in ("purchase", "leaving") for e in effects.get(kind, []) if e["clear"]]
+def clear_effects(effects: dict, kinds=("purchase", "leaving")) -> list[dict]:
+    """The clear effects of `kinds`, the largest (furthest from 1, either way) first, at most SHOWN, each with
+    its kind."""
+    found = [{"kind": kind, **e} for kind in kinds for e in effects.get(kind, []) if e["clear"]]
     return sorted(found, key=lambda e: -abs(np.log(e["ratio"])))[:SHOWN]

@@ -25,13 +25,16 @@ def _reference(e: dict) -> Message:
     return Message("effects.level", attribute=Message(f"effects.attribute.{key}"), level=e["reference"])
 
 
-def sentences(effects: dict, html: bool = True) -> list[str]:
-    """One paragraph's sentences: the clear effects, or that none is clear, or why there are none."""
+def sentences(effects: dict, html: bool = True, kinds=("purchase", "leaving")) -> list[str]:
+    """One paragraph's sentences: the clear effects of `kinds`, or that none is clear, or why there are none.
+    The report says buying's only: on grocery data leaving is read per purchase (BG/NBD's dropout), and a
+    member who buys less has fewer purchases to leave after, so its odds can run against the silence the
+    satisfaction section counts; notebook 03 shows both, with that caveat."""
     speak = say_html if html else say
     if "reason" in effects:
         return [speak("effects.reason", reason=effects["reason"])]
-    clear = clear_effects(effects)
-    note = [speak(effects["dropout_note"])] if effects.get("dropout_note") else []
+    clear = clear_effects(effects, kinds)
+    note = [speak(effects["dropout_note"])] if effects.get("dropout_note") and "leaving" in kinds else []
     if not clear:
         return [speak("effects.none", members=effects["members"])] + note
     return [speak("effects.intro", members=effects["members"])] + [

@@ -47,13 +47,16 @@ MESSAGES: dict[str, str] = {
     "effects.leaving": "Leaving: for {who}, the odds of leaving after a purchase are {ratio:num2} times those of "
                        "{reference} (very likely between {low:num2} and {high:num2} times).",
     "effects.none": "<b>Who buys more and who leaves sooner.</b> In a model of all {members:count} members with "
-                    "their attributes, no attribute clearly changes how often members buy or how soon they leave.",
+                    "their attributes, no attribute clearly changes how often members buy.",
     "effects.reason": "<b>Who buys more and who leaves sooner</b> is not shown this month: {reason}",
     "effects.no_attributes": "the data has no member attribute that differs between members (home store, age, "
                              "income or household, survey answers, complaints).",
     "effects.purchase_only": "How attributes change leaving cannot be told apart on this data (its fit does not "
                              "settle: too few members have visibly left for so many attributes); the model above "
                              "has them on buying only.",
+    "effects.service_only": "How every attribute changes leaving cannot be told apart on this data (too few "
+                            "members have visibly left for so many attributes); the model above has the survey "
+                            "and complaint signs on leaving, and every attribute on buying.",
     "effects.unusable": "the model with members' attributes cannot be fitted on this data (notebook 03 says why).",
     "effects.level": "members with {attribute} {level}",
     "effects.missing": "members whose {attribute} is unknown",

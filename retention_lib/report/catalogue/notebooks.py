@@ -146,7 +146,10 @@ MESSAGES: dict[str, str] = {
                      "demographics, whether their latest survey answer in the last year was a detractor's, whether "
                      "they complained in the last year), all in one model, so each effect is against members otherwise "
                      "alike. A ratio above 1 means more; an effect is *clear* when its 95% interval excludes 1. Where "
-                     "leaving's effects cannot be told apart (leaving is the rarer event), buying's are shown alone.",
+                     "leaving's effects cannot be told apart (leaving is the rarer event), buying's are shown alone. Read "
+                     "leaving's with care: BG/NBD counts leaving per purchase, so a member who buys less has fewer "
+                     "chances to leave, and their odds can run against the silence notebook 06 counts; the report "
+                     "quotes buying's only.",
     "nb.05.intro": "# 05 · Segments, value tiers and why members leave\n\n"
                    "Who the members are by behaviour (RFM), what they are worth (value tiers from CLV and the churn "
                    "view), how they moved since last month, who is turning (early warning) and how lapsed members "

@@ -63,7 +63,8 @@ def churn_and_value(run: Run) -> list | None:
         if len(compared):
             items.append(table(compared))
     if run.has("member_effects"):   # who buys more and who leaves sooner, attribute by attribute
-        items.append(HTML("<p>" + " ".join(effects_display.sentences(run.read("member_effects"))) + "</p>"))
+        said = effects_display.sentences(run.read("member_effects"), kinds=("purchase",))
+        items.append(HTML("<p>" + " ".join(said) + "</p>"))
     items += unavailable(run, "backtest", "churn_model") + image(run, "tracking_chart")
     value = run.read("clv_summary")
     said = interval_sentences(value.get("intervals") or {}, cur)
