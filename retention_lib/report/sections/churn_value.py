@@ -9,6 +9,7 @@ from retention_lib.analytics import churn, model_choice, stored_value
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.models.backtest import BASELINES
+from retention_lib.models.blend import KIND as BLEND
 from retention_lib.report import effects_display, text
 from retention_lib.report.sections.common import image, paragraph, table, unavailable
 
@@ -53,9 +54,15 @@ def churn_and_value(run: Run) -> list | None:
     bt = run.read("backtest")
     if bt:
         m = bt["metrics"]
-        items.append(paragraph("churn.backtest", calibration_end=m["calibration_end"], predicted=m["predicted_purchases"],
-                        holdout_weeks=m["holdout_weeks"], observation_end=m["observation_end"],
-                        actual=m["actual_purchases"], error_pct=m["aggregate_error_pct"], mae=m["mae"]))
+        # the forecast the month uses: the blend's own row when auto chose it, else the model's
+        used = next((r for r in bt["comparison"] if r["kind"] == BLEND and r.get("usable")), None) \
+            if (h.get("choice") or {}).get("blend") else None
+        shown = {**m, **{k: used[k] for k in ("predicted_purchases", "actual_purchases", "aggregate_error_pct", "mae")}} \
+            if used else m
+        items.append(paragraph("churn.backtest", calibration_end=m["calibration_end"],
+                               predicted=shown["predicted_purchases"], holdout_weeks=m["holdout_weeks"],
+                               observation_end=m["observation_end"], actual=shown["actual_purchases"],
+                               error_pct=shown["aggregate_error_pct"], mae=shown["mae"]))
         versus = churn.baseline_note(bt["comparison"], m["holdout_weeks"])
         if versus is not None:
             items.append(paragraph(versus.key, **versus.params))
