@@ -196,10 +196,15 @@ def _lapse_status(baskets: pd.DataFrame, end: pd.Timestamp, lapse_days: int) -> 
     pooled = float(r.loc[r["gaps"] >= MIN_OWN_GAPS, "own_gap_days"].median()) if (r["gaps"] >= MIN_OWN_GAPS).any() \
         else float(lapse_days) / OVERDUE_FACTOR
     r["typical_gap_days"] = r["own_gap_days"].where(r["gaps"] >= MIN_OWN_GAPS, pooled)
-    overdue_after = np.maximum(OVERDUE_FACTOR * r["typical_gap_days"], MIN_OVERDUE_DAYS)
     r["overdue_ratio"] = r["days_since_last_purchase"] / r["typical_gap_days"].clip(lower=1)
-    r["drifting"] = r["days_since_last_purchase"] > overdue_after   # at risk only where still active
+    r["drifting"] = overdue(r["days_since_last_purchase"], r["typical_gap_days"])   # at risk only where still active
     return r
+
+
+def overdue(days_silent: pd.Series, typical_gap_days: pd.Series) -> pd.Series:
+    """Silent for more than OVERDUE_FACTOR times the typical gap between purchase days, and more than
+    MIN_OVERDUE_DAYS (False where the gap is unknown)."""
+    return days_silent > np.maximum(OVERDUE_FACTOR * typical_gap_days, MIN_OVERDUE_DAYS)
 
 
 def lapse_view(run: Run, lapse_days: int, reason: Message | str,

@@ -76,7 +76,6 @@ REASONS: tuple[str, ...] = ("skip_risk", "rising_risk", "overdue", "falling_freq
 ANY_REASON = "any"
 
 BEHAVIOUR_REASONS = ("falling_frequency", "falling_spend")   # the reasons that need the baseline
-MODEL_REASONS = ("skip_risk", "rising_risk")                 # the reasons that need the churn model
 
 
 @dataclass(frozen=True)
@@ -170,7 +169,7 @@ def overdue_flags(baskets, end: pd.Timestamp, index: pd.Index) -> pd.Series:
     r = churn.rhythm(baskets, end).reindex(index)
     silent = (pd.Timestamp(end).normalize() - pd.Timedelta(days=1) - r["last_purchase"]).dt.days
     own = r["own_gap_days"].where(r["gaps"] >= churn.MIN_OWN_GAPS)
-    return (silent > np.maximum(churn.OVERDUE_FACTOR * own, churn.MIN_OVERDUE_DAYS)).fillna(False)
+    return churn.overdue(silent, own)
 
 
 def spend_flags(b: pd.DataFrame) -> pd.Series:

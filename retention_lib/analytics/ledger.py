@@ -143,10 +143,9 @@ def track_record(forecast_rows: pd.DataFrame, baskets, last_month: pd.Period,
         actual = per_month.get(month, pd.Series(dtype=float)).reindex(made["customer_id"]).fillna(0).to_numpy()
         expected, p_any = made["expected_purchases"].to_numpy(), made["p_any_purchase"].to_numpy()
         active = (actual > 0).astype(float)
-        warned = None
-        if warning_rows is not None and (warning_rows["made_in"] == made["made_in"].iloc[0]).any():
-            warned = made["customer_id"].isin(set(warning_rows.loc[warning_rows["made_in"] == made["made_in"].iloc[0],
-                                                                   "customer_id"])).to_numpy()
+        flagged = None if warning_rows is None else warning_rows.loc[
+            warning_rows["made_in"] == made["made_in"].iloc[0], "customer_id"]
+        warned = made["customer_id"].isin(set(flagged)).to_numpy() if flagged is not None and len(flagged) else None
         rows.append({"for_month": month, "made_in": made["made_in"].iloc[0], "members": len(made),
                      "predicted_purchases": float(expected.sum()), "actual_purchases": float(actual.sum()),
                      "aggregate_error_pct": float((expected.sum() - actual.sum()) / max(actual.sum(), 1) * 100),

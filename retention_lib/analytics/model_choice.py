@@ -6,7 +6,7 @@ from __future__ import annotations
 from retention_lib.core.messages import Message
 from retention_lib.core.settings import AUTO, AUTO_CANDIDATES
 from retention_lib.models import blend, btyd
-from retention_lib.models.backtest import BASELINES
+from retention_lib.models.backtest import BASELINES, beats
 
 KEPT = "bgnbd"   # what `model: auto` keeps unless another model beats it by the margin
 NESTED = {"bgcnbd": "bgnbd", "mbgcnbd": "mbgnbd"}   # each CNBD-k model and the model it is at k = 1
@@ -63,7 +63,7 @@ def choose_model(setting: str, comparison: list[dict], margin: float, holdout_we
     kept = usable.get(KEPT)
     if kept is None:
         how, chosen = "replaced", best
-    elif _mae(best) < (1 - margin) * _mae(kept):
+    elif beats(_mae(best), _mae(kept), margin):
         how, chosen = "better", best
     else:
         how, chosen = ("kept_best" if best is kept else "kept_within"), kept

@@ -241,7 +241,7 @@ def intervals(view: ValueView, churned) -> dict:
     out = {name: {"point": f.point, "low": f.low, "high": f.high, "level": f.level} for name, f in figures.items()}
     blend = (churned.headline.get("choice") or {}).get("blend")
     if blend:
-        w, known = Blend.from_params(blend).model_weight, None
+        w = Blend.from_params(blend).model_weight
         known = float(s["expected_next_month"].sum()) - w * out["expected_purchases_next_month"]["point"]
         out["expected_purchases_next_month"] = {k: (w * v + known if k != "level" else v)
                                                 for k, v in out["expected_purchases_next_month"].items()}

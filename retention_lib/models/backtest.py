@@ -178,6 +178,12 @@ def tracking(purchases, model: btyd.BTYDModel, calibration_end, observation_end)
     return out
 
 
+def beats(mae: float, kept_mae: float, margin: float) -> bool:
+    """Whether a forecast's per-member MAE is lower than the kept one's by more than `margin` of it: a
+    small gain on one holdout is noise (model: auto and the blend's choice of model)."""
+    return mae < (1 - margin) * kept_mae
+
+
 COMPARISON_COLUMNS = ["model", "kind", "usable", "customers", "new_in_holdout", "actual_purchases",
                       "predicted_purchases", "aggregate_error_pct", "mae", "bias", "brier_active", "lift_monotone",
                       "log_likelihood", "params", "note"]
@@ -261,7 +267,7 @@ def fit_blend(baskets, calibration_end, observation_end, results: dict[str, Back
     if best is None:
         raise btyd.ModelUnusable(f"no model could be fitted on the earlier split to {inner_cal.date()}: "
                                  + "; ".join(notes))
-    kind, weight, mae = best if best[2] < (1 - margin) * first[2] else first
+    kind, weight, mae = best if beats(best[2], first[2], margin) else first
     model = results[kind].model
     return blend.Blend(base=kind, model=model.name, k=model.k if kind in cnbd.DROPOUT_AT_ZERO else None,
                        model_weight=weight, recent_weeks=float(data["duration_holdout"].iloc[0]),
