@@ -259,6 +259,7 @@ class CovariateModel:
     n_distinct_rows: int = 0
     encoding: list[dict] = field(default_factory=list)   # Encoding.columns, when fitted on one
     leaving: list[dict] = field(default_factory=list)    # per dropout covariate: log odds of leaving, se, 95%
+    tied_dropout: bool = False        # gamma_a = gamma_b (CLVTools' model): the odds of leaving do not move
 
     def gammas(self, process: str) -> np.ndarray:
         return np.array([e["gamma"] for e in self.effects if e["process"] == process])
@@ -269,8 +270,9 @@ class CovariateModel:
     @property
     def likelihood_ratio(self) -> dict[str, float]:
         """Against the BG/NBD without covariates: 2 x the log-likelihood gain, chi-squared with
-        one degree of freedom per gamma."""
-        statistic, df = 2 * (self.log_likelihood - self.base_log_likelihood), len(self.effects)
+        one degree of freedom per free gamma (tied, a dropout covariate has one)."""
+        df = len(self.effects) - (len(self.dropout) if self.tied_dropout else 0)
+        statistic = 2 * (self.log_likelihood - self.base_log_likelihood)
         return {"statistic": statistic, "df": df,
                 "p_value": float(chi2.sf(max(statistic, 0.0), df)) if df else 1.0}
 
@@ -341,12 +343,14 @@ def _check_identifiable(Z: np.ndarray, names: list[str], weight: np.ndarray) -> 
 
 def fit(summary: pd.DataFrame, covariates: pd.DataFrame, *, purchase=None, dropout=None,
         encoding: Encoding | None = None, base: btyd.BTYDModel | None = None, time_unit: str = "weeks",
-        max_iter: int = MAX_ITER, max_seconds: float = MAX_SECONDS) -> CovariateModel:
+        tie_dropout: bool = False, max_iter: int = MAX_ITER, max_seconds: float = MAX_SECONDS) -> CovariateModel:
     """Fit BG/NBD with static covariates on a summary (frequency, recency, T, indexed by customer_id)
     and numeric covariates indexed by customer_id (Encoding.transform gives them; z = 0 is the
     reference member). `purchase` and `dropout` name the columns on each process (all by default).
     `base` is btyd.fit(summary, "bgnbd") where the caller has it already (else it is fitted here):
-    the start of the fit and the model the likelihood ratio test is against.
+    the start of the fit and the model the likelihood ratio test is against. `tie_dropout` fits
+    CLVTools' model, gamma_a = gamma_b (its "life" covariates): the nested model that
+    `retention verify-models` holds to CLVTools' figures; its odds of leaving do not move (no `leaving`).
 
     The wall clock (`max_seconds`) covers the whole fit, the BG/NBD without covariates included;
     `max_iter` each optimiser. Ends in a model, or ModelUnusable saying why: the BG/NBD itself
@@ -372,42 +376,50 @@ def fit(summary: pd.DataFrame, covariates: pd.DataFrame, *, purchase=None, dropo
     terms = _Terms(rows, rows.patterns[:, on_u] - mean[on_u], rows.patterns[:, on_d] - mean[on_d])
     # theta = (log r, log alpha0, gamma_purchase, log a0, gamma_a, log b0, gamma_b); block i starts at edges[i]
     edges = np.cumsum([0] + terms.sizes)
+    # the free parameters phi map to theta = M phi; tied, gamma_b's entries repeat gamma_a's
+    M = np.eye(edges[-1])
+    if tie_dropout:
+        M[edges[3] + 1:edges[4]] = M[edges[2] + 1:edges[3]]
+        M = np.delete(M, np.s_[edges[3] + 1:edges[4]], axis=1)
     theta0 = np.zeros(edges[-1])
     theta0[edges[:4]] = np.log([base.params[k] for k in ("r", "alpha", "a", "b")])
     evaluations = {}
 
-    def value_and_grad(theta):
-        key = theta.tobytes()
+    def value_and_grad(phi):
+        key = phi.tobytes()
         if key not in evaluations:   # trust-exact asks for the Hessian at the point it just evaluated
             evaluations.clear()
-            evaluations[key] = terms(theta)
+            value, grad, hess = terms(M @ phi)
+            evaluations[key] = value, M.T @ grad, M.T @ hess @ M
         return evaluations[key][:2]
 
-    def hessian(theta):
-        value_and_grad(theta)
-        return evaluations[theta.tobytes()][2]
+    def hessian(phi):
+        value_and_grad(phi)
+        return evaluations[phi.tobytes()][2]
 
-    if base.kind != "bgnbd" or not np.isclose(-value_and_grad(theta0)[0] * terms.total, base.log_likelihood,
+    phi0 = theta0 @ M    # M's columns pick theta's free entries, and theta0's gammas are 0
+    if base.kind != "bgnbd" or not np.isclose(-value_and_grad(phi0)[0] * terms.total, base.log_likelihood,
                                               rtol=1e-9, atol=0):
         raise ValueError(f"base must be the BG/NBD fitted on this summary, not {base.name} with "
                          f"log-likelihood {base.log_likelihood:.6g}")
 
-    res = minimize(budget.watch(value_and_grad), theta0, jac=True, hess=hessian, method="trust-exact",
+    res = minimize(budget.watch(value_and_grad), phi0, jac=True, hess=hessian, method="trust-exact",
                    callback=budget.step, options={"gtol": 1e-9, "maxiter": budget.scipy_maxiter})
-    theta = res.x
-    value, grad = value_and_grad(theta)
+    phi = res.x
+    value, grad = value_and_grad(phi)
     if not (np.isfinite(value) and np.max(np.abs(grad)) < 1e-6):
         raise ModelUnusable(f"{NAME} did not converge on {budget.population}: {res.message}")
     slots = [(j, process, name) for process, names, start in zip(PROCESSES, (purchase, dropout, dropout), edges[1:4])
              for j, name in enumerate(names, start + 1)]
-    eigen, vectors = np.linalg.eigh(hessian(theta))
+    eigen, vectors = np.linalg.eigh(hessian(phi))
     if not eigen[0] > 1e-10 * eigen[-1]:   # name the effects with a share in the flat directions
-        share = (vectors[:, eigen <= 1e-10 * eigen[-1]] ** 2).sum(axis=1)
+        share = M @ (vectors[:, eigen <= 1e-10 * eigen[-1]] ** 2).sum(axis=1)
         flat = [f"{name} ({process})" for j, process, name in slots if share[j] > 0.1]
         raise ModelUnusable(f"{NAME} cannot estimate every effect on {budget.population}: the likelihood is "
                             f"flat along {', '.join(flat) or 'the baseline'} (a level in which nobody repeats "
                             f"or nobody leaves, or too few members)")
-    cov = np.linalg.inv(hessian(theta) * terms.total)
+    theta = M @ phi
+    cov = M @ np.linalg.inv(hessian(phi) * terms.total) @ M.T
     se = np.sqrt(np.diag(cov))
     r, alpha, a, b = terms.parameters(theta)
     _check_predictions(rows, r, alpha, a, b, n)
@@ -417,7 +429,7 @@ def fit(summary: pd.DataFrame, covariates: pd.DataFrame, *, purchase=None, dropo
     # the odds of leaving after a purchase, a_i / b_i, move by exp(gamma_a - gamma_b): the one dropout figure a
     # reader needs, with its interval from the joint covariance of the two
     leaving = []
-    for k, name in enumerate(dropout):
+    for k, name in enumerate([] if tie_dropout else dropout):
         ja, jb = edges[2] + 1 + k, edges[3] + 1 + k
         diff, sd = theta[ja] - theta[jb], np.sqrt(cov[ja, ja] + cov[jb, jb] - 2 * cov[ja, jb])
         leaving.append({"covariate": name, "log_odds": float(diff), "se": float(sd),
@@ -428,7 +440,7 @@ def fit(summary: pd.DataFrame, covariates: pd.DataFrame, *, purchase=None, dropo
     return CovariateModel(params, purchase, dropout, effects, log_likelihood=float(-value * terms.total),
                           base_log_likelihood=base.log_likelihood, time_unit=time_unit, n_customers=n,
                           n_distinct_rows=len(rows), encoding=encoding.columns if encoding else [],
-                          leaving=leaving)
+                          leaving=leaving, tied_dropout=tie_dropout)
 
 
 def _check_predictions(rows: _Rows, r, alpha, a, b, n: int) -> None:

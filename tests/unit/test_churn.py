@@ -175,7 +175,7 @@ def test_value_at_stake_and_clv(strict_view):
 def test_verify_models_reproduces_every_published_figure():
     table = verify()
     assert table["ok"].all(), table[~table["ok"]]
-    assert len(table) == 49
+    assert len(table) == 75
 
 
 # ------------------------------------------------------------------ when the model cannot be used

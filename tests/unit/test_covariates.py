@@ -156,6 +156,20 @@ def test_the_odds_of_leaving_move_by_the_difference_of_the_two_dropout_effects(f
     assert all(sum(hits) >= 4 for hits in inside.values()), inside
 
 
+def test_the_tied_model_is_nested_in_the_free_one(small):
+    """CLVTools' model (gamma_a = gamma_b, held to its figures by verify-models) lies between the
+    BG/NBD without covariates and ours: its log-likelihood is no higher than the free fit's and no
+    lower than the base's, its two dropout gammas are one, and its odds of leaving do not move."""
+    summary, z = small
+    base = btyd.fit(summary, "bgnbd")
+    free = covariates.fit(summary, z, base=base)
+    tied = covariates.fit(summary, z, base=base, tie_dropout=True)
+    assert base.log_likelihood < tied.log_likelihood <= free.log_likelihood + 1e-9
+    np.testing.assert_array_equal(tied.gammas("dropout_a"), tied.gammas("dropout_b"))
+    assert tied.tied_dropout and not free.tied_dropout and tied.leaving == [] and len(free.leaving) == 4
+    assert tied.likelihood_ratio["df"] == len(tied.purchase) + len(tied.dropout) == len(free.effects) - 4
+
+
 def test_likelihood_ratio_finds_no_effect_of_a_covariate_without_one(fits):
     p_values = [null.likelihood_ratio["p_value"] for _, null in fits]
     assert all(null.likelihood_ratio["df"] == 3 for _, null in fits)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 CALIBRATION_WEEKS = 39  # 1997-01-01 .. 1997-09-30 in the BG/NBD and Pareto/NBD papers
@@ -29,3 +30,13 @@ def load_cdnow_summary() -> pd.DataFrame:
     """lifetimes' published calibration summary: frequency, recency, T in weeks."""
     with _data_file("cdnow_customers_summary.csv").open("r") as fh:
         return pd.read_csv(fh, index_col=0)
+
+
+def first_purchase_covariates(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Two attributes of each customer's first purchase day, the covariates of the covariate models'
+    reference figures: `several_cds` (1 when it held two or more CDs, half the customers) and
+    `first_spend_log` (log(1 + its dollars)). Indexed by customer_id."""
+    day = transactions.groupby(["customer_id", "date"], as_index=False)[["quantity", "amount"]].sum()
+    first = day.sort_values(["customer_id", "date"]).groupby("customer_id").first()
+    return pd.DataFrame({"several_cds": (first["quantity"] >= 2).astype(float),
+                         "first_spend_log": np.log1p(first["amount"])}, index=first.index)
