@@ -31,6 +31,7 @@ from retention_lib.analytics.model_choice import (KEPT, candidate_name, candidat
                                                   models_compared)
 from retention_lib.models.backtest import BASELINES, Backtest, compare_models, recent_purchase_days
 from retention_lib.models.blend import Blend
+from retention_lib.models.calendar import DAY, Calendar, CalendarFit, fit_on_days
 from retention_lib.models.clv import WEEKS_PER_MONTH
 from retention_lib.models.regularity import GapHistogram, erlang_k, gap_histogram, wheat_morrison
 from retention_lib.core.conditions import DataCondition
@@ -75,6 +76,7 @@ class ChurnView:
     reason: Message | None = None  # why the model is not used (lapse rule only)
     choice: dict | None = None     # which model the setting led to, and why (choose_model)
     blend: Blend | None = None     # the model's expected purchases blended with the recent rate, when chosen
+    calendar: CalendarFit | None = None   # the model's holiday calendar (used or not), with the model
 
     @property
     def lapse_days(self) -> int:
@@ -103,7 +105,8 @@ class ChurnView:
                "overdue_factor": OVERDUE_FACTOR, "choice": self.choice}
         if self.model is not None:
             out |= {"expected_purchases_next_month": float(self.scores["expected_next_month"].sum()),
-                    "mean_p_alive": float(self.scores["p_alive"].mean())}
+                    "mean_p_alive": float(self.scores["p_alive"].mean()),
+                    "holiday_calendar": self.calendar.to_dict() if self.calendar is not None else None}
         return out
 
 
@@ -138,7 +141,8 @@ def run_rule(run: Run, lapse_days: int | None = None) -> lifecycle.Rule:
 
 
 def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_threshold,
-                lapse_days: int | None = None, k: int | None = None, blend: dict | None = None) -> ChurnView:
+                lapse_days: int | None = None, k: int | None = None, blend: dict | None = None,
+                holiday_calendar: str | None = None) -> ChurnView:
     """Fit at the month's end and score members now and at the previous month's end.
 
     Both months are scored with this month's model, so a change in P(alive) or P(no purchase next
@@ -146,12 +150,13 @@ def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_
     used on this data. `lapse_days` None: the run's lapse rule (notebook 02's, else derived). `k`
     fixes a CNBD-k model's regularity (None: chosen by likelihood). `blend` (a chosen blend's params,
     model_choice.choose_model) blends the expected purchases with each member's recent rate; the
-    chances (P(alive), P(no purchase)) stay the model's.
+    chances (P(alive), P(no purchase)) stay the model's. `holiday_calendar` None: the run's setting.
     """
     rule = run_rule(run, lapse_days)
     now = month_summary(run, log_gaps=kind in cnbd.DROPOUT_AT_ZERO)
-    model = btyd.fit(now, kind, max_seconds=run.setting("fit_budget_s"), k=k)
-    scores = now.join(model.score(now, HORIZONS))
+    fitted = month_fit(run, now, kind, k, holiday_calendar=holiday_calendar)
+    model = fitted.model
+    scores = now.join(fitted.score(now, HORIZONS))
     blended = Blend.from_params(blend) if blend else None
     if blended is not None:
         scores["recent_purchase_days"] = recent_purchase_days(purchases(run), run.end, blended.recent_weeks).reindex(
@@ -159,20 +164,33 @@ def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_
         for name, weeks in HORIZONS.items():
             scores[f"expected_{name}"] = blended.forecast(scores[f"expected_{name}"], scores["recent_purchase_days"],
                                                           weeks)
-    before = month_summary(run, run.start)
-    prev = pd.Series(model.p_alive(before["frequency"], before["recency"], before["T"]), index=before.index)
-    scores["p_alive_last_month"] = prev.reindex(scores.index)
+    # last month's end, in the model's time there
+    then = run.start - DAY
+    before = fitted.operational(month_summary(run, run.start), then)
+    f, r, T = before["frequency"], before["recency"], before["T"]
+    scores["p_alive_last_month"] = pd.Series(model.p_alive(f, r, T), index=before.index).reindex(scores.index)
     # drifting: more likely than the threshold to buy nothing next month. On the Complete Journey and the demo
     # this ranks next month's lapses far better than P(alive) or being overdue by one's own rhythm (AUC 0.85
     # and 0.80 against 0.65 and 0.58), and it is what a manager acts on: who will not come next month.
-    skip_before = model.p_no_purchase(HORIZONS["next_month"], before["frequency"], before["recency"], before["T"])
+    skip_before = model.p_no_purchase(fitted.horizon(HORIZONS["next_month"], then), f, r, T)
     scores["p_no_purchase_last_month"] = pd.Series(skip_before, index=before.index).reindex(scores.index)
     scores["drifting"] = scores["p_no_purchase_next_month"] >= threshold
     scores["drifting_last_month"] = (scores["p_no_purchase_last_month"] >= threshold).fillna(False)
     scores["weeks_since_last_purchase"] = scores["T"] - scores["recency"]
     # T and recency are whole days in weeks: their difference × 7 is the days since the last purchase
     scores["days_since_last_purchase"] = np.rint(7 * scores["weeks_since_last_purchase"]).astype("int64")
-    return ChurnView(MODEL, with_lifecycle(run, scores, rule), threshold, rule, model=model, blend=blended)
+    return ChurnView(MODEL, with_lifecycle(run, scores, rule), threshold, rule, model=model, blend=blended,
+                     calendar=fitted)
+
+
+def month_fit(run: Run, summary: pd.DataFrame, kind: str, k: int | None, end: pd.Timestamp | None = None,
+              holiday_calendar: str | None = None) -> CalendarFit:
+    """The model fitted on a summary to the last day before `end` (default: the month's end) with the
+    holiday calendar (None: the run's `holiday_calendar`): in operational time where the history shows the
+    holidays move the members' buying (models/calendar.py), else the plain fit. CNBD-k models are fitted plain."""
+    return fit_on_days(summary, kind, Calendar(holiday_calendar or run.setting("holiday_calendar")),
+                       member_purchase_days(engine.run_table(run, "baskets")), (end or run.end) - DAY,
+                       max_seconds=run.setting("fit_budget_s"), k=k)
 
 
 def rhythm(baskets, end: pd.Timestamp) -> pd.DataFrame:
@@ -321,7 +339,8 @@ def save(run: Run, view: ChurnView) -> None:
     if view.model is not None:
         run.available("churn_model")
         run.write("churn_model", view.model)
-        run.write("forecasts", ledger.forecasts(run, view.model, view.scores, blend=view.blend), index=False)
+        run.write("forecasts", ledger.forecasts(run, view.model, view.scores, blend=view.blend,
+                                                calendar=view.calendar), index=False)
     else:
         run.unavailable("churn_model", view.reason)
     run.write("churn_scores", view.scores)
@@ -348,6 +367,11 @@ class Saved:
     model: btyd.BTYDModel | None
     headline: dict
 
+    @property
+    def calendar(self) -> CalendarFit | None:
+        """The model's holiday calendar, from the record the saved model keeps."""
+        return CalendarFit.of(self.model) if self.model is not None else None
+
 
 def saved(run: Run) -> Saved:
     """The month's churn scores as notebook 03 saved them; computed here, with the config's
@@ -363,8 +387,11 @@ def scores_last_month(run: Run, churned: Saved) -> pd.DataFrame:
     """Members' summary at last month's end, with P(alive) by this month's model (NaN under the lapse
     rule) and the lifecycle state there as this month's view judged it (`state_last_month`)."""
     before = month_summary(run, run.start)
-    p = (churned.model.p_alive(before["frequency"], before["recency"], before["T"]) if churned.model is not None
-         else np.nan)
+    if churned.model is not None:
+        then = churned.calendar.operational(before, run.start - DAY)
+        p = churned.model.p_alive(then["frequency"], then["recency"], then["T"])
+    else:
+        p = np.nan
     return before.assign(p_alive=p, state=churned.scores["state_last_month"].reindex(before.index))
 
 
@@ -437,6 +464,24 @@ def regularity_gaps(run: Run) -> GapHistogram:
 
 def regularity_note(found: dict) -> Message:
     return Message(f"regularity.{found['level']}", k=found["k"], members=found["members"])
+
+
+def calendar_note(record: dict | None, kind: str, model: str) -> Message | None:
+    """One line on the month's holiday calendar (the headline's `holiday_calendar`): the holiday rate the
+    history shows and whether the model uses it; None without a calendar."""
+    if not record or record["calendar"] == "none":
+        return None
+    holidays = Message(f"holiday_calendar.{record['calendar']}")
+    if kind in cnbd.DROPOUT_AT_ZERO:
+        return Message("churn.calendar.not_for_model", holidays=holidays, model=model)
+    if record["lr"] is None:
+        return Message("churn.calendar.none_seen", holidays=holidays)
+    low, high = record["interval"]
+    params = dict(holidays=holidays, ratio=record["rate_ratio"])
+    if low is None or high is None:
+        return Message("churn.calendar.used_open" if record["used"] else "churn.calendar.unused_open", **params)
+    return Message("churn.calendar.used" if record["used"] else "churn.calendar.unused",
+                   low=float(np.exp(low)), high=float(np.exp(high)), **params)
 
 
 def baseline_note(comparison: list[dict], holdout_weeks: float) -> Message | None:

@@ -32,6 +32,7 @@ from retention_lib.data.aggregate import member_purchase_days, member_purchases,
 from retention_lib.models import btyd, cnbd
 from retention_lib.models.backtest import reliability
 from retention_lib.models.blend import Blend
+from retention_lib.models.calendar import Calendar, CalendarFit, fit_on_days
 from retention_lib.models.btyd import BTYDModel
 from retention_lib.models.clv import WEEKS_PER_MONTH
 from retention_lib.core.conditions import DataCondition
@@ -68,22 +69,27 @@ def ledger_for(run: Run, book: str = "forecasts") -> Path:
 
 
 def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame, made_in: pd.Period | None = None,
-              blend: Blend | None = None) -> pd.DataFrame:
+              blend: Blend | None = None, calendar: CalendarFit | None = None) -> pd.DataFrame:
     """Forecasts for the calendar month after `made_in` (None: the run's month), per scored member;
     `scores` is the summary at `made_in`'s end, with each member's lifecycle `state` there (the members in
     the base are the ones next-month churn is scored on) and whether they were at risk. With a `blend`, the
-    expected purchases are the blend's (`scores` then carry each member's `recent_purchase_days`)."""
+    expected purchases are the blend's (`scores` then carry each member's `recent_purchase_days`). With the
+    model's `calendar`, the summary and the month are taken in the model's time."""
     made_in = run.month if made_in is None else made_in
     target = made_in + 1
     weeks = target.days_in_month / 7
-    f, r, T = scores["frequency"], scores["recency"], scores["T"]
+    calendar = calendar or CalendarFit(model, Calendar(), pd.NaT)
+    end = made_in.end_time.normalize()
+    then = calendar.operational(scores[["frequency", "recency", "T"]], end)
+    f, r, T = then["frequency"], then["recency"], then["T"]
+    ahead = calendar.horizon(weeks, end)
     return pd.DataFrame({
         "made_in": str(made_in), "for_month": str(target), "customer_id": scores.index.astype(str),
-        "expected_purchases": model.expected_purchases(weeks, f, r, T) if blend is None else blend.forecast(
-            pd.Series(model.expected_purchases(weeks, f, r, T), index=scores.index), scores["recent_purchase_days"],
+        "expected_purchases": model.expected_purchases(ahead, f, r, T) if blend is None else blend.forecast(
+            pd.Series(model.expected_purchases(ahead, f, r, T), index=scores.index), scores["recent_purchase_days"],
             weeks).to_numpy(),
         "p_alive": model.p_alive(f, r, T),
-        "p_any_purchase": 1 - model.p_no_purchase(weeks, f, r, T),
+        "p_any_purchase": 1 - model.p_no_purchase(ahead, f, r, T),
         # a bare summary has no states: its members cannot be scored for next-month churn
         "state": scores["state"].to_numpy(dtype=object) if "state" in scores else None,
         "at_risk": (scores["state"] == "at_risk").to_numpy() if "state" in scores else None,
@@ -232,22 +238,25 @@ def reconstructed(run: Run, baskets, model: BTYDModel | None,
                                     needed=MIN_HISTORY_MONTHS))
     regular = model.kind in cnbd.DROPOUT_AT_ZERO
     before = summary_at(run, run.start, log_gaps=regular)
-    try:
-        fitted = btyd.fit(before, model.kind, max_seconds=run.setting("fit_budget_s"), k=model.k if regular else None)
+    try:   # with the month's holiday calendar, as churn.month_fit fits
+        fitted = fit_on_days(before, model.kind, CalendarFit.of(model).calendar, member_purchase_days(baskets),
+                             run.start - pd.Timedelta(days=1), max_seconds=run.setting("fit_budget_s"),
+                             k=model.k if regular else None)
     except btyd.ModelUnusable as exc:
         raise DataCondition(Message("track_record.cannot.unusable", month=run.month, made_in=made_in,
                                     model=model.name, error=exc.message)) from exc
-    return forecasts(run, fitted, before.assign(state=_states_then(run, fitted, before)), made_in).assign(
-        reconstructed=True)
+    return forecasts(run, fitted.model, before.assign(state=_states_then(run, fitted, before)), made_in,
+                     calendar=fitted).assign(reconstructed=True)
 
 
-def _states_then(run: Run, fitted: BTYDModel, before: pd.DataFrame) -> pd.Series:
+def _states_then(run: Run, fitted: CalendarFit, before: pd.DataFrame) -> pd.Series:
     """Last month's lifecycle states as this month's run saw them, at risk judged again by the model fitted
     there (the at-risk rule of churn.score_month); none when the churn view has not been saved."""
     if not run.has("churn_scores"):
         return pd.Series(np.nan, index=before.index, dtype=object)
     state = run.read("churn_scores")["state_last_month"].reindex(before.index).fillna(lifecycle.NOT_YET)
-    skip = fitted.p_no_purchase(WEEKS_PER_MONTH, before["frequency"], before["recency"], before["T"])
+    then = fitted.operational(before)
+    skip = fitted.model.p_no_purchase(fitted.horizon(WEEKS_PER_MONTH), then["frequency"], then["recency"], then["T"])
     active = state.isin(["active", "at_risk"])
     drifting = skip >= float(run.setting("at_risk_threshold"))
     return state.mask(active, np.where(drifting, "at_risk", "active"))

@@ -18,6 +18,7 @@ import pandas as pd
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.models import covariates
+from retention_lib.models.calendar import CalendarFit
 from retention_lib.models.covariate_encoding import Encoding
 from retention_lib.models.fit_budget import ModelUnusable
 
@@ -73,6 +74,8 @@ def for_month(run: Run, scores: pd.DataFrame, base=None) -> dict:
     fit = dict(encoding=encoding, base=base if base is not None and base.kind == "bgnbd" else None,
                max_seconds=run.setting("fit_budget_s"))
     summary, dropout_note, dropout_error = scores[["frequency", "recency", "T"]], None, None
+    if base is not None:   # in the base model's time, when it runs on the holiday calendar
+        summary = CalendarFit.of(base).operational(summary)
     # leaving is the rarer event, and a level in which nobody has visibly left leaves its effect flat: where every
     # attribute's cannot be told apart, the satisfaction and complaint signs alone, then buying alone
     service = [c for c in ("detractor", "complained") if c in Z]

@@ -136,6 +136,10 @@ class Settings:
                              high_open=True)
     at_risk_threshold: float = _s(0.5, NUMBER, "chance of no purchase next month from which an active member is at risk",
                                   "probability", low=0, high=1)
+    holiday_calendar: str = _s("none", CHOICE, "holidays on which the churn model lets members buy at their own "
+                               "rate, so a quiet holiday is not read as drifting away (cn: 春节, 国庆 and 中秋 on "
+                               "their real dates; us: New Year, Thanksgiving, Christmas); used when the history "
+                               "shows an effect", choices=("none", "cn", "us"))
     holdout_months: int = _s(3, INT, "months held out to backtest the churn model", "months", low=1)
     fit_budget_s: float = _s(120.0, NUMBER, "time budget of one model fit", "seconds", low=0, low_open=True)
     horizon_months: int = _s(12, INT, "horizon of the CLV", "months", low=1)

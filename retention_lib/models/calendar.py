@@ -186,6 +186,14 @@ class CalendarFit:
             return weeks
         return operational_horizon(self.calendar, self.gamma, self.end if end is None else end, weeks)
 
+    def month_ends(self, months: int, weeks_per_month: float, end=None) -> np.ndarray | None:
+        """The model's lengths of months 0 .. `months` after `end` (default: the fit's), for clv.clv's
+        `horizons`; None without the calendar (the plain multiples of weeks_per_month)."""
+        if not self.used:
+            return None
+        days = 7 * weeks_per_month * np.arange(months + 1)
+        return self.calendar.operational_days(self.gamma, self.end if end is None else end, days) / 7
+
     def score(self, summary: pd.DataFrame, horizons: dict[str, float], end=None) -> pd.DataFrame:
         """BTYDModel.score of a summary to `end` (default: the fit's), the horizons in calendar weeks."""
         return self.model.score(self.operational(summary, end), {k: self.horizon(t, end) for k, t in horizons.items()})
@@ -260,6 +268,12 @@ def fit_with_calendar(summary: pd.DataFrame, kind: str, calendar: Calendar, holi
     used = lr > LR_95
     return _recorded(CalendarFit(fits[gamma if used else 0.0][1], calendar, end, gamma, (bound(-1), bound(1)), lr,
                                  used, H))
+
+
+def fit_on_days(summary: pd.DataFrame, kind: str, calendar: Calendar, days, end, **budget) -> CalendarFit:
+    """fit_with_calendar, the holiday repeat days counted from the members' distinct purchase days `days`
+    (holiday_repeat_days' input)."""
+    return fit_with_calendar(summary, kind, calendar, holiday_repeat_days(days, calendar, end), end, **budget)
 
 
 def _recorded(fitted: CalendarFit) -> CalendarFit:

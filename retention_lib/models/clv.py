@@ -156,11 +156,14 @@ def monthly_rate(annual_discount_rate: float) -> float:
 
 def clv(model: BTYDModel, spend: GammaGamma, summary: pd.DataFrame, *, months: int = 12,
         annual_discount_rate: float = 0.10, margin: float = 1.0,
-        periods_per_month: float = WEEKS_PER_MONTH, discount_per_month: float | None = None) -> pd.Series:
+        periods_per_month: float = WEEKS_PER_MONTH, discount_per_month: float | None = None,
+        horizons=None) -> pd.Series:
     """CLV per customer over `months` (see module docstring for the convention).
 
     `periods_per_month` converts months to the summary's time unit (weeks by default).
     `discount_per_month` overrides the monthly rate derived from the annual one.
+    `horizons`, when given, are the model's lengths of months 0 .. `months` from the summary's end
+    (a model in operational time: calendar.CalendarFit.horizon), in place of multiples of periods_per_month.
     """
     d = monthly_rate(annual_discount_rate) if discount_per_month is None else discount_per_month
     x = summary["frequency"].to_numpy(dtype="int64")
@@ -172,7 +175,9 @@ def clv(model: BTYDModel, spend: GammaGamma, summary: pd.DataFrame, *, months: i
     width = len(Ts) + 1
     pair, keys = pd.factorize(x_code * width + T_code + 1)
     T_pair = np.append(np.nan, Ts)[keys % width]
-    steps = np.arange(0, months + 1) * periods_per_month
+    steps = np.arange(0, months + 1) * periods_per_month if horizons is None else np.asarray(horizons, dtype=float)
+    if len(steps) != months + 1:
+        raise ValueError(f"horizons must give the length of months 0 to {months}, not {len(steps)} values")
     # per pair and phase (one phase but in the CNBD-k models, where recency sets each phase's weight)
     if_alive = model.expected_if_alive_by_phase(steps[:, None], xs[keys // width][None, :], T_pair[None, :])
     factor = (1 + d) ** -np.arange(1, months + 1)

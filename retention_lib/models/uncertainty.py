@@ -215,7 +215,7 @@ def headline(model: BTYDModel, summary: pd.DataFrame, spend: GammaGamma | None =
              model_cov: ParameterCovariance | None = None, spend_cov: ParameterCovariance | None = None,
              at_risk_among: np.ndarray | pd.Series | None = None, threshold: float = 0.5, months: int = 12,
              annual_discount_rate: float = 0.10, margin: float = 1.0, periods_per_month: float = WEEKS_PER_MONTH,
-             discount_per_month: float | None = None, n_draws: int = N_DRAWS, seed: int = 0,
+             discount_per_month: float | None = None, horizons=None, n_draws: int = N_DRAWS, seed: int = 0,
              level: float = LEVEL) -> dict[str, Interval]:
     """The headline figures over the members of `summary` (frequency, recency, T; monetary_value with
     `spend`), each with its interval, by FIGURES' names:
@@ -226,8 +226,9 @@ def headline(model: BTYDModel, summary: pd.DataFrame, spend: GammaGamma | None =
     and with `spend`, CLV as clv.clv computes it with the settings given:
     - total_clv, and at_risk_clv: the CLV of the members at risk;
     - at_risk_value_at_stake: their CLV if retained minus their CLV (value.value_month's clv_if_alive - clv).
-    The covariances default to those on `summary`, which must then be the summary the models were fitted
-    on. One seed gives the same draws in every call. Raises ModelUnusable saying why a model has no
+    `horizons`: the model's lengths of months 0 .. `months` (clv.clv's; the first month's is next month's),
+    for a model in operational time. The covariances default to those on `summary`, which must then be the
+    summary the models were fitted on. One seed gives the same draws in every call. Raises ModelUnusable saying why a model has no
     covariance or its predictions fail near the fit."""
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
@@ -248,11 +249,13 @@ def headline(model: BTYDModel, summary: pd.DataFrame, spend: GammaGamma | None =
         spend_cov = spend_covariance(spend, summary) if spend_cov is None else spend_cov
         spend_of = _SpendDraws(spend, spend_cov, normal[:, _SPEND_SCORES], rows)
         value = {"months": months, "annual_discount_rate": annual_discount_rate, "margin": margin,
-                 "periods_per_month": periods_per_month, "discount_per_month": discount_per_month}
+                 "periods_per_month": periods_per_month, "discount_per_month": discount_per_month,
+                 "horizons": horizons}
         money = summary["monetary_value"].to_numpy(dtype=float)
         spent, spent_among = per_history(money), per_history(np.where(among, money, 0.0))
     dims = len(model_cov.names)
-    design, purchases = _design_values(model, model_cov, rows, n, periods_per_month, value)
+    next_month = periods_per_month if horizons is None else float(horizons[1] - horizons[0])
+    design, purchases = _design_values(model, model_cov, rows, n, next_month, value)
     # every figure below is an array over the fit (first) and the draws
     basis = _basis(np.vstack([np.zeros(dims), normal[:, _MODEL_SCORES]]) / _STEP)
     cut = float(logit(threshold))

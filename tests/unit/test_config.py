@@ -124,6 +124,7 @@ BAD_VALUES = [
     ("model_margin", 1, "a number with 0 ≤ value < 1 (share of BG/NBD's MAE)"),
     ("at_risk_threshold", 1.5, "a number from 0 to 1"),
     ("holdout_months", 0, "a whole number ≥ 1 (months)"),
+    ("holiday_calendar", "china", "one of none, cn, us"),
     ("min_group_n", 1, "a whole number ≥ 2 (members)"),
     ("store_table_top", 0, "a whole number ≥ 1 (stores)"),
     ("holdout_months", 2.5, "a whole number ≥ 1"),

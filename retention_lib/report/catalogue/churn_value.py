@@ -39,6 +39,27 @@ MESSAGES: dict[str, str] = {
                          "a gap much longer than a member's usual one is a clear sign of drifting away.",
     "regularity.too_few": "Only {members:count} members have three purchase days or more ({needed} are needed) to "
                           "tell whether members buy on a rhythm; it will show once more members come back.",
+    "holiday_calendar.cn": "春节, 国庆 and 中秋",
+    "holiday_calendar.us": "New Year's Day, Thanksgiving and Christmas",
+    "churn.calendar.used": "Holidays ({holidays}): on their days members bought at {ratio:num2} times their usual "
+                           "rate (very likely between {low:num2} and {high:num2} times), so the model counts time "
+                           "without them: a member quiet over a holiday is not taken for drifting away, and a month "
+                           "with holidays ahead expects fewer visits.",
+    "churn.calendar.used_open": "Holidays ({holidays}): on their days members bought at about {ratio:num2} times "
+                                "their usual rate, so the model counts time without them: a member quiet over a "
+                                "holiday is not taken for drifting away, and a month with holidays ahead expects "
+                                "fewer visits.",
+    "churn.calendar.unused": "Holidays ({holidays}) checked: on their days members bought at {ratio:num2} times "
+                             "their usual rate (very likely between {low:num2} and {high:num2} times), not clearly "
+                             "different from other days, so the model reads them as ordinary days.",
+    "churn.calendar.unused_open": "Holidays ({holidays}) checked: too few of their days are in the members' "
+                                  "history to tell whether members buy differently on them, so the model reads "
+                                  "them as ordinary days.",
+    "churn.calendar.none_seen": "Holidays ({holidays}): none in the members' history yet, so the model reads "
+                                "every day alike.",
+    "churn.calendar.not_for_model": "Holidays ({holidays}) are not taken into account by {model}, which needs "
+                                    "each gap between visits in time without holidays: the model reads every "
+                                    "day alike.",
     # ---------------------------------------------------------------- who buys more, who leaves sooner
     "effects.intro": "<b>Who buys more and who leaves sooner.</b> Against members otherwise alike, in a model of "
                      "all {members:count} members with their attributes:",

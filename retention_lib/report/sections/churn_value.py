@@ -47,6 +47,10 @@ def churn_and_value(run: Run) -> list | None:
     choice = model_choice.choice_note(h.get("choice")) if h["method"] == "model" else None
     if choice is not None:
         items.append(paragraph(choice.key, **choice.params))
+    if h["method"] == "model":   # the holiday calendar: found, used or not
+        found = churn.calendar_note(h.get("holiday_calendar"), (h.get("choice") or {}).get("kind"), h["model"])
+        if found is not None:
+            items.append(paragraph(found.key, **found.params))
     regular = run.read("regularity") if run.has("regularity") else None
     if regular:
         found = churn.regularity_note(regular)
