@@ -5,7 +5,7 @@ import pytest
 
 from retention_lib.models.clv import fit_gamma_gamma
 from retention_lib.models import backtest
-from retention_lib.analytics import churn, lifecycle, model_choice, value
+from retention_lib.analytics import churn, churn_notes, lifecycle, model_choice, value
 from retention_lib.data.aggregate import baskets_from_lines
 from retention_lib.data.prepare import open_run
 from retention_lib.data.sources.demo import simulate_store
@@ -327,7 +327,7 @@ def test_regularity_of_the_exponential_demo_store_says_no_rhythm(run):
     # the simulator's members buy as a Poisson process (BG/NBD): Erlang shape 1
     assert found["k"] == pytest.approx(1.0, abs=0.25) and found["level"] == "none"
     assert found["members"] >= churn.MIN_REGULARITY_MEMBERS
-    assert churn.regularity_note(found).key == "regularity.none"
+    assert churn_notes.regularity_note(found).key == "regularity.none"
 
 
 @pytest.mark.parametrize("k,level", [(1.0, "none"), (1.24, "none"), (1.26, "rhythm"), (1.45, "rhythm"),
@@ -408,5 +408,5 @@ def test_auto_in_the_monthly_view_scores_with_the_chosen_model(run):
 
 def test_the_baseline_line_names_bgnbd_not_its_k1_twin():
     rows = [_row("bgnbd", 2.0), _row("bgcnbd", 2.0 - 1e-13, 1), _row("naive_recent", 2.5)]
-    note = churn.baseline_note(rows, 13.0)
+    note = churn_notes.baseline_note(rows, 13.0)
     assert note.key == "churn.baseline_beaten" and note.params["model"] == "bgnbd"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from retention_lib.analytics import churn, model_choice, stored_value
+from retention_lib.analytics import churn, churn_notes, model_choice, stored_value
 from retention_lib.core.messages import Message
 from retention_lib.core.run import Run
 from retention_lib.models.backtest import BASELINES
@@ -48,12 +48,12 @@ def churn_and_value(run: Run) -> list | None:
     if choice is not None:
         items.append(paragraph(choice.key, **choice.params))
     if h["method"] == "model":   # the holiday calendar: found, used or not
-        found = churn.calendar_note(h.get("holiday_calendar"), (h.get("choice") or {}).get("kind"), h["model"])
+        found = churn_notes.calendar_note(h.get("holiday_calendar"), (h.get("choice") or {}).get("kind"), h["model"])
         if found is not None:
             items.append(paragraph(found.key, **found.params))
     regular = run.read("regularity") if run.has("regularity") else None
     if regular:
-        found = churn.regularity_note(regular)
+        found = churn_notes.regularity_note(regular)
         items.append(paragraph(found.key, **found.params))
     bt = run.read("backtest")
     if bt:
@@ -67,7 +67,7 @@ def churn_and_value(run: Run) -> list | None:
                                predicted=shown["predicted_purchases"], holdout_weeks=m["holdout_weeks"],
                                observation_end=m["observation_end"], actual=shown["actual_purchases"],
                                error_pct=shown["aggregate_error_pct"], mae=shown["mae"]))
-        versus = churn.baseline_note(bt["comparison"], m["holdout_weeks"])
+        versus = churn_notes.baseline_note(bt["comparison"], m["holdout_weeks"])
         if versus is not None:
             items.append(paragraph(versus.key, **versus.params))
         compared = backtest_table(bt["comparison"], m["holdout_weeks"])
