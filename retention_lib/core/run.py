@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from retention_lib.core import figures, messages, stages
+from retention_lib.core import messages, stages
 from retention_lib.core.conditions import DataCondition
 from retention_lib.core.messages import Message
 from retention_lib.core.config import Config
@@ -103,6 +103,7 @@ class Run:
         elif suffix == ".parquet":
             obj.to_parquet(path, **options)
         elif suffix == ".png":
+            from retention_lib.core import figures   # matplotlib: loaded by the notebooks that draw, not by every run
             figures.save_png(obj, path, **options)
             phone = stages.ARTIFACTS.get(stages.phone_key(key))
             if phone is not None and figures.phone_form(obj) is not None:

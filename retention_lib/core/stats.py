@@ -35,9 +35,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-Z95 = float(stats.norm.ppf(0.975))
+Z95 = 1.959963984540054   # the normal's 97.5% point (scipy.stats.norm.ppf(0.975)), two-sided 95%
+
+
+def _scipy_stats():
+    """scipy.stats, imported on first use: it takes half a second to import, and a month's CLI and
+    several of its notebooks never need it (text and charts import this module)."""
+    from scipy import stats
+    return stats
 
 
 def _scalar_or_array(x: np.ndarray):
@@ -110,8 +116,8 @@ def welch(a, b) -> Welch:
     se2, df = _welch_se2_df(v1, n1, v2, n2)
     diff = m1 - m2
     if se2 > 0:
-        half = stats.t.ppf(0.975, df) * np.sqrt(se2)
-        p = 2 * stats.t.sf(abs(diff) / np.sqrt(se2), df)
+        half = _scipy_stats().t.ppf(0.975, df) * np.sqrt(se2)
+        p = 2 * _scipy_stats().t.sf(abs(diff) / np.sqrt(se2), df)
     else:
         half, p, df = 0.0, np.nan, np.nan
     pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
@@ -126,15 +132,15 @@ def welch_less(mean1, var1, n1, mean2, var2, n2):
     se2, df = _welch_se2_df(var1, n1, var2, n2)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = (mean1 - mean2) / np.sqrt(se2)
-    return stats.t.cdf(t, df)
+    return _scipy_stats().t.cdf(t, df)
 
 
 def poisson_interval(k, level: float = 0.95):
     """Exact (Garwood) interval (lo, hi) for a Poisson count k; vectorised."""
     k = np.asarray(k, float)
     a = (1 - level) / 2
-    lo = np.where(k > 0, stats.chi2.ppf(a, 2 * k) / 2, 0.0)
-    hi = stats.chi2.ppf(1 - a, 2 * (k + 1)) / 2
+    lo = np.where(k > 0, _scipy_stats().chi2.ppf(a, 2 * k) / 2, 0.0)
+    hi = _scipy_stats().chi2.ppf(1 - a, 2 * (k + 1)) / 2
     return lo, hi
 
 
@@ -148,7 +154,7 @@ def mean_interval(values) -> dict:
     mean = float(x.mean())
     if n == 1:
         return {"n": 1, "mean": mean, "lo": None, "hi": None}
-    half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / np.sqrt(n))
+    half = float(_scipy_stats().t.ppf(0.975, n - 1) * x.std(ddof=1) / np.sqrt(n))
     return {"n": n, "mean": mean, "lo": mean - half, "hi": mean + half}
 
 
@@ -202,5 +208,5 @@ def auc(score, outcome) -> float:
     n1, n0 = int(outcome.sum()), int((~outcome).sum())
     if not n1 or not n0:
         return float("nan")
-    ranks = stats.rankdata(score)
+    ranks = _scipy_stats().rankdata(score)
     return float((ranks[outcome].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))

@@ -31,6 +31,7 @@ from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, polygamma
 from scipy.stats import chi2
 
+from retention_lib.core.stats import Z95
 from retention_lib.models import btyd
 from retention_lib.models.fit_budget import MAX_ITER, MAX_SECONDS, FitBudget, ModelUnusable
 from retention_lib.models.covariate_encoding import Encoding
@@ -40,7 +41,6 @@ __all__ = ["CovariateModel", "Encoding", "fit"]
 
 NAME = "BG/NBD with covariates"
 PROCESSES = ("purchase", "dropout_a", "dropout_b")
-_Z95 = 1.959963984540054          # two-sided 95% point of the normal
 
 
 # ------------------------------------------------------------------ compression
@@ -424,7 +424,7 @@ def fit(summary: pd.DataFrame, covariates: pd.DataFrame, *, purchase=None, dropo
     r, alpha, a, b = terms.parameters(theta)
     _check_predictions(rows, r, alpha, a, b, n)
     effects = [{"process": process, "covariate": name, "gamma": float(theta[j]), "se": float(se[j]),
-                "low": float(theta[j] - _Z95 * se[j]), "high": float(theta[j] + _Z95 * se[j])}
+                "low": float(theta[j] - Z95 * se[j]), "high": float(theta[j] + Z95 * se[j])}
                for j, process, name in slots]
     # the odds of leaving after a purchase, a_i / b_i, move by exp(gamma_a - gamma_b): the one dropout figure a
     # reader needs, with its interval from the joint covariance of the two
@@ -433,7 +433,7 @@ def fit(summary: pd.DataFrame, covariates: pd.DataFrame, *, purchase=None, dropo
         ja, jb = edges[2] + 1 + k, edges[3] + 1 + k
         diff, sd = theta[ja] - theta[jb], np.sqrt(cov[ja, ja] + cov[jb, jb] - 2 * cov[ja, jb])
         leaving.append({"covariate": name, "log_odds": float(diff), "se": float(sd),
-                        "low": float(diff - _Z95 * sd), "high": float(diff + _Z95 * sd)})
+                        "low": float(diff - Z95 * sd), "high": float(diff + Z95 * sd)})
     gamma_u, gamma_a, gamma_b = (theta[edges[i] + 1:edges[i + 1]] for i in (1, 2, 3))
     reference = theta[edges[:4]] + [0, mean[on_u] @ gamma_u, -mean[on_d] @ gamma_a, -mean[on_d] @ gamma_b]
     params = dict(zip(("r", "alpha", "a", "b"), map(float, np.exp(reference))))

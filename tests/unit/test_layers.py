@@ -112,3 +112,12 @@ def test_the_package_imports_cleanly():
                            "--help"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     assert "verify-models" in proc.stdout
+
+
+def test_the_package_does_not_load_what_only_some_notebooks_use():
+    """`import retention_lib` (every notebook's first line, and the CLI's) leaves scipy.stats (about half a
+    second) and matplotlib to the code that uses them."""
+    proc = subprocess.run([sys.executable, "-c", "import sys, retention_lib; "
+                           "print(sorted(m for m in ('scipy.stats', 'matplotlib') if m in sys.modules))"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
