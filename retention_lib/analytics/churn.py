@@ -75,7 +75,11 @@ class ChurnView:
     reason: Message | None = None  # why the model is not used (lapse rule only)
     choice: dict | None = None     # which model the setting led to, and why (choose_model)
     blend: Blend | None = None     # the model's expected purchases blended with the recent rate, when chosen
-    calendar: CalendarFit | None = None   # the model's holiday calendar (used or not), with the model
+
+    @property
+    def calendar(self) -> CalendarFit | None:
+        """The model's holiday calendar (used or not), from the record the fitted model keeps."""
+        return CalendarFit.of(self.model) if self.model is not None else None
 
     @property
     def lapse_days(self) -> int:
@@ -153,7 +157,7 @@ def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_
     """
     rule = run_rule(run, lapse_days)
     now = month_summary(run, log_gaps=kind in cnbd.DROPOUT_AT_ZERO)
-    fitted = month_fit(run, now, kind, k, holiday_calendar=holiday_calendar)
+    fitted = month_fit(run, now, kind, k, holiday_calendar)
     model = fitted.model
     scores = now.join(fitted.score(now, HORIZONS))
     blended = Blend.from_params(blend) if blend else None
@@ -178,17 +182,16 @@ def score_month(run: Run, kind: str = KEPT, threshold: float = DEFAULTS.at_risk_
     scores["weeks_since_last_purchase"] = scores["T"] - scores["recency"]
     # T and recency are whole days in weeks: their difference × 7 is the days since the last purchase
     scores["days_since_last_purchase"] = np.rint(7 * scores["weeks_since_last_purchase"]).astype("int64")
-    return ChurnView(MODEL, with_lifecycle(run, scores, rule), threshold, rule, model=model, blend=blended,
-                     calendar=fitted)
+    return ChurnView(MODEL, with_lifecycle(run, scores, rule), threshold, rule, model=model, blend=blended)
 
 
-def month_fit(run: Run, summary: pd.DataFrame, kind: str, k: int | None, end: pd.Timestamp | None = None,
-              holiday_calendar: str | None = None) -> CalendarFit:
-    """The model fitted on a summary to the last day before `end` (default: the month's end) with the
-    holiday calendar (None: the run's `holiday_calendar`): in operational time where the history shows the
-    holidays move the members' buying (models/calendar.py), else the plain fit. CNBD-k models are fitted plain."""
+def month_fit(run: Run, summary: pd.DataFrame, kind: str, k: int | None, holiday_calendar: str | None = None
+              ) -> CalendarFit:
+    """The model fitted on the month's summary with the holiday calendar (None: the run's `holiday_calendar`):
+    in operational time where the history shows the holidays move the members' buying (models/calendar.py),
+    else the plain fit. CNBD-k models are fitted plain."""
     return fit_on_days(summary, kind, Calendar(holiday_calendar or run.setting("holiday_calendar")),
-                       member_purchase_days(engine.run_table(run, "baskets")), (end or run.end) - DAY,
+                       member_purchase_days(engine.run_table(run, "baskets")), run.end - DAY,
                        max_seconds=run.setting("fit_budget_s"), k=k)
 
 
@@ -338,8 +341,7 @@ def save(run: Run, view: ChurnView) -> None:
     if view.model is not None:
         run.available("churn_model")
         run.write("churn_model", view.model)
-        run.write("forecasts", ledger.forecasts(run, view.model, view.scores, blend=view.blend,
-                                                calendar=view.calendar), index=False)
+        run.write("forecasts", ledger.forecasts(run, view.model, view.scores, blend=view.blend), index=False)
     else:
         run.unavailable("churn_model", view.reason)
     run.write("churn_scores", view.scores)

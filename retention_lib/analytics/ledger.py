@@ -32,7 +32,7 @@ from retention_lib.data.aggregate import member_purchase_days, member_purchases,
 from retention_lib.models import btyd, cnbd
 from retention_lib.models.backtest import reliability
 from retention_lib.models.blend import Blend
-from retention_lib.models.calendar import Calendar, CalendarFit, fit_on_days
+from retention_lib.models.calendar import CalendarFit, fit_on_days
 from retention_lib.models.btyd import BTYDModel
 from retention_lib.models.clv import WEEKS_PER_MONTH
 from retention_lib.core.conditions import DataCondition
@@ -69,16 +69,16 @@ def ledger_for(run: Run, book: str = "forecasts") -> Path:
 
 
 def forecasts(run: Run, model: BTYDModel, scores: pd.DataFrame, made_in: pd.Period | None = None,
-              blend: Blend | None = None, calendar: CalendarFit | None = None) -> pd.DataFrame:
+              blend: Blend | None = None) -> pd.DataFrame:
     """Forecasts for the calendar month after `made_in` (None: the run's month), per scored member;
     `scores` is the summary at `made_in`'s end, with each member's lifecycle `state` there (the members in
     the base are the ones next-month churn is scored on) and whether they were at risk. With a `blend`, the
-    expected purchases are the blend's (`scores` then carry each member's `recent_purchase_days`). With the
-    model's `calendar`, the summary and the month are taken in the model's time."""
+    expected purchases are the blend's (`scores` then carry each member's `recent_purchase_days`). A model
+    fitted with the holiday calendar takes the summary and the month in its own time."""
     made_in = run.month if made_in is None else made_in
     target = made_in + 1
     weeks = target.days_in_month / 7
-    calendar = calendar or CalendarFit(model, Calendar(), pd.NaT)
+    calendar = CalendarFit.of(model)
     end = made_in.end_time.normalize()
     then = calendar.operational(scores[["frequency", "recency", "T"]], end)
     f, r, T = then["frequency"], then["recency"], then["T"]
@@ -245,8 +245,8 @@ def reconstructed(run: Run, baskets, model: BTYDModel | None,
     except btyd.ModelUnusable as exc:
         raise DataCondition(Message("track_record.cannot.unusable", month=run.month, made_in=made_in,
                                     model=model.name, error=exc.message)) from exc
-    return forecasts(run, fitted.model, before.assign(state=_states_then(run, fitted, before)), made_in,
-                     calendar=fitted).assign(reconstructed=True)
+    return forecasts(run, fitted.model, before.assign(state=_states_then(run, fitted, before)), made_in).assign(
+        reconstructed=True)
 
 
 def _states_then(run: Run, fitted: CalendarFit, before: pd.DataFrame) -> pd.Series:

@@ -265,7 +265,7 @@ def previous_month_scores(run: Run, churned: churn.Saved, settings: dict) -> pd.
                              baskets=baskets.filter(baskets.timestamp < run.start.to_pydatetime()), end=run.start,
                              horizon_months=int(settings["horizon_months"]),
                              annual_discount_rate=float(settings["annual_discount_rate"]),
-                             margin=float(settings["margin"]), calendar=churned.calendar)
+                             margin=float(settings["margin"]))
     return view.scores
 
 

@@ -29,7 +29,7 @@ from retention_lib.data import engine
 from retention_lib.data.aggregate import member_purchases, money
 from retention_lib.models import uncertainty
 from retention_lib.models.blend import Blend
-from retention_lib.models.calendar import CalendarFit
+from retention_lib.models.calendar import DAY, CalendarFit
 from retention_lib.models.btyd import BTYDModel, ModelUnusable
 from retention_lib.models.clv import WEEKS_PER_MONTH, GammaGamma, clv, fit_gamma_gamma, monthly_rate
 from retention_lib.core.messages import Message
@@ -131,14 +131,14 @@ def value_month(model: BTYDModel | None, churn_scores: pd.DataFrame, *, spend: G
                 baskets=None, end: pd.Timestamp | None = None,
                 horizon_months: int = DEFAULTS.horizon_months,
                 annual_discount_rate: float = DEFAULTS.annual_discount_rate, margin: float = DEFAULTS.margin,
-                reason: Message | str | None = None, calendar: CalendarFit | None = None) -> ValueView:
+                reason: Message | str | None = None) -> ValueView:
     """CLV for every scored member by the best method the inputs allow (see the module docstring).
 
     clv_if_alive is the CLV if the member were surely still a customer: under the churn model,
     expected purchases are P(alive) × the purchases of a living customer, so CLV / P(alive).
-    `baskets` and `end` are needed by the simpler methods (observed spend, run rate). With the model's holiday
-    `calendar`, the members' histories to `end` (default: the model's fit) and the months ahead are taken in
-    the model's time.
+    `baskets` and `end` are needed by the simpler methods (observed spend, run rate). A model fitted with the
+    holiday calendar takes the members' histories to `end` (default: its fit's) and the months ahead in its
+    own time.
     """
     scores = churn_scores.copy()
     if model is not None and spend is not None:
@@ -149,13 +149,10 @@ def value_month(model: BTYDModel | None, churn_scores: pd.DataFrame, *, spend: G
         scores["expected_spend"] = own
         method, spend_of = (OBSERVED_SPEND if model is not None else RUN_RATE), ObservedSpend(own)
     if model is not None:
-        histories, horizons = scores, None
-        if calendar is not None and calendar.used:
-            last_day = None if end is None else end - pd.Timedelta(days=1)
-            histories = calendar.operational(scores, last_day)
-            horizons = calendar.month_ends(horizon_months, WEEKS_PER_MONTH, last_day)
-        scores["clv"] = clv(model, spend_of, histories, months=horizon_months,
-                            annual_discount_rate=annual_discount_rate, margin=margin, horizons=horizons)
+        calendar, last_day = CalendarFit.of(model), None if end is None else end - DAY
+        scores["clv"] = clv(model, spend_of, calendar.operational(scores, last_day), months=horizon_months,
+                            annual_discount_rate=annual_discount_rate, margin=margin,
+                            horizons=calendar.month_ends(horizon_months, WEEKS_PER_MONTH, last_day))
         scores["clv_if_alive"] = scores["clv"] / np.maximum(scores["p_alive"], 1e-12)
     else:
         recent, active = run_rates(baskets, scores.index, end)
@@ -215,7 +212,7 @@ def for_month(run: Run, churned, *, horizon_months: int, annual_discount_rate: f
     reason = churned.headline.get("reason") if churned.model is None else run.reason("spend_model")
     return value_month(churned.model, churned.scores, spend=spend, baskets=engine.run_table(run, "baskets"), end=run.end,
                        horizon_months=horizon_months, annual_discount_rate=annual_discount_rate, margin=margin,
-                       reason=reason, calendar=churned.calendar)
+                       reason=reason)
 
 
 def saved(run: Run, churned) -> pd.DataFrame:

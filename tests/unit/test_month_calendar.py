@@ -100,7 +100,7 @@ def test_every_figure_takes_the_model_in_its_own_time(months):
     assert ranges["members_at_risk"]["point"] == int(s["at_risk"].sum())
     assert ranges["total_clv"]["point"] == pytest.approx(s["clv"].sum(), rel=1e-9)
 
-    made = ledger.forecasts(run, saved.model, s, calendar=saved.calendar).set_index("customer_id")
+    made = ledger.forecasts(run, saved.model, s).set_index("customer_id")
     np.testing.assert_allclose(made["p_alive"], s["p_alive"].to_numpy(), rtol=1e-12)
     ahead = saved.calendar.score(s, {"m": (run.month + 1).days_in_month / 7})
     np.testing.assert_allclose(made["p_any_purchase"], 1 - ahead["p_no_purchase_m"].to_numpy(), rtol=1e-12)
