@@ -48,9 +48,9 @@ def cohort_retention(baskets, end: pd.Timestamp, customers: pd.DataFrame | None 
     if by == "join":
         joined = pd.to_datetime(customers["join_date"])
         keep = joined.notna() & (joined >= data_start) & (joined < end)
+        month = joined[keep].dt.year * 12 + joined[keep].dt.month - (first.year * 12 + first.month)
         # month numbers and ids only: no missing text goes into the engine (see engine.scan)
-        starts = pd.DataFrame({"customer_id": customers.loc[keep, "customer_id"].astype(str),
-                               "cohort": joined[keep].dt.to_period("M").map(lambda p: (p - first).n)})
+        starts = pd.DataFrame({"customer_id": customers.loc[keep, "customer_id"].astype(str), "cohort": month})
         starts = ibis.memtable(starts.astype({"cohort": "int64"}))
     else:
         starts = active.group_by("customer_id").aggregate(cohort=_.m.min())
