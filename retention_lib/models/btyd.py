@@ -83,17 +83,22 @@ class BTYDModel:
         if self.kind in cnbd.DROPOUT_AT_ZERO:
             return cnbd.p_alive(self.p, cnbd.DROPOUT_AT_ZERO[self.kind], x, t_x, T)
         r, alpha, a, b = self.p
-        log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-        if self.kind == "bgnbd":
-            with np.errstate(divide="ignore"):
-                term = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + log_ratio, -np.inf)
-        else:
-            term = np.log(a) - np.log(b + x) + log_ratio
-        return expit(-term)
+        # expit of minus the log odds of having left; one log of the ratio, not two, and the terms
+        # of frequency alone summed before they meet the customers' times
+        stay = (r + x) * np.log((alpha + t_x) / (alpha + T))
+        if self.kind == "bgnbd":   # nobody leaves before a repeat purchase
+            return np.where(x > 0, expit(stay + (np.log(np.maximum(b + x - 1, 1e-300)) - np.log(a))), 1.0)
+        return expit(stay + (np.log(b + x) - np.log(a)))
 
     def expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
         """E[number of purchases in (T, T + t] | history]."""
-        if_alive = (self.phase_weights(frequency, recency, T) * self.expected_if_alive_by_phase(t, frequency, T)).sum(-1)
+        if self.kind in ("bgnbd", "mbgnbd") and np.ndim(t) == 0 and not any(np.ndim(v) for v in self.p):
+            # one horizon and one set of parameters (not a member's own, see covariates): a function of
+            # (frequency, T) whose hypergeometric term is the cost, computed once per distinct pair
+            if_alive = _per_pair(lambda x, T_: self.expected_purchases_if_alive(t, x, T_), frequency, T)
+        else:
+            if_alive = (self.phase_weights(frequency, recency, T)
+                        * self.expected_if_alive_by_phase(t, frequency, T)).sum(-1)
         return if_alive * self.p_alive(frequency, recency, T)
 
     def phase_weights(self, frequency, recency, T) -> np.ndarray:
@@ -172,6 +177,16 @@ class BTYDModel:
     @classmethod
     def from_json(cls, path: Path | str) -> "BTYDModel":
         return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _per_pair(fn, x, T) -> np.ndarray:
+    """fn(x, T), elementwise, computed once per distinct (x, T) pair and spread back: a million
+    customers share some 80,000 (frequency, T) pairs. NaN is a value of its own (fn gives NaN)."""
+    x, T = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(T, dtype=float))
+    x_code, xs = pd.factorize(x.ravel(), use_na_sentinel=False)
+    T_code, Ts = pd.factorize(T.ravel(), use_na_sentinel=False)
+    pair, keys = pd.factorize(x_code * len(Ts) + T_code)
+    return fn(xs[keys // len(Ts)], Ts[keys % len(Ts)])[pair].reshape(x.shape)
 
 
 def _pareto_quiet(params, x, T, t):
