@@ -1,5 +1,9 @@
+import fcntl
+import json
+import shutil
 import socket
 import ssl
+import subprocess
 import textwrap
 from email import policy
 from email.parser import BytesParser
@@ -85,9 +89,6 @@ def stub_charts(run) -> None:
             plt.close(fig)
 
 
-@pytest.fixture(scope="session")
-def small_config(tmp_path_factory) -> Path:
-    return write_demo_config(tmp_path_factory.mktemp("small-store"))
 
 
 def retention_cli(*args, cwd=ROOT, env=None, timeout=900):
@@ -102,13 +103,60 @@ def retention_cli(*args, cwd=ROOT, env=None, timeout=900):
 
 
 @pytest.fixture(scope="session")
-def published(small_config, tmp_path_factory):
+def shared_dir(tmp_path_factory, worker_id) -> Path:
+    """A folder every xdist worker of the session sees (each worker's own temp folder is inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if worker_id != "master" else base
+
+
+def built_once(shared_dir: Path, name: str, build) -> dict:
+    """`build(folder)` run by the first worker that asks for `name`, under a lock; the others wait for it
+    and get what it returned (a dict that JSON keeps). A whole month costs a minute: run it once a session."""
+    folder, done = shared_dir / name, shared_dir / f"{name}.json"
+    with open(shared_dir / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            done.write_text(json.dumps(build(folder)), encoding="utf-8")
+        return json.loads(done.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def small_config(shared_dir) -> Path:
+    """The small store's config, its files generated once for every worker (tests must not change them)."""
+    def build(folder):
+        from retention_lib.core.config import load_config
+        from retention_lib.data.sources import ensure_source_files
+
+        ensure_source_files(load_config(write_demo_config(folder)))
+        return {}
+
+    built_once(shared_dir, "small-store", build)
+    return shared_dir / "small-store" / "small.yml"
+
+
+@pytest.fixture(scope="session")
+def published(small_config, shared_dir):
     """The small store's last complete month (2025-02) published by `retention run`, no SMTP:
-    (reports folder, the finished CompletedProcess). Tests that read it must not change it."""
-    reports = tmp_path_factory.mktemp("reports")
-    proc = retention_cli("run", "--config", str(small_config), "--reports-dir", str(reports))
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return reports, proc
+    (reports folder, the finished CompletedProcess), shared by every worker. Tests that read it must not
+    change it: one that does takes a copy (`private_copy`)."""
+    def build(folder):
+        proc = retention_cli("run", "--config", str(small_config), "--reports-dir", str(folder / "reports"))
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return {"args": proc.args, "returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
+
+    proc = subprocess.CompletedProcess(**built_once(shared_dir, "published", build))
+    return shared_dir / "published" / "reports", proc
+
+
+def private_copy(reports: Path, into: Path) -> Path:
+    """A copy of a reports folder's months and ledger, for a test that changes them."""
+    into.mkdir(parents=True, exist_ok=True)
+    for entry in reports.iterdir():
+        if entry.name[:4].isdigit() or entry.name == "ledger":
+            shutil.copytree(entry, into / entry.name, symlinks=True)
+    return into
 
 
 USER, PASSWORD = "reporter", "s3cret-Pa55word!"

@@ -14,14 +14,11 @@ in app/run_log.py, and manifest.json is built in app/manifest.py.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,9 +26,7 @@ from typing import Callable
 
 import nbformat
 import papermill as pm
-from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from papermill.engines import NBClientEngine, papermill_engines
 
 from retention_lib.delivery import compose, smtp, store_emails
 from retention_lib.report import language as reader
@@ -49,6 +44,7 @@ from retention_lib.data.prepare import prepare_run
 from retention_lib.app import consistency
 from retention_lib.app.failed_run import RunFailed, fail, failed_folder, keep_failure, notify
 from retention_lib.app.manifest import build_manifest
+from retention_lib.app.notebook_kernel import RunKernel, Tracker
 from retention_lib.app.run_log import RunLog, write_log
 from retention_lib.app.safety import TMP_PREFIX, RunInterrupted, RunLocked, _lock, _mark_leftovers, _signals_raise
 
@@ -187,30 +183,30 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
     timeout = cfg.setting("cell_timeout_s")
     book = None
     try:
-        for i, book in enumerate(books, 1):
-            t0 = time.monotonic()
-            say(text.say("console.notebook", i=i, n=len(books), notebook=book.name))
-            try:
-                with _heartbeat(book.name, say, heartbeat_s) as tracker:
-                    _execute_notebook(book, tmp / book.name, params, kernel_name, notebooks_dir, timeout, tracker,
-                                      log_lines)
-            except pm.PapermillExecutionError as exc:   # a full disk under a cell is the machine's fault
-                fail(f"{book.name}, cell {exc.exec_count}", f"{exc.ename}: {exc.evalue}", tmp, reports_dir,
-                     month, stamp, say, log_lines, cfg, env, book.name, exc.exec_count,
-                     machine=notebook_fault(exc.ename, exc.evalue, tmp))
-            except CellTimeoutError as exc:
-                fail(f"{book.name}", f"a cell ran longer than {timeout} s (settings.cell_timeout_s): {exc}",
-                     tmp, reports_dir, month, stamp, say, log_lines, cfg, env, book.name, None)
-            except DeadKernelError as exc:
-                fail(f"{book.name}", f"the notebook's kernel died: {exc}", tmp, reports_dir, month, stamp, say,
-                     log_lines, cfg, env, book.name, None)
-            seconds = time.monotonic() - t0
-            stage = stages.stage_of_notebook(book.name)
-            _check_stage(stage, run, tmp, book.name, reports_dir, stamp, say, log_lines, cfg, env)
-            stage_log.append({"name": stage.name if stage else book.stem, "notebook": book.name,
-                              "seconds": round(seconds, 1)})
-            say(text.say("console.notebook_done", i=i, n=len(books), notebook=book.name, seconds=seconds)
-                + _unavailable_note(run, stage))
+        with RunKernel(kernel_name, notebooks_dir, log_lines) as kernel:
+            for i, book in enumerate(books, 1):
+                t0 = time.monotonic()
+                say(text.say("console.notebook", i=i, n=len(books), notebook=book.name))
+                try:
+                    with _heartbeat(book.name, say, heartbeat_s) as tracker:
+                        kernel.execute(book, tmp / book.name, params, timeout, tracker)
+                except pm.PapermillExecutionError as exc:   # a full disk under a cell is the machine's fault
+                    fail(f"{book.name}, cell {exc.exec_count}", f"{exc.ename}: {exc.evalue}", tmp, reports_dir,
+                         month, stamp, say, log_lines, cfg, env, book.name, exc.exec_count,
+                         machine=notebook_fault(exc.ename, exc.evalue, tmp))
+                except CellTimeoutError as exc:
+                    fail(f"{book.name}", f"a cell ran longer than {timeout} s (settings.cell_timeout_s): {exc}",
+                         tmp, reports_dir, month, stamp, say, log_lines, cfg, env, book.name, None)
+                except DeadKernelError as exc:
+                    fail(f"{book.name}", f"the notebook's kernel died: {exc}", tmp, reports_dir, month, stamp,
+                         say, log_lines, cfg, env, book.name, None)
+                seconds = time.monotonic() - t0
+                stage = stages.stage_of_notebook(book.name)
+                _check_stage(stage, run, tmp, book.name, reports_dir, stamp, say, log_lines, cfg, env)
+                stage_log.append({"name": stage.name if stage else book.stem, "notebook": book.name,
+                                  "seconds": round(seconds, 1)})
+                say(text.say("console.notebook_done", i=i, n=len(books), notebook=book.name, seconds=seconds)
+                    + _unavailable_note(run, stage))
         book = None
         contradictions = consistency.check(tmp)
         if contradictions:   # a number that contradicts another is a bug: nothing is published
@@ -291,45 +287,16 @@ def _check_stage(stage, run, tmp, notebook, reports_dir, stamp, say, log_lines, 
 _OPTIONAL_TABLES = ("customers", "surveys", "complaints", "campaigns")
 
 
-# ---------------------------------------------------------------- papermill engine with a heartbeat
-
-ENGINE = "retention"
-
-
-class _Tracker:
-    """Which cell of which notebook is running, for the heartbeat."""
-
-    def __init__(self):
-        self.cell, self.cells = 0, 0
-
-
-class _TrackingEngine(NBClientEngine):
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, tracker: _Tracker | None = None, **kwargs):
-        notebook_text.localise(nb_man.nb)   # the markdown in the run's language (run_month made it the reader's)
-        if tracker is not None:
-            tracker.cells = sum(c.cell_type == "code" for c in nb_man.nb.cells)
-            start = nb_man.cell_start
-
-            def cell_start(cell, cell_index=None, **kw):
-                if cell.cell_type == "code":
-                    tracker.cell += 1
-                return start(cell, cell_index, **kw)
-            nb_man.cell_start = cell_start
-        return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
-
-
-papermill_engines.register(ENGINE, _TrackingEngine)
-
+# ---------------------------------------------------------------- the heartbeat
 
 class _heartbeat:
     """Every `every` seconds, say which cell of a long notebook is running."""
 
     def __init__(self, name: str, say: Callable[[str], None], every: float):
         self.name, self.say, self.every = name, say, every
-        self.tracker, self.stop = _Tracker(), threading.Event()
+        self.tracker, self.stop = Tracker(), threading.Event()
 
-    def __enter__(self) -> _Tracker:
+    def __enter__(self) -> Tracker:
         self.t0 = time.monotonic()
         self.thread = threading.Thread(target=self._beat, daemon=True)
         self.thread.start()
@@ -344,75 +311,6 @@ class _heartbeat:
     def __exit__(self, *exc) -> None:
         self.stop.set()
         self.thread.join()
-
-
-# Libraries that log while they execute a notebook. Without a handler, Python prints their warnings
-# and errors to stderr (logging's last resort): a kernel killed by SIGTERM would put nbclient's
-# "Kernel died" traceback beside the run's one line. They go to run.log instead.
-EXECUTION_LOGGERS = ("nbclient", "papermill", "jupyter_client", "traitlets")
-
-
-class _IntoRunLog(logging.Handler):
-    def __init__(self, lines: list[str]):
-        super().__init__(logging.WARNING)
-        self.lines = lines
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"    {record.name}: {record.getMessage()}")
-
-
-@contextmanager
-def _execution_logs_into(lines: list[str]):
-    handler = _IntoRunLog(lines)
-    loggers = [logging.getLogger(name) for name in EXECUTION_LOGGERS]
-    kept = [(lg.propagate, lg.handlers[:]) for lg in loggers]
-    for lg in loggers:
-        lg.handlers, lg.propagate = [handler], False
-    try:
-        yield
-    finally:
-        for lg, (propagate, handlers) in zip(loggers, kept):
-            lg.handlers, lg.propagate = handlers, propagate
-
-
-def _execute_notebook(book: Path, target: Path, params: dict, kernel_name: str, cwd: Path, timeout: int,
-                      tracker: _Tracker, log_lines: list[str]) -> None:
-    """One notebook under papermill; on failure the kernel's own output goes to run.log only."""
-    with tempfile.TemporaryDirectory(prefix="retention-kernel-") as private, _execution_logs_into(log_lines):
-        folder = Path(private)
-        try:
-            pm.execute_notebook(str(book), str(target), parameters=params, kernel_name=kernel_name, cwd=str(cwd),
-                                engine_name=ENGINE, progress_bar=False, log_output=False,
-                                execution_timeout=timeout, kernel_manager_class=_ipc_kernel_manager(folder),
-                                tracker=tracker)
-        except BaseException:
-            output = folder / KERNEL_OUTPUT
-            if output.exists() and output.stat().st_size:
-                tail = output.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
-                log_lines += [f"    kernel: {line}" for line in tail]
-            raise
-
-
-KERNEL_OUTPUT = "kernel-output.txt"
-
-
-def _ipc_kernel_manager(folder: Path):
-    """Kernels talk over socket files in a private folder, not TCP ports on localhost that
-    any local user could reach (ipykernel warns about TCP without encryption). Their own
-    stdout and stderr (a KeyboardInterrupt traceback when the run is interrupted, say) go to
-    a file there, not to the console of the run."""
-    class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            super().__init__(transport="ipc", ip=str(folder / "kernel"), **kwargs)
-
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            output = open(folder / KERNEL_OUTPUT, "ab")
-            try:
-                kw.update(stdout=output, stderr=output)
-                await super()._async_launch_kernel(kernel_cmd, **kw)
-            finally:
-                output.close()  # the kernel holds its own descriptor
-    return IPCKernelManager
 
 
 # ---------------------------------------------------------------- publishing

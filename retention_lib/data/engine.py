@@ -59,10 +59,13 @@ def connect(engine: Engine = Engine(), spill_dir: Path | None = None):
     return _OPEN[key]
 
 
-def release() -> None:
+def release(keep_spark: bool = False) -> None:
     """Close this process's connections and hand their memory back (the pipeline, once the data store
-    is up to date: its notebooks' kernels have their own)."""
+    is up to date: its notebooks' kernel has its own; that kernel between notebooks, keeping a Spark
+    session, which takes seconds to start)."""
     for key, con in list(_OPEN.items()):
+        if key[0] == "spark" and keep_spark:
+            continue
         if key[0] == "spark":
             con._session.stop()
         else:

@@ -9,7 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from conftest import retention_cli
+from conftest import private_copy, retention_cli
 from retention_lib.app.pipeline import RunFailed, notebooks, run_month
 from retention_lib.report.html import network_references
 
@@ -20,7 +20,7 @@ retention = retention_cli
 
 
 def month_folder(reports: Path) -> Path:
-    [folder] = [p for p in reports.iterdir() if p.is_dir() and p.name != "ledger"]
+    [folder] = [p for p in reports.iterdir() if p.is_dir() and p.name[:4].isdigit()]
     return folder
 
 
@@ -60,8 +60,9 @@ def test_key_figures_match_the_simulated_data(published, small_config):
     assert facts["lines_read"] == len(lines)
 
 
-def test_existing_month_is_refused_without_force_and_replaced_with_it(published, small_config):
-    reports, _ = published
+def test_existing_month_is_refused_without_force_and_replaced_with_it(published, small_config, tmp_path):
+    """On a copy of the published month, run again from the config it was built with."""
+    reports = private_copy(published[0], tmp_path / "reports")
     folder = month_folder(reports)
     marker = folder / "marker.txt"
     marker.write_text("old run")

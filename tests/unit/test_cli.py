@@ -122,11 +122,11 @@ def test_notebook_execution_logs_go_to_the_run_log_not_the_console(capfd):
     (cron's mail) keeps its one line and run.log keeps the record."""
     import logging
 
-    from retention_lib.app import pipeline
+    from retention_lib.app import notebook_kernel
 
     lines: list[str] = []
-    before = [(logging.getLogger(n).propagate, logging.getLogger(n).handlers[:]) for n in pipeline.EXECUTION_LOGGERS]
-    with pipeline._execution_logs_into(lines):
+    before = [(logging.getLogger(n).propagate, logging.getLogger(n).handlers[:]) for n in notebook_kernel.EXECUTION_LOGGERS]
+    with notebook_kernel._execution_logs_into(lines):
         try:
             raise RuntimeError("boom")
         except RuntimeError:
@@ -135,7 +135,7 @@ def test_notebook_execution_logs_go_to_the_run_log_not_the_console(capfd):
     assert lines == ["    nbclient.client: Kernel died", "    papermill: a warning"]
     assert capfd.readouterr().err == ""
     # afterwards the libraries log as they did before the run
-    assert [(logging.getLogger(n).propagate, logging.getLogger(n).handlers) for n in pipeline.EXECUTION_LOGGERS] \
+    assert [(logging.getLogger(n).propagate, logging.getLogger(n).handlers) for n in notebook_kernel.EXECUTION_LOGGERS] \
         == before
 
 
