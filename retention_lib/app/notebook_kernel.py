@@ -9,11 +9,13 @@ here (tests/e2e/test_notebooks.py runs each in a kernel of its own).
 """
 from __future__ import annotations
 
+import ast
 import logging
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import nbformat
 import papermill as pm
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -41,6 +43,40 @@ _new_session({cwd!r})
 """
 
 
+# Run in the kernel as soon as it starts, while the run validates its data: the notebooks' imports.
+# A module that does not import is left to the notebook that asks for it, to fail there.
+WARM_UP = """
+def _warm_up(modules):
+    import importlib
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+_warm_up({modules!r})
+"""
+
+
+def imported_modules(books: list[Path]) -> list[str]:
+    """The modules the notebooks' code cells import (`from a import b` counts a.b, which may be a module)."""
+    found: dict[str, None] = {}
+    for book in books:
+        for cell in nbformat.read(book, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:   # IPython magics: the notebook itself says what is wrong
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(dict.fromkeys(alias.name for alias in node.names))
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found[node.module] = None
+                    found.update(dict.fromkeys(f"{node.module}.{alias.name}" for alias in node.names))
+    return list(found)
+
+
 class Tracker:
     """Which cell of which notebook is running, for the heartbeat."""
 
@@ -53,6 +89,7 @@ class RunKernel:
 
     def __init__(self, kernel_name: str, cwd: Path, log_lines: list[str]):
         self.cwd, self.log_lines, self.executed = Path(cwd), log_lines, 0
+        self._warming = None   # (client, message id) of the warm-up, until the first notebook
         self._private = tempfile.TemporaryDirectory(prefix="retention-kernel-")
         self.folder = Path(self._private.name)
         self.km = _ipc_kernel_manager(self.folder)(kernel_name=kernel_name)
@@ -62,10 +99,22 @@ class RunKernel:
 
     def __exit__(self, exc_type, *exc) -> None:
         try:
+            if self._warming:
+                self._warming[0].stop_channels()
             if self.km.has_kernel:   # a failed notebook's kernel may be busy: no goodbye then
                 run_sync(self.km.shutdown_kernel)(now=exc_type is not None)
         finally:
             self._private.cleanup()
+
+    def start(self, books: list[Path]) -> None:
+        """Start the kernel now and let it import what `books` import, while the run prepares its data."""
+        run_sync(self._start)(WARM_UP.format(modules=imported_modules(books)) + NEW_SESSION.format(cwd=str(self.cwd)))
+
+    async def _start(self, code: str) -> None:
+        await self.km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(self.cwd))
+        kc = self.km.client()
+        kc.start_channels()
+        self._warming = kc, kc.execute(code, silent=True, store_history=False)
 
     def execute(self, book: Path, target: Path, params: dict, timeout: int, tracker: Tracker) -> None:
         """One notebook under papermill; on failure the kernel's own output of this notebook goes to
@@ -74,7 +123,9 @@ class RunKernel:
         start = output.stat().st_size if output.exists() else 0
         with _execution_logs_into(self.log_lines):
             try:
-                if self.executed:
+                if self._warming:
+                    run_sync(self._warmed)(timeout)
+                elif self.executed:
                     run_sync(self._new_session)()
                 self.executed += 1
                 pm.execute_notebook(str(book), str(target), parameters=params, cwd=str(self.cwd),
@@ -88,6 +139,18 @@ class RunKernel:
                     self.log_lines += [f"    kernel: {line}" for line in tail]
                 raise
 
+    async def _warmed(self, timeout: int) -> None:
+        kc, msg_id = self._warming
+        try:
+            while True:
+                reply = await kc.get_shell_msg(timeout=timeout)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        finally:
+            kc.stop_channels()
+            self._warming = None
+        _check(reply, "import the notebooks' libraries")
+
     async def _new_session(self) -> None:
         kc = self.km.client()
         kc.start_channels()
@@ -97,9 +160,13 @@ class RunKernel:
                                                  store_history=False, timeout=60, output_hook=lambda msg: None)
         finally:
             kc.stop_channels()
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"the kernel could not start a new session for the next notebook: "
-                               f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+        _check(reply, "start a new session for the next notebook")
+
+
+def _check(reply: dict, what: str) -> None:
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"the kernel could not {what}: {reply['content'].get('ename')}: "
+                           f"{reply['content'].get('evalue')}")
 
 
 class _Engine(NBClientEngine):

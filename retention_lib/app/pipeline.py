@@ -128,15 +128,16 @@ def run_month(config: str | Path | Config | None = None, month: str | None = Non
     lock = _lock(reports_dir, month) if month else None
     with _signals_raise() as interrupted:
         try:
-            return _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel_name, say, log_lines,
-                               email or [], env, if_missing, heartbeat_s, lock, interrupted)
+            with RunKernel(kernel_name, notebooks_dir, log_lines) as kernel:
+                return _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel, say, log_lines,
+                                   email or [], env, if_missing, heartbeat_s, lock, interrupted)
         finally:
             log_lines.close()
             if lock is not None:
                 lock.close()
 
 
-def _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel_name, say, log_lines, email, env,
+def _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel, say, log_lines, email, env,
                 if_missing, heartbeat_s, lock, interrupted) -> RunResult:
     started = datetime.now()
     stamp = started.strftime("%Y%m%d-%H%M%S")
@@ -145,6 +146,7 @@ def _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel_name, say,
     now = data_end_of(cfg)
     try:
         say(text.say("console.loading", name=cfg.name, file=cfg.path.name))
+        kernel.start(notebooks(notebooks_dir))   # it imports the notebooks' libraries while the data loads
         run = prepare_run(cfg, month, tmp, now=now, say=lambda message: say(text.render(message)))
         log_lines.open(tmp)   # from here on run.log grows line by line: a failed run keeps what it logged
         # what looks wrong in the data: changed months of history, suspect ids, outliers, gaps
@@ -167,13 +169,13 @@ def _run_locked(cfg, month, reports_dir, force, notebooks_dir, kernel_name, say,
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     try:
-        return _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_dir, kernel_name,
+        return _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_dir, kernel,
                         say, log_lines, email, env, heartbeat_s, interrupted)
     finally:
         lock.close()
 
 
-def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_dir, kernel_name, say,
+def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_dir, kernel, say,
              log_lines, email, env, heartbeat_s, interrupted) -> RunResult:
     month = str(run.month)
     stage_log = [{"name": "prepare", "notebook": None, "seconds": None}]
@@ -183,30 +185,29 @@ def _execute(cfg, run, tmp, final, reports_dir, stamp, started, now, notebooks_d
     timeout = cfg.setting("cell_timeout_s")
     book = None
     try:
-        with RunKernel(kernel_name, notebooks_dir, log_lines) as kernel:
-            for i, book in enumerate(books, 1):
-                t0 = time.monotonic()
-                say(text.say("console.notebook", i=i, n=len(books), notebook=book.name))
-                try:
-                    with _heartbeat(book.name, say, heartbeat_s) as tracker:
-                        kernel.execute(book, tmp / book.name, params, timeout, tracker)
-                except pm.PapermillExecutionError as exc:   # a full disk under a cell is the machine's fault
-                    fail(f"{book.name}, cell {exc.exec_count}", f"{exc.ename}: {exc.evalue}", tmp, reports_dir,
-                         month, stamp, say, log_lines, cfg, env, book.name, exc.exec_count,
-                         machine=notebook_fault(exc.ename, exc.evalue, tmp))
-                except CellTimeoutError as exc:
-                    fail(f"{book.name}", f"a cell ran longer than {timeout} s (settings.cell_timeout_s): {exc}",
-                         tmp, reports_dir, month, stamp, say, log_lines, cfg, env, book.name, None)
-                except DeadKernelError as exc:
-                    fail(f"{book.name}", f"the notebook's kernel died: {exc}", tmp, reports_dir, month, stamp,
-                         say, log_lines, cfg, env, book.name, None)
-                seconds = time.monotonic() - t0
-                stage = stages.stage_of_notebook(book.name)
-                _check_stage(stage, run, tmp, book.name, reports_dir, stamp, say, log_lines, cfg, env)
-                stage_log.append({"name": stage.name if stage else book.stem, "notebook": book.name,
-                                  "seconds": round(seconds, 1)})
-                say(text.say("console.notebook_done", i=i, n=len(books), notebook=book.name, seconds=seconds)
-                    + _unavailable_note(run, stage))
+        for i, book in enumerate(books, 1):
+            t0 = time.monotonic()
+            say(text.say("console.notebook", i=i, n=len(books), notebook=book.name))
+            try:
+                with _heartbeat(book.name, say, heartbeat_s) as tracker:
+                    kernel.execute(book, tmp / book.name, params, timeout, tracker)
+            except pm.PapermillExecutionError as exc:   # a full disk under a cell is the machine's fault
+                fail(f"{book.name}, cell {exc.exec_count}", f"{exc.ename}: {exc.evalue}", tmp, reports_dir,
+                     month, stamp, say, log_lines, cfg, env, book.name, exc.exec_count,
+                     machine=notebook_fault(exc.ename, exc.evalue, tmp))
+            except CellTimeoutError as exc:
+                fail(f"{book.name}", f"a cell ran longer than {timeout} s (settings.cell_timeout_s): {exc}",
+                     tmp, reports_dir, month, stamp, say, log_lines, cfg, env, book.name, None)
+            except DeadKernelError as exc:
+                fail(f"{book.name}", f"the notebook's kernel died: {exc}", tmp, reports_dir, month, stamp,
+                     say, log_lines, cfg, env, book.name, None)
+            seconds = time.monotonic() - t0
+            stage = stages.stage_of_notebook(book.name)
+            _check_stage(stage, run, tmp, book.name, reports_dir, stamp, say, log_lines, cfg, env)
+            stage_log.append({"name": stage.name if stage else book.stem, "notebook": book.name,
+                              "seconds": round(seconds, 1)})
+            say(text.say("console.notebook_done", i=i, n=len(books), notebook=book.name, seconds=seconds)
+                + _unavailable_note(run, stage))
         book = None
         contradictions = consistency.check(tmp)
         if contradictions:   # a number that contradicts another is a bug: nothing is published
