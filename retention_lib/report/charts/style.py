@@ -85,6 +85,12 @@ def month_ticks(ax, months: list, **options) -> None:
     ax.xaxis.set_major_formatter(MonthLabels(labels))
 
 
+@functools.lru_cache(maxsize=4096)
+def _label_width(label: str, prop) -> float:
+    """A label's width in points: measuring a text path is slow, and every tick update asks again."""
+    return text_to_path.get_text_width_height_descent(label, prop, ismath=False)[0]
+
+
 class MonthLabels(Formatter):
     """Labels chosen when the axis is drawn, at its final size and font: never turned on end nor
     overlapping, with an em between two."""
@@ -96,9 +102,8 @@ class MonthLabels(Formatter):
         ax, ticks = self.axis.axes, self.axis.get_major_ticks()
         if not ticks:
             return 1
-        prop = ticks[0].label1.get_fontproperties()
-        widest = max((text_to_path.get_text_width_height_descent(m, prop, ismath=False)[0]
-                      for m in self.labels if m), default=0.0)
+        prop = ticks[0].label1.get_fontproperties().copy()   # a cache key must not change later
+        widest = max((_label_width(m, prop) for m in self.labels if m), default=0.0)
         spacing = ax.get_window_extent().width * 72 / ax.figure.dpi / max(abs(np.diff(ax.get_xlim())[0]), 1)
         return max(1, math.ceil((widest + prop.get_size_in_points()) / max(spacing, 1e-9)))
 
