@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from retention_lib.core.stats import dot
 from retention_lib.models.histories import Histories
 from retention_lib.models.pareto_integrals import _log_decay_integral
 
@@ -127,20 +128,20 @@ class _BGNBDTerms:
         s += 1.0
         np.reciprocal(s, out=s)                                    # sigmoid(z): weight of the A4 branch
         s *= w
-        d_r_rep = s @ D
+        d_r_rep = dot(s, D)
         np.take(E, iT, out=D, mode="clip")
         D -= np.take(E, it, out=tmp, mode="clip")
         np.add(self.x, r, out=z)
         z *= D
-        d_alpha_rep = s @ z
-        d_b_rep = s @ np.take(inv_bx1, ix, out=tmp, mode="clip")
+        d_alpha_rep = dot(s, z)
+        d_b_rep = dot(s, np.take(inv_bx1, ix, out=tmp, mode="clip"))
         w_x, w_T, total = self.w_x, self.w_T, self.total
         beta_ratio, beta_da, beta_db = _log_beta_ratio(a, b, xs)
-        ll = (w_x @ (gammaln(r + xs) + beta_ratio) + total * (r * np.log(alpha) - gammaln(r))
-              - (r * w_T + self.wx_T) @ L + ll_rep)
-        d_r = w_x @ digamma(r + xs) - total * (digamma(r) - np.log(alpha)) - w_T @ L + d_r_rep
-        d_alpha = total * r / alpha - (r * w_T + self.wx_T) @ E + d_alpha_rep
-        d_a = w_x @ beta_da + s.sum() / a
-        d_b = w_x @ beta_db - d_b_rep
+        ll = (dot(w_x, gammaln(r + xs) + beta_ratio) + total * (r * np.log(alpha) - gammaln(r))
+              - dot(r * w_T + self.wx_T, L) + ll_rep)
+        d_r = dot(w_x, digamma(r + xs)) - total * (digamma(r) - np.log(alpha)) - dot(w_T, L) + d_r_rep
+        d_alpha = total * r / alpha - dot(r * w_T + self.wx_T, E) + d_alpha_rep
+        d_a = dot(w_x, beta_da) + s.sum() / a
+        d_b = dot(w_x, beta_db) - d_b_rep
         grad = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / total
         return -ll / total, grad

@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betainc, digamma, expit, gammaln
 
+from retention_lib.core.stats import dot
 from retention_lib.models.btyd_likelihoods import _log_beta_ratio
 from retention_lib.models.histories import Histories
 
@@ -152,12 +153,6 @@ def expected_if_alive_by_phase(params, d: int, x, T, t) -> np.ndarray:
 _BLOCK = 1 << 15
 
 
-def _dot(u, v) -> float:
-    """u @ v by einsum's own loop: BLAS's dot is threaded on long vectors, so its order of summation
-    (and the last bits of a fit) would depend on the thread count."""
-    return float(np.einsum("i,i", u, v))
-
-
 class CNBDTerms:
     """The likelihood of one k on compressed rows, without its parameter-free terms, with the
     gradient in log-parameters; in time multiplied by time_scale. `no_dropout` drops the dropout
@@ -191,10 +186,10 @@ class CNBDTerms:
         times = self.times * time_scale
         L, E = np.log(alpha + times), 1.0 / (alpha + times)
         n = r + k * xs
-        ll = (self.w_x @ gammaln(n) + self.total * (r * np.log(alpha) - gammaln(r))
-              - (r * self.w_T + k * self.wx_T) @ L)
-        d_r = self.w_x @ digamma(n) + self.total * (np.log(alpha) - digamma(r)) - self.w_T @ L
-        d_alpha = self.total * r / alpha - (r * self.w_T + k * self.wx_T) @ E
+        ll = (dot(self.w_x, gammaln(n)) + self.total * (r * np.log(alpha) - gammaln(r))
+              - dot(r * self.w_T + k * self.wx_T, L))
+        d_r = dot(self.w_x, digamma(n)) + self.total * (np.log(alpha) - digamma(r)) - dot(self.w_T, L)
+        d_alpha = self.total * r / alpha - dot(r * self.w_T + k * self.wx_T, E)
         # S2's terms of phases j >= 1 (phase 0's is 1): log s_j = sum_{i<j} log((n+i)/(i+1)) + j log u,
         # with derivatives sum_{i<j} 1/(n+i) in r and -j/(alpha+T) in alpha
         j = np.arange(1, k)[:, None]
@@ -216,14 +211,14 @@ class CNBDTerms:
                 parts.append(left_x[ix] + n_row * D)
             mix, shares = _log_one_plus_sum_exp(parts, len(w))
             sums = np.zeros(3 if self.no_dropout else 5)
-            sums[0] = _dot(w, mix)
+            sums[0] = dot(w, mix)
             for i in range(k - 1):
                 share = shares[i] * w
-                sums[1] += _dot(share, d_log_s[i][ix])
-                sums[2] -= (i + 1) * _dot(share, E_T)
+                sums[1] += dot(share, d_log_s[i][ix])
+                sums[2] -= (i + 1) * dot(share, E_T)
             if not self.no_dropout:
                 left = shares[-1] * w
-                sums[1:] += [_dot(left, D), _dot(left * n_row, E_T - E[it]), left.sum() / a, -_dot(left, inv_b[ix])]
+                sums[1:] += [dot(left, D), dot(left * n_row, E_T - E[it]), left.sum() / a, -dot(left, inv_b[ix])]
             return sums
 
         # the blocks are added in a fixed order: the same data give the same fit to the last bit
@@ -234,7 +229,7 @@ class CNBDTerms:
         if self.no_dropout:
             return -ll / self.total, -np.array([d_r * r, d_alpha * alpha]) / self.total
         beta_ratio, beta_da, beta_db = _log_beta_ratio(a, b, (xs + d).astype(np.int64))
-        ll += self.w_x @ beta_ratio
-        d_a = self.w_x @ beta_da + per_row[3]
-        d_b = self.w_x @ beta_db + per_row[4]
+        ll += dot(self.w_x, beta_ratio)
+        d_a = dot(self.w_x, beta_da) + per_row[3]
+        d_b = dot(self.w_x, beta_db) + per_row[4]
         return -ll / self.total, -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / self.total

@@ -31,7 +31,7 @@ from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, polygamma
 from scipy.stats import chi2
 
-from retention_lib.core.stats import Z95
+from retention_lib.core.stats import Z95, dot
 from retention_lib.models import btyd
 from retention_lib.models.fit_budget import MAX_ITER, MAX_SECONDS, FitBudget, ModelUnusable
 from retention_lib.models.covariate_encoding import Encoding
@@ -110,13 +110,6 @@ def _trigamma(z) -> np.ndarray:
     return out + w + w2 * (0.5 + w * (1 / 6 + w2 * (-1 / 30 + w2 * (1 / 42 + w2 * (-1 / 30 + w2 * 5 / 66)))))
 
 
-def _dot(a, b):
-    """a @ b for vectors by numpy's own loop, as every product in a likelihood evaluation is (einsum):
-    after a BLAS call OpenBLAS's worker threads spin for a while, and on a loaded machine they take
-    the CPU from the element-wise work around it (fits ran 2-6 times slower on a shared 2-core box)."""
-    return np.einsum("i,i->", a, b)
-
-
 class _Terms:
     """The BG/NBD log-likelihood of the rows with its gradient and Hessian in
     theta = (log r, log alpha0, gamma_purchase, log a0, gamma_a, log b0, gamma_b).
@@ -185,7 +178,7 @@ class _Terms:
         bx1 = b[pg] + px - 1
         q = np.where(px > 0, b[pg] / bx1, 0.0)                        # -dz/dlog b, per pair
         z = np.where(px > 0, np.log(a[pg]) - np.log(bx1), -np.inf)[self.pair] + rx * D
-        ll = _dot(w, np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))))   # softplus
+        ll = dot(w, np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))))   # softplus
         sig = expit(z)
         ws = w * sig
         wc = ws - ws * sig                                            # w sigma (1 - sigma)
@@ -194,10 +187,10 @@ class _Terms:
 
         # the terms without z: sums of the rows, and of the frequency table
         u = np.log(alpha)
-        wL = _dot(w, L_T)
-        ll += _dot(self.w_x, gammaln(r + self.xs) - gammaln(r)) + r * _dot(self.W_g, u) - r * wL - _dot(self.wx, L_T)
-        d_r = r * (_dot(self.w_x, digamma(r + self.xs) - digamma(r)) + _dot(self.W_g, u) - wL) + _dot(ws, rD)
-        h_rr = d_r + r * r * _dot(self.w_x, polygamma(1, r + self.xs) - polygamma(1, r)) + _dot(wc_rD, rD)
+        wL = dot(w, L_T)
+        ll += dot(self.w_x, gammaln(r + self.xs) - gammaln(r)) + r * dot(self.W_g, u) - r * wL - dot(self.wx, L_T)
+        d_r = r * (dot(self.w_x, digamma(r + self.xs) - digamma(r)) + dot(self.W_g, u) - wL) + dot(ws, rD)
+        h_rr = d_r + r * r * dot(self.w_x, polygamma(1, r + self.xs) - polygamma(1, r)) + dot(wc_rD, rD)
         we = w * e_T
         wrx_e = rx * we
 
@@ -215,7 +208,7 @@ class _Terms:
         # the beta ratio: log Gamma(b+x) - log Gamma(b) - log Gamma(a+b+x) + log Gamma(a+b), per pair
         ab = a + b
         bp, abp, pw = b[pg] + px, ab[pg] + px, self.pw
-        ll += _dot(pw, gammaln(bp) - gammaln(abp)) + _dot(self.W_rep, gammaln(ab) - gammaln(b))
+        ll += dot(pw, gammaln(bp) - gammaln(abp)) + dot(self.W_rep, gammaln(ab) - gammaln(b))
         d1 = self.W_rep * digamma(ab) - to_patterns(pw * digamma(abp))     # sums of psi(a+b) - psi(a+b+x)
         d2 = to_patterns(pw * digamma(bp)) - self.W_rep * digamma(b)       # and of psi(b+x) - psi(b)
         t1 = self.W_rep * _trigamma(ab) - to_patterns(pw * _trigamma(abp))
@@ -226,7 +219,7 @@ class _Terms:
         h_ab += a * b * t1
         h_bb += b * (d1 + d2) + b * b * (t1 + t2)
 
-        # to theta, through the designs (einsum: see _dot)
+        # to theta, through the designs (einsum: see core.stats.dot)
         X = self.X
         grad = np.concatenate([[d_r]] + [np.einsum("gi,g->i", Xi, di) for Xi, di in zip(X, (d_u, d_a, d_b))])
         edges = np.cumsum([0] + self.sizes)
