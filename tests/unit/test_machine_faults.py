@@ -15,6 +15,7 @@ import papermill as pm
 import pytest
 
 from retention_lib.app import cli, pipeline, run_log
+from retention_lib.app.notebook_kernel import RunKernel
 from retention_lib.core.faults import machine_fault, notebook_fault
 from retention_lib.data import store
 from retention_lib.delivery import smtp
@@ -91,7 +92,7 @@ def _disk_full(target, *args, **kwargs):
 
 
 def test_a_full_disk_during_the_run_keeps_failed_txt_and_the_run_log(small_config, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(pipeline, "_execute_notebook", _disk_full)
+    monkeypatch.setattr(RunKernel, "execute", lambda kernel, *a, **k: _disk_full(*a, **k))
     code, out, err = _run(small_config, tmp_path / "reports", capsys)
     failed = _failed(tmp_path / "reports")
     assert code == 7
@@ -105,7 +106,7 @@ def test_a_full_disk_during_the_run_keeps_failed_txt_and_the_run_log(small_confi
 
 def test_a_disk_too_full_for_failed_txt_says_so_on_the_line(small_config, tmp_path, monkeypatch, capsys):
     """run.log was written as the run went: it keeps what was logged before the disk filled up."""
-    monkeypatch.setattr(pipeline, "_execute_notebook", _disk_full)
+    monkeypatch.setattr(RunKernel, "execute", lambda kernel, *a, **k: _disk_full(*a, **k))
     monkeypatch.setattr(run_log, "write_atomic", lambda path, text: _disk_full(path))
     code, _, err = _run(small_config, tmp_path / "reports", capsys)
     failed = _failed(tmp_path / "reports")
@@ -123,7 +124,7 @@ def test_a_full_disk_under_a_notebook_cell_is_exit_7_not_a_failed_notebook(small
         raise pm.PapermillExecutionError(4, 4, "frame.to_parquet(...)", "OSError",
                                          f"[Errno 28] No space left on device: '{artifact}'", [])
 
-    monkeypatch.setattr(pipeline, "_execute_notebook", cell_fails)
+    monkeypatch.setattr(RunKernel, "execute", lambda kernel, *a, **k: cell_fails(*a, **k))
     code, _, err = _run(small_config, tmp_path / "reports", capsys)
     failed = _failed(tmp_path / "reports")
     assert code == 7
@@ -136,7 +137,7 @@ def test_a_bug_is_not_a_fault_of_the_machine_but_its_folder_has_failed_txt(small
     def bug(*args, **kwargs):
         raise KeyError("no_such_column")
 
-    monkeypatch.setattr(pipeline, "_execute_notebook", bug)
+    monkeypatch.setattr(RunKernel, "execute", bug)
     with pytest.raises(KeyError):
         cli.main(["run", "--config", str(small_config), "--month", MONTH, "--reports-dir", str(tmp_path / "r")])
     failed = _failed(tmp_path / "r")
