@@ -23,7 +23,6 @@ from retention_lib.core import stages
 from retention_lib.core.config import Config
 from retention_lib.delivery import compose, smtp
 from retention_lib.report import measures, text
-from retention_lib.report.sections.stores import page_text
 from retention_lib.report.text import say
 
 PREFIX = "retention-report-{month}-store-"
@@ -97,6 +96,8 @@ def compose_store(folder: Path, cfg: Config, month: str, facts: dict, page: dict
     rows = kpi_rows(page, cur)
     year_ago = any(yoy != say("missing") for *_, yoy in rows)
     columns = ("kpi", "month", "mom", "yoy") if year_ago else ("kpi", "month", "mom")
+    from retention_lib.report.sections.stores import page_text   # the report's sections: only for a chain's stores
+
     t = page_text(facts, page, cur, as_html=True)
     lines = [s for s in (t["states"], t["at_risk"], t["stored_value"], t["complaints"]) if s]
     footer = say("email.footer")
