@@ -226,12 +226,17 @@ def main(argv=None) -> int:
         from .chain import main as chain_main
 
         return chain_main(argv[1:])
+    if argv[:1] == ["month"]:   # python -m benchmarks month ...: the demo month, on DuckDB and on Spark
+        from .month import main as month_main
+
+        return month_main(argv[1:])
     if argv[:1] == ["pymc"]:   # python -m benchmarks pymc ...: BG/NBD against PyMC-Marketing, in its own venv
         from .pymc_reference import main as pymc_main
 
         return pymc_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0],
                                      epilog="python -m benchmarks chain --help: one month of a chain, end to end; "
+                                            "python -m benchmarks month --help: the demo month end to end; "
                                             "python -m benchmarks pymc --help: BG/NBD against PyMC-Marketing")
     parser.add_argument("--customers", type=int, default=1_000_000, help="customers to generate (default 1,000,000)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file as a JSON list")

@@ -109,3 +109,14 @@ def test_pymc_targets_are_missed_when_slow():
 def test_max_rel_diff_counts_what_is_not_finite():
     assert pymc_reference.max_rel_diff([1.0, 2.0, 0.0], [1.0, 2.2, 0.0]) == (pytest.approx(0.2 / 2.2), 0)
     assert pymc_reference.max_rel_diff([1.0, 5.0, 3.0], [1.0, np.inf, np.nan]) == (0.0, 2)
+
+
+def test_the_month_benchmark_prints_each_engine_beside_its_target_and_spark_as_a_ratio():
+    from benchmarks.month import table
+
+    out = table({"duckdb": {"prepare": (4.0, 500.0), "month": (24.0, 900.0)},
+                 "spark": {"prepare": (20.0, 2000.0), "month": (150.0, 3000.0)}}).splitlines()
+    [prepare] = [line for line in out if line.startswith("prepare")]
+    assert prepare.split()[1:] == ["4.0", "20.0", "500", "2,000", "5.00x"]
+    assert out[-2].startswith("target (duckdb)") and out[-2].endswith("met")
+    assert out[-1].startswith("target (spark)") and out[-1].endswith("missed by 30 s")
