@@ -32,6 +32,9 @@ def months(published, tmp_path_factory):
     reports, proc = published
     out = {"duckdb": (reports / MONTH, proc.stdout)}
     config = write_demo_config(tmp_path_factory.mktemp("source-spark"))
+    # a 300-member store on 2 cores: 2 shuffle partitions, not the engine's 16, take 30% off the month
+    config.write_text(config.read_text(encoding="utf-8") + "engine:\n  conf:\n    spark.sql.shuffle.partitions: '2'\n",
+                      encoding="utf-8")
     spark_reports = tmp_path_factory.mktemp("reports-spark")
     run = retention_cli("run", "--config", str(config), "--month", MONTH, "--engine", "spark",
                         "--reports-dir", str(spark_reports))
