@@ -7,7 +7,11 @@ path stages.phone_key names.
 """
 from __future__ import annotations
 
-from matplotlib.backends.backend_agg import RendererAgg
+import contextlib
+
+import matplotlib as mpl
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.image import imsave
 from PIL import Image
 
 SMALLEST_TEXT = "Smallest text (pt)"   # the PNG text chunk that records it
@@ -25,35 +29,78 @@ def phone_form(figure):
     return getattr(figure, _PHONE, None)
 
 
-class _TextSizes(RendererAgg):
-    """A renderer that notes the size of every non-empty text drawn and draws nothing."""
+def lay_out(figure) -> None:
+    """The figure laid out as drawing it would, without drawing it."""
+    engine = figure.get_layout_engine()
+    if figure.axes and engine is not None:
+        with contextlib.suppress(ValueError):   # as a draw: a layout that cannot be made is not made
+            engine.execute(figure)
 
-    def __init__(self, figure):
-        super().__init__(int(figure.bbox.width), int(figure.bbox.height), figure.dpi)
+
+class _TextSizes(RendererAgg):
+    """An Agg renderer that notes the size of every non-empty text it draws."""
+
+    def __init__(self, width, height, dpi):
+        super().__init__(width, height, dpi)
         self.sizes: list[float] = []
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if s.strip():
             self.sizes.append(float(prop.get_size_in_points()))
+        super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
 
     def draw_tex(self, gc, x, y, s, prop, angle, *, mtext=None):
-        self.draw_text(gc, x, y, s, prop, angle)
+        if s.strip():
+            self.sizes.append(float(prop.get_size_in_points()))
+        super().draw_tex(gc, x, y, s, prop, angle, mtext=mtext)
 
 
 def smallest_text_pt(figure) -> float | None:
     """The size in points of the smallest text the figure draws (hidden artists and empty labels
     draw nothing, so they do not count); None when it draws no text."""
-    renderer = _TextSizes(figure)
+    renderer = _TextSizes(int(figure.bbox.width), int(figure.bbox.height), figure.dpi)
     figure.draw(renderer)
     return min(renderer.sizes, default=None)
 
 
+class _PngCanvas(FigureCanvasAgg):
+    """An Agg canvas whose PNG records the smallest text of the one draw that writes it."""
+
+    def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **_):   # _: savefig set them on the figure
+        renderer = _TextSizes(*self.get_width_height(physical=True), self.figure.dpi)
+        self.figure.draw(renderer)
+        smallest = min(renderer.sizes, default=None)
+        noted = {} if smallest is None else {SMALLEST_TEXT: f"{smallest:.2f}"}
+        imsave(filename_or_obj, renderer.buffer_rgba(), format="png", origin="upper", dpi=self.figure.dpi,
+               metadata={**(metadata or {}), **noted}, pil_kwargs=pil_kwargs)
+
+
 def save_png(figure, path, **options) -> None:
     """The figure as a PNG cropped to what it draws, with its smallest text recorded and no
-    timestamp (the same data gives the same bytes)."""
-    smallest = smallest_text_pt(figure)
-    metadata = {"Software": None} | ({} if smallest is None else {SMALLEST_TEXT: f"{smallest:.2f}"})
-    figure.savefig(path, bbox_inches="tight", metadata=metadata, **options)
+    timestamp (the same data gives the same bytes): the bytes savefig(bbox_inches="tight") wrote after
+    a draw that found the smallest text, from one draw instead of three (the layouts those draws made
+    are made without drawing, the text is measured as the PNG is drawn)."""
+    dpi = options.pop("dpi", None) or mpl.rcParams["savefig.dpi"]
+    dpi = figure.dpi if dpi == "figure" else dpi
+    lay_out(figure)   # as shown first: each layout starts from where the last one left the axes
+    canvas, shown = figure.canvas, figure.dpi
+    png = _PngCanvas(figure)   # the figure's canvas until it is written
+    try:
+        figure.dpi = dpi
+        try:
+            lay_out(figure)
+            box = figure.get_tightbbox(png.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
+        finally:
+            figure.dpi = shown
+        engine = figure.get_layout_engine()
+        with mpl.rc_context({"figure.autolayout": False}):   # no engine, not even a placeholder: with one
+            figure.set_layout_engine(None)                    # savefig would lay out and draw once more
+        try:
+            figure.savefig(path, bbox_inches=box, dpi=dpi, metadata={"Software": None}, **options)
+        finally:
+            figure.set_layout_engine(engine)
+    finally:
+        figure.set_canvas(canvas)
 
 
 def read_smallest_text(path) -> tuple[float | None, float, int]:

@@ -37,6 +37,41 @@ def test_a_figure_without_text_records_none(tmp_path):
     plt.close(fig)
 
 
+def _panels(rect=None):
+    style.use_style()
+    fig, axes = plt.subplots(2, 2, figsize=(8, 5))
+    for i, ax in enumerate(axes.flat):
+        ax.plot(range(12), [v * 10 ** i for v in range(12)])
+        ax.set(title=f"panel {i}", xlabel="month", ylabel="members")
+    fig.suptitle("four panels")
+    if rect is not None:
+        fig.set_layout_engine("tight", rect=rect)
+    return fig
+
+
+@pytest.mark.parametrize("rect", [None, (0, 0.1, 1, 1)])
+def test_a_figure_is_laid_out_as_a_draw_lays_it_out(rect):
+    drawn, laid = _panels(rect), _panels(rect)
+    for _ in range(2):   # a layout starts from where the last one left the axes
+        drawn.draw_without_rendering()
+        figures.lay_out(laid)
+        assert [ax.get_position().bounds for ax in laid.axes] == [ax.get_position().bounds for ax in drawn.axes]
+    plt.close("all")
+
+
+def test_a_png_is_what_savefig_writes_after_a_draw_measures_its_text(tmp_path):
+    record = pd.DataFrame({"for_month": ["2025-01", "2025-02", "2025-03"], "actual_purchases": [10, 12, 11],
+                           "predicted_purchases": [9, 13, 12]})
+    ours, theirs = charts.track_record_chart(record), charts.track_record_chart(record)
+    for n, (a, b) in enumerate([(ours, theirs), (figures.phone_form(ours), figures.phone_form(theirs))]):
+        figures.save_png(a, tmp_path / f"ours{n}.png", dpi=110)
+        smallest = figures.smallest_text_pt(b)
+        b.savefig(tmp_path / f"theirs{n}.png", bbox_inches="tight", dpi=110,
+                  metadata={"Software": None, figures.SMALLEST_TEXT: f"{smallest:.2f}"})
+        assert (tmp_path / f"ours{n}.png").read_bytes() == (tmp_path / f"theirs{n}.png").read_bytes()
+    plt.close("all")
+
+
 def test_small_text_is_raised_to_what_reads_at_the_width_shown():
     style.use_style()
     fig, ax = plt.subplots(figsize=(11, 3))

@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from retention_lib.core import figures
 from retention_lib.report.charts.style import (HIGHLIGHT, PALETTE, error_bars, month_ticks, on_phone, report_chart,
                                                subplots, use_style, wrap)
 from retention_lib.report.text import say
@@ -90,7 +91,7 @@ def importance_performance_chart(table: pd.DataFrame, period: str, outcome: str 
 
 def _apart(fig, notes: list, obstacles: list) -> None:
     """Move the names of nearby points up, from the lowest, until none covers another or a corner's note."""
-    fig.draw_without_rendering()
+    figures.lay_out(fig)
     placed = [t.get_window_extent() for t in obstacles]
     for note in sorted(notes, key=lambda n: n.xy[1]):
         for _ in range(len(placed) + 1):

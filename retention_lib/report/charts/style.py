@@ -265,7 +265,7 @@ def _fit(t: Text, room: float, tall: bool = False) -> None:
 
 
 def _wrap_to_figure(fig) -> None:
-    fig.draw_without_rendering()   # lays the figure out: where each axes is
+    figures.lay_out(fig)   # where each axes is
     width, height = fig.bbox.width - 12, fig.bbox.height - 12
     for ax in (a for a in fig.axes if a.get_visible()):
         _fit(ax.title, _room(fig, ax))
