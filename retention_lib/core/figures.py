@@ -8,10 +8,12 @@ path stages.phone_key names.
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.image import imsave
+from matplotlib.layout_engine import TightLayoutEngine
 from PIL import Image
 
 SMALLEST_TEXT = "Smallest text (pt)"   # the PNG text chunk that records it
@@ -29,9 +31,27 @@ def phone_form(figure):
     return getattr(figure, _PHONE, None)
 
 
+class _TightOnce(TightLayoutEngine):
+    """matplotlib's tight layout measuring each axes once a layout: it measures them all twice (the
+    second time to fit its first answer into the rect) and nothing moves in between."""
+
+    def execute(self, fig):
+        for ax in fig.axes:
+            ax.get_tightbbox = functools.cache(ax.get_tightbbox)   # for this layout only
+        try:
+            super().execute(fig)
+        finally:
+            for ax in fig.axes:
+                del ax.get_tightbbox
+
+
 def lay_out(figure) -> None:
-    """The figure laid out as drawing it would, without drawing it."""
+    """The figure laid out as drawing it would, without drawing it; a tight layout engine becomes
+    _TightOnce for good (the same layouts, the figure's later draws included)."""
     engine = figure.get_layout_engine()
+    if type(engine) is TightLayoutEngine:
+        engine = _TightOnce(**engine.get())
+        figure.set_layout_engine(engine)
     if figure.axes and engine is not None:
         with contextlib.suppress(ValueError):   # as a draw: a layout that cannot be made is not made
             engine.execute(figure)
