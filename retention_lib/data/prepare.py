@@ -12,6 +12,7 @@ import pandas as pd
 
 from retention_lib.core import stages
 from retention_lib.core.config import Config, load_config
+from retention_lib.core.messages import Message
 from retention_lib.core.paths import LAB_DIR, REPORTS_DIR
 from retention_lib.core.run import Run
 from retention_lib.core.spreadsheets import write_csv
@@ -92,6 +93,7 @@ def prepare_run(cfg: Config, month: str | None, run_dir: str | Path | None, *,
     snap["substituted"] = {name: {f.split(".", 1)[1]: by for f, by in substituted.items() if f.split(".")[0] == name}
                            for name in cfg.tables}
     run.write("snapshot", snap)
+    (say or (lambda message: None))(Message("console.store.quality", month=str(period)))
     rejects = store.read_rejects(snap)
     write_csv(rejects, run.path("rejects"))  # raw client values: never live formulas
 

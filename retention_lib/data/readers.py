@@ -365,6 +365,18 @@ def iter_raw(path: Path, *, encoding: str = "auto", sheet=None, delimiter: str =
     """read_raw in chunks, (frame of up to rows_per_chunk rows, file row of its first row),
     that concatenate to read_raw's frame; Excel is one chunk. A malformed CSV row raises
     when its chunk is reached."""
+    done = 0
+    for table, first in iter_tables(path, encoding=encoding, sheet=sheet, delimiter=delimiter, skip_rows=skip_rows,
+                                    columns=columns, rows_per_chunk=rows_per_chunk):
+        yield (_frame(table, done) if isinstance(table, pa.Table) else table), first
+        done += len(table)
+
+
+def iter_tables(path: Path, *, encoding: str = "auto", sheet=None, delimiter: str = "auto",
+                skip_rows: int | str = "auto", columns=(),
+                rows_per_chunk: int = 1_000_000) -> Iterator[tuple[pa.Table | pd.DataFrame, int]]:
+    """iter_raw's chunks as Arrow tables, as read (no copy into pandas); an Excel sheet is its one
+    frame, as pandas reads it."""
     path, suffix, encoding = _source(path, encoding)
     if suffix in EXCEL_SUFFIXES:
         yield _read_excel(path, sheet, skip_rows, columns)
@@ -384,5 +396,5 @@ def iter_raw(path: Path, *, encoding: str = "auto", sheet=None, delimiter: str =
         tables, first = _csv_tables(path, encoding, sep, skip), skip + 2
     done = 0
     for table in _rechunk(tables, rows_per_chunk):
-        yield _frame(table, done), first + done
+        yield table, first + done
         done += table.num_rows

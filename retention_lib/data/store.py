@@ -28,6 +28,7 @@ import os
 import shlex
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Callable
 from importlib.metadata import version
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -47,9 +49,9 @@ from retention_lib.core.messages import Message
 from retention_lib.core.schema import NO_MONTH, TIME_COLUMN
 from retention_lib.data import aggregate, engine
 from retention_lib.data.loading import data_end_of
-from retention_lib.data.validated import validate_file
+from retention_lib.data.validated import PROGRESS_ROWS, validate_file
 from retention_lib.data.sources import ensure_source_files
-from retention_lib.data.validation import REJECT_COLUMNS, ROW, ValidationError
+from retention_lib.data.validation import REJECT_COLUMNS, ValidationError
 
 FORMAT = 2            # the store's layout; a change revalidates every table (2: line identity, top-ups apart)
 CURRENT = "current.json"
@@ -132,9 +134,13 @@ def _write_month(root: Path, name: str, month: str, rows: pa.Table) -> dict:
 
 
 def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema, order: list[str]) -> list[dict]:
-    """Have the engine write `expr` partitioned by month (its own writer: nothing passes through this
-    process but one month at a time), then keep each month as one content-named file of `schema`,
-    sorted by `order`, so DuckDB and Spark give the same bytes."""
+    """`expr` kept as one content-named file of `schema` per month, sorted by `order`, so DuckDB and Spark
+    give the same bytes. DuckDB streams it in `order` (time first: month after month), each month
+    written as its last rows arrive; Spark writes it partitioned by month with its own writer (its
+    results would come to this process whole), each month then read back and sorted here. Either way
+    nothing passes through this process but one month at a time."""
+    if con.name == "duckdb":
+        return _write_streamed(con, expr.order_by(order), root, name, schema)
     tmp = root / f".tmp-{name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     column = TIME_COLUMN.get(name)
@@ -153,19 +159,51 @@ def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema
     return parts or [_write_month(root, name, NO_MONTH, schema.empty_table())]   # no rows: its columns are kept
 
 
+def _write_streamed(con, expr, root: Path, name: str, schema: pa.Schema) -> list[dict]:
+    """_write_engine_partitions on DuckDB: `expr`'s rows, in time order, cut into months as they come, two
+    months written at once while the next arrive."""
+    column, written, held, month = TIME_COLUMN[name], [], [], None
+
+    def write(month: str, held: list[pa.Table]) -> dict:
+        return _write_month(root, name, month, pa.concat_tables(held).select(schema.names).cast(schema)
+                            .combine_chunks())
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for batch in con.to_pyarrow_batches(expr, chunk_size=1 << 20):
+            keys = pc.fill_null(pc.add(pc.multiply(pc.year(batch[column]), 100), pc.month(batch[column])), 0)
+            keys = keys.to_numpy(zero_copy_only=False)
+            for start, end in zip(*_runs(keys)):
+                key = f"{keys[start] // 100:04d}-{keys[start] % 100:02d}" if keys[start] else NO_MONTH
+                if key != month and held:
+                    if len(written) > 1:
+                        written[-2].result()   # at most two months in memory
+                    written.append(pool.submit(write, month, held))
+                    held = []
+                month = key
+                held.append(pa.Table.from_batches([batch.slice(start, end - start)]))
+        if held:
+            written.append(pool.submit(write, month, held))
+        parts = [w.result() for w in written]
+    return parts or [_write_month(root, name, NO_MONTH, schema.empty_table())]   # no rows: its columns are kept
+
+
+def _runs(keys) -> tuple[list[int], list[int]]:
+    """Where each run of equal keys starts and ends."""
+    cuts = (np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist()
+    return [0, *cuts], [*cuts, len(keys)]
+
+
 def _write_validated_months(root: Path, name: str, checked, months: dict[str, Path] | None = None) -> list[dict]:
     """The kept rows of each month as its content-named file: the month's chunk files as validation
     wrote them (in file order), less the rows the engine set aside for comparing rows. `months`: other
     chunk files of the table than its kept rows (the transactions' top-ups), stored as table `name`."""
-    dropped = pa.array(checked.rejects["row"].astype("int64").unique()) if len(checked.rejects) else None
-    parts = []
-    for month, file in sorted((checked.months if months is None else months).items()):
-        rows = pq.read_table(file)
-        if dropped is not None:
-            rows = rows.filter(pc.invert(pc.is_in(rows[ROW], value_set=dropped)))
-        if rows.num_rows:
-            parts.append(_write_month(root, name, month, rows.select(checked.schema.names).cast(checked.schema)
-                                      .combine_chunks()))
+    def write(item: tuple[str, Path]) -> dict | None:
+        rows = checked.kept(item[1])
+        return _write_month(root, name, item[0], rows.select(checked.schema.names).cast(checked.schema)
+                            .combine_chunks()) if rows.num_rows else None
+
+    with ThreadPoolExecutor(max_workers=2) as pool:   # two months at once: Parquet's writer keeps one core
+        parts = [p for p in pool.map(write, sorted((checked.months if months is None else months).items())) if p]
     return parts or [_write_month(root, name, NO_MONTH, checked.schema.empty_table())]   # its columns are kept
 
 
@@ -338,6 +376,9 @@ def _update(cfg: Config, root: Path, end, say: Callable[[Message], None], full: 
         try:
             con = engine.connect(cfg.engine, root / ".spill")
             checked = validate_file(cfg, name, end, work, con, say)
+            if checked.report.rows_read >= PROGRESS_ROWS:
+                say(Message("console.store.writing", table=name, months=len(checked.months),
+                            seconds=time.monotonic() - t0))
             parts = _write_validated_months(root, name, checked)
             topups = _write_validated_months(root, TOPUPS, checked, checked.topups) \
                 if name == "transactions" else None

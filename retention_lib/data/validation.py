@@ -22,7 +22,6 @@ from retention_lib.data.readers import EXCEL_SUFFIXES
 REJECT_COLUMNS = ["table", "file", "row", "column", "rule", "reason", "value"]
 ROW = "_row"   # a chunk's kept rows: their row number in the client's file
 SUMMARY = "_summary"   # a chunk's rejects: the rule's reason for all its rows (the error quotes it)
-LINE = "_line"         # a transaction line's identity: the hash of every column of the client's row
 TOPUP = "_topup"       # a transaction row that is a stored-value top-up, not a sale
 # Unambiguous year-first layouts tried after the configured format (if any) and ISO 8601.
 FALLBACK_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d")
@@ -122,7 +121,7 @@ def _nfkc(text: pd.Series) -> pd.Series:
     wide = ~text.str.isascii().fillna(True).astype(bool)
     if not wide.any():
         return text
-    fixed = {v: unicodedata.normalize("NFKC", v).replace("\u2212", "-") for v in text[wide].unique()}
+    fixed = {v: unicodedata.normalize("NFKC", v).replace("\u2212", "-") for v in text[wide].unique().tolist()}
     return text.where(~wide, text[wide].map(fixed).astype("string"))
 
 
@@ -151,7 +150,7 @@ def _null_like(series: pd.Series, tokens: Iterable[str]) -> pd.Series:
     text = _nfkc(series.astype("string").str.strip())
     wanted = {t.strip().lower() for t in tokens} - {""}  # blanks are null anyway
     # Lower-case the distinct values only: millions of lines carry a few thousand ids.
-    hits = [v for v in text.dropna().unique() if v.lower() in wanted]
+    hits = [v for v in text.dropna().unique().tolist() if v.lower() in wanted]
     return text.isin(hits).fillna(False).astype(bool)
 
 
@@ -258,13 +257,6 @@ def _parse_bool(series: pd.Series) -> pd.Series:
     return out
 
 
-def line_hash(raw: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash per row of every column of the client's file, mapped or not, as int64: two lines
-    are one line repeated only when all their columns are (a 行号 or a payment method tells two
-    identical items of one basket, or two payments of one sale, apart)."""
-    return pd.util.hash_pandas_object(raw, index=False).to_numpy().view("int64")
-
-
 def _is_topup(frame: pd.DataFrame, markers: Iterable[str]) -> pd.Series:
     """True where line_type or payment_method is a top-up marker (trimmed, ignoring case)."""
     wanted = {m.strip().casefold() for m in markers} - {""}
@@ -272,7 +264,7 @@ def _is_topup(frame: pd.DataFrame, markers: Iterable[str]) -> pd.Series:
     for column in ("line_type", "payment_method"):
         if column in frame and wanted:
             values = frame[column].astype("string")
-            hits = [v for v in values.dropna().unique() if v.strip().casefold() in wanted]
+            hits = [v for v in values.dropna().unique().tolist() if v.strip().casefold() in wanted]
             out |= values.isin(hits).fillna(False).astype(bool)
     return out
 
@@ -312,6 +304,22 @@ class _Checker:
         self.frame = self.frame.loc[~mask]
 
 
+def mapped_columns(columns: list, source: TableSource) -> dict[str, str]:
+    """{canonical column: the client's column} of a file with `columns`. A required column it lacks,
+    or an optional one the config maps (a typo must not silently lose, say, every discount), stops
+    the load."""
+    present = {}
+    for col in TABLES[source.table].columns:
+        client = source.client_column(col.name)
+        if client in columns:
+            present[col.name] = client
+        elif col.required or col.name in source.columns:
+            what = "required column" if col.required else "column mapped in the config,"
+            raise ValidationError(source.origin, col.name, "missing_column",
+                                  f"{what} '{client}' not found; the file has {list(map(str, columns))}")
+    return present
+
+
 def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
                    now: pd.Timestamp,
                    null_ids: Iterable[str] = SETTINGS["null_customer_ids"].default,
@@ -324,24 +332,12 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
     Only the rules on one row apply here, and no share is enforced: the rules that compare rows
     (duplicates, basket conflicts) and the shares run over the whole file in the engine
     (retention_lib.data.validated). The kept rows carry their file row number in ROW; transaction
-    lines also carry LINE, the hash of every column of the client's row (mapped or not), which
-    decides what is a duplicate, and TOPUP, whether the row is a stored-value top-up (its line_type
-    or payment_method is one of `topup_markers`).
+    lines also carry TOPUP, whether the row is a stored-value top-up (its line_type or
+    payment_method is one of `topup_markers`).
     """
     table: Table = TABLES[source.table]
     report = TableReport(source.table, source.origin, len(raw))
-    present = {}
-    for col in table.columns:
-        client = source.client_column(col.name)
-        if client in raw.columns:
-            present[col.name] = client
-        elif col.required or col.name in source.columns:
-            # An optional column the config maps explicitly is expected too: a typo in the
-            # mapping must not silently lose, say, every discount.
-            what = "required column" if col.required else "column mapped in the config,"
-            raise ValidationError(source.origin, col.name, "missing_column",
-                                  f"{what} '{client}' not found; the file has "
-                                  f"{list(map(str, raw.columns))}")
+    present = mapped_columns(list(raw.columns), source)
     report.ignored_columns = [str(c) for c in raw.columns if c not in present.values()]
     if raw.empty and source.table == "transactions":
         raise ValidationError(source.origin, None, "empty_table", "the file has no rows")
@@ -349,8 +345,6 @@ def validate_table(raw: pd.DataFrame, source: TableSource, first_row: int, *,
     frame = raw[list(present.values())].copy()
     frame.columns = list(present)
     frame.index = pd.RangeIndex(len(frame))
-    if source.table == "transactions":
-        frame[LINE] = line_hash(raw)
     check = _Checker(frame, source, first_row, report, tuple(null_ids))
 
     for col in (c for c in table.columns if c.name in present):

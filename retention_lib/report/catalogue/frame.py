@@ -51,6 +51,12 @@ MESSAGES: dict[str, str] = {
     "console.store.validating": "{table}: validating {file} ({mb:num1} MB) ...",
     "console.store.validating_table": "{table}: validating the engine's table {source} ({rows:count} rows) ...",
     "console.store.progress": "{table}: {rows:count} rows read and checked ({seconds:num1} s) ...",
+    "console.store.comparing": "{table}: {rows:count} rows read and checked in {seconds:num1} s; comparing rows "
+                               "(repeated lines, reused keys, baskets with two customers or stores) on {engine} ...",
+    "console.store.writing": "{table}: rows compared ({seconds:num1} s since the start); writing its {months:count} "
+                             "month(s) into the data store ...",
+    "console.store.quality": "Checking the data to the end of {month}: rejects, data quality, members not in the "
+                             "customers table ...",
     "console.store.validated": "{table}: {kept:count} rows kept, {rejected:count} set aside, in {seconds:num1} s",
     "console.store.validated.topups": "{table}: {kept:count} rows kept, {rejected:count} set aside, {topups:count} "
                                       "stored-value top-ups kept apart (no sales), in {seconds:num1} s",
