@@ -113,12 +113,12 @@ def save_png(figure, path, **options) -> None:
         finally:
             figure.dpi = shown
         engine = figure.get_layout_engine()
-        with mpl.rc_context({"figure.autolayout": False}):   # no engine, not even a placeholder: with one
-            figure.set_layout_engine(None)                    # savefig would lay out and draw once more
-        try:
-            figure.savefig(path, bbox_inches=box, dpi=dpi, metadata={"Software": None}, **options)
-        finally:
-            figure.set_layout_engine(engine)
+        with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):   # None: none
+            figure.set_layout_engine(None)   # with an engine, even a placeholder, savefig lays out and draws once more
+            try:
+                figure.savefig(path, bbox_inches=box, dpi=dpi, metadata={"Software": None}, **options)
+            finally:
+                figure.set_layout_engine(engine)
     finally:
         figure.set_canvas(canvas)
 
