@@ -113,8 +113,8 @@ class RunKernel:
     async def _start(self, code: str) -> None:
         await self.km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"], cwd=str(self.cwd))
         kc = self.km.client()
-        kc.start_channels()
-        self._warming = kc, kc.execute(code, silent=True, store_history=False)
+        kc.start_channels(iopub=False, stdin=False, hb=False, control=False)   # a heartbeat thread would
+        self._warming = kc, kc.execute(code, silent=True, store_history=False)  # race a failed run's exit
 
     def execute(self, book: Path, target: Path, params: dict, timeout: int, tracker: Tracker) -> None:
         """One notebook under papermill; on failure the kernel's own output of this notebook goes to
@@ -153,7 +153,7 @@ class RunKernel:
 
     async def _new_session(self) -> None:
         kc = self.km.client()
-        kc.start_channels()
+        kc.start_channels(stdin=False, hb=False, control=False)
         try:
             await kc.wait_for_ready(timeout=60)
             reply = await kc.execute_interactive(NEW_SESSION.format(cwd=str(self.cwd)), silent=True,

@@ -14,6 +14,7 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
+from conftest import retention_cli
 from retention_lib.app import cli, pipeline, run_log
 from retention_lib.app.notebook_kernel import RunKernel
 from retention_lib.core.faults import machine_fault, notebook_fault
@@ -155,6 +156,9 @@ def test_a_missing_table_file_is_exit_7_naming_its_config_key(tmp_path, capsys):
     assert code == 7
     assert _one_line(err) == (f"error: {tmp_path / 'exports' / 'lines.csv'}: the transactions table's file does not "
                               f"exist — check tables.transactions.path in {config}")
+    # as cron runs it: the kernel the run started before loading leaves no thread to print a traceback
+    proc = retention_cli("run", "--config", str(config), "--reports-dir", str(tmp_path / "cron"))
+    assert proc.returncode == 7 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
 def test_an_unreadable_table_file_is_exit_7(small_config, tmp_path, monkeypatch, capsys):
