@@ -23,6 +23,7 @@ from retention_lib.data.validation import (REJECT_COLUMNS, ROW, SUMMARY, TableRe
 ARROW = {TIMESTAMP: pa.timestamp("us"), DATE: pa.timestamp("us"), MONEY: pa.float64(), NUMBER: pa.float64(),
          INTEGER: pa.int64(), BOOL: pa.bool_()}   # ids and text: strings
 LINE = "_line"   # a transaction line's identity: the hash of every column of the client's row
+MONTH = "_month"   # a kept row's month in the keys file, YYYYMM (0: none), by which a changed file resumes
 # Column types whose pandas values depend on the value alone (an integer column with nulls reads as floats).
 BY_VALUE = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating,
             pa.types.is_timestamp)

@@ -3,14 +3,18 @@
     <store>/<table>/month=YYYY-MM/<sha256[:16]>.parquet    rows whose time column falls in that month
     <store>/<table>/month=none/...                          rows without one (a customer with no join date)
     <store>/rejects/<table>-<sha256[:16]>.parquet            the rows set aside, with their rule and reason
+    <store>/keys/<table>-<sha256[:16]>.parquet               a chunk's columns the rules comparing rows read
     <store>/current.json                                     what the store holds and what it was made from
 
 Partitions are named by their content, so they never change once written: a month's run records the
 files it read (data/snapshot.json, and manifest.json), and the same files give the same artifacts.
 A run revalidates only a table whose file changed (size and mtime first, then sha256) or whose
 validation rules did (the table's mapping, the settings that validate, the product version); a
-partition whose rows did not change is the same file and is not written again. Baskets are netted
-from the lines by the engine (retention_lib.data.aggregate) whenever the lines changed.
+partition whose rows did not change is the same file and is not written again. A changed file under
+the same rules resumes: its chunks whose rows did not change keep their one-row outcome and their keys
+file, so a new month appended to an unchanged history validates the new rows (and compares them with
+the old ones), not the history (validated.Resume). Baskets are netted from the lines by the engine
+(retention_lib.data.aggregate) whenever the lines changed. The files are written by store_files.
 
 The store checks itself: current.json records each file's sha256, size and mtime, and every update
 compares the size and mtime of every file it lists, hashing a file whose size or mtime differ
@@ -28,7 +32,6 @@ import os
 import shlex
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -36,37 +39,22 @@ from typing import Callable
 
 from importlib.metadata import version
 
-import ibis
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from retention_lib.core.config import Config
 from retention_lib.core.faults import MachineFault
 from retention_lib.core.messages import Message
-from retention_lib.core.schema import NO_MONTH, TIME_COLUMN
-from retention_lib.data import aggregate, engine
+from retention_lib.core.schema import NO_MONTH
+from retention_lib.data import aggregate, engine, store_files
 from retention_lib.data.loading import data_end_of
-from retention_lib.data.validated import PROGRESS_ROWS, validate_file
+from retention_lib.data.store_files import TOPUPS, sha256
+from retention_lib.data.validated import PROGRESS_ROWS, Resume, Stale, validate_file
 from retention_lib.data.sources import ensure_source_files
 from retention_lib.data.validation import REJECT_COLUMNS, ValidationError
 
 FORMAT = 2            # the store's layout; a change revalidates every table (2: line identity, top-ups apart)
 CURRENT = "current.json"
 LISTED = ("month", "file", "sha256", "rows")   # what a snapshot lists of a partition (its size and mtime: the store's)
-TOPUPS = "topups"     # the transactions' stored-value top-ups: money paid in, no sale (settings.topup_markers)
-# Timestamps in microseconds: Spark reads no nanosecond Parquet, and no till records finer than that.
-PARQUET = {"compression": "zstd", "coerce_timestamps": "us", "allow_truncated_timestamps": True}
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fingerprint(path: Path, before: dict | None) -> dict:
@@ -78,9 +66,10 @@ def fingerprint(path: Path, before: dict | None) -> dict:
 
 
 def _rules_key(cfg: Config, name: str) -> str:
-    """Everything besides the file that decides what validation keeps: a change revalidates the table."""
+    """Everything besides the file and the data's end (_still_valid) that decides what validation keeps: a
+    change revalidates the table."""
     source = asdict(cfg.tables[name]) | {"path": None}
-    rules = {"format": FORMAT, "version": version("retention-report"), "table": source, "data_end": cfg.data_end,
+    rules = {"format": FORMAT, "version": version("retention-report"), "table": source,
              "max_reject_share": cfg.max_reject_share, "null_ids": list(cfg.setting("null_customer_ids")),
              "topup_markers": list(cfg.setting("topup_markers")), "max_basket_amount": cfg.setting("max_basket_amount")}
     return hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()
@@ -98,127 +87,6 @@ def _locked(root: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _holds(path: Path, digest: str, size: int) -> bool:
-    """Whether the file at `path` has this content (missing or unreadable: no)."""
-    try:
-        return path.stat().st_size == size and sha256(path) == digest
-    except OSError:
-        return False
-
-
-def _stat(path: Path) -> dict:
-    stat = path.stat()
-    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-
-
-def _publish_file(tmp: Path, root: Path, prefix: str = "") -> tuple[str, str]:
-    """Move a written file to its content name; (its path in the store, sha256). A file of that name is
-    kept only when its content is the name's: a truncated or overwritten one is replaced."""
-    digest = sha256(tmp)
-    final = tmp.parent / f"{prefix}{digest[:16]}.parquet"
-    if _holds(final, digest, tmp.stat().st_size):
-        tmp.unlink()
-    else:
-        os.replace(tmp, final)
-    return final.relative_to(root).as_posix(), digest
-
-
-def _write_month(root: Path, name: str, month: str, rows: pa.Table) -> dict:
-    """One month of a table as its content-named partition file, with its size and mtime."""
-    folder = root / name / f"month={month}"
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".tmp-{os.getpid()}.parquet"
-    pq.write_table(rows, tmp, **PARQUET)
-    file, digest = _publish_file(tmp, root)
-    return {"month": month, "file": file, "sha256": digest, "rows": rows.num_rows} | _stat(root / file)
-
-
-def _write_engine_partitions(con, expr, root: Path, name: str, schema: pa.Schema, order: list[str]) -> list[dict]:
-    """`expr` kept as one content-named file of `schema` per month, sorted by `order`, so DuckDB and Spark
-    give the same bytes. DuckDB streams it in `order` (time first: month after month), each month
-    written as its last rows arrive; Spark writes it partitioned by month with its own writer (its
-    results would come to this process whole), each month then read back and sorted here. Either way
-    nothing passes through this process but one month at a time."""
-    if con.name == "duckdb":
-        return _write_streamed(con, expr.order_by(order), root, name, schema)
-    tmp = root / f".tmp-{name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    column = TIME_COLUMN.get(name)
-    month = (expr[column].strftime("%Y-%m").coalesce(NO_MONTH) if column in expr.columns
-             else ibis.literal(NO_MONTH))
-    engine.write_parquet(con, expr.mutate(month=month), tmp, "month")
-    parts = []
-    try:
-        for folder in sorted(tmp.glob("month=*")):
-            month = folder.name.split("=", 1)[1]
-            files = sorted(folder.rglob("*.parquet"))
-            rows = pa.concat_tables([pq.read_table(f) for f in files]).sort_by([(c, "ascending") for c in order])
-            parts.append(_write_month(root, name, month, rows.select(schema.names).cast(schema)))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return parts or [_write_month(root, name, NO_MONTH, schema.empty_table())]   # no rows: its columns are kept
-
-
-def _write_streamed(con, expr, root: Path, name: str, schema: pa.Schema) -> list[dict]:
-    """_write_engine_partitions on DuckDB: `expr`'s rows, in time order, cut into months as they come, two
-    months written at once while the next arrive."""
-    column, written, held, month = TIME_COLUMN[name], [], [], None
-
-    def write(month: str, held: list[pa.Table]) -> dict:
-        return _write_month(root, name, month, pa.concat_tables(held).select(schema.names).cast(schema)
-                            .combine_chunks())
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for batch in con.to_pyarrow_batches(expr, chunk_size=1 << 20):
-            keys = pc.fill_null(pc.add(pc.multiply(pc.year(batch[column]), 100), pc.month(batch[column])), 0)
-            keys = keys.to_numpy(zero_copy_only=False)
-            for start, end in zip(*_runs(keys)):
-                key = f"{keys[start] // 100:04d}-{keys[start] % 100:02d}" if keys[start] else NO_MONTH
-                if key != month and held:
-                    if len(written) > 1:
-                        written[-2].result()   # at most two months in memory
-                    written.append(pool.submit(write, month, held))
-                    held = []
-                month = key
-                held.append(pa.Table.from_batches([batch.slice(start, end - start)]))
-        if held:
-            written.append(pool.submit(write, month, held))
-        parts = [w.result() for w in written]
-    return parts or [_write_month(root, name, NO_MONTH, schema.empty_table())]   # no rows: its columns are kept
-
-
-def _runs(keys) -> tuple[list[int], list[int]]:
-    """Where each run of equal keys starts and ends."""
-    cuts = (np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist()
-    return [0, *cuts], [*cuts, len(keys)]
-
-
-def _write_validated_months(root: Path, name: str, checked, months: dict[str, Path] | None = None) -> list[dict]:
-    """The kept rows of each month as its content-named file: the month's chunk files as validation
-    wrote them (in file order), less the rows the engine set aside for comparing rows. `months`: other
-    chunk files of the table than its kept rows (the transactions' top-ups), stored as table `name`."""
-    def write(item: tuple[str, Path]) -> dict | None:
-        rows = checked.kept(item[1])
-        return _write_month(root, name, item[0], rows.select(checked.schema.names).cast(checked.schema)
-                            .combine_chunks()) if rows.num_rows else None
-
-    with ThreadPoolExecutor(max_workers=2) as pool:   # two months at once: Parquet's writer keeps one core
-        parts = [p for p in pool.map(write, sorted((checked.months if months is None else months).items())) if p]
-    return parts or [_write_month(root, name, NO_MONTH, checked.schema.empty_table())]   # its columns are kept
-
-
-def _write_rejects(root: Path, name: str, rejects: pd.DataFrame) -> dict | None:
-    """The rows set aside as their content-named file: {file, sha256, bytes, mtime_ns}."""
-    if rejects.empty:
-        return None
-    folder = root / "rejects"
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".tmp-{os.getpid()}.parquet"
-    rejects[REJECT_COLUMNS].astype("string").to_parquet(tmp, index=False)
-    file, digest = _publish_file(tmp, root, prefix=f"{name}-")
-    return {"file": file, "sha256": digest} | _stat(root / file)
-
-
 def _read_current(root: Path, say: Callable[[Message], None]) -> dict:
     path = root / CURRENT
     if path.exists():
@@ -232,18 +100,20 @@ def _read_current(root: Path, say: Callable[[Message], None]) -> dict:
     return {"format": FORMAT, "tables": {}, "baskets": None}
 
 
-def _still_valid(entry: dict | None, fp: dict, key: str, cfg: Config) -> bool:
-    if not entry or entry["fingerprint"]["sha256"] != fp["sha256"] or entry["rules"] != key:
+def _still_valid(entry: dict | None, fp: dict, key: str, end: pd.Timestamp) -> bool:
+    """The same file under the same rules, validated against the same end (settings.data_end, else the
+    clock), or an earlier one when no row was later than it (a later end changes nothing then)."""
+    if not entry or entry["fingerprint"]["sha256"] != fp["sha256"] or entry["rules"] != key or "end" not in entry:
         return False
-    if cfg.data_end is None and entry["report"]["rejected_by_rule"].get("future_timestamp"):
-        return False   # checked against the clock, which has moved on: those rows may be due now
-    return True
+    return str(end) == entry["end"] or (not entry["report"]["rejected_by_rule"].get("future_timestamp")
+                                        and end >= pd.Timestamp(entry["end"]))
 
 
 def _files(entry: dict) -> list[dict]:
-    """The store's files of a table: its partitions (the transactions' top-ups too) and its rejects (a
-    store made before the rejects' record was kept gets one, checked against the file's name)."""
-    files = list(entry["partitions"]) + list(entry.get("topups") or [])
+    """The store's files of a table: its partitions (the transactions' top-ups too), its chunks' keys files
+    and its rejects (a store made before the rejects' record was kept gets one, checked against the file's
+    name)."""
+    files = list(entry["partitions"]) + list(entry.get("topups") or []) + [c["keys"] for c in entry.get("chunks") or []]
     if entry.get("rejects"):
         if (entry.get("rejects_file") or {}).get("file") != entry["rejects"]:
             entry["rejects_file"] = {"file": entry["rejects"]}
@@ -311,6 +181,30 @@ def _require_source(cfg: Config, name: str, before: dict | None, check: _Check) 
     raise MachineFault(path, f"the {name} table's file does not exist", f"check tables.{name}.path in {cfg.path}")
 
 
+def _net(con, root: Path, parts: list[dict], before: dict | None, check: _Check) -> dict:
+    """The baskets netted from the lines partitions `parts`: of the months whose lines changed since
+    `before` was netted when no basket has lines both in such a month and in another (every basket of an
+    unchanged month is then as it was, and its file stays), else of every month."""
+    lines = {p["month"]: p for p in parts if p["rows"]}
+    made = (before or {}).get("lines")
+    changed = {m for m in lines.keys() | (made or {}).keys()
+               if (lines.get(m) or {}).get("sha256") != (made or {}).get(m)}
+    kept = [p for p in before["partitions"] if p["month"] not in changed and p["rows"]] if made is not None else []
+    files = lambda months: [root / lines[m]["file"] for m in sorted(months)]   # noqa: E731
+    if made is None or check.damaged(kept) or (changed & lines.keys() and lines.keys() - changed and con.to_pyarrow(
+            engine.scan(con, files(lines.keys() - changed)).semi_join(engine.scan(con, files(changed & lines.keys()))
+                                                                     .select("basket_id"), "basket_id")
+            .select("basket_id").limit(1)).num_rows):
+        changed, kept = set(lines), []
+    months = sorted(changed & lines.keys())
+    new = store_files.write_engine_partitions(con, aggregate.baskets_expr(engine.scan(con, files(months))), root,
+                                              "baskets", aggregate.BASKETS_SCHEMA, aggregate.BASKETS_ORDER) \
+        if months else []
+    parts = sorted(kept + [p for p in new if p["rows"]], key=lambda p: p["month"])
+    return {"lines": {m: p["sha256"] for m, p in lines.items()}, "partitions": parts or [
+        store_files.write_month(root, "baskets", NO_MONTH, aggregate.BASKETS_SCHEMA.empty_table())]}
+
+
 def update(cfg: Config, *, now: pd.Timestamp | None = None, say: Callable[[Message], None] | None = None,
            full: bool = False) -> dict:
     """Bring the source's store up to date with its files; the store's current contents (current.json).
@@ -357,8 +251,8 @@ def _update(cfg: Config, root: Path, end, say: Callable[[Message], None], full: 
             con = engine.connect(cfg.engine, root / ".spill")
             fp = engine.table_fingerprint(con, engine.source_table(con, source.engine_table))
         key = _rules_key(cfg, name)
-        if _still_valid(before, fp, key, cfg):
-            bad = check.damaged(_files(before))
+        bad = check.damaged(_files(before)) if before else []
+        if _still_valid(before, fp, key, end):
             if not bad:
                 tables[name] = before | {"fingerprint": fp}
                 say(Message("console.store.unchanged", table=name, file=source.label))
@@ -366,6 +260,9 @@ def _update(cfg: Config, root: Path, end, say: Callable[[Message], None], full: 
             rec, problem = bad[0]
             say(Message("console.store.rebuilding", table=name, n=len(bad), file=rec["file"],
                         problem=Message(f"console.store.problem.{problem}"), source=source.label))
+        # the same rules on a changed file: its chunks that did not change keep their outcome
+        resume = Resume(root, before, end) if before and before["rules"] == key and "end" in before and not bad \
+            else None
         if source.engine_table is None:
             say(Message("console.store.validating", table=name, file=source.label, mb=fp["bytes"] / 1e6))
         else:
@@ -375,19 +272,25 @@ def _update(cfg: Config, root: Path, end, say: Callable[[Message], None], full: 
         shutil.rmtree(work, ignore_errors=True)
         try:
             con = engine.connect(cfg.engine, root / ".spill")
-            checked = validate_file(cfg, name, end, work, con, say)
+            try:
+                checked = validate_file(cfg, name, end, work, con, say, resume)
+            except Stale:
+                shutil.rmtree(work, ignore_errors=True)
+                checked = validate_file(cfg, name, end, work, con, say)
             if checked.report.rows_read >= PROGRESS_ROWS:
                 say(Message("console.store.writing", table=name, months=len(checked.months),
                             seconds=time.monotonic() - t0))
-            parts = _write_validated_months(root, name, checked)
-            topups = _write_validated_months(root, TOPUPS, checked, checked.topups) \
+            parts = store_files.write_validated_months(root, name, checked)
+            topups = store_files.write_validated_months(root, name, checked, topups=True) \
                 if name == "transactions" else None
+            chunks = store_files.publish_keys(root, name, checked.chunks)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         report = checked.report
-        rejects = _write_rejects(root, name, checked.rejects)
+        rejects = store_files.write_rejects(root, name, checked.rejects)
         tables[name] = {"fingerprint": fp, "rules": key, "report": report.to_dict(), "partitions": parts,
-                        "rejects": rejects and rejects["file"], "rejects_file": rejects}
+                        "rejects": rejects and rejects["file"], "rejects_file": rejects, "end": str(end),
+                        "chunks": chunks}
         if topups is not None:
             tables[name]["topups"] = topups
         say(Message("console.store.validated.topups" if report.topup_rows else "console.store.validated", table=name,
@@ -405,16 +308,18 @@ def _update(cfg: Config, root: Path, end, say: Callable[[Message], None], full: 
     if not baskets or baskets["from"] != lines_key or bad:
         say(Message("console.store.netting", engine=cfg.engine.backend))
         t0 = time.monotonic()
-        con = engine.connect(cfg.engine, root / ".spill")
-        lines = engine.scan(con, [root / p["file"] for p in tables["transactions"]["partitions"]])
-        baskets = {"from": lines_key, "partitions": _write_engine_partitions(
-            con, aggregate.baskets_expr(lines), root, "baskets", aggregate.BASKETS_SCHEMA, aggregate.BASKETS_ORDER)}
+        baskets = _net(engine.connect(cfg.engine, root / ".spill"), root, tables["transactions"]["partitions"],
+                       None if bad else baskets, check) | {"from": lines_key}
         say(Message("console.store.netted", baskets=sum(p["rows"] for p in baskets["partitions"]),
                     seconds=time.monotonic() - t0))
     current = {"format": FORMAT, "tables": tables, "baskets": baskets}
     tmp = root / f".{CURRENT}.tmp"
     tmp.write_text(json.dumps(current, indent=1, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, root / CURRENT)
+    listed = {root / c["keys"]["file"] for entry in tables.values() for c in entry.get("chunks") or []}
+    for file in (root / "keys").glob("*.parquet"):   # a month's run reads no keys file: those replaced go
+        if file not in listed:
+            file.unlink()
     if full:
         say(Message("console.store.verified", files=check.files, mb=check.hashed / 1e6,
                     seconds=time.monotonic() - t_check))

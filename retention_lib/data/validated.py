@@ -14,15 +14,16 @@ to one Parquet file the engine scans.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, closing
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -31,9 +32,10 @@ import pyarrow.parquet as pq
 
 from retention_lib.core.config import Config
 from retention_lib.core.messages import Message
-from retention_lib.core.schema import NO_MONTH, TABLES, TIME_COLUMN
-from retention_lib.data import aggregate, engine
-from retention_lib.data.distinct import LINE, RepeatedLines, by_values, columns_of, fields_of, line_hash
+from retention_lib.core.schema import NO_MONTH, TIME_COLUMN
+from retention_lib.data import engine
+from retention_lib.data.compared import RULES, across_rows
+from retention_lib.data.distinct import LINE, MONTH, RepeatedLines, by_values, columns_of, fields_of, line_hash
 from retention_lib.data.readers import iter_tables, read_raw, reader_options
 from retention_lib.data.validation import (REJECT_COLUMNS, ROW, SHOW_ROWS, SUMMARY, TOPUP, TableReport,
                                            ValidationError, validate_table)
@@ -56,6 +58,10 @@ class Validated:
     report: TableReport
     months: dict[str, Path]    # the rows that passed the one-row rules, a file per month, in file order (with ROW)
     topups: dict[str, Path]    # transactions: the stored-value top-ups (no sales), a file per month (with ROW)
+    chunks: list[dict] = field(default_factory=list)   # each chunk's record, for resuming (Resume); keys: its file
+    # a resumed file: each month's stored partition and how many of its first rows stay (of the top-ups too)
+    carried: dict[str, tuple[dict, int]] = field(default_factory=dict)
+    carried_topups: dict[str, tuple[dict, int]] = field(default_factory=dict)
 
     @cached_property
     def dropped(self) -> pa.Array:
@@ -66,6 +72,68 @@ class Validated:
         rows = pa.ipc.open_file(pa.memory_map(str(file))).read_all()
         keep = pc.invert(pc.is_in(rows[ROW], value_set=self.dropped))
         return rows if pc.all(keep).as_py() is not False else rows.filter(keep)   # most months lose no row
+
+
+class Stale(Exception):
+    """A resumed file's new rows change what the rules comparing rows did to its unchanged ones (a new line
+    in an old basket with another customer): the whole file is validated again."""
+
+
+class Resume:
+    """A changed file's last validation as the data store keeps it (its table `entry`): a chunk whose rows
+    are the same as then (the hash of its lines), validated against the same end or a later one without
+    future rows, keeps its one-row outcome (rejects, report, keys file), so only the chunks from the first
+    changed one on are validated again, as a validation of the whole file would validate them."""
+
+    def __init__(self, root: Path, entry: dict, end: pd.Timestamp):
+        self.root, self.entry, self.end = root, entry, end
+        old = pd.read_parquet(root / entry["rejects"]) if entry.get("rejects") else pd.DataFrame(columns=REJECT_COLUMNS)
+        self.rejected = old.astype({"row": "int64"})
+
+    def fits(self, i: int, first_row: int, lines: str) -> dict | None:
+        chunks = self.entry.get("chunks") or []
+        if i >= len(chunks) or (chunks[i]["first_row"], chunks[i]["lines"]) != (first_row, lines):
+            return None
+        later = not chunks[i]["report"]["rejected_by_rule"].get("future_timestamp") and \
+            self.end >= pd.Timestamp(self.entry["end"])
+        return chunks[i] if later or str(self.end) == self.entry["end"] else None
+
+    def chunk(self, rec: dict, source) -> tuple[pd.DataFrame, TableReport]:
+        """A reused chunk's one-row rejects, each with its rule's summary, and its report."""
+        old = self.rejected
+        rows = old[(old["row"] >= rec["first_row"]) & (old["row"] < rec["first_row"] + rec["rows"])
+                   & ~old["rule"].isin(RULES)]
+        summary = {(rule, column): text for rule, column, text in rec["summaries"]}
+        rows = rows.assign(file=source.origin, **{SUMMARY: [summary[k] for k in zip(rows["rule"], rows["column"])]})
+        return rows, TableReport(**(json.loads(json.dumps(rec["report"])) | {"file": source.origin}))
+
+    def schema(self) -> pa.Schema:
+        return pq.read_schema(self.root / self.entry["partitions"][0]["file"])
+
+    def check(self, found: list[pd.DataFrame], start: int) -> None:
+        """Raise Stale unless the rules comparing rows set aside the same rows before `start` as then."""
+        columns = [c for c in REJECT_COLUMNS if c != "file"]
+        old = self.rejected[self.rejected["rule"].isin(RULES) & (self.rejected["row"] < start)]
+        new = pd.concat([old.iloc[:0], *(r[r["row"] < start] for r in found)], ignore_index=True)
+        if not new[columns].astype("string").equals(old[columns].astype("string").reset_index(drop=True)):
+            raise Stale()
+
+    def carried(self, reused: list[dict], keys: list[Path], dropped: pa.Array) -> tuple[dict, dict]:
+        """Each stored month and how many of its first rows the reused chunks keep (they come first in
+        file order): of the kept rows, by the keys files, and of the top-ups, by the chunks' records."""
+        counts = {}
+        for file in keys:
+            rows = pq.read_table(file, columns=[ROW, MONTH])
+            kept = rows.filter(pc.invert(pc.is_in(rows[ROW], value_set=dropped)))
+            for found in pc.value_counts(kept[MONTH]).to_pylist():
+                month = _month_name(found["values"])
+                counts[month] = counts.get(month, 0) + found["counts"]
+        topups = {}
+        for rec in reused:
+            for month, n in rec["topups"].items():
+                topups[month] = topups.get(month, 0) + n
+        return ({p["month"]: (p, counts.get(p["month"], 0)) for p in self.entry["partitions"] if p["rows"]},
+                {p["month"]: (p, topups.get(p["month"], 0)) for p in self.entry.get("topups") or [] if p["rows"]})
 
 
 def _merge(total: TableReport | None, part: TableReport) -> TableReport:
@@ -125,21 +193,27 @@ class _MonthFiles:
             writer.close()
 
 
-def _by_month(rows: pa.Table, column: str | None):
-    """(month, its rows) of a chunk, months as YYYY-MM (NO_MONTH without a time), each in file order."""
-    if not rows.num_rows:
-        return
+def _month_numbers(rows: pa.Table, column: str | None) -> pa.Array:
+    """Each row's month as YYYYMM, 0 without a time."""
     if column not in rows.column_names:
-        yield NO_MONTH, rows
-        return
+        return pa.array(np.zeros(rows.num_rows, dtype=np.int32))
     time = rows[column]
-    keys = pc.fill_null(pc.add(pc.multiply(pc.year(time), 100), pc.month(time)), 0)   # YYYYMM; 0: no time
-    counts = sorted((v["values"], v["counts"]) for v in pc.value_counts(keys).to_pylist())
+    return pc.fill_null(pc.add(pc.multiply(pc.year(time), 100), pc.month(time)), 0).cast(pa.int32()).combine_chunks()
+
+
+def _month_name(number: int) -> str:
+    return f"{number // 100:04d}-{number % 100:02d}" if number else NO_MONTH
+
+
+def _by_month(rows: pa.Table, months: pa.Array):
+    """(month, its rows) of a chunk by its rows' month numbers, months as YYYY-MM (NO_MONTH without a
+    time), each in file order."""
+    counts = sorted((v["values"], v["counts"]) for v in pc.value_counts(months).to_pylist())
     if len(counts) > 1:   # an export in time order has one or two months a chunk: most chunks need no sort
-        rows = rows.take(pc.sort_indices(keys))   # a stable sort: rows of a month keep their order
+        rows = rows.take(pc.sort_indices(months))   # a stable sort: rows of a month keep their order
     at = 0
     for key, n in counts:
-        yield (f"{key // 100:04d}-{key % 100:02d}" if key else NO_MONTH), rows.slice(at, n)
+        yield _month_name(key), rows.slice(at, n)
         at += n
 
 
@@ -181,156 +255,87 @@ def _ahead(items, work):
             yield done
 
 
-def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con, say):
+def _lines(raw, row: int):
+    """A chunk with its line hashes and their digest (with the columns': a renamed column is a change)."""
+    lines = line_hash(raw)
+    names = raw.schema if isinstance(raw, pa.Table) else list(zip(raw.columns, map(str, raw.dtypes)))
+    return raw, row, lines, hashlib.sha256(str(names).encode() + lines.tobytes()).hexdigest()
+
+
+def _chunks(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con, say, resume: Resume | None):
     """Validate each chunk's rows and write the kept ones by month (top-ups apart), and the columns the
-    rules comparing rows read; (their file, months, top-up months, schema, rejects, report, the file's
-    columns). Every PROGRESS_ROWS rows it says how far it got, so a long file does not look frozen. The
-    next chunk is read, and this one written, in threads of their own while a chunk is validated."""
+    rules comparing rows read, a keys file per chunk; (schema, rejects, report, months, top-up months,
+    each chunk's record, the file's columns). A chunk that `resume` finds unchanged keeps its stored
+    outcome and keys file. Every PROGRESS_ROWS rows it says how far it got, so a long file does not look
+    frozen. The next chunk is read, and this one written, in threads of their own while one is validated."""
     source, started, transactions = cfg.tables[name], time.monotonic(), name == "transactions"
     rules = {"now": end, "null_ids": cfg.setting("null_customer_ids"), "topup_markers": cfg.setting("topup_markers")}
-    rejects, report, schema, written = [], None, None, None
+    rejects, report, schema, written, records = [], None, None, [], []
     first, chunks = _raw_chunks(source, con)
     file_columns = [str(c) for c in columns_of(first[0])]
-    (folder / "topups").mkdir(parents=True, exist_ok=True)
+    for sub in ("topups", "keys"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
     repeated = RepeatedLines(folder / "lines") if transactions else None
-    read = _ahead(itertools.chain([first], chunks), lambda raw, row: (raw, row, line_hash(raw) if transactions else None))
+    read = _ahead(itertools.chain([first], chunks), _lines)
     # the writer's last task ends before the files it writes close
-    with _MonthFiles(folder) as out, _MonthFiles(folder / "topups") as topups, ExitStack() as stack, closing(read), \
+    with _MonthFiles(folder) as out, _MonthFiles(folder / "topups") as topups, closing(read), \
             ThreadPoolExecutor(1) as writer:
-        def write(rows: pa.Table, is_topup) -> None:
+        def write(rows: pa.Table, is_topup, rec: dict) -> None:
+            months = _month_numbers(rows, TIME_COLUMN.get(name))
             if is_topup is not None and is_topup.any():
-                for month, part_rows in _by_month(rows.filter(is_topup).drop_columns([LINE]), TIME_COLUMN.get(name)):
+                for month, part_rows in _by_month(rows.filter(is_topup).drop_columns([LINE]),
+                                                  months.filter(pa.array(is_topup))):
                     topups.write(month, part_rows)
-                rows = rows.filter(pa.array(~is_topup))
-            keys.write_table(rows.select(shown))
+                    rec["topups"][month] = part_rows.num_rows
+                rows, months = rows.filter(pa.array(~is_topup)), months.filter(pa.array(~is_topup))
+            pq.write_table(rows.append_column(MONTH, months).select(shown), rec["keys"], **KEYS_PARQUET)
             if repeated is not None:
                 repeated.add(rows[LINE].to_numpy())
-            for month, part_rows in _by_month(rows.drop_columns([c for c in [LINE] if c in rows.column_names]),
-                                              TIME_COLUMN.get(name)):
+            for month, part_rows in _by_month(rows.drop_columns([LINE]), months):
                 out.write(month, part_rows)
 
-        for raw, first_row, lines in read:
-            done = by_values(raw, source, first_row, lines, **rules) if transactions and isinstance(raw, pa.Table) \
-                else None
-            rows, is_topup, rej, part, head = done or _whole(raw, source, first_row, lines, **rules)
+        for i, (raw, first_row, lines, digest) in enumerate(read):
+            rec = resume.fits(i, first_row, digest) if resume else None
+            if rec:   # as it was: its rows' one-row outcome is the stored one
+                schema = resume.schema() if schema is None else schema
+                rej, part = resume.chunk(rec, source)
+                if repeated is not None:
+                    written.append(writer.submit(lambda keys: repeated.add(pq.read_table(keys, columns=[LINE])[
+                        LINE].to_numpy()), resume.root / rec["keys"]["file"]))
+            else:
+                if resume and i:
+                    say(Message("console.store.resumed", table=name, rows=first_row - records[0]["first_row"]))
+                resume = None
+                done = by_values(raw, source, first_row, lines, **rules) \
+                    if transactions and isinstance(raw, pa.Table) else None
+                rows, is_topup, rej, part, head = done or _whole(raw, source, first_row, lines, **rules)
+                schema = _schema(name, head) if schema is None else schema
+                shown = [ROW, MONTH, LINE, *(c for c in KEYS if c in schema.names)] if transactions \
+                    else [ROW, MONTH, *schema.names]
+                part.topup_rows = int(is_topup.sum()) if is_topup is not None else 0
+                rec = {"first_row": first_row, "rows": part.rows_read, "lines": digest,
+                       "report": json.loads(json.dumps(part.to_dict())), "keys": folder / "keys" / f"{i:05d}.parquet",
+                       "summaries": rej[["rule", "column", SUMMARY]].drop_duplicates(["rule", "column"]).values.tolist()
+                       if len(rej) else [], "topups": {}}
+                if written:
+                    written[-1].result()
+                written.append(writer.submit(write, rows, is_topup, rec))
             del raw
-            if schema is None:
-                schema = _schema(name, head)
-                shown = [ROW, LINE, *(c for c in KEYS if c in schema.names)] if transactions else [ROW, *schema.names]
-                keys = stack.enter_context(pq.ParquetWriter(folder / "keys.parquet", rows.select(shown).schema,
-                                                            **KEYS_PARQUET))
-            part.topup_rows = int(is_topup.sum()) if is_topup is not None else 0
-            if written is not None:
-                written.result()
-            written = writer.submit(write, rows, is_topup)
+            records.append(rec)
             rejects.append(rej)
             report = _merge(report, part)
             if report.rows_read // PROGRESS_ROWS > (report.rows_read - part.rows_read) // PROGRESS_ROWS:
                 say(Message("console.store.progress", table=name, rows=report.rows_read,
                             seconds=time.monotonic() - started))
-        written.result()
+        for task in written:
+            task.result()
+    if resume is not None:   # every chunk as it was
+        say(Message("console.store.resumed", table=name, rows=report.rows_read))
     if repeated is not None:   # the lines the rule on repeated lines compares: few, for the engine
         pq.write_table(pa.table({LINE: repeated.repeated()}), folder / "repeated.parquet")
     frames = [r for r in rejects if len(r)]
     rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
-    return folder / "keys.parquet", out.months, topups.months, schema, rejects, report, file_columns
-
-
-def _rejected(con, rows, source, column: str | None, rule: str, reason: str) -> pd.DataFrame:
-    picked = rows.select(ROW, *( [column] if column else [])).order_by(ROW)
-    found = con.to_pyarrow(picked).to_pandas()
-    return pd.DataFrame({"table": source.table, "file": source.origin, "row": found[ROW].astype("int64"),
-                         "column": column or "", "rule": rule, "reason": reason,
-                         "value": found[column].astype("string") if column else pd.NA, SUMMARY: reason})
-
-
-def _materialized(con, expr, folder: Path):
-    """`expr` written once by the engine and scanned again, so later steps do not recompute it."""
-    engine.write_parquet(con, expr, folder)
-    return engine.scan_folder(con, folder)
-
-
-def _duplicates(con, rows, columns: list[str], folder: Path):
-    """Rows identical (on `columns`) to a row earlier in the file. Only rows whose hash another row
-    shares are compared column by column: a transaction line's LINE when RepeatedLines found it twice,
-    else a GROUP BY on one 64-bit hash, not on every column."""
-    if LINE in columns:
-        candidates = rows.semi_join(engine.scan(con, [folder.parent / "repeated.parquet"]), LINE)
-    else:
-        hashed = rows.mutate(_h=ibis.struct({c: rows[c] for c in columns}).hash())
-        shared = hashed.group_by("_h").aggregate(_n=hashed.count())
-        candidates = hashed.semi_join(shared.filter(shared._n > 1).select("_h"), "_h").drop("_h")
-    candidates = _materialized(con, candidates, folder)
-    first = candidates.group_by(columns).aggregate(**{ROW: candidates[ROW].min()}).select(ROW)
-    return candidates.anti_join(first, ROW)
-
-
-def _duplicate_reason(name: str, file_columns: list[str], mapped: dict[str, str]) -> str:
-    """What a duplicate is in this file, naming the columns compared; for a file whose rows cannot tell two
-    identical items of one basket from a repeated row, which column would keep them."""
-    if name != "transactions":
-        return "exact duplicate of an earlier row"
-    reason = f"repeats an earlier line in every column of the file ({', '.join(file_columns)})"
-    if set(file_columns) <= set(mapped.values()) and "line_id" not in mapped and "product_id" not in mapped:
-        reason += ("; the file has no line-level column, so the same item bought twice in one basket looks "
-                   "the same: if these are real purchases, export the line number (行号) or the product and "
-                   "map it as line_id or product_id")
-    return reason
-
-
-def _across_rows(con, rows, name: str, source, folder: Path, file_columns: list[str], canonical: list[str],
-                 cap: float | None = None) -> list[pd.DataFrame]:
-    """The rules that compare rows, in validation's order, on the columns they read (`rows`, with ROW):
-    the rejects of each rule. The first of identical rows, or of rows sharing a key, is the one earliest
-    in the file. Transaction lines are identical only when every column of the client's row is (LINE),
-    so a double scan told apart by its 行号 and a sale paid in two rows are kept; a mapped line_id
-    repeated in a basket is not. A basket whose lines add up to more than `cap`
-    (settings.max_basket_amount) is set aside whole."""
-    table = TABLES[name]
-    columns = [c for c in rows.columns if c != ROW]
-    found = []
-    if name != "transactions" and not table.key:
-        return found
-    rule = "duplicate_line" if name == "transactions" else "duplicate_row"
-    mapped = {c: source.client_column(c) for c in canonical if source.client_column(c) in file_columns}
-    dups = _materialized(con, _duplicates(con, rows, columns, folder / "candidates").select(ROW), folder / "dups")
-    found.append(_rejected(con, rows.semi_join(dups, ROW), source, None, rule,
-                           _duplicate_reason(name, file_columns, mapped)))
-    rows = rows.anti_join(dups, ROW)
-    if name == "transactions":
-        if "line_id" in rows.columns:
-            # A line paid two ways is two rows with one line number: the payment method is part of its key.
-            key = [c for c in ("basket_id", "line_id", "payment_method") if c in rows.columns]
-            numbered = rows.filter(rows.line_id.notnull())
-            firsts = numbered.group_by(key).aggregate(**{ROW: numbered[ROW].min()}).select(ROW)
-            again = _materialized(con, numbered.anti_join(firsts, ROW).select(ROW), folder / "line_ids")
-            found.append(_rejected(con, rows.semi_join(again, ROW), source, "line_id", "duplicate_line_id",
-                                   f"{'+'.join(key)} already used by an earlier line with different values"))
-            rows = rows.anti_join(again, ROW)
-        # A basket belongs to one customer (or none) and one store: one pass over the baskets finds both
-        # conflicts; a basket already set aside for its customers is not judged again on its stores.
-        def mixed(col):   # two values or more, a null counting as one: no distinct count needed
-            values = rows[col]
-            return (values.min() != values.max()).fill_null(False) | (
-                (values.count() > 0) & (values.count() < rows.count()))
-
-        kinds = rows.group_by("basket_id").aggregate(_c=mixed("customer_id"), _s=mixed("store_id"))
-        bad = _materialized(con, kinds.filter(kinds._c | kinds._s), folder / "conflicts")
-        for col, which in (("customer_id", bad._c), ("store_id", ~bad._c & bad._s)):
-            found.append(_rejected(con, rows.semi_join(bad.filter(which).select("basket_id"), "basket_id"), source,
-                                   col, "basket_conflict", f"basket has lines with different {col} values"))
-        rows = rows.anti_join(bad.select("basket_id"), "basket_id")
-        if cap is not None:
-            totals = rows.group_by("basket_id").aggregate(_t=aggregate.money(rows.amount).sum())
-            over = _materialized(con, totals.filter(totals._t > cap).select("basket_id"), folder / "over_cap")
-            found.append(_rejected(con, rows.semi_join(over, "basket_id"), source, "basket_id", "basket_over_cap",
-                                   f"the basket's lines add up to more than settings.max_basket_amount ({cap:,.2f})"))
-    else:
-        key = list(table.key)
-        firsts = rows.group_by(key).aggregate(**{ROW: rows[ROW].min()}).select(ROW)
-        found.append(_rejected(con, rows.anti_join(firsts, ROW), source, key[-1], "duplicate_key",
-                               f"{'+'.join(key)} already used by an earlier row with different values"))
-    return found
+    return schema, rejects, report, out.months, topups.months, records, file_columns
 
 
 def _enforce_shares(rejects: pd.DataFrame, report: TableReport, source, limit: float) -> None:
@@ -350,19 +355,22 @@ def _enforce_shares(rejects: pd.DataFrame, report: TableReport, source, limit: f
                 client_column=source.client_column(column) if column else None)
 
 
-def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=None, say=None) -> Validated:
-    """Validate the configured table `name` into `folder` (chunk files the engine then reads)."""
+def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=None, say=None,
+                  resume: Resume | None = None) -> Validated:
+    """Validate the configured table `name` into `folder` (chunk files the engine then reads); a file
+    that changed since the data store validated it resumes from its first changed chunk (Resume)."""
     source, started, say = cfg.tables[name], time.monotonic(), say or (lambda message: None)
     folder.mkdir(parents=True, exist_ok=True)
     con = con or engine.connect(cfg.engine, folder / ".spill")
-    keys, months, topups, schema, rejects, report, file_columns = _chunks(cfg, name, end, folder, con, say)
+    schema, rejects, report, months, topups, chunks, file_columns = _chunks(cfg, name, end, folder, con, say, resume)
     if name == "transactions" and report.rows_read == 0:
         raise ValidationError(source.origin, None, "empty_table", "the file has no rows")
     if report.rows_read >= PROGRESS_ROWS:   # a long file: the rules comparing rows take a while too
         say(Message("console.store.comparing", table=name, rows=report.rows_read, engine=cfg.engine.backend,
                     seconds=time.monotonic() - started))
-    found = _across_rows(con, engine.scan(con, [keys]), name, source, folder, file_columns, schema.names,
-                         cfg.setting("max_basket_amount"))
+    keys = [resume.root / c["keys"]["file"] if isinstance(c["keys"], dict) else c["keys"] for c in chunks]
+    found = across_rows(con, engine.scan(con, keys), name, source, folder, file_columns, schema.names,
+                        cfg.setting("max_basket_amount"))
     frames = [r for r in [rejects, *found] if len(r)]
     rejects = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
     for r in found:
@@ -371,7 +379,12 @@ def validate_file(cfg: Config, name: str, end: pd.Timestamp, folder: Path, con=N
             report.rejected_by_rule[rule] = report.rejected_by_rule.get(rule, 0) + len(r)
     report.rows_kept = report.rows_read - len(rejects) - report.topup_rows
     _enforce_shares(rejects, report, source, cfg.max_reject_share)
-    return Validated(schema, rejects.drop(columns=SUMMARY, errors="ignore"), report, months, topups)
+    checked = Validated(schema, rejects.drop(columns=SUMMARY, errors="ignore"), report, months, topups, chunks)
+    reused = [c for c in chunks if isinstance(c["keys"], dict)]
+    if resume is not None and reused:
+        resume.check(found, reused[-1]["first_row"] + reused[-1]["rows"])
+        checked.carried, checked.carried_topups = resume.carried(reused, keys[:len(reused)], checked.dropped)
+    return checked
 
 
 def to_frame(con, validated: Validated) -> pd.DataFrame:

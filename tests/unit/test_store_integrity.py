@@ -15,7 +15,7 @@ from retention_lib import open_run
 from retention_lib.app import cli, pipeline
 from retention_lib.core.config import load_config
 from retention_lib.core.faults import MachineFault
-from retention_lib.data import store
+from retention_lib.data import store, store_files
 from retention_lib.data.sources.demo import simulate_store
 
 NOW = pd.Timestamp("2025-01-10")
@@ -106,11 +106,11 @@ def test_publishing_replaces_a_file_whose_content_is_not_its_name(tmp_path):
     good.write_bytes(b"the rows")
     name = store.sha256(good)[:16]
     (root / "t" / f"{name}.parquet").write_bytes(b"the ro")                          # cut short
-    file, digest = store._publish_file(good, root)
+    file, digest = store_files.publish_file(good, root)
     assert file == f"t/{name}.parquet" and (root / file).read_bytes() == b"the rows" and not good.exists()
     again = root / "t" / ".tmp-2.parquet"
     again.write_bytes(b"the rows")
-    assert store._publish_file(again, root) == (file, digest) and not again.exists()
+    assert store_files.publish_file(again, root) == (file, digest) and not again.exists()
 
 
 def test_a_damaged_partition_without_its_source_stops_the_run_with_exit_7(source, tmp_path, capsys):

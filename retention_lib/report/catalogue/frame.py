@@ -51,6 +51,8 @@ MESSAGES: dict[str, str] = {
     "console.store.validating": "{table}: validating {file} ({mb:num1} MB) ...",
     "console.store.validating_table": "{table}: validating the engine's table {source} ({rows:count} rows) ...",
     "console.store.progress": "{table}: {rows:count} rows read and checked ({seconds:num1} s) ...",
+    "console.store.resumed": "{table}: its first {rows:count} rows are as they were when validated; their outcome is "
+                             "kept and only the rows after them are validated ...",
     "console.store.comparing": "{table}: {rows:count} rows read and checked in {seconds:num1} s; comparing rows "
                                "(repeated lines, reused keys, baskets with two customers or stores) on {engine} ...",
     "console.store.writing": "{table}: rows compared ({seconds:num1} s since the start); writing its {months:count} "
