@@ -98,11 +98,13 @@ class RunKernel:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
+        # an interrupted notebook's waits resume in the shutdown and log that the kernel died: into run.log
         try:
-            if self._warming:
-                self._warming[0].stop_channels()
-            if self.km.has_kernel:   # a failed notebook's kernel may be busy: no goodbye then
-                run_sync(self.km.shutdown_kernel)(now=exc_type is not None)
+            with _execution_logs_into(self.log_lines):
+                if self._warming:
+                    self._warming[0].stop_channels()
+                if self.km.has_kernel:   # a failed notebook's kernel may be busy: no goodbye then
+                    run_sync(self.km.shutdown_kernel)(now=exc_type is not None)
         finally:
             self._private.cleanup()
 
